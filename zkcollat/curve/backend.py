@@ -1,0 +1,202 @@
+"""The backend interface: every heavy BN254 operation zkcollat performs goes through here.
+
+Two implementations exist and must agree bit for bit:
+
+* ``reference`` (``zkcollat.curve.reference``): pure Python on py_ecc, written to be read;
+* ``native`` (``zkcollat.curve.native``): the Rust module ``zkcollat._native`` on arkworks.
+
+Selection: ``native`` whenever it imports, unless ``ZKCOLLAT_BACKEND`` says otherwise or
+:func:`set_backend` / :func:`use_backend` choose one. Asking for ``native`` when the
+extension is missing raises :class:`~zkcollat.errors.BackendError`.
+
+Conventions shared by both implementations:
+
+* Points are :class:`~zkcollat.curve.points.G1Point` / ``G2Point`` (affine ints, identity = 0).
+  Points handed to a backend must already be valid (on curve); constructors in
+  ``zkcollat.curve.points`` check untrusted data. Operations check anyway and raise
+  :class:`~zkcollat.errors.PointError` for off-curve input.
+* Scalars are ints in ``[0, r)``. A scalar ``>= r`` or negative raises
+  :class:`~zkcollat.errors.FieldError`: nothing is silently reduced.
+* Bulk scalars may be passed as one ``bytes`` buffer of 32-byte big-endian words
+  (:func:`zkcollat.field.pack_fr`), which the native side reads without per-element Python work.
+* FFTs work on a power-of-two number of F_r elements. ``coset_*`` use the coset
+  ``COSET_SHIFT * <omega>`` with ``COSET_SHIFT`` = 5 (the multiplicative generator of F_r).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+
+from zkcollat.curve.points import G1Point, G2Point
+from zkcollat.errors import BackendError
+
+Scalars = bytes | Sequence[int]
+
+#: Multiplicative generator of F_r*, used as the coset shift of ``coset_fft``.
+COSET_SHIFT = 5
+
+
+class PointVector(ABC):
+    """A vector of points held by a backend, loaded once and reused for many MSMs."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def msm(self, scalars: Scalars) -> G1Point | G2Point:
+        """``sum(s_i * P_i)``; ``len(scalars)`` must equal ``len(self)`` (else LengthMismatch)."""
+
+    @abstractmethod
+    def msm_range(self, start: int, scalars: Scalars) -> G1Point | G2Point:
+        """``sum(s_i * P_{start+i})``: an MSM over the slice of points beginning at ``start``."""
+
+
+class Backend(ABC):
+    """The operations of the BN254 core. See the module docstring for shared conventions."""
+
+    name: str
+
+    # --- G1 ---
+    @abstractmethod
+    def g1_add(self, a: G1Point, b: G1Point) -> G1Point: ...
+
+    @abstractmethod
+    def g1_neg(self, a: G1Point) -> G1Point: ...
+
+    @abstractmethod
+    def g1_mul(self, a: G1Point, k: int) -> G1Point: ...
+
+    def g1_is_on_curve(self, a: G1Point) -> bool:
+        return a.is_on_curve()
+
+    @abstractmethod
+    def g1_vector(self, points: Sequence[G1Point]) -> PointVector: ...
+
+    def g1_msm(self, points: Sequence[G1Point], scalars: Scalars) -> G1Point:
+        pt = self.g1_vector(points).msm(scalars)
+        assert isinstance(pt, G1Point)
+        return pt
+
+    # --- G2 ---
+    @abstractmethod
+    def g2_add(self, a: G2Point, b: G2Point) -> G2Point: ...
+
+    @abstractmethod
+    def g2_neg(self, a: G2Point) -> G2Point: ...
+
+    @abstractmethod
+    def g2_mul(self, a: G2Point, k: int) -> G2Point: ...
+
+    def g2_is_on_curve(self, a: G2Point) -> bool:
+        return a.is_on_curve()
+
+    @abstractmethod
+    def g2_in_subgroup(self, a: G2Point) -> bool:
+        """True when ``a`` is on the twist and ``r * a`` is the identity."""
+
+    @abstractmethod
+    def g2_vector(self, points: Sequence[G2Point]) -> PointVector: ...
+
+    def g2_msm(self, points: Sequence[G2Point], scalars: Scalars) -> G2Point:
+        pt = self.g2_vector(points).msm(scalars)
+        assert isinstance(pt, G2Point)
+        return pt
+
+    # --- F_r polynomials (radix-2 domains) ---
+    @abstractmethod
+    def fft(self, coeffs: Sequence[int]) -> list[int]:
+        """Evaluations of the polynomial at ``omega^i``, ``omega`` of order ``len(coeffs)``."""
+
+    @abstractmethod
+    def ifft(self, evals: Sequence[int]) -> list[int]:
+        """Coefficients from evaluations on the subgroup of order ``len(evals)``."""
+
+    @abstractmethod
+    def coset_fft(self, coeffs: Sequence[int]) -> list[int]:
+        """Evaluations at ``COSET_SHIFT * omega^i``."""
+
+    @abstractmethod
+    def coset_ifft(self, evals: Sequence[int]) -> list[int]:
+        """Coefficients from evaluations at ``COSET_SHIFT * omega^i``."""
+
+    # --- pairings ---
+    @abstractmethod
+    def pairing_check(self, pairs: Sequence[tuple[G1Point, G2Point]]) -> bool:
+        """True iff ``prod e(P_i, Q_i) == 1`` in G_T. An empty product is 1 (True)."""
+
+
+_ENV = "ZKCOLLAT_BACKEND"
+_instances: dict[str, Backend] = {}
+_current: Backend | None = None
+
+
+def available_backends() -> list[str]:
+    """Names of the backends that load on this machine."""
+    names = ["reference"]
+    try:
+        load_backend("native")
+        names.append("native")
+    except BackendError:
+        pass
+    return names
+
+
+def load_backend(name: str) -> Backend:
+    """The backend called ``name`` (``reference`` or ``native``), loaded once."""
+    if name in _instances:
+        return _instances[name]
+    if name == "reference":
+        from zkcollat.curve.reference import ReferenceBackend
+
+        backend: Backend = ReferenceBackend()
+    elif name == "native":
+        try:
+            from zkcollat.curve.native import NativeBackend
+        except ImportError as exc:  # the compiled extension is missing or broken
+            raise BackendError(
+                "the native backend is not available (zkcollat._native did not import: "
+                f"{exc}); reinstall with `pip install .` on a machine with cargo, "
+                "or select ZKCOLLAT_BACKEND=reference"
+            ) from exc
+        backend = NativeBackend()
+    else:
+        raise BackendError(f"unknown backend {name!r}; choose 'reference' or 'native'")
+    _instances[name] = backend
+    return backend
+
+
+def get_backend() -> Backend:
+    """The active backend: explicit choice, else ``$ZKCOLLAT_BACKEND``, else native if present."""
+    global _current
+    if _current is None:
+        wanted = os.environ.get(_ENV, "").strip()
+        if wanted:
+            _current = load_backend(wanted)
+        else:
+            try:
+                _current = load_backend("native")
+            except BackendError:
+                _current = load_backend("reference")
+    return _current
+
+
+def set_backend(name: str) -> Backend:
+    """Select the active backend by name for the whole process."""
+    global _current
+    _current = load_backend(name)
+    return _current
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[Backend]:
+    """Temporarily select a backend: ``with use_backend("reference"): ...``."""
+    global _current
+    previous = _current
+    _current = load_backend(name)
+    try:
+        yield _current
+    finally:
+        _current = previous

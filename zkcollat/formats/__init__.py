@@ -1,0 +1,1 @@
+"""File formats shared with snarkjs and circom."""
