@@ -1,0 +1,1 @@
+"""Solidity verifiers generated from a verifying key, and EVM calldata for proofs."""

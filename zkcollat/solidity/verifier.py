@@ -1,0 +1,174 @@
+"""Generate Solidity Groth16 verifiers from a :class:`~zkcollat.groth16.keys.VerifyingKey`.
+
+The contract is the template ``templates/Groth16Verifier.sol.tmpl`` (a real Solidity file
+with ``{{placeholders}}``) rendered from the same ``VerifyingKey`` object that
+``zkcollat.formats.snarkjs.vk_to_json`` writes as ``verification_key.json``.
+
+The template language is deliberately tiny: ``{{name}}`` substitutes a value and
+``{{#each list}}`` ... ``{{/each}}`` (each on its own line) repeats the lines between them
+once per item, with the item's fields as names. Anything left unrendered is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+
+from zkcollat.curve.points import G1Point, G2Point
+from zkcollat.errors import SolidityError
+from zkcollat.field import P
+from zkcollat.groth16.keys import VerifyingKey
+
+#: Public inputs of CollateralLock(D), PROTOCOL.md s.4.1, in public.json order.
+COLLATERAL_LOCK_PUBLIC = (
+    "root",
+    "destChainId",
+    "owner",
+    "assetId",
+    "lockId",
+    "threshold",
+    "minExpiry",
+)
+
+#: How the generated files say they can be regenerated.
+REGENERATE_HINT = (
+    "Regenerate: python -m zkcollat.solidity verifier verification_key.json -o <file>.sol"
+)
+REGENERATE_HINT_COLLATERAL = (
+    "Regenerate: python -m zkcollat.solidity verifier verification_key.json "
+    "--collateral-lock -o <file>.sol"
+)
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_EACH = re.compile(r"^[ \t]*\{\{#each (\w+)\}\}\n(.*?)^[ \t]*\{\{/each\}\}\n", re.M | re.S)
+_VAR = re.compile(r"\{\{(\w+)\}\}")
+
+Value = str | int
+Context = Mapping[str, Value | Sequence[Mapping[str, Value]]]
+
+
+def load_template(name: str) -> str:
+    """The text of a template shipped in ``zkcollat/solidity/templates``."""
+    try:
+        return (resources.files("zkcollat.solidity") / "templates" / name).read_text("utf-8")
+    except FileNotFoundError as exc:
+        raise SolidityError(f"template {name!r} is not shipped with zkcollat.solidity") from exc
+
+
+def render(template: str, context: Context) -> str:
+    """Render ``template`` (see the module docstring) with ``context``.
+
+    Raises :class:`SolidityError` naming any placeholder that has no value.
+    """
+
+    def scalar(ctx: Mapping[str, object], m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key not in ctx or isinstance(ctx[key], (list, tuple)):
+            raise SolidityError(f"template placeholder {{{{{key}}}}} has no value")
+        return str(ctx[key])
+
+    def each(m: re.Match[str]) -> str:
+        key, body = m.group(1), m.group(2)
+        items = context.get(key)
+        if not isinstance(items, (list, tuple)):
+            raise SolidityError(f"template block {{{{#each {key}}}}} has no list to repeat")
+        return "".join(
+            _VAR.sub(lambda v, it=item: scalar({**context, **it}, v), body) for item in items
+        )
+
+    out = _EACH.sub(each, template)
+    out = _VAR.sub(lambda v: scalar(context, v), out)
+    if "{{" in out:
+        raise SolidityError("template has a malformed placeholder: " + out[out.index("{{") :][:40])
+    return out
+
+
+def _neg_g1(p: G1Point) -> G1Point:
+    return p if p.is_identity() else G1Point(p.x, (P - p.y) % P)
+
+
+def _neg_g2(p: G2Point) -> G2Point:
+    return p if p.is_identity() else G2Point(p.x, ((P - p.y[0]) % P, (P - p.y[1]) % P))
+
+
+def _check_key(vk: VerifyingKey) -> None:
+    if vk.n_public < 1:
+        raise SolidityError(
+            f"the key has {vk.n_public} public inputs; a Solidity verifier needs at least 1 "
+            "(uint[0] is not a valid Solidity type)"
+        )
+    g1_points = [("alpha_g1", vk.alpha_g1)]
+    g1_points += [(f"IC[{i}]", p) for i, p in enumerate(vk.gamma_abc_g1)]
+    for name, g1 in g1_points:
+        if not isinstance(g1, G1Point) or not g1.is_on_curve():
+            raise SolidityError(f"verification key {name} = {g1!r} is not a point of G1")
+    for name, g2 in (("beta_g2", vk.beta_g2), ("gamma_g2", vk.gamma_g2), ("delta_g2", vk.delta_g2)):
+        if not isinstance(g2, G2Point) or not g2.is_on_curve():
+            raise SolidityError(f"verification key {name} is not a point of the G2 twist")
+
+
+def _g2_words(prefix: str, p: G2Point) -> dict[str, Value]:
+    (x1, x0), (y1, y0) = p.to_evm()
+    return {f"{prefix}_x1": x1, f"{prefix}_x0": x0, f"{prefix}_y1": y1, f"{prefix}_y0": y0}
+
+
+def _context(vk: VerifyingKey, contract_name: str, regenerate: str) -> dict[str, object]:
+    _check_key(vk)
+    if not _IDENT.match(contract_name):
+        raise SolidityError(f"contract name {contract_name!r} is not a Solidity identifier")
+    neg_alpha = _neg_g1(vk.alpha_g1)
+    key_note = (
+        "Key from a multi-party ceremony."
+        if vk.ceremony
+        else "DEVELOPMENT KEY: made by one party without a multi-party ceremony; "
+        "not for production."
+    )
+    return {
+        "contract_name": contract_name,
+        "regenerate": regenerate,
+        "key_note": key_note,
+        "n_public": vk.n_public,
+        "neg_alpha_x": neg_alpha.x,
+        "neg_alpha_y": neg_alpha.y,
+        **_g2_words("beta", vk.beta_g2),
+        **_g2_words("neg_gamma", _neg_g2(vk.gamma_g2)),
+        **_g2_words("neg_delta", _neg_g2(vk.delta_g2)),
+        "ic": [{"i": i, "x": p.x, "y": p.y} for i, p in enumerate(vk.gamma_abc_g1)],
+        "inputs": [{"i": i + 1, "offset": hex(32 * i)} for i in range(vk.n_public)],
+        "extension": "",
+    }
+
+
+def generate_verifier(vk: VerifyingKey, contract_name: str = "Groth16Verifier") -> str:
+    """Solidity source of a Groth16 verifier for ``vk`` with snarkjs's ``verifyProof`` interface.
+
+    Raises :class:`SolidityError` for a key with no public input or with a point off its curve.
+    """
+    ctx = _context(vk, contract_name, REGENERATE_HINT)
+    return render(load_template("Groth16Verifier.sol.tmpl"), ctx)  # type: ignore[arg-type]
+
+
+def generate_collateral_lock_verifier(
+    vk: VerifyingKey, contract_name: str = "CollateralLockVerifier"
+) -> str:
+    """Solidity source of ``CollateralLockVerifier``: the Groth16 verifier for a CollateralLock
+    key (7 public inputs) plus ``verifyCollateralLock`` taking the public inputs by name.
+
+    The file holds two contracts: ``<contract_name>Groth16`` (with ``verifyProof``) and
+    ``<contract_name>``, which inherits it, so one deployment offers both entry points.
+    """
+    if vk.n_public != len(COLLATERAL_LOCK_PUBLIC):
+        raise SolidityError(
+            f"a CollateralLock key has {len(COLLATERAL_LOCK_PUBLIC)} public inputs "
+            f"({', '.join(COLLATERAL_LOCK_PUBLIC)}); this key has {vk.n_public}"
+        )
+    base = contract_name + "Groth16"
+    ctx = _context(vk, base, REGENERATE_HINT_COLLATERAL)
+    ctx["extension"] = render(
+        load_template("CollateralLockVerifier.sol.tmpl"),
+        {"contract_name": contract_name, "base_name": base},
+    )
+    if not _IDENT.match(contract_name):
+        raise SolidityError(f"contract name {contract_name!r} is not a Solidity identifier")
+    return render(load_template("Groth16Verifier.sol.tmpl"), ctx)  # type: ignore[arg-type]
