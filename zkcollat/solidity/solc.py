@@ -20,7 +20,12 @@ from zkcollat.errors import SolidityError
 DEFAULT_SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "prague",
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+    "outputSelection": {"*": {"*": [
+        "abi",
+        "evm.bytecode.object",
+        "evm.deployedBytecode.object",
+        "evm.methodIdentifiers",
+    ]}},
 }
 
 # Reads the standard-JSON input on stdin and writes solc's standard-JSON output on stdout.
@@ -45,6 +50,8 @@ class CompiledContract:
     abi: list[dict[str, Any]]
     bytecode: bytes
     runtime: bytes
+    #: ``{"verifyProof(uint256[2],...)": "43753b4d"}``: selectors by signature, as hex
+    method_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -113,5 +120,6 @@ def compile_sources(
                 abi=c["abi"],
                 bytecode=bytes.fromhex(c["evm"]["bytecode"]["object"]),
                 runtime=bytes.fromhex(c["evm"]["deployedBytecode"]["object"]),
+                method_ids=dict(c["evm"].get("methodIdentifiers", {})),
             )
     return Compilation(str(out.get("zkcollatCompilerVersion", "")), contracts, warnings)
