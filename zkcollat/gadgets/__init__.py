@@ -1,0 +1,48 @@
+"""The gadget library: each gadget takes ``api`` first and has a plain (out-of-circuit) twin."""
+
+from zkcollat.gadgets.bits import (
+    assert_bool,
+    from_bits,
+    is_equal,
+    is_zero,
+    range_check,
+    to_bits,
+)
+from zkcollat.gadgets.compare import (
+    assert_greater_eq,
+    assert_greater_than,
+    assert_less_eq,
+    assert_less_than,
+    greater_eq,
+    greater_than,
+    less_eq,
+    less_than,
+)
+from zkcollat.gadgets.merkle import merkle_root, merkle_root_plain
+from zkcollat.gadgets.mux import cond_swap, mux, select
+from zkcollat.gadgets.poseidon import poseidon, poseidon_hash, poseidon_many
+
+__all__ = [
+    "assert_bool",
+    "assert_greater_eq",
+    "assert_greater_than",
+    "assert_less_eq",
+    "assert_less_than",
+    "cond_swap",
+    "from_bits",
+    "greater_eq",
+    "greater_than",
+    "is_equal",
+    "is_zero",
+    "less_eq",
+    "less_than",
+    "merkle_root",
+    "merkle_root_plain",
+    "mux",
+    "poseidon",
+    "poseidon_hash",
+    "poseidon_many",
+    "range_check",
+    "select",
+    "to_bits",
+]

@@ -1,0 +1,194 @@
+"""Poseidon over F_r with circomlib's parameters (PROTOCOL.md s.2), 1 to 16 inputs.
+
+Three forms that agree (tests check all against circomlibjs vectors):
+
+* :func:`poseidon_hash` (also ``poseidon(inputs)``): the plain function, ``list[int] -> int``;
+* :func:`poseidon_many`: many hashes at once; plain Python for now, the entry point that the
+  native batch backend takes over;
+* :func:`poseidon_gadget` (also ``poseidon(api, inputs)``): the circuit gadget.
+
+The permutation is circomlibjs's reference one: state ``[0, in_1, ..., in_n]`` (width
+``t = n + 1``), ``8`` full rounds split 4 + 4 around ``N_ROUNDS_P[t - 2]`` partial rounds; each
+round adds ``C[r*t + i]``, applies ``x^5`` (to every lane in full rounds, to lane 0 in partial
+rounds) and multiplies by the MDS matrix ``M``; the hash is lane 0 of the final state.
+
+Constraint cost of the gadget: the linear layers (round constants, MDS) are folded into linear
+combinations, so only ``x^2``, ``x^4``, ``x^5`` of each S-box applied to a non-constant value
+cost a constraint each: ``3 * (8 * t + N_ROUNDS_P[t - 2])`` minus 3 for the first round's lane 0,
+which is the constant ``0 + C[0]`` (its S-box is computed at compile time). That is
+240 for 2 inputs and 354 for 6, the same as circomlib's optimized ``Poseidon(n)``.
+
+Constants: ``poseidon_constants.json`` next to this file, extracted from the pinned circomlibjs by
+``tests/vectors/poseidon/extract_constants.mjs`` (the file says so itself).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from operator import add, mul
+from pathlib import Path
+from typing import Any, overload
+
+from zkcollat.errors import CircuitError, FieldError
+from zkcollat.field import R, check_fr
+from zkcollat.r1cs.builder import Api
+from zkcollat.r1cs.lc import LinComb, Operand, as_lc, linear_sum
+
+MAX_INPUTS = 16
+_DATA_FILE = Path(__file__).with_name("poseidon_constants.json")
+
+
+@functools.cache
+def _load() -> dict[int, tuple[list[int], list[list[int]], int, int]]:
+    data: dict[str, Any] = json.loads(_DATA_FILE.read_text())
+    n_f: int = data["N_ROUNDS_F"]
+    n_p = data["N_ROUNDS_P"]
+    tables = {}
+    for k in range(len(n_p)):
+        t = k + 2
+        c = [int(x, 16) for x in data["C"][k]]
+        m = [[int(x, 16) for x in row] for row in data["M"][k]]
+        # Checked at load, in py_ecc's manner: shapes and ranges of the published constants.
+        if len(c) != (n_f + n_p[k]) * t or len(m) != t or any(len(row) != t for row in m):
+            raise FieldError(f"{_DATA_FILE.name}: constants for t={t} have the wrong shape")
+        if any(not 0 <= x < R for x in c) or any(not 0 <= x < R for row in m for x in row):
+            raise FieldError(f"{_DATA_FILE.name}: a constant for t={t} is not below r")
+        tables[k + 1] = (c, m, n_f, n_p[k])
+    if len(tables) != MAX_INPUTS:
+        raise FieldError(f"{_DATA_FILE.name}: expected widths 1..{MAX_INPUTS}, got {len(tables)}")
+    return tables
+
+
+def poseidon_constants(n_inputs: int) -> tuple[list[int], list[list[int]], int, int]:
+    """``(C, M, n_full, n_partial)`` for ``n_inputs`` (1..16) inputs, width ``t = n_inputs + 1``.
+
+    ``C`` has ``(n_full + n_partial) * t`` round constants, round-major (``C[r*t + i]`` is added
+    to lane ``i`` in round ``r``); ``M`` is the ``t x t`` MDS matrix, ``new[i] = sum_j M[i][j] *
+    old[j]``; full rounds are the first and last ``n_full / 2``. All values are ints in
+    ``[0, r)``. The lists are shared: do not mutate them.
+    """
+    _check_arity(n_inputs)
+    return _load()[n_inputs]
+
+
+def _check_arity(n: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_INPUTS:
+        raise FieldError(f"Poseidon takes 1 to {MAX_INPUTS} inputs, got {n!r}")
+
+
+def poseidon_hash(inputs: Sequence[int]) -> int:
+    """The plain Poseidon hash of ``inputs`` (each an int in ``[0, r)``, checked, never reduced)."""
+    n = len(inputs)
+    _check_arity(n)
+    for i, v in enumerate(inputs):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < R:
+            check_fr(v, f"poseidon input[{i}]")
+    c, m, n_f, n_p = _load()[n]
+    t = n + 1
+    half = n_f // 2
+    state = [0, *inputs]
+    last = n_f + n_p - 1
+    for r in range(n_f + n_p):
+        state = list(map(add, state, c[r * t : r * t + t]))
+        if half <= r < half + n_p:
+            x = state[0] % R
+            x2 = x * x % R
+            state[0] = x2 * x2 % R * x
+        else:
+            state = [_pow5(x) for x in state]
+        if r == last:
+            return sum(map(mul, m[0], state)) % R
+        state = [sum(map(mul, row, state)) % R for row in m]
+    raise AssertionError("unreachable")
+
+
+def _pow5(x: int) -> int:
+    x %= R
+    x2 = x * x % R
+    return x2 * x2 % R * x
+
+
+def poseidon_many(batch: Sequence[Sequence[int]]) -> list[int]:
+    """Hash many input lists (each 1..16 field elements); ``[poseidon_hash(x) for x in batch]``.
+
+    This is the batch entry point (a tree of a million leaves); it is routed to the native
+    backend when that exists. Inputs are range-checked like :func:`poseidon_hash`.
+    """
+    return [poseidon_hash(x) for x in batch]
+
+
+def poseidon_gadget(api: Api, inputs: Sequence[Operand]) -> LinComb:
+    """Constrain and return ``Poseidon(inputs)`` (scope ``poseidon``).
+
+    Cost: 3 constraints per S-box on a non-constant value (240 for 2 inputs, 354 for 6; see
+    the module docstring). Assumes nothing about the inputs (any field elements); the result is
+    a linear combination of the last round's S-box outputs (no extra wire).
+    """
+    n = len(inputs)
+    if not 1 <= n <= MAX_INPUTS:
+        raise CircuitError(f"{api.path}: Poseidon takes 1 to {MAX_INPUTS} inputs, got {n}")
+    c, m, n_f, n_p = _load()[n]
+    t = n + 1
+    half = n_f // 2
+    last = n_f + n_p - 1
+    with api.scope("poseidon"):
+        state = [LinComb(), *(as_lc(x) for x in inputs)]
+        for r in range(n_f + n_p):
+            base = r * t
+            state = [s + c[base + i] for i, s in enumerate(state)]
+            lanes = range(1) if half <= r < half + n_p else range(t)
+            for i in lanes:
+                state[i] = _sbox(api, state[i], r, i)
+            if r == last:
+                return linear_sum(m[0], state)
+            state = [linear_sum(row, state) for row in m]
+    raise AssertionError("unreachable")
+
+
+def _sbox(api: Api, x: LinComb, r: int, i: int) -> LinComb:
+    if x.is_constant():
+        v = x.constant_value()
+        return LinComb.constant(pow(v, 5, R))
+    x2 = api.mul(x, x, f"round {r} lane {i}: x^2")
+    x4 = api.mul(x2, x2, f"round {r} lane {i}: x^4")
+    return api.mul(x4, x, f"round {r} lane {i}: x^5")
+
+
+@overload
+def poseidon(api_or_inputs: Sequence[int]) -> int: ...
+
+
+@overload
+def poseidon(api_or_inputs: Api, inputs: Sequence[Operand]) -> LinComb: ...
+
+
+def poseidon(
+    api_or_inputs: Api | Sequence[int], inputs: Sequence[Operand] | None = None
+) -> int | LinComb:
+    """``poseidon(inputs) -> int`` (plain) or ``poseidon(api, inputs) -> signal`` (gadget)."""
+    if isinstance(api_or_inputs, Api):
+        if inputs is None:
+            raise CircuitError("poseidon(api, inputs): inputs are missing")
+        return poseidon_gadget(api_or_inputs, inputs)
+    if inputs is not None:
+        raise TypeError("poseidon(inputs) takes one argument; the gadget is poseidon(api, inputs)")
+    return poseidon_hash(api_or_inputs)
+
+
+#: The plain twin under the name the other gadget modules use.
+poseidon_plain = poseidon_hash
+
+
+def poseidon_cost(n_inputs: int) -> int:
+    """Constraints :func:`poseidon_gadget` adds for ``n_inputs`` non-constant inputs."""
+    _, _, n_f, n_p = poseidon_constants(n_inputs)
+    return 3 * (n_f * (n_inputs + 1) + n_p) - 3
+
+
+# Checked when the module loads: the known answer of PROTOCOL.md s.2.
+assert (
+    poseidon_hash([1, 2])
+    == 7853200120776062878684798364095072458815029376092732009249414926327459813530
+), "Poseidon constants do not reproduce H(1, 2) of PROTOCOL.md"

@@ -1,0 +1,187 @@
+"""The circuit base class: inputs declared by name, one ``define(api)``.
+
+Example::
+
+    class CollateralLock(Circuit):
+        name = "collateral_lock"
+
+        root = Public()
+        destChainId = Public()
+        ...
+        pathElements = Private(size="depth")   # an array sized by a parameter
+        pathIndices = Private(size="depth")
+
+        def __init__(self, depth: int = 20) -> None:
+            super().__init__(depth=depth)
+
+        def define(self, api: Api) -> None:
+            leaf = poseidon(api, [self.lockId, ...])
+            api.assert_equal(merkle_root(api, leaf, self.pathElements, self.pathIndices), self.root)
+
+    cs = CollateralLock(20).compile()          # compiled once per (class, parameters)
+    w = cs.solve({"root": "...", ...})        # or cs.solve("input.json")
+
+Public inputs take wires ``1..nPublic`` in declaration order, private inputs follow; the order
+of ``Public()`` attributes is the order of ``public.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from zkcollat.errors import CircuitError
+from zkcollat.r1cs.builder import Api
+from zkcollat.r1cs.lc import LinComb
+from zkcollat.r1cs.system import ConstraintSystem, InputSpec
+
+SizeSpec = int | str | Callable[[Any], int] | None
+
+
+class Input:
+    """An input declared on a :class:`Circuit` subclass (use :class:`Public` / :class:`Private`).
+
+    ``size`` makes it a 1-D array: an int, the name of a circuit parameter, or a callable
+    taking the circuit instance. Inside ``define``, ``self.<name>`` is a signal (or a list).
+    """
+
+    public: ClassVar[bool] = False
+
+    def __init__(self, size: SizeSpec = None) -> None:
+        self.size = size
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def resolve_size(self, circuit: Circuit) -> int | None:
+        s = self.size
+        if s is None:
+            return None
+        if isinstance(s, str):
+            s = getattr(circuit, s)
+        elif callable(s):
+            s = s(circuit)
+        if isinstance(s, bool) or not isinstance(s, int) or s < 1:
+            raise CircuitError(f"input {self.name!r} must have a size >= 1, got {s!r}")
+        return s
+
+    def __get__(self, obj: Circuit | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        signals = obj.__dict__.get("_signals")
+        if signals is None:
+            raise CircuitError(
+                f"input {self.name!r} of {type(obj).__name__} is a signal only inside define(api)"
+            )
+        return signals[self.name]
+
+
+class Public(Input):
+    """A public input: part of ``public.json`` and of the verifier's public signals."""
+
+    public = True
+
+
+class Private(Input):
+    """A private input (witness only)."""
+
+    public = False
+
+
+_CACHE: dict[tuple[type, Hashable], ConstraintSystem] = {}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Circuit:
+    """Base class of statements written in Python; subclasses declare inputs and ``define``.
+
+    Parameters (for example ``depth``) are passed to ``__init__`` as keywords and become
+    attributes; they must be hashable, since the compiled system is cached per
+    ``(class, parameters)``.
+    """
+
+    #: Root scope name of the constraints (defaults to the class name in snake_case).
+    name: ClassVar[str] = ""
+
+    def __init__(self, **params: Hashable) -> None:
+        declared = {i.name for i in self.declared_inputs()}
+        for k, v in params.items():
+            if k in declared:
+                raise CircuitError(f"parameter {k!r} of {type(self).__name__} shadows an input")
+            setattr(self, k, v)
+        self.params: dict[str, Hashable] = dict(params)
+
+    @classmethod
+    def declared_inputs(cls) -> list[Input]:
+        """Inputs in declaration order (base classes first)."""
+        seen: dict[str, Input] = {}
+        for klass in reversed(cls.__mro__):
+            for k, v in vars(klass).items():
+                if isinstance(v, Input):
+                    seen.pop(k, None)
+                    seen[k] = v
+        return list(seen.values())
+
+    @classmethod
+    def scope_name(cls) -> str:
+        return cls.name or _snake(cls.__name__)
+
+    def define(self, api: Api) -> None:
+        """Add the statement's constraints; the inputs are available as ``self.<name>``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement define(api)")
+
+    def cache_key(self) -> tuple[type, Hashable]:
+        try:
+            key = tuple(sorted(self.params.items()))
+            hash(key)
+        except TypeError as e:
+            raise CircuitError(f"parameters of {type(self).__name__} must be hashable: {e}") from e
+        return (type(self), key)
+
+    def compile(self, use_cache: bool = True) -> ConstraintSystem:
+        """Run ``define`` once and return the :class:`ConstraintSystem` (cached)."""
+        key = self.cache_key()
+        if use_cache and key in _CACHE:
+            return _CACHE[key]
+        cs = self._compile()
+        if use_cache:
+            _CACHE[key] = cs
+        return cs
+
+    def _compile(self) -> ConstraintSystem:
+        name = self.scope_name()
+        api = Api(name)
+        decl = self.declared_inputs()
+        if not decl:
+            raise CircuitError(f"{type(self).__name__} declares no inputs")
+        specs: list[InputSpec] = []
+        signals: dict[str, LinComb | list[LinComb]] = {}
+        for inp in [i for i in decl if i.public] + [i for i in decl if not i.public]:
+            size = inp.resolve_size(self)
+            spec = InputSpec(inp.name, inp.public, size, api.n_wires)
+            wires = [api._input_wire(label) for label in spec.labels()]
+            signals[inp.name] = wires[0] if size is None else wires
+            specs.append(spec)
+        self.__dict__["_signals"] = signals
+        try:
+            with api.scope(name):
+                self.define(api)
+        finally:
+            del self.__dict__["_signals"]
+        return ConstraintSystem(api, specs)
+
+    # Conveniences: solve through the cached system.
+    def solve(self, inputs: Mapping[str, Any] | str | Path) -> list[int]:
+        """``self.compile().solve(inputs)``."""
+        return self.compile().solve(inputs)
+
+
+def clear_cache() -> None:
+    """Forget every compiled system (tests use it to measure compilation)."""
+    _CACHE.clear()

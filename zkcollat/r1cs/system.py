@@ -1,0 +1,421 @@
+"""A compiled circuit: the R1CS, its wire layout, the witness solver and the test engine.
+
+Wire layout (circom's, without outputs, so that our ``.r1cs`` reads in snarkjs):
+
+====================  ============================================================
+wire 0                the constant 1
+wires 1..nPublic      public inputs, in declaration order (= ``public.json`` order)
+next nPrivate wires   private inputs, in declaration order (arrays element by element)
+the rest              internal wires, in the order the definition created them
+====================  ============================================================
+
+Each constraint ``i`` is ``<A_i, w> * <B_i, w> = <C_i, w>`` with ``A_i, B_i, C_i`` sparse
+``{wire: coeff}`` maps (coefficients in ``[1, r)``). :meth:`ConstraintSystem.matrices` gives the
+same data as three CSR matrices for a prover.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import mul
+from pathlib import Path
+from typing import Any
+
+from zkcollat.errors import CircuitError, EncodingError, InputError, UnsatisfiedConstraint
+from zkcollat.field import FR_BYTES, R
+from zkcollat.r1cs.builder import STEP_CHECK, STEP_MUL, Api
+
+Terms = dict[int, int]
+
+_DECIMAL = re.compile(r"-?[0-9]+\Z")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One declared input: a scalar (``size is None``) or a 1-D array of ``size`` elements."""
+
+    name: str
+    public: bool
+    size: int | None
+    first_wire: int
+
+    @property
+    def n_wires(self) -> int:
+        return 1 if self.size is None else self.size
+
+    def labels(self) -> list[str]:
+        if self.size is None:
+            return [self.name]
+        return [f"{self.name}[{i}]" for i in range(self.size)]
+
+
+@dataclass(frozen=True)
+class SparseMatrix:
+    """A CSR matrix over F_r: row ``i`` has entries ``cols[k], vals[k]`` for
+    ``k in range(row_ptr[i], row_ptr[i + 1])``. Values are canonical ints in ``[1, r)``."""
+
+    n_rows: int
+    n_cols: int
+    row_ptr: list[int]
+    cols: list[int]
+    vals: list[int]
+
+    @property
+    def nnz(self) -> int:
+        return len(self.vals)
+
+    def triplets(self) -> list[tuple[int, int, int]]:
+        """``(row, col, value)`` for every non-zero entry, row-major."""
+        out = []
+        for i in range(self.n_rows):
+            for k in range(self.row_ptr[i], self.row_ptr[i + 1]):
+                out.append((i, self.cols[k], self.vals[k]))
+        return out
+
+    def mul_vec(self, w: Sequence[int]) -> list[int]:
+        """``M . w`` mod r (one value per constraint)."""
+        cols, vals, ptr = self.cols, self.vals, self.row_ptr
+        return [
+            sum(map(mul, (w[c] for c in cols[ptr[i] : ptr[i + 1]]), vals[ptr[i] : ptr[i + 1]])) % R
+            for i in range(self.n_rows)
+        ]
+
+    def packed_vals(self) -> bytes:
+        """The values as 32-byte big-endian words (for handing to native code)."""
+        return b"".join(v.to_bytes(FR_BYTES, "big") for v in self.vals)
+
+
+@dataclass(frozen=True)
+class CircuitStats:
+    """Figures for the CLI (``zkcollat circuit info``)."""
+
+    name: str
+    constraints: int
+    public_inputs: int
+    private_inputs: int
+    wires: int
+    labels: int
+    nnz_a: int
+    nnz_b: int
+    nnz_c: int
+    by_scope: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "constraints": self.constraints,
+            "public_inputs": self.public_inputs,
+            "private_inputs": self.private_inputs,
+            "wires": self.wires,
+            "labels": self.labels,
+            "nnz": {"A": self.nnz_a, "B": self.nnz_b, "C": self.nnz_c},
+            "by_scope": dict(self.by_scope),
+        }
+
+
+class ConstraintSystem:
+    """An R1CS with its wire layout, names and witness solver (see the module docstring)."""
+
+    def __init__(self, api: Api, inputs: Sequence[InputSpec]) -> None:
+        api.seal()
+        self.name = api.name
+        self.inputs: tuple[InputSpec, ...] = tuple(inputs)
+        self.n_wires = api.n_wires
+        self.n_public = sum(s.n_wires for s in inputs if s.public)
+        self.n_private = sum(s.n_wires for s in inputs if not s.public)
+        self.constraints: list[tuple[Terms, Terms, Terms]] = api.constraints
+        self.constraint_scopes: list[str] = api.constraint_scopes
+        self.constraint_notes: list[str] = api.constraint_notes
+        self.wire_labels: list[str] = api.wire_labels
+        self._steps = api.steps
+        self._matrices: tuple[SparseMatrix, SparseMatrix, SparseMatrix] | None = None
+        # Layout invariant: public inputs first, then private, starting at wire 1.
+        expect = 1
+        for s in sorted(inputs, key=lambda s: (not s.public,)):
+            if s.first_wire != expect:
+                raise CircuitError(f"input {s.name!r} is at wire {s.first_wire}, expected {expect}")
+            expect += s.n_wires
+
+    # --- names ------------------------------------------------------------------------------
+
+    @property
+    def n_constraints(self) -> int:
+        return len(self.constraints)
+
+    @property
+    def public_names(self) -> list[str]:
+        """Public signal labels in wire order (``public.json`` order)."""
+        return [n for s in self.inputs if s.public for n in s.labels()]
+
+    @property
+    def private_names(self) -> list[str]:
+        return [n for s in self.inputs if not s.public for n in s.labels()]
+
+    def describe_constraint(self, i: int) -> str:
+        """``constraint 17 (assert_bool) at collateral_lock/merkle/level[3]``."""
+        scope = self.constraint_scopes[i] or "<root>"
+        return f"constraint {i} ({self.constraint_notes[i]}) at {scope}"
+
+    # --- statistics -------------------------------------------------------------------------
+
+    def constraint_counts(self, depth: int = 2) -> dict[str, int]:
+        """Constraints per scope path truncated to ``depth`` components."""
+        c: Counter[str] = Counter()
+        for s in self.constraint_scopes:
+            c["/".join(s.split("/")[:depth])] += 1
+        return dict(c)
+
+    def stats(self, scope_depth: int = 2) -> CircuitStats:
+        a, b, cm = self.matrices()
+        return CircuitStats(
+            name=self.name,
+            constraints=self.n_constraints,
+            public_inputs=self.n_public,
+            private_inputs=self.n_private,
+            wires=self.n_wires,
+            labels=len(self.wire_labels),
+            nnz_a=a.nnz,
+            nnz_b=b.nnz,
+            nnz_c=cm.nnz,
+            by_scope=self.constraint_counts(scope_depth),
+        )
+
+    # --- matrices for a prover --------------------------------------------------------------
+
+    def matrices(self) -> tuple[SparseMatrix, SparseMatrix, SparseMatrix]:
+        """A, B and C as CSR matrices (``n_constraints x n_wires``), computed once."""
+        if self._matrices is None:
+            mats = []
+            for side in range(3):
+                ptr = [0]
+                cols: list[int] = []
+                vals: list[int] = []
+                for con in self.constraints:
+                    row = con[side]
+                    for w in sorted(row):
+                        cols.append(w)
+                        vals.append(row[w])
+                    ptr.append(len(cols))
+                mats.append(SparseMatrix(self.n_constraints, self.n_wires, ptr, cols, vals))
+            self._matrices = (mats[0], mats[1], mats[2])
+        return self._matrices
+
+    # --- inputs -----------------------------------------------------------------------------
+
+    def parse_inputs(self, inputs: Mapping[str, Any] | str | Path) -> list[int]:
+        """Validate prover inputs and return the input wire values (public then private).
+
+        ``inputs`` is a mapping or the path of an ``input.json`` whose keys are the circuit's
+        signal names, arrays as JSON arrays, values as decimal strings or ints. Raises
+        :class:`InputError` listing every missing, extra, malformed and out-of-range name.
+        """
+        if isinstance(inputs, (str, Path)):
+            try:
+                data = json.loads(Path(inputs).read_text())
+            except (OSError, ValueError) as e:
+                raise InputError(f"cannot read input file {str(inputs)!r}: {e}") from e
+        else:
+            data = inputs
+        if not isinstance(data, Mapping):
+            raise InputError(
+                f"inputs must be a JSON object of signal names, got {type(data).__name__}"
+            )
+        declared = {s.name: s for s in self.inputs}
+        missing = [n for n in declared if n not in data]
+        extra = sorted(str(k) for k in data if k not in declared)
+        malformed: list[str] = []
+        out_of_range: list[str] = []
+        values: dict[str, list[int]] = {}
+        for s in self.inputs:
+            if s.name not in data:
+                continue
+            raw = data[s.name]
+            if s.size is None:
+                items: list[tuple[str, Any]] = [(s.name, raw)]
+                if isinstance(raw, list):
+                    malformed.append(f"{s.name} (a scalar, got an array)")
+                    continue
+            else:
+                if not isinstance(raw, list):
+                    malformed.append(f"{s.name} (an array of {s.size}, got {type(raw).__name__})")
+                    continue
+                if len(raw) != s.size:
+                    malformed.append(f"{s.name} (an array of {s.size}, got {len(raw)} elements)")
+                    continue
+                items = [(f"{s.name}[{i}]", v) for i, v in enumerate(raw)]
+            vals: list[int] = []
+            for label, v in items:
+                iv = _parse_value(v)
+                if iv is None:
+                    malformed.append(f"{label} = {v!r} (not an int or decimal string)")
+                elif iv < 0 or iv >= R:
+                    out_of_range.append(f"{label} = {iv} ({'negative' if iv < 0 else '>= r'})")
+                else:
+                    vals.append(iv)
+            values[s.name] = vals
+        problems = []
+        if missing:
+            problems.append("missing: " + ", ".join(missing))
+        if extra:
+            problems.append("extra: " + ", ".join(extra))
+        if malformed:
+            problems.append("malformed: " + "; ".join(malformed))
+        if out_of_range:
+            problems.append("out of range [0, r): " + "; ".join(out_of_range))
+        if problems:
+            raise InputError(f"inputs for circuit {self.name!r} rejected: " + " | ".join(problems))
+        out: list[int] = []
+        for s in sorted(self.inputs, key=lambda s: s.first_wire):
+            out.extend(values[s.name])
+        return out
+
+    # --- witness solving --------------------------------------------------------------------
+
+    def solve(self, inputs: Mapping[str, Any] | str | Path, check: bool = True) -> list[int]:
+        """Compute the full witness vector ``w`` (``w[0] = 1``) for the given inputs.
+
+        With ``check`` (the default) every constraint that does not define a wire is checked as
+        the solver reaches it, and the first failure raises :class:`UnsatisfiedConstraint`
+        naming the gadget path. ``check=False`` returns the vector regardless (for tests and
+        debugging: :meth:`is_satisfied` then judges it).
+        """
+        return self.solve_values(self.parse_inputs(inputs), check)
+
+    def solve_values(self, input_values: Sequence[int], check: bool = True) -> list[int]:
+        """Like :meth:`solve` from already validated input wire values (public then private)."""
+        n_in = self.n_public + self.n_private
+        if len(input_values) != n_in:
+            raise InputError(f"expected {n_in} input values, got {len(input_values)}")
+        w = [0] * self.n_wires
+        w[0] = 1
+        w[1 : 1 + n_in] = input_values
+        wget = w.__getitem__
+        for st in self._steps:
+            kind = st[0]
+            if kind == STEP_MUL:
+                a = sum(map(mul, map(wget, st[2]), st[3])) % R
+                if st[4] is None:
+                    w[st[1]] = a * a % R
+                else:
+                    w[st[1]] = a * (sum(map(mul, map(wget, st[4]), st[5])) % R) % R
+            elif kind == STEP_CHECK:
+                if check:
+                    c = sum(map(mul, map(wget, st[6]), st[7]))
+                    if st[2]:
+                        a = sum(map(mul, map(wget, st[2]), st[3])) % R
+                        c -= a * (sum(map(mul, map(wget, st[4]), st[5])) % R)
+                    if c % R:
+                        raise UnsatisfiedConstraint(self._failure(st[1], w))
+            else:  # STEP_HINT
+                args = [sum(map(mul, map(wget, i), c)) % R for i, c in st[3]]
+                try:
+                    res = st[2](*args)
+                except Exception as e:  # a hint that fails names itself
+                    raise UnsatisfiedConstraint(f"hint {st[5]} failed on {args}: {e}") from e
+                outs = st[1]
+                if st[4]:
+                    res = list(res)
+                    if len(res) != len(outs):
+                        raise CircuitError(
+                            f"hint {st[5]} returned {len(res)} values, expected {len(outs)}"
+                        )
+                    for o, v in zip(outs, res, strict=True):
+                        w[o] = v % R
+                else:
+                    w[outs[0]] = res % R
+        return w
+
+    # --- the test engine --------------------------------------------------------------------
+
+    def _check_vector(self, w: Sequence[int]) -> None:
+        if len(w) != self.n_wires:
+            raise InputError(
+                f"witness has {len(w)} values, circuit {self.name!r} has {self.n_wires} wires"
+            )
+        if w[0] != 1:
+            raise UnsatisfiedConstraint(f"witness wire 0 (the constant one) is {w[0]}, not 1")
+        for i, v in enumerate(w):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0 or v >= R:
+                raise UnsatisfiedConstraint(
+                    f"witness wire {i} ({self.wire_labels[i]}) = {v!r} is not in [0, r)"
+                )
+
+    def first_unsatisfied(self, w: Sequence[int]) -> int | None:
+        """Index of the first constraint ``w`` violates, or None (w must be canonical)."""
+        self._check_vector(w)
+        for i, (a, b, c) in enumerate(self.constraints):
+            va = sum(w[k] * v for k, v in a.items())
+            vb = sum(w[k] * v for k, v in b.items())
+            vc = sum(w[k] * v for k, v in c.items())
+            if (va * vb - vc) % R:
+                return i
+        return None
+
+    def check_witness(self, w: Sequence[int]) -> None:
+        """Raise :class:`UnsatisfiedConstraint` naming the first violated constraint (if any).
+
+        Evaluates every constraint from the matrices on plain ints, independently of the solver;
+        also rejects a vector of the wrong length, ``w[0] != 1`` and any value outside ``[0, r)``.
+        """
+        i = self.first_unsatisfied(w)
+        if i is not None:
+            raise UnsatisfiedConstraint(self._failure(i, w))
+
+    def is_satisfied(self, w: Sequence[int]) -> bool:
+        """True when the full witness vector ``w`` satisfies every constraint."""
+        try:
+            self.check_witness(w)
+        except UnsatisfiedConstraint:
+            return False
+        return True
+
+    def _failure(self, i: int, w: Sequence[int]) -> str:
+        a, b, c = self.constraints[i]
+
+        def ev(t: Terms) -> int:
+            return sum(w[k] * v for k, v in t.items()) % R
+
+        wires = sorted({k for side in (a, b, c) for k in side if k})[:6]
+        shown = ", ".join(f"{self.wire_labels[k]}={w[k]}" for k in wires)
+        return (
+            f"{self.describe_constraint(i)} of circuit {self.name!r} is not satisfied: "
+            f"A={ev(a)}, B={ev(b)}, C={ev(c)} (A*B != C); wires: {shown}"
+        )
+
+    # --- values -----------------------------------------------------------------------------
+
+    def public_values(self, w: Sequence[int]) -> list[int]:
+        """The public inputs of a witness, in ``public.json`` order."""
+        return list(w[1 : 1 + self.n_public])
+
+
+def _parse_value(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and _DECIMAL.match(v):
+        return int(v)
+    return None
+
+
+def witness_to_json(w: Sequence[int]) -> list[str]:
+    """A witness as snarkjs's ``witness.json`` (decimal strings)."""
+    return [str(v) for v in w]
+
+
+def witness_from_json(data: Any) -> list[int]:
+    """Inverse of :func:`witness_to_json`, rejecting malformed or out-of-range values."""
+    if not isinstance(data, list):
+        raise EncodingError("a witness JSON must be an array of decimal strings")
+    out = []
+    for i, v in enumerate(data):
+        iv = _parse_value(v)
+        if iv is None or iv < 0 or iv >= R:
+            raise EncodingError(f"witness[{i}] = {v!r} is not a field element in [0, r)")
+        out.append(iv)
+    return out
