@@ -122,6 +122,16 @@ class Backend(ABC):
     def coset_ifft(self, evals: Sequence[int]) -> list[int]:
         """Coefficients from evaluations at ``COSET_SHIFT * omega^i``."""
 
+    def fft_packed(self, values: bytes, *, inverse: bool = False, coset: bool = False) -> bytes:
+        """Any of the four FFTs on a packed buffer of 32-byte big-endian words (bulk path).
+
+        The native backend never turns the words into Python ints; the reference unpacks them.
+        """
+        from zkcollat.field import pack_fr, unpack_fr
+
+        name = ("coset_" if coset else "") + ("ifft" if inverse else "fft")
+        return pack_fr(getattr(self, name)(unpack_fr(values)))
+
     # --- pairings ---
     @abstractmethod
     def pairing_check(self, pairs: Sequence[tuple[G1Point, G2Point]]) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from zkcollat.errors import EncodingError, PointError
+from zkcollat.errors import EncodingError, FieldError, PointError
 from zkcollat.field import P, check_fq, parse_decimal
 
 Fq2 = tuple[int, int]
@@ -125,10 +125,25 @@ assert G1_GENERATOR.is_on_curve() and G2_GENERATOR.is_on_curve(), "BN254 generat
 # --- checked constructors from outside data ----------------------------------------------------
 
 
+def _coord(value: int, name: str) -> int:
+    """A coordinate must be an int in [0, p): a point's coordinate out of range is a PointError."""
+    try:
+        return check_fq(value, name)
+    except FieldError as e:
+        raise PointError(str(e)) from e
+
+
+def _decimal_coord(text: object, name: str) -> int:
+    try:
+        return parse_decimal(text, P, name)
+    except FieldError as e:
+        raise PointError(str(e)) from e
+
+
 def g1_checked(x: int, y: int, name: str = "G1 point") -> G1Point:
     """Build a G1 point from untrusted coordinates: each must be < p and the point on the curve."""
-    check_fq(x, f"{name}.x")
-    check_fq(y, f"{name}.y")
+    _coord(x, f"{name}.x")
+    _coord(y, f"{name}.y")
     pt = G1Point(x, y)
     if not pt.is_on_curve():
         raise PointError(f"{name} ({x}, {y}) is not on the BN254 G1 curve y^2 = x^3 + 3")
@@ -141,7 +156,7 @@ def g2_checked(x: Fq2, y: Fq2, name: str = "G2 point", *, subgroup: bool = True)
     The subgroup check uses the active backend (``zkcollat.curve.get_backend()``).
     """
     for label, c in (("x.c0", x[0]), ("x.c1", x[1]), ("y.c0", y[0]), ("y.c1", y[1])):
-        check_fq(c, f"{name}.{label}")
+        _coord(c, f"{name}.{label}")
     pt = G2Point((x[0], x[1]), (y[0], y[1]))
     if not pt.is_on_curve():
         raise PointError(f"{name} is not on the BN254 G2 twist curve")
@@ -167,7 +182,7 @@ def g1_from_snarkjs(obj: Any, name: str = "G1 point") -> G1Point:
     several encodings.
     """
     items = _list(obj, 3, name)
-    x, y, z = (parse_decimal(v, P, f"{name}[{i}]") for i, v in enumerate(items))
+    x, y, z = (_decimal_coord(v, f"{name}[{i}]") for i, v in enumerate(items))
     if z == 0:
         if (x, y) != (0, 1):
             raise EncodingError(f"{name}: the identity must be encoded [\"0\",\"1\",\"0\"]")
@@ -183,7 +198,7 @@ def g2_from_snarkjs(obj: Any, name: str = "G2 point", *, subgroup: bool = True) 
     vals = []
     for i, row in enumerate(rows):
         pair = _list(row, 2, f"{name}[{i}]")
-        vals.append(tuple(parse_decimal(v, P, f"{name}[{i}][{j}]") for j, v in enumerate(pair)))
+        vals.append(tuple(_decimal_coord(v, f"{name}[{i}][{j}]") for j, v in enumerate(pair)))
     (x0, x1), (y0, y1), (z0, z1) = vals
     if (z0, z1) == (0, 0):
         if (x0, x1, y0, y1) != (0, 0, 1, 0):

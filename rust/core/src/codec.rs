@@ -1,0 +1,168 @@
+//! Bytes <-> arkworks values, with every range and curve check.
+
+use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
+use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
+use rayon::prelude::*;
+
+use crate::{Error, Result};
+
+pub const WORD: usize = 32;
+
+fn bigint_from_be(bytes: &[u8]) -> BigInt<4> {
+    debug_assert_eq!(bytes.len(), WORD);
+    let mut limbs = [0u64; 4];
+    for (i, limb) in limbs.iter_mut().enumerate() {
+        let start = WORD - 8 * (i + 1);
+        *limb = u64::from_be_bytes(bytes[start..start + 8].try_into().expect("8 bytes"));
+    }
+    BigInt(limbs)
+}
+
+/// A canonical scalar (< r) as a big integer, for MSMs that skip the Montgomery form.
+pub fn scalar_bigint_from_be(bytes: &[u8], what: &str) -> Result<BigInt<4>> {
+    let b = bigint_from_be(bytes);
+    if b >= Fr::MODULUS {
+        return Err(Error::Field(format!("{what} is not below the scalar field modulus r")));
+    }
+    Ok(b)
+}
+
+pub fn fr_from_be(bytes: &[u8], what: &str) -> Result<Fr> {
+    if bytes.len() != WORD {
+        return Err(Error::Encoding(format!("{what} must be 32 bytes, got {}", bytes.len())));
+    }
+    Fr::from_bigint(bigint_from_be(bytes))
+        .ok_or_else(|| Error::Field(format!("{what} is not below the scalar field modulus r")))
+}
+
+/// A point coordinate: a value >= p is a malformed point (Error::Point), never reduced.
+pub fn fq_from_be(bytes: &[u8], what: &str) -> Result<Fq> {
+    Fq::from_bigint(bigint_from_be(bytes))
+        .ok_or_else(|| Error::Point(format!("{what} is not below the base field modulus p")))
+}
+
+pub fn fr_to_be(x: &Fr) -> [u8; WORD] {
+    x.into_bigint().to_bytes_be().try_into().expect("32 bytes")
+}
+
+pub fn fq_to_be(x: &Fq) -> [u8; WORD] {
+    x.into_bigint().to_bytes_be().try_into().expect("32 bytes")
+}
+
+fn check_words(buf: &[u8], what: &str) -> Result<usize> {
+    if buf.len() % WORD != 0 {
+        return Err(Error::Encoding(format!(
+            "{what} must be a multiple of 32 bytes, got {}",
+            buf.len()
+        )));
+    }
+    Ok(buf.len() / WORD)
+}
+
+/// Decode a buffer of 32-byte big-endian scalars (each checked < r).
+pub fn frs_from_be(buf: &[u8], what: &str) -> Result<Vec<Fr>> {
+    check_words(buf, what)?;
+    buf.par_chunks(WORD)
+        .enumerate()
+        .map(|(i, w)| fr_from_be(w, &format!("{what}[{i}]")))
+        .collect()
+}
+
+/// Decode a buffer of scalars straight to canonical big integers (each checked < r).
+pub fn scalars_from_be(buf: &[u8], what: &str) -> Result<Vec<BigInt<4>>> {
+    check_words(buf, what)?;
+    buf.par_chunks(WORD)
+        .enumerate()
+        .map(|(i, w)| scalar_bigint_from_be(w, &format!("{what}[{i}]")))
+        .collect()
+}
+
+pub fn frs_to_be(xs: &[Fr]) -> Vec<u8> {
+    let mut out = vec![0u8; xs.len() * WORD];
+    out.par_chunks_mut(WORD).zip(xs.par_iter()).for_each(|(o, x)| o.copy_from_slice(&fr_to_be(x)));
+    out
+}
+
+pub const G1_BYTES: usize = 64;
+pub const G2_BYTES: usize = 128;
+
+pub fn g1_from_bytes(b: &[u8], what: &str) -> Result<G1Affine> {
+    if b.len() != G1_BYTES {
+        return Err(Error::Encoding(format!("{what} must be 64 bytes, got {}", b.len())));
+    }
+    let x = fq_from_be(&b[..32], &format!("{what}.x"))?;
+    let y = fq_from_be(&b[32..], &format!("{what}.y"))?;
+    if x.is_zero() && y.is_zero() {
+        return Ok(G1Affine::identity());
+    }
+    let p = G1Affine::new_unchecked(x, y);
+    if !p.is_on_curve() {
+        return Err(Error::Point(format!("{what} is not on the BN254 G1 curve")));
+    }
+    // G1 has cofactor 1: every curve point is in the r-order group.
+    Ok(p)
+}
+
+pub fn g1_to_bytes(p: &G1Affine) -> [u8; G1_BYTES] {
+    let mut out = [0u8; G1_BYTES];
+    if let Some((x, y)) = p.xy() {
+        out[..32].copy_from_slice(&fq_to_be(&x));
+        out[32..].copy_from_slice(&fq_to_be(&y));
+    }
+    out
+}
+
+/// Decode a G2 point; with `subgroup`, also require it to be in the r-order subgroup.
+pub fn g2_from_bytes(b: &[u8], what: &str, subgroup: bool) -> Result<G2Affine> {
+    if b.len() != G2_BYTES {
+        return Err(Error::Encoding(format!("{what} must be 128 bytes, got {}", b.len())));
+    }
+    let c = |i: usize, n: &str| fq_from_be(&b[32 * i..32 * (i + 1)], &format!("{what}.{n}"));
+    let x = Fq2::new(c(0, "x.c0")?, c(1, "x.c1")?);
+    let y = Fq2::new(c(2, "y.c0")?, c(3, "y.c1")?);
+    if x.is_zero() && y.is_zero() {
+        return Ok(G2Affine::identity());
+    }
+    let p = G2Affine::new_unchecked(x, y);
+    if !p.is_on_curve() {
+        return Err(Error::Point(format!("{what} is not on the BN254 G2 twist curve")));
+    }
+    if subgroup && !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(Error::Point(format!("{what} is not in the r-order subgroup G2")));
+    }
+    Ok(p)
+}
+
+pub fn g2_to_bytes(p: &G2Affine) -> [u8; G2_BYTES] {
+    let mut out = [0u8; G2_BYTES];
+    if let Some((x, y)) = p.xy() {
+        out[..32].copy_from_slice(&fq_to_be(&x.c0));
+        out[32..64].copy_from_slice(&fq_to_be(&x.c1));
+        out[64..96].copy_from_slice(&fq_to_be(&y.c0));
+        out[96..].copy_from_slice(&fq_to_be(&y.c1));
+    }
+    out
+}
+
+/// Decode a buffer of concatenated G1 points, each checked.
+pub fn g1s_from_bytes(buf: &[u8], what: &str) -> Result<Vec<G1Affine>> {
+    if buf.len() % G1_BYTES != 0 {
+        return Err(Error::Encoding(format!("{what} must be a multiple of 64 bytes")));
+    }
+    buf.par_chunks(G1_BYTES)
+        .enumerate()
+        .map(|(i, c)| g1_from_bytes(c, &format!("{what}[{i}]")))
+        .collect()
+}
+
+/// Decode a buffer of concatenated G2 points, each checked (curve and subgroup).
+pub fn g2s_from_bytes(buf: &[u8], what: &str) -> Result<Vec<G2Affine>> {
+    if buf.len() % G2_BYTES != 0 {
+        return Err(Error::Encoding(format!("{what} must be a multiple of 128 bytes")));
+    }
+    buf.par_chunks(G2_BYTES)
+        .enumerate()
+        .map(|(i, c)| g2_from_bytes(c, &format!("{what}[{i}]"), true))
+        .collect()
+}

@@ -1,0 +1,18 @@
+//! BN254 kernels for zkcollat, on arkworks. No Python here: the PyO3 layer (`zkcollat-py`)
+//! is thin glue over these functions.
+//!
+//! Byte conventions (shared with `zkcollat.curve.native`):
+//! * field elements: 32-byte big-endian words; a value >= the modulus is an error, never reduced;
+//! * G1: 64 bytes `x || y`; G2: 128 bytes `x.c0 || x.c1 || y.c0 || y.c1`;
+//!   the point at infinity is all zeros (as the EVM precompiles encode it).
+
+pub mod codec;
+pub mod error;
+pub mod fft;
+pub mod msm;
+pub mod pairing;
+pub mod poseidon;
+pub mod qap;
+
+pub use error::Error;
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,166 @@
+//! G1/G2 point operations, point vectors for MSM, and the pairing check.
+
+use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use zkcollat_core::codec::{
+    g1_from_bytes, g1_to_bytes, g1s_from_bytes, g2_from_bytes, g2_to_bytes, g2s_from_bytes,
+    scalar_bigint_from_be,
+};
+use zkcollat_core::msm::PointVec;
+use zkcollat_core::{pairing, Error};
+
+use crate::errors::{detached, to_py};
+
+type R<T> = zkcollat_core::Result<T>;
+
+fn scalar(k: &[u8]) -> R<ark_ff::BigInt<4>> {
+    if k.len() != 32 {
+        return Err(Error::Encoding(format!("scalar must be 32 bytes, got {}", k.len())));
+    }
+    scalar_bigint_from_be(k, "scalar")
+}
+
+#[pyfunction]
+fn g1_add<'py>(py: Python<'py>, a: &[u8], b: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let r: R<_> = (|| Ok((g1_from_bytes(a, "a")? + g1_from_bytes(b, "b")?).into_affine()))();
+    Ok(PyBytes::new(py, &g1_to_bytes(&r.map_err(|e| to_py(py, e))?)))
+}
+
+#[pyfunction]
+fn g1_neg<'py>(py: Python<'py>, a: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let p = g1_from_bytes(a, "a").map_err(|e| to_py(py, e))?;
+    Ok(PyBytes::new(py, &g1_to_bytes(&(-p))))
+}
+
+#[pyfunction]
+fn g1_mul<'py>(py: Python<'py>, a: &[u8], k: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let r: R<G1Affine> = (|| Ok(g1_from_bytes(a, "a")?.mul_bigint(scalar(k)?).into_affine()))();
+    Ok(PyBytes::new(py, &g1_to_bytes(&r.map_err(|e| to_py(py, e))?)))
+}
+
+#[pyfunction]
+fn g2_add<'py>(py: Python<'py>, a: &[u8], b: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let r: R<_> = (|| {
+        Ok((g2_from_bytes(a, "a", false)? + g2_from_bytes(b, "b", false)?).into_affine())
+    })();
+    Ok(PyBytes::new(py, &g2_to_bytes(&r.map_err(|e| to_py(py, e))?)))
+}
+
+#[pyfunction]
+fn g2_neg<'py>(py: Python<'py>, a: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let p = g2_from_bytes(a, "a", false).map_err(|e| to_py(py, e))?;
+    Ok(PyBytes::new(py, &g2_to_bytes(&(-p))))
+}
+
+#[pyfunction]
+fn g2_mul<'py>(py: Python<'py>, a: &[u8], k: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let r: R<G2Affine> =
+        (|| Ok(g2_from_bytes(a, "a", false)?.mul_bigint(scalar(k)?).into_affine()))();
+    Ok(PyBytes::new(py, &g2_to_bytes(&r.map_err(|e| to_py(py, e))?)))
+}
+
+/// True when the (on-curve) point is in the r-order subgroup; off-curve input is an error.
+#[pyfunction]
+fn g2_in_subgroup(py: Python<'_>, a: &[u8]) -> PyResult<bool> {
+    let p = g2_from_bytes(a, "a", false).map_err(|e| to_py(py, e))?;
+    Ok(p.is_in_correct_subgroup_assuming_on_curve())
+}
+
+/// Product of pairings is one: `g1s` is n*64 bytes, `g2s` n*128 bytes (checked, subgroup too).
+#[pyfunction]
+fn pairing_check(py: Python<'_>, g1s: Vec<u8>, g2s: Vec<u8>) -> PyResult<bool> {
+    detached(py, move || {
+        let p = g1s_from_bytes(&g1s, "pairs.g1")?;
+        let q = g2s_from_bytes(&g2s, "pairs.g2")?;
+        if p.len() != q.len() {
+            return Err(Error::Length(format!(
+                "pairing check has {} G1 points but {} G2 points",
+                p.len(),
+                q.len()
+            )));
+        }
+        Ok(pairing::pairing_check(&p, &q))
+    })
+}
+
+/// A vector of G1 points held in Rust, checked once, for repeated MSMs.
+#[pyclass(frozen)]
+struct G1Vec(PointVec<G1Projective>);
+
+#[pymethods]
+impl G1Vec {
+    #[new]
+    fn new(py: Python<'_>, points: Vec<u8>) -> PyResult<Self> {
+        let pts = detached(py, move || g1s_from_bytes(&points, "point"))?;
+        Ok(Self(PointVec::new(pts)))
+    }
+    fn __len__(&self) -> usize {
+        self.0.points.len()
+    }
+    /// `sum scalars[i] * points[start + i]`; scalars: 32-byte big-endian words, each < r.
+    fn msm_range<'py>(
+        &self,
+        py: Python<'py>,
+        start: usize,
+        scalars: Vec<u8>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let p = detached(py, || self.0.msm_range(start, &scalars))?;
+        Ok(PyBytes::new(py, &g1_to_bytes(&p)))
+    }
+    /// All points, 64 bytes each (for saving a key).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let mut out = Vec::with_capacity(self.0.points.len() * 64);
+        for p in &self.0.points {
+            out.extend_from_slice(&g1_to_bytes(p));
+        }
+        PyBytes::new(py, &out)
+    }
+}
+
+/// A vector of G2 points held in Rust (curve and subgroup checked once), for repeated MSMs.
+#[pyclass(frozen)]
+struct G2Vec(PointVec<G2Projective>);
+
+#[pymethods]
+impl G2Vec {
+    #[new]
+    fn new(py: Python<'_>, points: Vec<u8>) -> PyResult<Self> {
+        let pts = detached(py, move || g2s_from_bytes(&points, "point"))?;
+        Ok(Self(PointVec::new(pts)))
+    }
+    fn __len__(&self) -> usize {
+        self.0.points.len()
+    }
+    fn msm_range<'py>(
+        &self,
+        py: Python<'py>,
+        start: usize,
+        scalars: Vec<u8>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let p = detached(py, || self.0.msm_range(start, &scalars))?;
+        Ok(PyBytes::new(py, &g2_to_bytes(&p)))
+    }
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let mut out = Vec::with_capacity(self.0.points.len() * 128);
+        for p in &self.0.points {
+            out.extend_from_slice(&g2_to_bytes(p));
+        }
+        PyBytes::new(py, &out)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(g1_add, m)?)?;
+    m.add_function(wrap_pyfunction!(g1_neg, m)?)?;
+    m.add_function(wrap_pyfunction!(g1_mul, m)?)?;
+    m.add_function(wrap_pyfunction!(g2_add, m)?)?;
+    m.add_function(wrap_pyfunction!(g2_neg, m)?)?;
+    m.add_function(wrap_pyfunction!(g2_mul, m)?)?;
+    m.add_function(wrap_pyfunction!(g2_in_subgroup, m)?)?;
+    m.add_function(wrap_pyfunction!(pairing_check, m)?)?;
+    m.add_class::<G1Vec>()?;
+    m.add_class::<G2Vec>()?;
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! `zkcollat._native`: a thin PyO3 layer over `zkcollat-core`. One file per area; errors
+//! become `zkcollat.errors` exceptions in `errors.rs`, and nowhere else.
+
+use pyo3::prelude::*;
+
+mod curve;
+mod errors;
+mod hash;
+mod poly;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    curve::register(m)?;
+    poly::register(m)?;
+    hash::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,44 @@
+"""Shared fixtures. ``backend`` runs a test once per implementation, as py_ecc's suite does."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from zkcollat.curve import Backend, use_backend
+from zkcollat.errors import BackendError
+
+
+def _native_or_fail() -> None:
+    try:
+        from zkcollat.curve.backend import load_backend
+
+        load_backend("native")
+    except BackendError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"the native backend must build in CI: {exc}")
+        pytest.skip(f"native backend unavailable: {exc}")
+
+
+@pytest.fixture(params=["reference", "native"])
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Each test using this fixture runs on both backends (and makes it the active one)."""
+    if request.param == "native":
+        _native_or_fail()
+    with use_backend(request.param) as b:
+        yield b
+
+
+@pytest.fixture
+def native() -> Iterator[Backend]:
+    _native_or_fail()
+    with use_backend("native") as b:
+        yield b
+
+
+@pytest.fixture
+def reference() -> Iterator[Backend]:
+    with use_backend("reference") as b:
+        yield b

@@ -1,0 +1,168 @@
+"""The native backend: ``zkcollat._native`` (Rust, arkworks) behind the Backend interface.
+
+Points cross the boundary as bytes: G1 as ``x || y`` (64 bytes), G2 as
+``x.c0 || x.c1 || y.c0 || y.c1`` (128 bytes), identity as zeros; scalars as 32-byte
+big-endian words. Every decode on the Rust side checks range and curve membership (and
+the G2 subgroup where the operation needs it), and raises ``zkcollat.errors`` exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkcollat import _native
+from zkcollat.curve.backend import Backend, PointVector, Scalars
+from zkcollat.curve.points import G1Point, G2Point
+from zkcollat.errors import FieldError, PointError
+from zkcollat.field import R, pack_fr, unpack_fr
+
+
+def g1_pack(p: G1Point) -> bytes:
+    return p.x.to_bytes(32, "big") + p.y.to_bytes(32, "big")
+
+
+def g1_unpack(b: bytes) -> G1Point:
+    return G1Point(int.from_bytes(b[:32], "big"), int.from_bytes(b[32:64], "big"))
+
+
+def g2_pack(p: G2Point) -> bytes:
+    return b"".join(c.to_bytes(32, "big") for c in (p.x[0], p.x[1], p.y[0], p.y[1]))
+
+
+def g2_unpack(b: bytes) -> G2Point:
+    w = [int.from_bytes(b[i : i + 32], "big") for i in range(0, 128, 32)]
+    return G2Point((w[0], w[1]), (w[2], w[3]))
+
+
+def _scalar(k: int) -> bytes:
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < R:
+        raise FieldError(f"scalar = {k!r} is not an element of F_r (0 <= s < r)")
+    return k.to_bytes(32, "big")
+
+
+def _buf(scalars: Scalars) -> bytes:
+    return bytes(scalars) if isinstance(scalars, (bytes, bytearray)) else pack_fr(scalars)
+
+
+def _check_coords(values: Sequence[int], what: str) -> None:
+    # Coordinates travel as 32-byte words: anything that does not fit is out of range anyway.
+    for v in values:
+        if not 0 <= v < 2**256:
+            raise PointError(f"{what} has a coordinate {v} that is not below p")
+
+
+class _NativeG1Vector(PointVector):
+    def __init__(self, points: Sequence[G1Point]) -> None:
+        for p in points:
+            _check_coords(p, "G1 point")
+        self._vec = _native.G1Vec(b"".join(g1_pack(p) for p in points))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> _NativeG1Vector:
+        self = cls.__new__(cls)
+        self._vec = _native.G1Vec(data)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._vec)
+
+    def msm(self, scalars: Scalars) -> G1Point:
+        buf = _buf(scalars)
+        if len(buf) // 32 != len(self._vec):
+            from zkcollat.errors import LengthMismatch
+
+            raise LengthMismatch(f"MSM has {len(self._vec)} points but {len(buf) // 32} scalars")
+        return g1_unpack(self._vec.msm_range(0, buf))
+
+    def msm_range(self, start: int, scalars: Scalars) -> G1Point:
+        return g1_unpack(self._vec.msm_range(start, _buf(scalars)))
+
+
+class _NativeG2Vector(PointVector):
+    def __init__(self, points: Sequence[G2Point]) -> None:
+        for p in points:
+            _check_coords((*p.x, *p.y), "G2 point")
+        self._vec = _native.G2Vec(b"".join(g2_pack(p) for p in points))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> _NativeG2Vector:
+        self = cls.__new__(cls)
+        self._vec = _native.G2Vec(data)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._vec)
+
+    def msm(self, scalars: Scalars) -> G2Point:
+        buf = _buf(scalars)
+        if len(buf) // 32 != len(self._vec):
+            from zkcollat.errors import LengthMismatch
+
+            raise LengthMismatch(f"MSM has {len(self._vec)} points but {len(buf) // 32} scalars")
+        return g2_unpack(self._vec.msm_range(0, buf))
+
+    def msm_range(self, start: int, scalars: Scalars) -> G2Point:
+        return g2_unpack(self._vec.msm_range(start, _buf(scalars)))
+
+
+class NativeBackend(Backend):
+    """Rust/arkworks backend (see the module docstring)."""
+
+    name = "native"
+
+    def g1_add(self, a: G1Point, b: G1Point) -> G1Point:
+        _check_coords((*a, *b), "G1 point")
+        return g1_unpack(_native.g1_add(g1_pack(a), g1_pack(b)))
+
+    def g1_neg(self, a: G1Point) -> G1Point:
+        _check_coords(a, "G1 point")
+        return g1_unpack(_native.g1_neg(g1_pack(a)))
+
+    def g1_mul(self, a: G1Point, k: int) -> G1Point:
+        _check_coords(a, "G1 point")
+        return g1_unpack(_native.g1_mul(g1_pack(a), _scalar(k)))
+
+    def g1_vector(self, points: Sequence[G1Point]) -> PointVector:
+        return _NativeG1Vector(points)
+
+    def g2_add(self, a: G2Point, b: G2Point) -> G2Point:
+        _check_coords((*a.x, *a.y, *b.x, *b.y), "G2 point")
+        return g2_unpack(_native.g2_add(g2_pack(a), g2_pack(b)))
+
+    def g2_neg(self, a: G2Point) -> G2Point:
+        _check_coords((*a.x, *a.y), "G2 point")
+        return g2_unpack(_native.g2_neg(g2_pack(a)))
+
+    def g2_mul(self, a: G2Point, k: int) -> G2Point:
+        _check_coords((*a.x, *a.y), "G2 point")
+        return g2_unpack(_native.g2_mul(g2_pack(a), _scalar(k)))
+
+    def g2_in_subgroup(self, a: G2Point) -> bool:
+        if not a.is_on_curve():
+            return False
+        return bool(_native.g2_in_subgroup(g2_pack(a)))
+
+    def g2_vector(self, points: Sequence[G2Point]) -> PointVector:
+        return _NativeG2Vector(points)
+
+    def fft(self, coeffs: Sequence[int]) -> list[int]:
+        return unpack_fr(_native.fft(pack_fr(coeffs, "value")))
+
+    def ifft(self, evals: Sequence[int]) -> list[int]:
+        return unpack_fr(_native.fft(pack_fr(evals, "value"), inverse=True))
+
+    def coset_fft(self, coeffs: Sequence[int]) -> list[int]:
+        return unpack_fr(_native.fft(pack_fr(coeffs, "value"), coset=True))
+
+    def coset_ifft(self, evals: Sequence[int]) -> list[int]:
+        return unpack_fr(_native.fft(pack_fr(evals, "value"), inverse=True, coset=True))
+
+    def fft_packed(self, values: bytes, *, inverse: bool = False, coset: bool = False) -> bytes:
+        return bytes(_native.fft(values, inverse=inverse, coset=coset))
+
+    def pairing_check(self, pairs: Sequence[tuple[G1Point, G2Point]]) -> bool:
+        for p, q in pairs:
+            _check_coords((*p, *q.x, *q.y), "pairing input")
+        g1s = b"".join(g1_pack(p) for p, _ in pairs)
+        g2s = b"".join(g2_pack(q) for _, q in pairs)
+        return bool(_native.pairing_check(g1s, g2s))
