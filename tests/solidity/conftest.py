@@ -72,6 +72,38 @@ class Deployed:
     cases: dict[str, Case]
     verifier: dict[str, str]  # case name -> address of its Groth16 verifier
     collateral: dict[str, str]  # case name -> address of its CollateralLockVerifier (7 inputs)
+    harness: dict[str, str]  # case name -> address of a contract calling _verifyGroth16
+
+
+#: A contract that inherits a generated verifier and calls its internal check, then uses
+#: Solidity memory afterwards (the check must leave the free memory pointer and memory intact).
+HARNESS = """
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity >=0.8.20 <0.9.0;
+import "./V_{name}.sol";
+
+contract Harness_{ident} is Verifier_{ident} {{
+    function check(
+        uint[2] calldata _pA, uint[2][2] calldata _pB, uint[2] calldata _pC,
+        uint[{n}] calldata _pubSignals
+    ) external view returns (bool ok, bytes32 memoryDigest) {{
+        bytes memory before = abi.encode(uint256(0x5eed), _pubSignals);
+        uint256 pA;
+        uint256 pB;
+        uint256 pC;
+        uint256 pub;
+        assembly {{
+            pA := _pA
+            pB := _pB
+            pC := _pC
+            pub := _pubSignals
+        }}
+        ok = _verifyGroth16(pA, pB, pC, pub);
+        bytes memory later = abi.encode(uint256(0x5eed), _pubSignals);
+        memoryDigest = keccak256(abi.encode(before, later));
+    }}
+}}
+"""
 
 
 def _ident(name: str) -> str:
@@ -94,6 +126,10 @@ def deployed(cases: dict[str, Case]) -> Deployed:
             sources[f"C_{name}.sol"] = generate_collateral_lock_verifier(
                 case.vk, f"CollateralLock_{_ident(name)}"
             )
+    for name, case in cases.items():
+        sources[f"H_{name}.sol"] = HARNESS.format(
+            name=name, ident=_ident(name), n=case.vk.n_public
+        )
     compilation = compile_sources(sources, node_modules())
     evm = LocalEvm()
     verifier = {
@@ -104,4 +140,5 @@ def deployed(cases: dict[str, Case]) -> Deployed:
         for n, c in cases.items()
         if c.vk.n_public == 7
     }
-    return Deployed(evm, compilation, sources, cases, verifier, collateral)
+    harness = {n: evm.deploy(compilation[f"Harness_{_ident(n)}"].bytecode) for n in cases}
+    return Deployed(evm, compilation, sources, cases, verifier, collateral, harness)

@@ -19,6 +19,7 @@ from zkcollat.solidity.calldata import (
     VERIFY_COLLATERAL_LOCK_SIGNATURE,
     collateral_lock_public,
     encode_words,
+    keccak256,
     selector,
     verify_collateral_lock_calldata,
     verify_proof_calldata,
@@ -68,7 +69,8 @@ def test_selectors_match_the_compiled_abi(deployed: Deployed) -> None:
         sig = verify_proof_signature(case.vk.n_public)
         assert ids[sig] == selector(sig).hex()
     lock = deployed.compilation["CollateralLock_collateral7"].method_ids
-    assert lock[VERIFY_COLLATERAL_LOCK_SIGNATURE] == selector(VERIFY_COLLATERAL_LOCK_SIGNATURE).hex()
+    sig = VERIFY_COLLATERAL_LOCK_SIGNATURE
+    assert lock[sig] == selector(sig).hex()
 
 
 # --- valid proofs -----------------------------------------------------------------------------
@@ -85,7 +87,9 @@ def test_valid_proof_verifies(deployed: Deployed, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
-def test_each_public_input_changed_or_out_of_range_is_rejected(deployed: Deployed, name: str) -> None:
+def test_each_public_input_changed_or_out_of_range_is_rejected(
+    deployed: Deployed, name: str
+) -> None:
     case = deployed.cases[name]
     words, addr = proof_words(case), deployed.verifier[name]
     for i, x in enumerate(case.public):
@@ -230,3 +234,32 @@ def test_python_and_solidity_verifiers_agree(deployed: Deployed, name: str) -> N
         vectors.append((words, over))
     for w, pub in vectors:
         assert verdict(deployed, addr, w, pub) is verify_words(case.vk, w, pub), (w, pub)
+
+
+# --- the internal check, for contracts that inherit a verifier ----------------------------------
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_internal_check_agrees_and_leaves_solidity_memory_intact(
+    deployed: Deployed, name: str
+) -> None:
+    case = deployed.cases[name]
+    words, public = proof_words(case), list(case.public)
+    sig = f"check(uint256[2],uint256[2][2],uint256[2],uint256[{len(public)}])"
+    bad_public = list(public)
+    bad_public[0] = (bad_public[0] + 1) % R
+    for w, pub, want in (
+        (words, public, True),
+        (words, bad_public, False),
+        ([*words[:7], words[7] + P], public, False),
+        ([1, 3, *words[2:]], public, False),
+    ):
+        res = deployed.evm.call(deployed.harness[name], selector(sig) + encode_words([*w, *pub]))
+        assert res.success and len(res.output) == 64
+        assert res.output[31] == int(want), (w, pub)
+        # keccak(abi.encode(before, later)) where both encode the same values: the check did
+        # not move the free memory pointer onto live data nor overwrite it.
+        before = encode_words([0x5EED, *pub])
+        n = len(before)
+        manual = encode_words([0x40, 0x60 + n, n]) + before + encode_words([n]) + before
+        assert res.output[32:] == keccak256(manual)

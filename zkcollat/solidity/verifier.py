@@ -135,9 +135,46 @@ def _context(vk: VerifyingKey, contract_name: str, regenerate: str) -> dict[str,
         **_g2_words("neg_gamma", _neg_g2(vk.gamma_g2)),
         **_g2_words("neg_delta", _neg_g2(vk.delta_g2)),
         "ic": [{"i": i, "x": p.x, "y": p.y} for i, p in enumerate(vk.gamma_abc_g1)],
-        "inputs": [{"i": i + 1, "offset": hex(32 * i)} for i in range(vk.n_public)],
         "extension": "",
+        "check": _check_fragment(vk, internal=False),
+        "check_internal": _check_fragment(vk, internal=True),
     }
+
+
+def _check_fragment(vk: VerifyingKey, *, internal: bool) -> str:
+    """The shared Yul check (templates/groth16_check.yul.tmpl) for one kind of entry point.
+
+    External entry points read their static arguments at the ABI's fixed offsets and use
+    memory from 0 (they return from assembly); the internal function takes calldata offsets
+    and uses memory past the free memory pointer, leaving Solidity's memory intact.
+    """
+    ctx: dict[str, object] = {}
+    if internal:
+        words = [("a", "pA", 2), ("b", "pB", 4), ("c", "pC", 2)]
+        for prefix, base, n in words:
+            for k in range(n):
+                ctx[f"{prefix}{k}"] = base if k == 0 else f"add({base}, {hex(32 * k)})"
+        ctx.update(pA="pA", pB="pB", pC="pC", let_m="    let m := mload(0x40)")
+        pub = ["pub" if i == 0 else f"add(pub, {hex(32 * i)})" for i in range(vk.n_public)]
+        for off in range(0, 0x300, 0x20):
+            ctx[f"m{off:02x}"] = "m" if off == 0 else f"add(m, {hex(off)})"
+    else:
+        for k in range(8):  # A at 0x04, B at 0x44, C at 0x104: 8 consecutive words
+            ctx["abc"[(0, 0, 1, 1, 1, 1, 2, 2)[k]] + str((0, 1, 0, 1, 2, 3, 0, 1)[k])] = hex(
+                4 + 32 * k
+            )
+        ctx.update(pA="0x04", pB="0x44", pC="0xc4")
+        ctx["let_m"] = "    // m = 0: this block returns, so all of memory is scratch."
+        pub = [hex(0x104 + 32 * i) for i in range(vk.n_public)]
+        for off in range(0, 0x300, 0x20):
+            ctx[f"m{off:02x}"] = hex(off)
+    ctx["inputs"] = [{"i": i + 1, "pub": pub[i]} for i in range(vk.n_public)]
+    template = "".join(
+        ln for ln in load_template("groth16_check.yul.tmpl").splitlines(keepends=True)
+        if not ln.startswith("//!")
+    )
+    lines = render(template, ctx).splitlines()  # type: ignore[arg-type]
+    return "\n".join(" " * 12 + ln if ln else "" for ln in lines)
 
 
 def generate_verifier(vk: VerifyingKey, contract_name: str = "Groth16Verifier") -> str:
@@ -165,9 +202,14 @@ def generate_collateral_lock_verifier(
         )
     base = contract_name + "Groth16"
     ctx = _context(vk, base, REGENERATE_HINT_COLLATERAL)
+    extension: dict[str, Value] = {
+        "contract_name": contract_name,
+        "base_name": base,
+        "check": str(ctx["check"]),
+    }
     ctx["extension"] = render(
         load_template("CollateralLockVerifier.sol.tmpl"),
-        {"contract_name": contract_name, "base_name": base},
+        extension,
     )
     if not _IDENT.match(contract_name):
         raise SolidityError(f"contract name {contract_name!r} is not a Solidity identifier")
