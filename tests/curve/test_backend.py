@@ -185,6 +185,16 @@ def test_msm_lengths_agree(n: int) -> None:
     assert ref.g2_msm(qts, ks[: len(qts)]) == nat.g2_msm(qts, ks[: len(qts)])
 
 
+def test_batch_mul_agrees(backend: Backend) -> None:
+    ks = [0, 1, 2, R - 1, 0xDEADBEEF]
+    assert backend.g1_batch_mul(G1_GENERATOR, ks) == [backend.g1_mul(G1_GENERATOR, k) for k in ks]
+    assert backend.g1_batch_mul(G1_GENERATOR, pack_fr(ks)) == backend.g1_batch_mul(G1_GENERATOR, ks)
+    assert backend.g2_batch_mul(G2_GENERATOR, ks[:3]) == [backend.g2_mul(G2_GENERATOR, k) for k in ks[:3]]
+    assert backend.g1_batch_mul(G1_GENERATOR, []) == []
+    with pytest.raises(FieldError):
+        backend.g1_batch_mul(G1_GENERATOR, [R])
+
+
 def test_msm_with_identity_and_zero_scalars(backend: Backend) -> None:
     pts = [G1_IDENTITY, G1_GENERATOR, G1_GENERATOR]
     assert backend.g1_msm(pts, [5, 0, 1]) == G1_GENERATOR

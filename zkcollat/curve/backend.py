@@ -80,6 +80,19 @@ class Backend(ABC):
         assert isinstance(pt, G1Point)
         return pt
 
+    def g1_vector_from_bytes(self, data: bytes) -> PointVector:
+        """A vector from concatenated 64-byte ``x || y`` points (as key files store them)."""
+        from zkcollat.curve.points import g1_from_bytes
+
+        return self.g1_vector([g1_from_bytes(data[i : i + 64]) for i in range(0, len(data), 64)])
+
+    def g1_batch_mul(self, base: G1Point, scalars: Scalars) -> list[G1Point]:
+        """``[k * base for k in scalars]`` (fixed-base: one table, many scalars)."""
+        from zkcollat.field import unpack_fr
+
+        ks = unpack_fr(scalars) if isinstance(scalars, (bytes, bytearray)) else scalars
+        return [self.g1_mul(base, k) for k in ks]
+
     # --- G2 ---
     @abstractmethod
     def g2_add(self, a: G2Point, b: G2Point) -> G2Point: ...
@@ -104,6 +117,38 @@ class Backend(ABC):
         pt = self.g2_vector(points).msm(scalars)
         assert isinstance(pt, G2Point)
         return pt
+
+    def g2_vector_from_bytes(self, data: bytes) -> PointVector:
+        """A vector from concatenated 128-byte G2 points in native order x.c0, x.c1, y.c0, y.c1."""
+        from zkcollat.curve.points import g2_checked
+
+        pts = []
+        for i in range(0, len(data), 128):
+            w = [int.from_bytes(data[i + j : i + j + 32], "big") for j in range(0, 128, 32)]
+            pts.append(g2_checked((w[0], w[1]), (w[2], w[3]), f"point[{i // 128}]", subgroup=False))
+        return self.g2_vector(pts)
+
+    def quotient_packed(self, a: bytes, b: bytes, c: bytes) -> bytes:
+        """Coefficients of ``h = (a*b - c) / (x^n - 1)`` from evaluations on the size-n domain.
+
+        This is the Groth16 prover's H(x): a, b, c are the constraint rows A.w, B.w, C.w
+        (zero-padded to n), packed 32-byte words; the division is done on the coset
+        ``COSET_SHIFT * <omega>``, where ``x^n - 1`` is the non-zero constant ``COSET_SHIFT^n - 1``.
+        """
+        from zkcollat.field import R, pack_fr, unpack_fr
+
+        n = len(a) // 32
+        ca, cb, cc = (self.coset_fft(self.ifft(unpack_fr(v))) for v in (a, b, c))
+        z_inv = pow((pow(COSET_SHIFT, n, R) - 1) % R, -1, R)
+        quotient = [(x * y - z) * z_inv % R for x, y, z in zip(ca, cb, cc, strict=True)]
+        return pack_fr(self.coset_ifft(quotient))
+
+    def g2_batch_mul(self, base: G2Point, scalars: Scalars) -> list[G2Point]:
+        """``[k * base for k in scalars]`` in G2."""
+        from zkcollat.field import unpack_fr
+
+        ks = unpack_fr(scalars) if isinstance(scalars, (bytes, bytearray)) else scalars
+        return [self.g2_mul(base, k) for k in ks]
 
     # --- F_r polynomials (radix-2 domains) ---
     @abstractmethod

@@ -125,6 +125,25 @@ class NativeBackend(Backend):
     def g1_vector(self, points: Sequence[G1Point]) -> PointVector:
         return _NativeG1Vector(points)
 
+    def g1_vector_from_bytes(self, data: bytes) -> PointVector:
+        return _NativeG1Vector.from_bytes(data)
+
+    def g2_vector_from_bytes(self, data: bytes) -> PointVector:
+        return _NativeG2Vector.from_bytes(data)
+
+    def quotient_packed(self, a: bytes, b: bytes, c: bytes) -> bytes:
+        return bytes(_native.quotient(a, b, c))
+
+    def g1_batch_mul(self, base: G1Point, scalars: Scalars) -> list[G1Point]:
+        _check_coords(base, "G1 point")
+        out = _native.g1_batch_mul(g1_pack(base), _buf(scalars))
+        return [g1_unpack(out[i : i + 64]) for i in range(0, len(out), 64)]
+
+    def g2_batch_mul(self, base: G2Point, scalars: Scalars) -> list[G2Point]:
+        _check_coords((*base.x, *base.y), "G2 point")
+        out = _native.g2_batch_mul(g2_pack(base), _buf(scalars))
+        return [g2_unpack(out[i : i + 128]) for i in range(0, len(out), 128)]
+
     def g2_add(self, a: G2Point, b: G2Point) -> G2Point:
         _check_coords((*a.x, *a.y, *b.x, *b.y), "G2 point")
         return g2_unpack(_native.g2_add(g2_pack(a), g2_pack(b)))

@@ -2,14 +2,36 @@
 
 ``VerifyingKey`` is the object behind snarkjs's ``verification_key.json`` (see
 ``zkcollat.formats.snarkjs``) and behind the generated Solidity verifier, so both are
-rendered from one source.
+rendered from one source. ``ProvingKey`` keeps its large query vectors as packed bytes
+(the layout of the key file) and loads them into backend point vectors once, on first use.
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
+from zkcollat.curve.backend import Backend, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
+
+
+class DevelopmentKeyWarning(UserWarning):
+    """A key from a single-party setup was loaded: whoever ran it can forge proofs."""
+
+
+warnings.simplefilter("always", DevelopmentKeyWarning)
+
+
+def warn_development_key(what: str) -> None:
+    """Say, every time, that a key comes from no multi-party ceremony (PROTOCOL.md s.5)."""
+    warnings.warn(
+        f"{what} comes from a development setup, not a multi-party ceremony: whoever ran "
+        "the setup can forge proofs. Do not use it to secure real collateral.",
+        DevelopmentKeyWarning,
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True)
@@ -45,3 +67,58 @@ class Proof:
     a: G1Point
     b: G2Point
     c: G1Point
+
+
+@dataclass
+class ProvingKey:
+    """The prover's half of a setup.
+
+    Query vectors are packed bytes: G1 points as 64-byte ``x || y``, G2 points as 128-byte
+    ``x.c0 || x.c1 || y.c0 || y.c1``; the identity is all zeros.
+
+    * ``a_query[j] = u_j(tau) G1``, ``b_g1_query[j] = v_j(tau) G1``, ``b_g2_query[j] = v_j(tau) G2``
+      for every wire j;
+    * ``h_query[i] = tau^i Z(tau) / delta G1`` for i < n - 1;
+    * ``l_query[j] = (beta u_j + alpha v_j + w_j)(tau) / delta G1`` for the private wires.
+    """
+
+    vk: VerifyingKey
+    beta_g1: G1Point
+    delta_g1: G1Point
+    n_wires: int
+    domain_size: int
+    circuit_digest: bytes
+    a_query: bytes
+    b_g1_query: bytes
+    b_g2_query: bytes
+    h_query: bytes
+    l_query: bytes
+    _vectors: dict[str, dict[str, PointVector]] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_public(self) -> int:
+        return self.vk.n_public
+
+    def vectors(self, backend: Backend | None = None) -> dict[str, PointVector]:
+        """The query vectors loaded into ``backend`` (default: the active one), cached."""
+        b = backend or get_backend()
+        if b.name not in self._vectors:
+            self._vectors[b.name] = {
+                "a": b.g1_vector_from_bytes(self.a_query),
+                "b_g1": b.g1_vector_from_bytes(self.b_g1_query),
+                "b_g2": b.g2_vector_from_bytes(self.b_g2_query),
+                "h": b.g1_vector_from_bytes(self.h_query),
+                "l": b.g1_vector_from_bytes(self.l_query),
+            }
+        return self._vectors[b.name]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "n_public": self.n_public,
+            "n_wires": self.n_wires,
+            "domain_size": self.domain_size,
+            "ceremony": self.vk.ceremony,
+            "circuit_digest": self.circuit_digest.hex(),
+        }
+
+

@@ -32,3 +32,17 @@ where
         Ok(G::msm_bigint(&self.points[start..start + s.len()], &s).into_affine())
     }
 }
+
+/// `[k_i * base]` for many scalars with one precomputed window table (fixed-base batch mul),
+/// as a trusted setup needs for every key vector.
+pub fn batch_mul<G>(base: G::Affine, buf: &[u8]) -> Result<Vec<G::Affine>>
+where
+    G: CurveGroup<ScalarField = Fr> + ark_ec::scalar_mul::ScalarMul<MulBase = <G as CurveGroup>::Affine>,
+{
+    let ks = crate::codec::frs_from_be(buf, "scalar")?;
+    if ks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let table = ark_ec::scalar_mul::BatchMulPreprocessing::new(base.into(), ks.len());
+    Ok(table.batch_mul(&ks))
+}

@@ -151,6 +151,29 @@ impl G2Vec {
     }
 }
 
+/// `[k_i * base]` for packed scalars `ks` (each < r): the fixed-base batch of a setup.
+#[pyfunction]
+fn g1_batch_mul<'py>(py: Python<'py>, base: &[u8], ks: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+    let b = g1_from_bytes(base, "base").map_err(|e| to_py(py, e))?;
+    let pts = detached(py, move || zkcollat_core::msm::batch_mul::<G1Projective>(b, &ks))?;
+    let mut out = Vec::with_capacity(pts.len() * 64);
+    for p in &pts {
+        out.extend_from_slice(&g1_to_bytes(p));
+    }
+    Ok(PyBytes::new(py, &out))
+}
+
+#[pyfunction]
+fn g2_batch_mul<'py>(py: Python<'py>, base: &[u8], ks: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+    let b = g2_from_bytes(base, "base", true).map_err(|e| to_py(py, e))?;
+    let pts = detached(py, move || zkcollat_core::msm::batch_mul::<G2Projective>(b, &ks))?;
+    let mut out = Vec::with_capacity(pts.len() * 128);
+    for p in &pts {
+        out.extend_from_slice(&g2_to_bytes(p));
+    }
+    Ok(PyBytes::new(py, &out))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(g1_add, m)?)?;
     m.add_function(wrap_pyfunction!(g1_neg, m)?)?;
@@ -160,6 +183,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(g2_mul, m)?)?;
     m.add_function(wrap_pyfunction!(g2_in_subgroup, m)?)?;
     m.add_function(wrap_pyfunction!(pairing_check, m)?)?;
+    m.add_function(wrap_pyfunction!(g1_batch_mul, m)?)?;
+    m.add_function(wrap_pyfunction!(g2_batch_mul, m)?)?;
     m.add_class::<G1Vec>()?;
     m.add_class::<G2Vec>()?;
     Ok(())

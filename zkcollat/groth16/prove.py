@@ -1,0 +1,105 @@
+"""The Groth16 prover: witness -> proof, with fresh randomness (r, s) for zero knowledge.
+
+    A = alpha + sum_j w_j u_j(tau) + r delta                      (G1)
+    B = beta  + sum_j w_j v_j(tau) + s delta                      (G2, and in G1 for C)
+    C = sum_{j private} w_j l_j + sum_i h_i tau^i Z(tau)/delta + s A + r B1 - r s delta
+
+The witness rows are checked first (an unsatisfied constraint is named before any MSM);
+H(x) comes from the backend's FFTs; MSMs run on the proving key's vectors, loaded once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zkcollat.curve.backend import Backend, get_backend
+from zkcollat.curve.points import G1Point, G2Point
+from zkcollat.errors import InputError, KeyFormatError, ProvingError, UnsatisfiedConstraint
+from zkcollat.field import R, pack_fr
+from zkcollat.groth16.keys import Proof, ProvingKey
+from zkcollat.groth16.qap import circuit_digest, witness_rows
+
+if TYPE_CHECKING:
+    from zkcollat.r1cs.system import ConstraintSystem
+
+
+def prove(
+    pk: ProvingKey,
+    cs: ConstraintSystem,
+    witness: list[int],
+    *,
+    backend: Backend | None = None,
+    blinding: tuple[int, int] | None = None,
+) -> Proof:
+    """A proof that ``witness`` satisfies ``cs``. ``blinding=(r, s)`` is for test vectors only."""
+    b = backend or get_backend()
+    if pk.circuit_digest != circuit_digest(cs) or pk.n_wires != cs.n_wires:
+        raise KeyFormatError("the proving key was made for another circuit (digest mismatch)")
+    if len(witness) != cs.n_wires:
+        raise ProvingError(f"the witness has {len(witness)} values, the circuit {cs.n_wires} wires")
+    if witness[0] != 1:
+        raise ProvingError("witness[0] must be the constant 1")
+    try:
+        rows = witness_rows(cs, witness)
+    except UnsatisfiedConstraint as e:
+        raise ProvingError(str(e)) from e
+    r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
+    vec = pk.vectors(b)
+    w_all = pack_fr(witness, "witness")
+    h = b.quotient_packed(*rows)[: (pk.domain_size - 1) * 32]  # deg h <= n - 2
+    vk = pk.vk
+
+    a_acc = vec["a"].msm(w_all)
+    b2_acc = vec["b_g2"].msm(w_all)
+    b1_acc = vec["b_g1"].msm(w_all)
+    l_acc = vec["l"].msm(w_all[(cs.n_public + 1) * 32 :])
+    h_acc = vec["h"].msm(h)
+    assert isinstance(a_acc, G1Point) and isinstance(b1_acc, G1Point)
+    assert isinstance(b2_acc, G2Point) and isinstance(l_acc, G1Point) and isinstance(h_acc, G1Point)
+
+    a = b.g1_add(b.g1_add(vk.alpha_g1, a_acc), b.g1_mul(pk.delta_g1, r))
+    b2 = b.g2_add(b.g2_add(vk.beta_g2, b2_acc), b.g2_mul(vk.delta_g2, s))
+    b1 = b.g1_add(b.g1_add(pk.beta_g1, b1_acc), b.g1_mul(pk.delta_g1, s))
+    c = b.g1_add(l_acc, h_acc)
+    c = b.g1_add(c, b.g1_mul(a, s))
+    c = b.g1_add(c, b.g1_mul(b1, r))
+    c = b.g1_add(c, b.g1_neg(b.g1_mul(pk.delta_g1, r * s % R)))
+    return Proof(a, b2, c)
+
+
+def fullprove(
+    pk: ProvingKey,
+    cs: ConstraintSystem,
+    inputs: Mapping[str, Any] | str | Path,
+    *,
+    backend: Backend | None = None,
+) -> tuple[Proof, list[int]]:
+    """Solve the witness from named inputs (dict or input.json path) and prove.
+
+    Returns the proof and the public signals (``public.json`` order).
+    """
+    try:
+        witness = cs.solve(inputs)
+    except UnsatisfiedConstraint as e:
+        raise ProvingError(str(e)) from e
+    except InputError:
+        raise
+    proof = prove(pk, cs, witness, backend=backend)
+    return proof, cs.public_values(witness)
+
+
+def rerandomize(vk_delta_g2: G2Point, proof: Proof, *, backend: Backend | None = None) -> Proof:
+    """Another valid proof of the same statement: Groth16 proofs are malleable.
+
+    With random t1, t2: A' = A / t1, B' = t1 B + t1 t2 delta, C' = C + t2 A. This is why a
+    proof's bytes never identify a credit; the lock registry does (PROTOCOL.md s.5, s.7).
+    """
+    b = backend or get_backend()
+    t1, t2 = secrets.randbelow(R - 1) + 1, secrets.randbelow(R)
+    a = b.g1_mul(proof.a, pow(t1, -1, R))
+    b2 = b.g2_add(b.g2_mul(proof.b, t1), b.g2_mul(vk_delta_g2, t1 * t2 % R))
+    c = b.g1_add(proof.c, b.g1_mul(proof.a, t2))
+    return Proof(a, b2, c)

@@ -1,0 +1,104 @@
+"""The Groth16 verifier in Python, applying every rejection rule of PROTOCOL.md s.5.
+
+    e(A, B) = e(alpha, beta) * e(vk_x, gamma) * e(C, delta),  vk_x = IC_0 + sum_i x_i IC_i
+
+checked as one product of four pairings equal to 1. ``verify`` answers a bool;
+``verify_or_raise`` raises :class:`~zkcollat.errors.VerificationError` naming the reason.
+Both accept parsed objects or their snarkjs JSON (dicts, lists or text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zkcollat.curve.backend import Backend, get_backend
+from zkcollat.curve.points import G1Point, G2Point
+from zkcollat.errors import VerificationError, ZkcollatError
+from zkcollat.field import R
+from zkcollat.formats.snarkjs import proof_from_json, public_from_json, vk_from_json
+from zkcollat.groth16.keys import Proof, VerifyingKey
+
+
+def _as_vk(vk: VerifyingKey | Any) -> VerifyingKey:
+    return vk if isinstance(vk, VerifyingKey) else vk_from_json(vk)
+
+
+def _as_proof(proof: Proof | Any) -> Proof:
+    return proof if isinstance(proof, Proof) else proof_from_json(proof)
+
+
+def _as_public(public: Any) -> list[int]:
+    if isinstance(public, (str, bytes)) or (
+        isinstance(public, list) and any(isinstance(x, str) for x in public)
+    ):
+        return public_from_json(public)
+    if not isinstance(public, (list, tuple)):
+        raise VerificationError("public inputs must be a list of field elements")
+    out = []
+    for i, x in enumerate(public):
+        if isinstance(x, bool) or not isinstance(x, int):
+            raise VerificationError(f"public input [{i}] = {x!r} is not an integer")
+        if not 0 <= x < R:
+            raise VerificationError(
+                f"public input [{i}] = {x} is not below r (inputs are never reduced)"
+            )
+        out.append(x)
+    return out
+
+
+def _check_points(b: Backend, vk: VerifyingKey, proof: Proof) -> None:
+    for name, p in (("proof.a", proof.a), ("proof.c", proof.c), ("vk.alpha_g1", vk.alpha_g1)):
+        if not isinstance(p, G1Point) or not p.is_on_curve():
+            raise VerificationError(f"{name} is not a point of G1 (coordinate >= p or off curve)")
+    for i, p in enumerate(vk.gamma_abc_g1):
+        if not isinstance(p, G1Point) or not p.is_on_curve():
+            raise VerificationError(f"vk.IC[{i}] is not a point of G1")
+    g2s = (("proof.b", proof.b), ("vk.beta_g2", vk.beta_g2), ("vk.gamma_g2", vk.gamma_g2),
+           ("vk.delta_g2", vk.delta_g2))
+    for name, q in g2s:
+        if not isinstance(q, G2Point) or not q.is_on_curve():
+            raise VerificationError(f"{name} is not on the G2 twist (coordinate >= p or off curve)")
+        if not b.g2_in_subgroup(q):
+            raise VerificationError(f"{name} is not in the r-order subgroup G2")
+
+
+def verify_or_raise(
+    vk: VerifyingKey | Any, public: Any, proof: Proof | Any, *, backend: Backend | None = None
+) -> None:
+    """Return if the proof is valid; else raise VerificationError saying why."""
+    b = backend or get_backend()
+    try:
+        vk_ = _as_vk(vk)
+        proof_ = _as_proof(proof)
+        xs = _as_public(public)
+    except VerificationError:
+        raise
+    except ZkcollatError as e:
+        raise VerificationError(str(e)) from e
+    if len(xs) != vk_.n_public:
+        raise VerificationError(
+            f"the key expects {vk_.n_public} public inputs, {len(xs)} were given"
+        )
+    _check_points(b, vk_, proof_)
+    ic = vk_.gamma_abc_g1
+    vk_x = b.g1_add(ic[0], b.g1_msm(list(ic[1:]), xs)) if xs else ic[0]
+    ok = b.pairing_check([
+        (b.g1_neg(proof_.a), proof_.b),
+        (vk_.alpha_g1, vk_.beta_g2),
+        (vk_x, vk_.gamma_g2),
+        (proof_.c, vk_.delta_g2),
+    ])
+    if not ok:
+        raise VerificationError(
+            "pairing check failed: the proof is not valid for these public inputs under this key"
+        )
+
+
+def verify(vk: VerifyingKey | Any, public: Any, proof: Proof | Any, *,
+           backend: Backend | None = None) -> bool:
+    """True iff the proof is valid; malformed input of any kind is simply invalid (False)."""
+    try:
+        verify_or_raise(vk, public, proof, backend=backend)
+    except VerificationError:
+        return False
+    return True
