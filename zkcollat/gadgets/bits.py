@@ -133,6 +133,7 @@ def from_bits_plain(bits: list[int]) -> int:
     return sum(b << i for i, b in enumerate(bits)) % R
 
 
+@gadget("range_check")
 def range_check(api: Api, x: Operand, n: int) -> None:
     """Constrain ``x < 2^n`` (``1 <= n <= 253``): ``n + 1`` constraints via :func:`to_bits`.
 

@@ -13,7 +13,7 @@
 """
 
 from zkcollat.r1cs.builder import Api, gadget
-from zkcollat.r1cs.circuit import Circuit, Input, Private, Public, clear_cache
+from zkcollat.r1cs.circuit import Circuit, Input, Private, Public, circuit, clear_cache
 from zkcollat.r1cs.lc import LinComb, Operand, as_lc, linear_sum
 from zkcollat.r1cs.system import (
     CircuitStats,
@@ -41,6 +41,7 @@ __all__ = [
     "Signal",
     "SparseMatrix",
     "as_lc",
+    "circuit",
     "clear_cache",
     "gadget",
     "linear_sum",

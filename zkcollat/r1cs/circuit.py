@@ -28,9 +28,9 @@ of ``Public()`` attributes is the order of ``public.json``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from zkcollat.errors import CircuitError
 from zkcollat.r1cs.builder import Api
@@ -185,3 +185,44 @@ class Circuit:
 def clear_cache() -> None:
     """Forget every compiled system (tests use it to measure compilation)."""
     _CACHE.clear()
+
+
+InputDecl = str | tuple[str, int]
+
+
+def circuit(
+    *, public: Sequence[InputDecl] = (), private: Sequence[InputDecl] = (), name: str = ""
+) -> Callable[[Callable[..., None]], Circuit]:
+    """Turn ``fn(api, **inputs)`` into a parameterless :class:`Circuit` instance.
+
+    Inputs are names or ``(name, size)`` pairs for arrays; ``fn`` receives each as a keyword
+    argument::
+
+        @circuit(public=["y"], private=["x"])
+        def square(api, y, x):
+            api.assert_equal(api.mul(x, x), y)
+
+        cs = square.compile()
+    """
+
+    def deco(fn: Callable[..., None]) -> Circuit:
+        attrs: dict[str, Any] = {}
+        order: list[str] = []
+        for decls, kind in ((public, Public), (private, Private)):
+            for d in decls:
+                n, size = (d, None) if isinstance(d, str) else d
+                if n in attrs:
+                    raise CircuitError(f"input {n!r} of {fn.__name__} is declared twice")
+                attrs[n] = kind(size)
+                order.append(n)
+
+        def define(self: Circuit, api: Api) -> None:
+            fn(api, **{n: getattr(self, n) for n in order})
+
+        attrs["define"] = define
+        attrs["name"] = name or fn.__name__
+        attrs["__doc__"] = fn.__doc__
+        cls = type("".join(p.title() for p in fn.__name__.split("_")), (Circuit,), attrs)
+        return cast(Circuit, cls())
+
+    return deco

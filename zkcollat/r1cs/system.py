@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import mul
 from pathlib import Path
@@ -275,18 +275,40 @@ class ConstraintSystem:
 
     # --- witness solving --------------------------------------------------------------------
 
-    def solve(self, inputs: Mapping[str, Any] | str | Path, check: bool = True) -> list[int]:
+    def solve(
+        self,
+        inputs: Mapping[str, Any] | str | Path,
+        check: bool = True,
+        hint_overrides: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> list[int]:
         """Compute the full witness vector ``w`` (``w[0] = 1``) for the given inputs.
 
         With ``check`` (the default) every constraint that does not define a wire is checked as
         the solver reaches it, and the first failure raises :class:`UnsatisfiedConstraint`
         naming the gadget path. ``check=False`` returns the vector regardless (for tests and
         debugging: :meth:`is_satisfied` then judges it).
-        """
-        return self.solve_values(self.parse_inputs(inputs), check)
 
-    def solve_values(self, input_values: Sequence[int], check: bool = True) -> list[int]:
+        ``hint_overrides`` maps hint labels (``<scope path>:<label>``, as in
+        :attr:`wire_labels` without the index) to replacement functions: a malicious prover
+        for tests, which checks that the constraints, not the hints, reject bad advice.
+        """
+        return self.solve_values(self.parse_inputs(inputs), check, hint_overrides)
+
+    def hint_labels(self) -> list[str]:
+        """The labels of the hints in solving order (keys for ``hint_overrides``)."""
+        return [st[5] for st in self._steps if st[0] not in (STEP_MUL, STEP_CHECK)]
+
+    def solve_values(
+        self,
+        input_values: Sequence[int],
+        check: bool = True,
+        hint_overrides: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> list[int]:
         """Like :meth:`solve` from already validated input wire values (public then private)."""
+        if hint_overrides:
+            unknown = set(hint_overrides) - set(self.hint_labels())
+            if unknown:
+                raise CircuitError(f"no hint labelled {sorted(unknown)} in {self.name!r}")
         n_in = self.n_public + self.n_private
         if len(input_values) != n_in:
             raise InputError(f"expected {n_in} input values, got {len(input_values)}")
@@ -312,8 +334,9 @@ class ConstraintSystem:
                         raise UnsatisfiedConstraint(self._failure(st[1], w))
             else:  # STEP_HINT
                 args = [sum(map(mul, map(wget, i), c)) % R for i, c in st[3]]
+                fn = st[2] if hint_overrides is None else hint_overrides.get(st[5], st[2])
                 try:
-                    res = st[2](*args)
+                    res = fn(*args)
                 except Exception as e:  # a hint that fails names itself
                     raise UnsatisfiedConstraint(f"hint {st[5]} failed on {args}: {e}") from e
                 outs = st[1]
