@@ -226,9 +226,10 @@ def test_python_and_solidity_verifiers_agree(deployed: Deployed, name: str) -> N
         ([1, 3, *words[2:]], public),  # A off curve
     ]
     for i in range(len(public)):
-        changed = list(public)
-        changed[i] = (changed[i] + 1) % R
-        vectors.append((words, changed))
+        if i in (0, len(public) - 1):  # each needs a pairing in Python (~1 s): first and last
+            changed = list(public)
+            changed[i] = (changed[i] + 1) % R
+            vectors.append((words, changed))
         over = list(public)
         over[i] += R
         vectors.append((words, over))
