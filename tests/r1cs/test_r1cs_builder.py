@@ -234,5 +234,10 @@ def test_definition_errors() -> None:
         BadSize().compile()
     with pytest.raises(CircuitError, match="scope name"):
         Api("t").scope("a/b").__enter__()
+    class Reserved(Circuit):
+        name = Public()  # type: ignore[assignment]
+
+    with pytest.raises(CircuitError, match="reserved"):
+        Reserved().compile()
     with pytest.raises(CircuitError, match="declared twice"):
         circuit(public=["x"], private=["x"])(lambda api, x: None)

@@ -92,6 +92,9 @@ class Private(Input):
 
 
 _CACHE: dict[tuple[type, Hashable], ConstraintSystem] = {}
+_RESERVED = frozenset(
+    {"name", "params", "define", "compile", "solve", "declared_inputs", "scope_name", "cache_key"}
+)
 
 
 def _snake(name: str) -> str:
@@ -124,6 +127,8 @@ class Circuit:
         for klass in reversed(cls.__mro__):
             for k, v in vars(klass).items():
                 if isinstance(v, Input):
+                    if k in _RESERVED:
+                        raise CircuitError(f"input name {k!r} is reserved by Circuit; rename it")
                     seen.pop(k, None)
                     seen[k] = v
         return list(seen.values())
