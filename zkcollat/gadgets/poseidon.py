@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
-from operator import add, mul
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -85,29 +84,70 @@ def poseidon_hash(inputs: Sequence[int]) -> int:
     for i, v in enumerate(inputs):
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < R:
             check_fr(v, f"poseidon input[{i}]")
+    return _permutation(n)(*inputs)
+
+
+def poseidon_reference(inputs: Sequence[int]) -> int:
+    """The permutation written as plainly as circomlibjs's reference (no range checks).
+
+    :func:`poseidon_hash` runs a lane-unrolled version of this same loop; tests check both.
+    """
+    n = len(inputs)
+    _check_arity(n)
     c, m, n_f, n_p = _load()[n]
     t = n + 1
     half = n_f // 2
     state = [0, *inputs]
-    last = n_f + n_p - 1
     for r in range(n_f + n_p):
-        state = list(map(add, state, c[r * t : r * t + t]))
-        if half <= r < half + n_p:
-            x = state[0] % R
-            x2 = x * x % R
-            state[0] = x2 * x2 % R * x
-        else:
-            state = [_pow5(x) for x in state]
-        if r == last:
-            return sum(map(mul, m[0], state)) % R
-        state = [sum(map(mul, row, state)) % R for row in m]
-    raise AssertionError("unreachable")
+        state = [(s + c[r * t + i]) % R for i, s in enumerate(state)]
+        for i in range(1 if half <= r < half + n_p else t):
+            state[i] = pow(state[i], 5, R)
+        state = [sum(mij * sj for mij, sj in zip(row, state, strict=True)) % R for row in m]
+    return state[0]
 
 
-def _pow5(x: int) -> int:
-    x %= R
-    x2 = x * x % R
-    return x2 * x2 % R * x
+@functools.cache
+def _permutation(n: int) -> Callable[..., int]:
+    """Compile, once per width, the permutation with the lanes unrolled into locals.
+
+    Same rounds as :func:`poseidon_reference`; unrolling the lanes and keeping the MDS entries
+    in locals removes most of the interpreter overhead (about 1.7x for 2 inputs). The source is
+    generated from the width only; every constant stays in the lists ``C`` and ``M``.
+    """
+    c, m, n_f, n_p = _load()[n]
+    t = n + 1
+    lanes = [f"s{i}" for i in range(t)]
+    src = [f"def _perm({', '.join(lanes[1:])}):", "    s0 = 0"]
+    src += [f"    m{i}_{j} = M[{i}][{j}]" for i in range(t) for j in range(t)]
+
+    def mds(indent: str) -> None:
+        for i in range(t):
+            dot = " + ".join(f"m{i}_{j} * s{j}" for j in range(t))
+            src.append(f"{indent}t{i} = ({dot}) % R")
+        src.append(f"{indent}{', '.join(lanes)} = {', '.join(f't{i}' for i in range(t))}")
+
+    def full_rounds(first: int, end: int) -> None:
+        src.append(f"    for k in range({first * t}, {end * t}, {t}):")
+        for i in range(t):
+            src.append(f"        x = (s{i} + C[k + {i}]) % R")
+            src.append("        y = x * x % R")
+            src.append(f"        s{i} = y * y % R * x")
+        mds("        ")
+
+    half = n_f // 2
+    full_rounds(0, half)
+    src.append(f"    for k in range({half * t}, {(half + n_p) * t}, {t}):")
+    src.append("        x = (s0 + C[k]) % R")
+    src.append("        y = x * x % R")
+    src.append("        s0 = y * y % R * x")
+    src += [f"        s{i} += C[k + {i}]" for i in range(1, t)]
+    mds("        ")
+    full_rounds(half + n_p, n_f + n_p)
+    src.append("    return s0")
+    namespace: dict[str, Any] = {"C": c, "M": m, "R": R}
+    exec(compile("\n".join(src), f"<poseidon t={t}>", "exec"), namespace)
+    fn: Callable[..., int] = namespace["_perm"]
+    return fn
 
 
 def poseidon_many(batch: Sequence[Sequence[int]]) -> list[int]:
