@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.vectors.poseidon.loader import poseidon_vectors
-from zkcollat.errors import CircuitError, FieldError
+from zkcollat.errors import CircuitError, FieldError, InputError
 from zkcollat.field import R
 from zkcollat.gadgets.poseidon import (
     poseidon,
@@ -129,5 +129,10 @@ def test_mutated_witness_rejected_by_constraints(a: int, b: int, wire: int, delt
     w = cs.solve({"out": poseidon_hash([a, b]), "xs": [a, b]})
     assert cs.is_satisfied(w)
     k = 1 + wire % (cs.n_wires - 1)  # every wire, input or internal, is determined
+    aliased = list(w)
+    aliased[k] += R  # the same residue, not canonical: refused by the engine
+    assert not cs.is_satisfied(aliased)
     w[k] = (w[k] + delta) % R
     assert not cs.is_satisfied(w)
+    with pytest.raises(InputError, match=r"xs\[0\] = \d+ \(>= r\)"):
+        cs.solve({"out": poseidon_hash([a, b]), "xs": [a + R, b]})

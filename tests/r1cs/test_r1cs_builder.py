@@ -172,6 +172,16 @@ def test_inverse_and_hint() -> None:
     assert cs.is_satisfied(w)
     with pytest.raises(UnsatisfiedConstraint, match=r"\(inverse\) at inv"):
         cs.solve({"y": 0, "x": 0})
+    label = "inv:hint"  # the hint without an explicit label; its wires are inv:hint[0], [1]
+    assert cs.hint_labels() == ["inv:inverse", label]
+    with pytest.raises(CircuitError, match="returned None"):
+        cs.solve({"y": 1, "x": 1}, hint_overrides={label: lambda v: None})
+    with pytest.raises(CircuitError, match="expected 2 int"):
+        cs.solve({"y": 1, "x": 1}, hint_overrides={label: lambda v: [1]})
+    with pytest.raises(CircuitError, match="no hint labelled"):
+        cs.solve({"y": 1, "x": 1}, hint_overrides={"nope": lambda v: 1})
+    with pytest.raises(UnsatisfiedConstraint, match="hint inv:inverse failed"):
+        cs.solve({"y": 1, "x": 1}, hint_overrides={"inv:inverse": lambda v: 1 // 0})
 
 
 def test_matrices_agree_with_constraints() -> None:
@@ -234,6 +244,7 @@ def test_definition_errors() -> None:
         BadSize().compile()
     with pytest.raises(CircuitError, match="scope name"):
         Api("t").scope("a/b").__enter__()
+
     class Reserved(Circuit):
         name = Public()  # type: ignore[assignment]
 

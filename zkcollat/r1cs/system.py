@@ -340,16 +340,15 @@ class ConstraintSystem:
                 except Exception as e:  # a hint that fails names itself
                     raise UnsatisfiedConstraint(f"hint {st[5]} failed on {args}: {e}") from e
                 outs = st[1]
-                if st[4]:
-                    res = list(res)
-                    if len(res) != len(outs):
-                        raise CircuitError(
-                            f"hint {st[5]} returned {len(res)} values, expected {len(outs)}"
-                        )
-                    for o, v in zip(outs, res, strict=True):
-                        w[o] = v % R
-                else:
-                    w[outs[0]] = res % R
+                vals = list(res) if st[4] and isinstance(res, (list, tuple)) else [res]
+                if len(vals) != len(outs) or not all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in vals
+                ):
+                    raise CircuitError(
+                        f"hint {st[5]} returned {res!r}, expected {len(outs)} int(s)"
+                    )
+                for o, v in zip(outs, vals, strict=True):
+                    w[o] = v % R
         return w
 
     # --- the test engine --------------------------------------------------------------------
