@@ -77,18 +77,23 @@ contract CollateralLockVerifierGroth16 {
         assembly {
             let laidOut := and(and(eq(_pA, 0x04), eq(_pB, 0x44)), and(eq(_pC, 0xc4), eq(_pubSignals, 0x104)))
             let ok := 0
-            // Ranges first: every coordinate < p, every public input < r (never reduced).
-            ok := and(lt(calldataload(0x4), P), lt(calldataload(0x24), P))
-            ok := and(ok, and(lt(calldataload(0x44), P), lt(calldataload(0x64), P)))
-            ok := and(ok, and(lt(calldataload(0x84), P), lt(calldataload(0xa4), P)))
-            ok := and(ok, and(lt(calldataload(0xc4), P), lt(calldataload(0xe4), P)))
-            ok := and(ok, lt(calldataload(0x104), R))
-            ok := and(ok, lt(calldataload(0x124), R))
-            ok := and(ok, lt(calldataload(0x144), R))
-            ok := and(ok, lt(calldataload(0x164), R))
-            ok := and(ok, lt(calldataload(0x184), R))
-            ok := and(ok, lt(calldataload(0x1a4), R))
-            ok := and(ok, lt(calldataload(0x1c4), R))
+            // Ranges first: every coordinate < p, every public input < r (never reduced). The moduli sit
+            // on the stack once: solc would otherwise load each use from code (CODECOPY + MLOAD).
+            {
+                let q := P
+                let r := R
+                ok := and(lt(calldataload(0x4), q), lt(calldataload(0x24), q))
+                ok := and(ok, and(lt(calldataload(0x44), q), lt(calldataload(0x64), q)))
+                ok := and(ok, and(lt(calldataload(0x84), q), lt(calldataload(0xa4), q)))
+                ok := and(ok, and(lt(calldataload(0xc4), q), lt(calldataload(0xe4), q)))
+                ok := and(ok, lt(calldataload(0x104), r))
+                ok := and(ok, lt(calldataload(0x124), r))
+                ok := and(ok, lt(calldataload(0x144), r))
+                ok := and(ok, lt(calldataload(0x164), r))
+                ok := and(ok, lt(calldataload(0x184), r))
+                ok := and(ok, lt(calldataload(0x1a4), r))
+                ok := and(ok, lt(calldataload(0x1c4), r))
+            }
             if ok {
                 // Pairing input, 4 pairs of 192 bytes at m: (vk_x, -gamma), (A, B), (C, -delta),
                 // (-alpha, beta). vk_x is accumulated in place in the first slot, with m + 0x40 ..
@@ -167,18 +172,23 @@ contract CollateralLockVerifierGroth16 {
         returns (bool ok)
     {
         assembly ("memory-safe") {
-            // Ranges first: every coordinate < p, every public input < r (never reduced).
-            ok := and(lt(calldataload(pA), P), lt(calldataload(add(pA, 0x20)), P))
-            ok := and(ok, and(lt(calldataload(pB), P), lt(calldataload(add(pB, 0x20)), P)))
-            ok := and(ok, and(lt(calldataload(add(pB, 0x40)), P), lt(calldataload(add(pB, 0x60)), P)))
-            ok := and(ok, and(lt(calldataload(pC), P), lt(calldataload(add(pC, 0x20)), P)))
-            ok := and(ok, lt(calldataload(pub), R))
-            ok := and(ok, lt(calldataload(add(pub, 0x20)), R))
-            ok := and(ok, lt(calldataload(add(pub, 0x40)), R))
-            ok := and(ok, lt(calldataload(add(pub, 0x60)), R))
-            ok := and(ok, lt(calldataload(add(pub, 0x80)), R))
-            ok := and(ok, lt(calldataload(add(pub, 0xa0)), R))
-            ok := and(ok, lt(calldataload(add(pub, 0xc0)), R))
+            // Ranges first: every coordinate < p, every public input < r (never reduced). The moduli sit
+            // on the stack once: solc would otherwise load each use from code (CODECOPY + MLOAD).
+            {
+                let q := P
+                let r := R
+                ok := and(lt(calldataload(pA), q), lt(calldataload(add(pA, 0x20)), q))
+                ok := and(ok, and(lt(calldataload(pB), q), lt(calldataload(add(pB, 0x20)), q)))
+                ok := and(ok, and(lt(calldataload(add(pB, 0x40)), q), lt(calldataload(add(pB, 0x60)), q)))
+                ok := and(ok, and(lt(calldataload(pC), q), lt(calldataload(add(pC, 0x20)), q)))
+                ok := and(ok, lt(calldataload(pub), r))
+                ok := and(ok, lt(calldataload(add(pub, 0x20)), r))
+                ok := and(ok, lt(calldataload(add(pub, 0x40)), r))
+                ok := and(ok, lt(calldataload(add(pub, 0x60)), r))
+                ok := and(ok, lt(calldataload(add(pub, 0x80)), r))
+                ok := and(ok, lt(calldataload(add(pub, 0xa0)), r))
+                ok := and(ok, lt(calldataload(add(pub, 0xc0)), r))
+            }
             if ok {
                 // Pairing input, 4 pairs of 192 bytes at m: (vk_x, -gamma), (A, B), (C, -delta),
                 // (-alpha, beta). vk_x is accumulated in place in the first slot, with m + 0x40 ..
@@ -279,18 +289,23 @@ contract CollateralLockVerifier is CollateralLockVerifierGroth16 {
             laidOut := and(laidOut, eq(calldataload(0x1a4), threshold))
             laidOut := and(laidOut, eq(calldataload(0x1c4), minExpiry))
             let ok := 0
-            // Ranges first: every coordinate < p, every public input < r (never reduced).
-            ok := and(lt(calldataload(0x4), P), lt(calldataload(0x24), P))
-            ok := and(ok, and(lt(calldataload(0x44), P), lt(calldataload(0x64), P)))
-            ok := and(ok, and(lt(calldataload(0x84), P), lt(calldataload(0xa4), P)))
-            ok := and(ok, and(lt(calldataload(0xc4), P), lt(calldataload(0xe4), P)))
-            ok := and(ok, lt(calldataload(0x104), R))
-            ok := and(ok, lt(calldataload(0x124), R))
-            ok := and(ok, lt(calldataload(0x144), R))
-            ok := and(ok, lt(calldataload(0x164), R))
-            ok := and(ok, lt(calldataload(0x184), R))
-            ok := and(ok, lt(calldataload(0x1a4), R))
-            ok := and(ok, lt(calldataload(0x1c4), R))
+            // Ranges first: every coordinate < p, every public input < r (never reduced). The moduli sit
+            // on the stack once: solc would otherwise load each use from code (CODECOPY + MLOAD).
+            {
+                let q := P
+                let r := R
+                ok := and(lt(calldataload(0x4), q), lt(calldataload(0x24), q))
+                ok := and(ok, and(lt(calldataload(0x44), q), lt(calldataload(0x64), q)))
+                ok := and(ok, and(lt(calldataload(0x84), q), lt(calldataload(0xa4), q)))
+                ok := and(ok, and(lt(calldataload(0xc4), q), lt(calldataload(0xe4), q)))
+                ok := and(ok, lt(calldataload(0x104), r))
+                ok := and(ok, lt(calldataload(0x124), r))
+                ok := and(ok, lt(calldataload(0x144), r))
+                ok := and(ok, lt(calldataload(0x164), r))
+                ok := and(ok, lt(calldataload(0x184), r))
+                ok := and(ok, lt(calldataload(0x1a4), r))
+                ok := and(ok, lt(calldataload(0x1c4), r))
+            }
             if ok {
                 // Pairing input, 4 pairs of 192 bytes at m: (vk_x, -gamma), (A, B), (C, -delta),
                 // (-alpha, beta). vk_x is accumulated in place in the first slot, with m + 0x40 ..
