@@ -18,7 +18,8 @@ from zkcollat.margin.pricing import (
 
 
 def test_hull_call_and_put() -> None:
-    # Hull, Options, Futures and Other Derivatives, Example 15.6: S=42, K=40, r=10%, sigma=20%, T=0.5.
+    # Hull, Options, Futures, and Other Derivatives, the worked Black-Scholes-Merton example:
+    # S=42, K=40, r=10%, sigma=20%, T=0.5 -> call 4.76, put 0.81.
     assert bs_price("C", 42, 40, 0.5, 0.1, 0.2) == pytest.approx(4.76, abs=0.005)
     assert bs_price("P", 42, 40, 0.5, 0.1, 0.2) == pytest.approx(0.81, abs=0.005)
 
