@@ -3,6 +3,8 @@ insurance fund, shortfalls covered by it and recorded."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -194,10 +196,8 @@ def test_liquidation_never_raises_the_requirement_and_stops_at_im(
     for strike, kind, size in trades:
         opt = OptionSpec("ETH", EXPIRY, strike * 10**8, kind)
         price = round(bs_price(kind, 3000, strike, T30, 0, 0.6) * 1e8)
-        try:
+        with contextlib.suppress(E.InsufficientMarginError):
             v.place_order(ALICE, opt, size, price, now=NOW)
-        except E.InsufficientMarginError:
-            pass
     # Use most of what is left of the margin on one more short, then move the market.
     opt = OptionSpec("ETH", EXPIRY, lever[0] * 10**8, lever[1])
     price = round(bs_price(lever[1], 3000, lever[0], T30, 0, 0.6) * 1e8)
