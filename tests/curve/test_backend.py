@@ -317,3 +317,28 @@ def test_point_encodings_round_trip() -> None:
         g1_from_bytes(bytes(63))
     with pytest.raises(PointError, match="not below"):
         g1_from_bytes(P.to_bytes(32, "big") + (2).to_bytes(32, "big"))
+
+
+# --- batch Poseidon --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_inputs", [1, 2, 6, 16])
+def test_poseidon_batch_agrees_with_plain(backend: Backend, n_inputs: int) -> None:
+    from zkcollat.gadgets.poseidon import poseidon_hash
+
+    tuples = [[(i * 31 + j) ** 7 % R for j in range(n_inputs)] for i in range(5)]
+    tuples.append([R - 1] * n_inputs)
+    tuples.append([0] * n_inputs)
+    flat = pack_fr(x for t in tuples for x in t)
+    out = backend.poseidon_packed(n_inputs, flat)
+    assert out == pack_fr(poseidon_hash(t) for t in tuples)
+
+
+def test_poseidon_batch_known_answer_and_rejections(backend: Backend) -> None:
+    h12 = 7853200120776062878684798364095072458815029376092732009249414926327459813530
+    assert backend.poseidon_packed(2, pack_fr([1, 2])) == pack_fr([h12])
+    assert backend.poseidon_packed(2, b"") == b""
+    with pytest.raises(LengthMismatch):
+        backend.poseidon_packed(2, pack_fr([1, 2, 3]))
+    with pytest.raises(FieldError):
+        backend.poseidon_packed(2, R.to_bytes(32, "big") + bytes(32))

@@ -29,6 +29,7 @@ import contextlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import BackendError
@@ -118,15 +119,46 @@ class Backend(ABC):
         assert isinstance(pt, G2Point)
         return pt
 
-    def g2_vector_from_bytes(self, data: bytes) -> PointVector:
-        """A vector from concatenated 128-byte G2 points in native order x.c0, x.c1, y.c0, y.c1."""
+    def g2_vector_from_bytes(self, data: bytes, *, subgroup: bool = True) -> PointVector:
+        """A vector from concatenated 128-byte G2 points in native order x.c0, x.c1, y.c0, y.c1.
+
+        Points are always checked to be on the twist; ``subgroup=False`` skips the (costly)
+        r-subgroup check, for data whose integrity is established otherwise and whose
+        corruption could only harm its owner (a prover's own key: a bad key yields proofs
+        that fail verification, never false proofs that pass).
+        """
         from zkcollat.curve.points import g2_checked
 
         pts = []
         for i in range(0, len(data), 128):
             w = [int.from_bytes(data[i + j : i + j + 32], "big") for j in range(0, 128, 32)]
             pts.append(g2_checked((w[0], w[1]), (w[2], w[3]), f"point[{i // 128}]", subgroup=False))
+        if not subgroup:
+            return self._g2_vector_unchecked(pts)
         return self.g2_vector(pts)
+
+    def _g2_vector_unchecked(self, points: Sequence[G2Point]) -> PointVector:
+        return self.g2_vector(points)
+
+    def qap_rows(self, cs: Any, witness: bytes, n: int) -> tuple[bytes, bytes, bytes] | int:
+        """``A.w, B.w, C.w`` of a constraint system on the size-n domain, packed, with the
+        public-input rows ``A[m + i][i] = 1`` appended and zero padding (see groth16.qap);
+        or, when some row has ``a * b != c``, the index of the first such constraint.
+
+        ``cs`` is a ``zkcollat.r1cs.ConstraintSystem``; the native backend loads its matrices
+        into Rust once per system.
+        """
+        from zkcollat.field import R, pack_fr, unpack_fr
+
+        w = unpack_fr(witness)
+        ma, mb, mc = cs.matrices()
+        a, b, c = ma.mul_vec(w), mb.mul_vec(w), mc.mul_vec(w)
+        for i, (x, y, z) in enumerate(zip(a, b, c, strict=True)):
+            if x * y % R != z:
+                return i
+        a.extend(w[: cs.n_public + 1])
+        pad = [0] * (n - len(b))
+        return pack_fr(a + [0] * (n - len(a))), pack_fr(b + pad), pack_fr(c + pad)
 
     def quotient_packed(self, a: bytes, b: bytes, c: bytes) -> bytes:
         """Coefficients of ``h = (a*b - c) / (x^n - 1)`` from evaluations on the size-n domain.
@@ -176,6 +208,24 @@ class Backend(ABC):
 
         name = ("coset_" if coset else "") + ("ifft" if inverse else "fft")
         return pack_fr(getattr(self, name)(unpack_fr(values)))
+
+    # --- hashing ---
+    def poseidon_packed(self, n_inputs: int, inputs: bytes) -> bytes:
+        """Poseidon of consecutive ``n_inputs``-tuples of packed words (each < r), packed.
+
+        The bulk path for trees: one call hashes a whole level. The reference runs the plain
+        function of ``zkcollat.gadgets.poseidon`` tuple by tuple.
+        """
+        from zkcollat.errors import LengthMismatch
+        from zkcollat.field import pack_fr, unpack_fr
+        from zkcollat.gadgets.poseidon import poseidon_hash
+
+        values = unpack_fr(inputs)
+        if len(values) % n_inputs:
+            raise LengthMismatch(f"{len(values)} inputs do not split into tuples of {n_inputs}")
+        return pack_fr(
+            poseidon_hash(values[i : i + n_inputs]) for i in range(0, len(values), n_inputs)
+        )
 
     # --- pairings ---
     @abstractmethod

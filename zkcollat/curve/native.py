@@ -8,7 +8,10 @@ the G2 subgroup where the operation needs it), and raises ``zkcollat.errors`` ex
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Sequence
+from typing import Any
 
 from zkcollat import _native
 from zkcollat.curve.backend import Backend, PointVector, Scalars
@@ -51,6 +54,19 @@ def _check_coords(values: Sequence[int], what: str) -> None:
             raise PointError(f"{what} has a coordinate {v} that is not below p")
 
 
+#: Native copies of constraint systems' matrices, dropped with the system.
+_R1CS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _poseidon(n_inputs: int) -> Any:
+    """The native permutation for one width, with the package's circomlib constants."""
+    from zkcollat.gadgets.poseidon import poseidon_constants
+
+    c, m, n_full, n_partial = poseidon_constants(n_inputs)
+    return _native.Poseidon(n_inputs + 1, n_full, n_partial, pack_fr(c), pack_fr(x for row in m for x in row))
+
+
 class _NativeG1Vector(PointVector):
     def __init__(self, points: Sequence[G1Point]) -> None:
         for p in points:
@@ -85,9 +101,9 @@ class _NativeG2Vector(PointVector):
         self._vec = _native.G2Vec(b"".join(g2_pack(p) for p in points))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> _NativeG2Vector:
+    def from_bytes(cls, data: bytes, *, subgroup: bool = True) -> _NativeG2Vector:
         self = cls.__new__(cls)
-        self._vec = _native.G2Vec(data)
+        self._vec = _native.G2Vec(data, subgroup=subgroup)
         return self
 
     def __len__(self) -> int:
@@ -128,8 +144,17 @@ class NativeBackend(Backend):
     def g1_vector_from_bytes(self, data: bytes) -> PointVector:
         return _NativeG1Vector.from_bytes(data)
 
-    def g2_vector_from_bytes(self, data: bytes) -> PointVector:
-        return _NativeG2Vector.from_bytes(data)
+    def g2_vector_from_bytes(self, data: bytes, *, subgroup: bool = True) -> PointVector:
+        return _NativeG2Vector.from_bytes(data, subgroup=subgroup)
+
+    def qap_rows(self, cs: Any, witness: bytes, n: int) -> tuple[bytes, bytes, bytes] | int:
+        handle = _R1CS.get(cs)
+        if handle is None:
+            mats = [(m.row_ptr, m.cols, m.packed_vals()) for m in cs.matrices()]
+            handle = _native.R1cs(cs.n_wires, cs.n_public, *mats)
+            _R1CS[cs] = handle
+        out = handle.rows(witness, n)
+        return out if isinstance(out, int) else (bytes(out[0]), bytes(out[1]), bytes(out[2]))
 
     def quotient_packed(self, a: bytes, b: bytes, c: bytes) -> bytes:
         return bytes(_native.quotient(a, b, c))
@@ -178,6 +203,9 @@ class NativeBackend(Backend):
 
     def fft_packed(self, values: bytes, *, inverse: bool = False, coset: bool = False) -> bytes:
         return bytes(_native.fft(values, inverse=inverse, coset=coset))
+
+    def poseidon_packed(self, n_inputs: int, inputs: bytes) -> bytes:
+        return bytes(_poseidon(n_inputs).hash_many(inputs))
 
     def pairing_check(self, pairs: Sequence[tuple[G1Point, G2Point]]) -> bool:
         for p, q in pairs:

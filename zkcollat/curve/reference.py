@@ -83,11 +83,11 @@ def _scalars(scalars: Scalars, n: int) -> list[int]:
 
 
 class _RefVector(PointVector):
-    def __init__(self, points: Sequence[Any], g2: bool) -> None:
+    def __init__(self, points: Sequence[Any], g2: bool, subgroup: bool = True) -> None:
         conv = _g2_in if g2 else _g1_in
         self._pts = [conv(p, f"point[{i}]") for i, p in enumerate(points)]  # type: ignore[arg-type]
         self._g2 = g2
-        if g2:  # as on the native side, a G2 vector holds only points of the r-subgroup
+        if g2 and subgroup:  # as on the native side, a G2 vector holds only points of the r-subgroup
             for i, p in enumerate(self._pts):
                 if p[2] != FQ2.zero() and _multiply(p, R)[2] != FQ2.zero():
                     raise PointError(f"point[{i}] is not in the r-order subgroup G2")
@@ -188,6 +188,9 @@ class ReferenceBackend(Backend):
 
     def g2_vector(self, points: Sequence[G2Point]) -> PointVector:
         return _RefVector(points, g2=True)
+
+    def _g2_vector_unchecked(self, points: Sequence[G2Point]) -> PointVector:
+        return _RefVector(points, g2=True, subgroup=False)
 
     # FFT
     def fft(self, coeffs: Sequence[int]) -> list[int]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from zkcollat.curve.backend import Backend, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
+from zkcollat.errors import LengthMismatch
 
 
 class DevelopmentKeyWarning(UserWarning):
@@ -69,6 +70,45 @@ class Proof:
     c: G1Point
 
 
+@dataclass(frozen=True)
+class SparseQuery:
+    """A key query vector without its identity points: ``indices[k]`` is the wire of point k
+    (``None`` when no point was dropped)."""
+
+    vector: PointVector
+    indices: list[int] | None
+    length: int
+
+    @classmethod
+    def load(cls, backend: Backend, data: bytes, *, g2: bool) -> SparseQuery:
+        size = 128 if g2 else 64
+        zero = bytes(size)
+        n = len(data) // size
+        keep = [i for i in range(n) if data[i * size : (i + 1) * size] != zero]
+        if len(keep) == n:
+            indices, packed = None, data
+        else:
+            indices = keep
+            packed = b"".join(data[i * size : (i + 1) * size] for i in keep)
+        if g2:
+            # The prover's own key: a corrupted point only makes its proofs fail to verify,
+            # so the costly subgroup check is skipped (curve membership is still checked).
+            vector = backend.g2_vector_from_bytes(packed, subgroup=False)
+        else:
+            vector = backend.g1_vector_from_bytes(packed)
+        return cls(vector, indices, n)
+
+    def msm(self, scalars: bytes) -> G1Point | G2Point:
+        """``sum s_j * P_j`` over all ``length`` points for packed scalars ``s``."""
+        if len(scalars) != 32 * self.length:
+            raise LengthMismatch(
+                f"MSM over a query of {self.length} points got {len(scalars) // 32} scalars"
+            )
+        if self.indices is not None:
+            scalars = b"".join(scalars[32 * i : 32 * i + 32] for i in self.indices)
+        return self.vector.msm(scalars)
+
+
 @dataclass
 class ProvingKey:
     """The prover's half of a setup.
@@ -93,22 +133,27 @@ class ProvingKey:
     b_g2_query: bytes
     h_query: bytes
     l_query: bytes
-    _vectors: dict[str, dict[str, PointVector]] = field(default_factory=dict, repr=False)
+    _vectors: dict[str, dict[str, SparseQuery]] = field(default_factory=dict, repr=False)
 
     @property
     def n_public(self) -> int:
         return self.vk.n_public
 
-    def vectors(self, backend: Backend | None = None) -> dict[str, PointVector]:
-        """The query vectors loaded into ``backend`` (default: the active one), cached."""
+    def vectors(self, backend: Backend | None = None) -> dict[str, SparseQuery]:
+        """The query vectors loaded into ``backend`` (default: the active one), cached.
+
+        Identity points are dropped at load (a third of B's are: wires absent from B), so
+        the MSMs run over the points that contribute; each query keeps the wire indices
+        of the points it holds.
+        """
         b = backend or get_backend()
         if b.name not in self._vectors:
             self._vectors[b.name] = {
-                "a": b.g1_vector_from_bytes(self.a_query),
-                "b_g1": b.g1_vector_from_bytes(self.b_g1_query),
-                "b_g2": b.g2_vector_from_bytes(self.b_g2_query),
-                "h": b.g1_vector_from_bytes(self.h_query),
-                "l": b.g1_vector_from_bytes(self.l_query),
+                "a": SparseQuery.load(b, self.a_query, g2=False),
+                "b_g1": SparseQuery.load(b, self.b_g1_query, g2=False),
+                "b_g2": SparseQuery.load(b, self.b_g2_query, g2=True),
+                "h": SparseQuery.load(b, self.h_query, g2=False),
+                "l": SparseQuery.load(b, self.l_query, g2=False),
             }
         return self._vectors[b.name]
 

@@ -42,13 +42,13 @@ def prove(
         raise ProvingError(f"the witness has {len(witness)} values, the circuit {cs.n_wires} wires")
     if witness[0] != 1:
         raise ProvingError("witness[0] must be the constant 1")
+    w_all = pack_fr(witness, "witness")
     try:
-        rows = witness_rows(cs, witness)
+        rows = witness_rows(cs, w_all, b)
     except UnsatisfiedConstraint as e:
         raise ProvingError(str(e)) from e
     r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
     vec = pk.vectors(b)
-    w_all = pack_fr(witness, "witness")
     h = b.quotient_packed(*rows)[: (pk.domain_size - 1) * 32]  # deg h <= n - 2
     vk = pk.vk
 

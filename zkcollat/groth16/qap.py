@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
+from zkcollat.curve.backend import Backend, get_backend
 from zkcollat.errors import UnsatisfiedConstraint
-from zkcollat.field import R, pack_fr
+from zkcollat.field import R
 
 if TYPE_CHECKING:
     from zkcollat.r1cs.system import ConstraintSystem
@@ -98,22 +99,18 @@ def qap_at(cs: ConstraintSystem, tau: int) -> tuple[list[int], list[int], list[i
     return u, v, w, (pow(tau, n, R) - 1) % R
 
 
-def witness_rows(cs: ConstraintSystem, witness: list[int]) -> tuple[bytes, bytes, bytes]:
+def witness_rows(
+    cs: ConstraintSystem, witness: bytes, backend: Backend | None = None
+) -> tuple[bytes, bytes, bytes]:
     """A.w, B.w, C.w on the domain (public-input rows appended, zero-padded), packed.
 
-    Raises :class:`UnsatisfiedConstraint` naming the first row where ``a * b != c``, so an
-    invalid witness is refused before any multi-scalar multiplication.
+    ``witness`` is the packed witness vector. Raises :class:`UnsatisfiedConstraint` naming the
+    first constraint where ``a * b != c``, so an invalid witness is refused before any MSM.
     """
-    n = domain_size(cs)
-    ma, mb, mc = cs.matrices()
-    a, b, c = ma.mul_vec(witness), mb.mul_vec(witness), mc.mul_vec(witness)
-    for i, (x, y, z) in enumerate(zip(a, b, c, strict=True)):
-        if x * y % R != z:
-            raise UnsatisfiedConstraint(
-                f"the witness does not satisfy the circuit: {cs.describe_constraint(i)}"
-            )
-    pad = n - len(a)
-    a.extend(witness[: cs.n_public + 1])
-    zeros = [0] * pad
-    a.extend([0] * (n - len(a)))
-    return pack_fr(a), pack_fr(b + zeros), pack_fr(c + zeros)
+    b = backend or get_backend()
+    out = b.qap_rows(cs, witness, domain_size(cs))
+    if isinstance(out, int):
+        raise UnsatisfiedConstraint(
+            f"the witness does not satisfy the circuit: {cs.describe_constraint(out)}"
+        )
+    return out

@@ -158,11 +158,16 @@ pub fn g1s_from_bytes(buf: &[u8], what: &str) -> Result<Vec<G1Affine>> {
 
 /// Decode a buffer of concatenated G2 points, each checked (curve and subgroup).
 pub fn g2s_from_bytes(buf: &[u8], what: &str) -> Result<Vec<G2Affine>> {
+    g2s_from_bytes_with(buf, what, true)
+}
+
+/// As `g2s_from_bytes`, with the subgroup check optional (curve membership always checked).
+pub fn g2s_from_bytes_with(buf: &[u8], what: &str, subgroup: bool) -> Result<Vec<G2Affine>> {
     if buf.len() % G2_BYTES != 0 {
         return Err(Error::Encoding(format!("{what} must be a multiple of 128 bytes")));
     }
     buf.par_chunks(G2_BYTES)
         .enumerate()
-        .map(|(i, c)| g2_from_bytes(c, &format!("{what}[{i}]"), true))
+        .map(|(i, c)| g2_from_bytes(c, &format!("{what}[{i}]"), subgroup))
         .collect()
 }

@@ -44,3 +44,86 @@ pub fn quotient_coeffs(a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
     coset.ifft_in_place(&mut a);
     Ok(a)
 }
+
+/// A sparse matrix in CSR form: row i is `cols[k], vals[k]` for k in `ptr[i]..ptr[i+1]`.
+pub struct Csr {
+    pub ptr: Vec<usize>,
+    pub cols: Vec<usize>,
+    pub vals: Vec<Fr>,
+}
+
+impl Csr {
+    pub fn new(ptr: Vec<usize>, cols: Vec<usize>, vals: Vec<Fr>, n_wires: usize) -> Result<Self> {
+        let ok = !ptr.is_empty()
+            && ptr[0] == 0
+            && ptr.windows(2).all(|w| w[0] <= w[1])
+            && *ptr.last().expect("non-empty") == cols.len()
+            && cols.len() == vals.len()
+            && cols.iter().all(|&c| c < n_wires);
+        if !ok {
+            return Err(Error::Length("malformed CSR matrix".into()));
+        }
+        Ok(Self { ptr, cols, vals })
+    }
+
+    fn rows(&self) -> usize {
+        self.ptr.len() - 1
+    }
+
+    fn mul_vec(&self, w: &[Fr]) -> Vec<Fr> {
+        (0..self.rows())
+            .into_par_iter()
+            .with_min_len(512)
+            .map(|i| {
+                let mut acc = Fr::from(0u64);
+                for k in self.ptr[i]..self.ptr[i + 1] {
+                    acc += self.vals[k] * w[self.cols[k]];
+                }
+                acc
+            })
+            .collect()
+    }
+}
+
+/// The three R1CS matrices of a circuit, loaded once and evaluated for every witness.
+pub struct Matrices {
+    pub a: Csr,
+    pub b: Csr,
+    pub c: Csr,
+    pub n_wires: usize,
+    pub n_public: usize,
+}
+
+/// What `Matrices::rows` found: the domain evaluations, or the first unsatisfied row.
+pub enum Rows {
+    Ok(Vec<Fr>, Vec<Fr>, Vec<Fr>),
+    Unsatisfied(usize),
+}
+
+impl Matrices {
+    /// A.w, B.w, C.w on the size-`n` domain: the public-input rows `A[m+i][i] = 1` appended
+    /// to A (as in `zkcollat.groth16.qap`), everything zero-padded. Checks a*b = c row by row.
+    pub fn rows(&self, w: &[Fr], n: usize) -> Result<Rows> {
+        if w.len() != self.n_wires {
+            return Err(Error::Length(format!(
+                "the witness has {} values, the circuit {} wires",
+                w.len(),
+                self.n_wires
+            )));
+        }
+        let m = self.a.rows();
+        if n < m + self.n_public + 1 {
+            return Err(Error::Length(format!("domain of {n} cannot hold {m} rows")));
+        }
+        let (mut a, (mut b, mut c)) =
+            rayon::join(|| self.a.mul_vec(w), || rayon::join(|| self.b.mul_vec(w), || self.c.mul_vec(w)));
+        if let Some(i) = (0..m).find(|&i| a[i] * b[i] != c[i]) {
+            return Ok(Rows::Unsatisfied(i));
+        }
+        a.extend_from_slice(&w[..=self.n_public]);
+        a.resize(n, Fr::from(0u64));
+        b.resize(n, Fr::from(0u64));
+        c.resize(n, Fr::from(0u64));
+        Ok(Rows::Ok(a, b, c))
+    }
+}

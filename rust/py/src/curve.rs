@@ -5,7 +5,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use zkcollat_core::codec::{
-    g1_from_bytes, g1_to_bytes, g1s_from_bytes, g2_from_bytes, g2_to_bytes, g2s_from_bytes,
+    g1_from_bytes, g1_to_bytes, g1s_from_bytes, g2_from_bytes, g2_to_bytes, g2s_from_bytes, g2s_from_bytes_with,
     scalar_bigint_from_be,
 };
 use zkcollat_core::msm::PointVec;
@@ -125,9 +125,11 @@ struct G2Vec(PointVec<G2Projective>);
 
 #[pymethods]
 impl G2Vec {
+    /// `subgroup=False` skips the r-subgroup check (curve membership is always checked).
     #[new]
-    fn new(py: Python<'_>, points: Vec<u8>) -> PyResult<Self> {
-        let pts = detached(py, move || g2s_from_bytes(&points, "point"))?;
+    #[pyo3(signature = (points, subgroup=true))]
+    fn new(py: Python<'_>, points: Vec<u8>, subgroup: bool) -> PyResult<Self> {
+        let pts = detached(py, move || g2s_from_bytes_with(&points, "point", subgroup))?;
         Ok(Self(PointVec::new(pts)))
     }
     fn __len__(&self) -> usize {

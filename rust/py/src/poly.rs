@@ -46,5 +46,58 @@ fn quotient<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fft_py, m)?)?;
     m.add_function(wrap_pyfunction!(quotient, m)?)?;
+    m.add_class::<R1cs>()?;
     Ok(())
+}
+
+/// The R1CS matrices of one circuit, held in Rust for repeated witness evaluation.
+#[pyclass(frozen)]
+struct R1cs(zkcollat_core::qap::Matrices);
+
+fn csr(
+    n_wires: usize,
+    m: (Vec<usize>, Vec<usize>, Vec<u8>),
+    what: &str,
+) -> zkcollat_core::Result<zkcollat_core::qap::Csr> {
+    zkcollat_core::qap::Csr::new(m.0, m.1, frs_from_be(&m.2, what)?, n_wires)
+}
+
+#[pymethods]
+impl R1cs {
+    /// Each matrix as (row_ptr, cols, packed values).
+    #[new]
+    fn new(
+        py: Python<'_>,
+        n_wires: usize,
+        n_public: usize,
+        a: (Vec<usize>, Vec<usize>, Vec<u8>),
+        b: (Vec<usize>, Vec<usize>, Vec<u8>),
+        c: (Vec<usize>, Vec<usize>, Vec<u8>),
+    ) -> PyResult<Self> {
+        let mats = detached(py, move || {
+            Ok(zkcollat_core::qap::Matrices {
+                a: csr(n_wires, a, "A")?,
+                b: csr(n_wires, b, "B")?,
+                c: csr(n_wires, c, "C")?,
+                n_wires,
+                n_public,
+            })
+        })?;
+        Ok(Self(mats))
+    }
+
+    /// (a, b, c) packed on the size-n domain, or the index of the first unsatisfied row (int).
+    fn rows<'py>(&self, py: Python<'py>, witness: Vec<u8>, n: usize) -> PyResult<Bound<'py, PyAny>> {
+        let rows = detached(py, || self.0.rows(&frs_from_be(&witness, "witness")?, n))?;
+        match rows {
+            zkcollat_core::qap::Rows::Unsatisfied(i) => Ok(i.into_pyobject(py)?.into_any()),
+            zkcollat_core::qap::Rows::Ok(a, b, c) => Ok((
+                PyBytes::new(py, &frs_to_be(&a)),
+                PyBytes::new(py, &frs_to_be(&b)),
+                PyBytes::new(py, &frs_to_be(&c)),
+            )
+                .into_pyobject(py)?
+                .into_any()),
+        }
+    }
 }

@@ -1,0 +1,180 @@
+"""zkcollat's proving key file (``*.zkpk``): one read, no parsing of points in Python.
+
+Layout::
+
+    8 bytes   magic  b"ZKCPK\\x00v1"
+    4 bytes   big-endian length L of the header
+    L bytes   header, UTF-8 JSON: format, version, n_public, n_wires, domain_size,
+              circuit_digest (hex), ceremony, metadata, sections {name: [offset, length]},
+              payload_sha256 (hex)
+    payload   sections, concatenated:
+              alpha_g1, beta_g1, delta_g1 (64 bytes each), beta_g2, gamma_g2, delta_g2
+              (128 bytes each), gamma_abc_g1 ((n_public + 1) * 64), a_query, b_g1_query,
+              b_g2_query, h_query, l_query
+
+G1 points are 64 bytes ``x || y``; G2 points 128 bytes ``x.c0 || x.c1 || y.c0 || y.c1``
+(the native backend's order); the identity is all zeros; integers are 32-byte big-endian.
+The payload hash detects corruption; the points themselves are validated again when loaded
+into a backend (curve membership, and the G2 subgroup).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from zkcollat.curve.points import G1Point, G2Point, g1_from_bytes, g2_checked
+from zkcollat.errors import KeyFormatError, ZkcollatError
+from zkcollat.groth16.keys import ProvingKey, VerifyingKey, warn_development_key
+
+MAGIC = b"ZKCPK\x00v1"
+FORMAT = "zkcollat-proving-key"
+VERSION = 1
+
+
+def _g2_native(p: G2Point) -> bytes:
+    return b"".join(c.to_bytes(32, "big") for c in (p.x[0], p.x[1], p.y[0], p.y[1]))
+
+
+def _g2_from_native(data: bytes, name: str) -> G2Point:
+    if len(data) != 128:
+        raise KeyFormatError(f"{name} must be 128 bytes")
+    w = [int.from_bytes(data[i : i + 32], "big") for i in range(0, 128, 32)]
+    if w == [0, 0, 0, 0]:
+        return G2Point((0, 0), (0, 0))
+    return g2_checked((w[0], w[1]), (w[2], w[3]), name)
+
+
+def encode(pk: ProvingKey) -> bytes:
+    """The file's bytes for ``pk``."""
+    vk = pk.vk
+    parts: list[tuple[str, bytes]] = [
+        ("alpha_g1", vk.alpha_g1.to_bytes()),
+        ("beta_g1", pk.beta_g1.to_bytes()),
+        ("delta_g1", pk.delta_g1.to_bytes()),
+        ("beta_g2", _g2_native(vk.beta_g2)),
+        ("gamma_g2", _g2_native(vk.gamma_g2)),
+        ("delta_g2", _g2_native(vk.delta_g2)),
+        ("gamma_abc_g1", b"".join(p.to_bytes() for p in vk.gamma_abc_g1)),
+        ("a_query", pk.a_query),
+        ("b_g1_query", pk.b_g1_query),
+        ("b_g2_query", pk.b_g2_query),
+        ("h_query", pk.h_query),
+        ("l_query", pk.l_query),
+    ]
+    sections, offset = {}, 0
+    for name, data in parts:
+        sections[name] = [offset, len(data)]
+        offset += len(data)
+    payload = b"".join(d for _, d in parts)
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "n_public": pk.n_public,
+        "n_wires": pk.n_wires,
+        "domain_size": pk.domain_size,
+        "circuit_digest": pk.circuit_digest.hex(),
+        "ceremony": vk.ceremony,
+        "metadata": dict(vk.metadata),
+        "sections": sections,
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    head = json.dumps(header, sort_keys=True).encode()
+    return MAGIC + len(head).to_bytes(4, "big") + head + payload
+
+
+def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> ProvingKey:
+    """Parse and check a proving key file's bytes (raises KeyFormatError naming the problem)."""
+    if data[:8] != MAGIC:
+        raise KeyFormatError(f"{source} is not a zkcollat proving key (bad magic bytes)")
+    if len(data) < 12:
+        raise KeyFormatError(f"{source} is truncated")
+    n = int.from_bytes(data[8:12], "big")
+    try:
+        header: dict[str, Any] = json.loads(data[12 : 12 + n])
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise KeyFormatError(f"{source}: the header is not valid JSON: {e}") from e
+    if header.get("format") != FORMAT or header.get("version") != VERSION:
+        raise KeyFormatError(f"{source}: unsupported format/version {header.get('version')!r}")
+    payload = data[12 + n :]
+    if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+        raise KeyFormatError(f"{source} is corrupted or truncated (payload hash mismatch)")
+    try:
+        sec = {k: payload[o : o + ln] for k, (o, ln) in header["sections"].items()}
+        n_pub, n_wires, dsize = header["n_public"], header["n_wires"], header["domain_size"]
+        expect = {
+            "gamma_abc_g1": (n_pub + 1) * 64,
+            "a_query": n_wires * 64,
+            "b_g1_query": n_wires * 64,
+            "b_g2_query": n_wires * 128,
+            "h_query": (dsize - 1) * 64,
+            "l_query": (n_wires - n_pub - 1) * 64,
+        }
+        for k, ln in expect.items():
+            if len(sec[k]) != ln:
+                raise KeyFormatError(f"{source}: section {k} has {len(sec[k])} bytes, expected {ln}")
+        ic = sec["gamma_abc_g1"]
+        vk = VerifyingKey(
+            alpha_g1=g1_from_bytes(sec["alpha_g1"], "alpha_g1"),
+            beta_g2=_g2_from_native(sec["beta_g2"], "beta_g2"),
+            gamma_g2=_g2_from_native(sec["gamma_g2"], "gamma_g2"),
+            delta_g2=_g2_from_native(sec["delta_g2"], "delta_g2"),
+            gamma_abc_g1=tuple(
+                g1_from_bytes(ic[i : i + 64], f"IC[{i // 64}]") for i in range(0, len(ic), 64)
+            ),
+            ceremony=bool(header["ceremony"]),
+            metadata={str(k): str(v) for k, v in header.get("metadata", {}).items()},
+        )
+        pk = ProvingKey(
+            vk=vk,
+            beta_g1=g1_from_bytes(sec["beta_g1"], "beta_g1"),
+            delta_g1=g1_from_bytes(sec["delta_g1"], "delta_g1"),
+            n_wires=n_wires,
+            domain_size=dsize,
+            circuit_digest=bytes.fromhex(header["circuit_digest"]),
+            a_query=sec["a_query"],
+            b_g1_query=sec["b_g1_query"],
+            b_g2_query=sec["b_g2_query"],
+            h_query=sec["h_query"],
+            l_query=sec["l_query"],
+        )
+    except KeyFormatError:
+        raise
+    except (KeyError, TypeError, ValueError) as e:
+        if isinstance(e, ZkcollatError):
+            raise KeyFormatError(f"{source}: {e}") from e
+        raise KeyFormatError(f"{source}: malformed header ({e!r})") from e
+    if warn and not vk.ceremony:
+        warn_development_key(source)
+    return pk
+
+
+def save(pk: ProvingKey, path: str | os.PathLike[str]) -> None:
+    """Write the key through a temporary file renamed into place."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(encode(pk))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: str | os.PathLike[str], *, warn: bool = True) -> ProvingKey:
+    """Read a key file in one piece; warns when the key comes from no ceremony."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as e:
+        raise KeyFormatError(f"proving key file {os.fspath(path)!r} does not exist") from e
+    return decode(data, source=f"proving key {os.fspath(path)!r}", warn=warn)
+
+
+def g1_points(data: bytes) -> list[G1Point]:
+    """Decode a section of 64-byte G1 points (checked)."""
+    return [g1_from_bytes(data[i : i + 64], f"point[{i // 64}]") for i in range(0, len(data), 64)]
