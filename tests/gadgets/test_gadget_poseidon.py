@@ -56,8 +56,14 @@ def test_plain_matches_circomlibjs(inputs: list[int], expected: int) -> None:
     assert poseidon_reference(inputs) == expected  # the plainly written loop agrees
 
 
-def test_many_matches_plain() -> None:
+def test_many_matches_vectors_on_every_backend(backend: object) -> None:
+    """Mixed widths in one batch, in order, through the active backend's bulk path."""
     assert poseidon_many([i for i, _ in VECTORS]) == [h for _, h in VECTORS]
+    assert poseidon_many([]) == []
+    with pytest.raises(FieldError, match=r"batch\[1\]\[0\]"):
+        poseidon_many([[1, 2], [R, 2]])
+    with pytest.raises(FieldError, match="1 to 16 inputs"):
+        poseidon_many([[1, 2], []])
 
 
 @pytest.mark.parametrize("n", range(1, 17))

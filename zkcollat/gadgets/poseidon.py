@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from zkcollat.errors import CircuitError, FieldError
-from zkcollat.field import R, check_fr
+from zkcollat.field import FR_BYTES, R, check_fr, unpack_fr
 from zkcollat.r1cs.builder import Api
 from zkcollat.r1cs.lc import LinComb, Operand, as_lc, linear_sum
 
@@ -151,12 +151,30 @@ def _permutation(n: int) -> Callable[..., int]:
 
 
 def poseidon_many(batch: Sequence[Sequence[int]]) -> list[int]:
-    """Hash many input lists (each 1..16 field elements); ``[poseidon_hash(x) for x in batch]``.
+    """Hash many input lists (each 1..16 field elements) in one go: the bulk path for trees.
 
-    This is the batch entry point (a tree of a million leaves); it is routed to the native
-    backend when that exists. Inputs are range-checked like :func:`poseidon_hash`.
+    Lists of the same width go to the active backend's ``poseidon_packed`` in one call (native:
+    Rust over the constants of :func:`poseidon_constants`; reference: :func:`poseidon_hash`
+    per tuple). Every input is range-checked first, naming ``batch[i][j]``; results keep the
+    order of ``batch``.
     """
-    return [poseidon_hash(x) for x in batch]
+    from zkcollat.curve.backend import get_backend
+
+    groups: dict[int, list[int]] = {}
+    for i, item in enumerate(batch):
+        _check_arity(len(item))
+        for j, v in enumerate(item):
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < R:
+                check_fr(v, f"poseidon_many batch[{i}][{j}]")
+        groups.setdefault(len(item), []).append(i)
+    out = [0] * len(batch)
+    backend = get_backend()
+    for n, rows in groups.items():
+        packed = b"".join(v.to_bytes(FR_BYTES, "big") for i in rows for v in batch[i])
+        hashes = unpack_fr(backend.poseidon_packed(n, packed))
+        for i, h in zip(rows, hashes, strict=True):
+            out[i] = h
+    return out
 
 
 def poseidon_gadget(api: Api, inputs: Sequence[Operand]) -> LinComb:
