@@ -106,7 +106,8 @@ class Circuit:
 
     Parameters (for example ``depth``) are passed to ``__init__`` as keywords and become
     attributes; they must be hashable, since the compiled system is cached per
-    ``(class, parameters)``.
+    ``(class, parameters)``. Annotate them on the class (``depth: int``) so that type checkers
+    know ``self.depth`` inside ``define``.
     """
 
     #: Root scope name of the constraints (defaults to the class name in snake_case).
@@ -143,7 +144,7 @@ class Circuit:
 
     def cache_key(self) -> tuple[type, Hashable]:
         try:
-            key = tuple(sorted(self.params.items()))
+            key = tuple(sorted(self.__dict__.get("params", {}).items()))
             hash(key)
         except TypeError as e:
             raise CircuitError(f"parameters of {type(self).__name__} must be hashable: {e}") from e
