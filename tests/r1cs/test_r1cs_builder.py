@@ -252,3 +252,12 @@ def test_definition_errors() -> None:
         Reserved().compile()
     with pytest.raises(CircuitError, match="declared twice"):
         circuit(public=["x"], private=["x"])(lambda api, x: None)
+
+
+def test_package_docstring_example_runs() -> None:
+    import doctest
+
+    import zkcollat.r1cs
+
+    result = doctest.testmod(zkcollat.r1cs)
+    assert result.attempted >= 3 and result.failed == 0
