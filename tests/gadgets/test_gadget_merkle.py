@@ -157,9 +157,9 @@ def test_path_shape_checked() -> None:
 
 def test_random_tree_against_plain() -> None:
     rnd = random.Random(7)
-    leaves = [rnd.randrange(R) for _ in range(16)]
+    leaves = [rnd.randrange(R) for _ in range(14)] + [R - 1, 0]  # edge values as leaves
     levels = build_tree(leaves, DEPTH)
-    for index in (0, 5, 15):
+    for index in (0, 5, 14, 15):
         elems, idx = path(levels, index)
         inp = {
             "root": levels[-1][0],
