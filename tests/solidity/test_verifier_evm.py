@@ -173,6 +173,20 @@ def test_collateral_lock_verifier_takes_named_inputs(deployed: Deployed) -> None
     assert deployed.evm.call(addr, positional).as_bool() is True
 
 
+@pytest.mark.parametrize("name", [n for n in CASE_NAMES if n.startswith("file_")])
+def test_collateral_lock_verifier_on_vector_files(deployed: Deployed, name: str) -> None:
+    """Every 7-input vector file (the real CollateralLock(20) proof among them), by name."""
+    case = deployed.cases[name]
+    if case.vk.n_public != 7:
+        pytest.skip("not a CollateralLock key")
+    named = dict(zip(COLLATERAL_VALUES, case.public, strict=True))
+    addr = deployed.collateral[name]
+    assert deployed.evm.call(addr, verify_collateral_lock_calldata(case.proof, named)).as_bool()
+    named["threshold"] ^= 1  # another in-range threshold
+    data = verify_collateral_lock_calldata(case.proof, named)
+    assert deployed.evm.call(addr, data).as_bool() is False
+
+
 def test_collateral_lock_public_signals_orders_the_named_inputs(deployed: Deployed) -> None:
     case, addr = deployed.cases["collateral7"], deployed.collateral["collateral7"]
     sig = "publicSignals(uint256,uint64,address,address,uint64,uint128,uint64)"
