@@ -1,0 +1,11 @@
+"""The vault state model (PROTOCOL.md s.3): locks, the append-only tree, SQLite, snapshots.
+
+``Lock`` (validated record), ``PoseidonTree`` (zk-kit vocabulary), ``Vault`` (locks + tree +
+SQLite store), ``load_snapshot`` / ``save_snapshot`` (JSON), ``prove_lock`` (relayer API).
+"""
+
+from zkcollat.vault.lock import Lock
+from zkcollat.vault.tree import MerkleProof, PoseidonTree, verify_proof, zero_hashes
+from zkcollat.vault.vault import Vault
+
+__all__ = ["Lock", "MerkleProof", "PoseidonTree", "Vault", "verify_proof", "zero_hashes"]

@@ -1,0 +1,150 @@
+"""The relayer's proving API: a CollateralLock(D) proof for one lock of a vault.
+
+``prove_lock`` checks *before* proving that the lock would satisfy the statement, and refuses
+with an error that names the rule (all :class:`LockRefused`, hence both ``VaultError`` and
+``ProvingError``):
+
+* :class:`UnknownLockError` — no such lock in the vault (at the requested size);
+* :class:`WrongDestination` — the lock's ``destChainId`` (or ``owner``, when given) is not
+  the expected one: the execution side would refuse the credit (PROTOCOL.md s.7);
+* :class:`ThresholdAboveAmount` — ``threshold > amount`` or ``threshold >= 2^128``;
+* :class:`ExpiryTooEarly` — ``minExpiry > expiry`` or ``minExpiry >= 2^64``.
+
+These checks are conveniences: the circuit itself rejects every such witness (see
+``tests/vault/test_soundness.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zkcollat.circuits.statements import CollateralLock
+from zkcollat.curve.backend import Backend
+from zkcollat.errors import InputError, ProvingError, UnsatisfiedConstraint
+from zkcollat.groth16.keys import Proof, ProvingKey
+from zkcollat.groth16.prove import prove
+from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.vault.errors import (
+    ExpiryTooEarly,
+    ThresholdAboveAmount,
+    UnknownLockError,
+    WrongDestination,
+)
+from zkcollat.vault.lock import Lock
+from zkcollat.vault.vault import Vault
+
+AMOUNT_BITS = 128
+TIME_BITS = 64
+
+
+def _uint(value: object, name: str, bits: int, exc: type[ProvingError]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise exc(f"{name} must be an integer, got {type(value).__name__}")
+    if not 0 <= value < 1 << bits:
+        raise exc(f"{name} = {value} is not in [0, 2^{bits}) (the circuit's range check)")
+    return value
+
+
+def check_lock_qualifies(
+    lock: Lock,
+    threshold: int,
+    min_expiry: int,
+    *,
+    dest_chain_id: int,
+    owner: int | None = None,
+) -> None:
+    """Raise the matching :class:`LockRefused` unless the lock satisfies the statement."""
+    if lock.dest_chain_id != dest_chain_id:
+        raise WrongDestination(
+            f"lock {lock.lock_id} is for destination chain {lock.dest_chain_id}, not the expected "
+            f"chain {dest_chain_id}: that chain would refuse the credit"
+        )
+    if owner is not None and lock.owner != owner:
+        raise WrongDestination(
+            f"lock {lock.lock_id} belongs to owner {lock.owner:#042x}, not the expected owner "
+            f"{owner:#042x}"
+        )
+    _uint(threshold, "threshold", AMOUNT_BITS, ThresholdAboveAmount)
+    if threshold > lock.amount:
+        raise ThresholdAboveAmount(
+            f"threshold {threshold} is above lock {lock.lock_id}'s amount {lock.amount}: "
+            "the statement requires amount >= threshold"
+        )
+    _uint(min_expiry, "minExpiry", TIME_BITS, ExpiryTooEarly)
+    if min_expiry > lock.expiry:
+        raise ExpiryTooEarly(
+            f"lock {lock.lock_id} expires at {lock.expiry}, before the requested minExpiry "
+            f"{min_expiry}: the statement requires expiry >= minExpiry"
+        )
+
+
+def lock_inputs(
+    vault: Vault, lock_id: int, threshold: int, min_expiry: int, *, size: int | None = None
+) -> dict[str, Any]:
+    """The ``input.json`` object of CollateralLock(D) for this lock (ints; not checked)."""
+    lock = vault.get_lock(lock_id)
+    path = vault.generate_proof(lock_id, size)
+    return {
+        "root": path.root,
+        "destChainId": lock.dest_chain_id,
+        "owner": lock.owner,
+        "assetId": lock.asset_id,
+        "lockId": lock.lock_id,
+        "threshold": threshold,
+        "minExpiry": min_expiry,
+        "amount": lock.amount,
+        "expiry": lock.expiry,
+        "pathElements": list(path.siblings),
+        "pathIndices": list(path.path_indices),
+    }
+
+
+def prove_lock(
+    vault: Vault,
+    lock_id: int,
+    threshold: int,
+    min_expiry: int,
+    *,
+    pk: ProvingKey,
+    dest_chain_id: int,
+    owner: int | None = None,
+    cs: ConstraintSystem | None = None,
+    size: int | None = None,
+    blinding: tuple[int, int] | None = None,
+    backend: Backend | None = None,
+) -> tuple[Proof, list[int]]:
+    """A CollateralLock(vault.depth) proof for lock ``lock_id`` and its public signals.
+
+    ``dest_chain_id`` (and ``owner``, if given) are what the execution side will demand;
+    ``size`` proves against the root the vault had with that many locks (an attested past
+    root) instead of the current one. ``cs`` defaults to the compiled ``CollateralLock`` of
+    the vault's depth; ``blinding=(r, s)`` is for deterministic test vectors only.
+    Public signals are in PROTOCOL.md s.4.1 order:
+    ``root, destChainId, owner, assetId, lockId, threshold, minExpiry``.
+    """
+    if size is not None and not (
+        isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= vault.size
+    ):
+        raise UnknownLockError(f"size {size!r} is not between 0 and the vault's {vault.size} locks")
+    m = vault.size if size is None else size
+    if isinstance(lock_id, bool) or not isinstance(lock_id, int) or not 0 <= lock_id < m:
+        raise UnknownLockError(
+            f"lock {lock_id!r} is not in the vault"
+            + (f" (it held {m} locks at the requested size)" if size is not None else
+               f" (it holds lock ids 0..{m - 1})")
+        )
+    lock = vault.get_lock(lock_id)
+    check_lock_qualifies(lock, threshold, min_expiry, dest_chain_id=dest_chain_id, owner=owner)
+    if cs is None:
+        cs = CollateralLock(vault.depth).compile()
+    inputs = lock_inputs(vault, lock_id, threshold, min_expiry, size=size)
+    try:
+        witness = cs.solve(inputs)
+    except InputError as e:
+        raise ProvingError(
+            f"the constraint system does not take CollateralLock({vault.depth}) inputs: {e}"
+        ) from e
+    except UnsatisfiedConstraint as e:
+        raise ProvingError(f"lock {lock_id}: the witness does not satisfy the circuit: {e}") from e
+    proof = prove(pk, cs, witness, backend=backend, blinding=blinding)
+    return proof, cs.public_values(witness)

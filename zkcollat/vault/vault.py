@@ -1,0 +1,222 @@
+"""A vault: its locks, their append-only Poseidon tree, and (by default) a SQLite store.
+
+``lockId`` is the vault's sequence number and leaf ``i`` is the ``i``-th lock appended
+(PROTOCOL.md s.3), so a lock's id *is* its leaf index: appends must come in id order, and
+an out-of-order or duplicate lock is refused (:class:`LockSequenceError`).
+
+    vault = Vault.open("vault.sqlite", depth=20)     # created, or resumed without rebuilding
+    vault.append(Lock(0, owner, 1, asset, 10**18, 1_900_000_000), block_number=123)
+    vault.insert_many(more_locks, block_number=124)  # one transaction, one hash call per level
+    proof = vault.generate_proof(0)                   # MerkleProof against vault.root
+
+``Vault(depth)`` without a path keeps everything in memory (snapshots, tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from types import TracebackType
+
+from zkcollat.curve.backend import get_backend
+from zkcollat.vault.errors import (
+    BlockOrderError,
+    LockSequenceError,
+    StoreCorrupted,
+    UnknownLockError,
+)
+from zkcollat.vault.lock import Lock
+from zkcollat.vault.store import BlockRoot, SqliteStore, check_block_number
+from zkcollat.vault.tree import DEFAULT_DEPTH, MerkleProof, PoseidonTree, verify_proof
+
+#: Locks hashed per native call in a bulk build (bounds the packed buffer to 12 MiB).
+HASH_CHUNK = 1 << 16
+
+
+def leaves_of_locks(locks: Sequence[Lock]) -> bytes:
+    """The packed leaves of ``locks``: the backend's batch Poseidon(6), in chunks."""
+    b = get_backend()
+    out = []
+    for i in range(0, len(locks), HASH_CHUNK):
+        packed = b"".join([lk.packed() for lk in locks[i : i + HASH_CHUNK]])
+        out.append(b.poseidon_packed(6, packed))
+    return b"".join(out)
+
+
+class Vault:
+    """Locks + tree (+ store). zk-kit vocabulary: ``insert``, ``insert_many``, ``root``,
+    ``generate_proof``, ``verify_proof``; ``append`` is ``insert``."""
+
+    def __init__(self, depth: int = DEFAULT_DEPTH, *, store: SqliteStore | None = None) -> None:
+        self.store = store
+        if store is not None:
+            self.tree = PoseidonTree(store.depth)
+            self.tree.levels = store.load_levels()
+            stored_root = store.root
+            if self.tree.size and stored_root != self.tree.root:
+                raise StoreCorrupted(
+                    f"{store.path!r}: stored root {stored_root} is not the top node "
+                    f"{self.tree.root}"
+                )
+            self._locks: list[Lock] | None = None
+            self._block_roots = store.block_roots()
+        else:
+            self.tree = PoseidonTree(depth)
+            self._locks = []
+            self._block_roots = []
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], depth: int | None = None, *, synchronous: str = "FULL"
+    ) -> Vault:
+        """Open (or create, given ``depth``) the SQLite-backed vault at ``path``."""
+        return cls(store=SqliteStore(path, depth, synchronous=synchronous))
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        return self.tree.depth
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    def __len__(self) -> int:
+        return self.tree.size
+
+    @property
+    def root(self) -> int:
+        return self.tree.root
+
+    def root_at(self, size: int) -> int:
+        """The root when the vault held ``size`` locks."""
+        return self.tree.root_at(size)
+
+    @property
+    def block_roots(self) -> list[BlockRoot]:
+        return list(self._block_roots)
+
+    def block_root(self, block_number: int) -> BlockRoot:
+        """The vault state at the end of ``block_number`` (the last recorded block <= it)."""
+        best = None
+        for br in self._block_roots:
+            if br.block_number <= block_number:
+                best = br
+        if best is None:
+            raise UnknownLockError(f"no root recorded at or before block {block_number}")
+        return best
+
+    def get_lock(self, lock_id: int) -> Lock:
+        """The lock with this id; :class:`UnknownLockError` if the vault has none."""
+        if isinstance(lock_id, bool) or not isinstance(lock_id, int) or not (
+            0 <= lock_id < self.size
+        ):
+            raise UnknownLockError(
+                f"lock {lock_id!r} is not in the vault (it holds lock ids 0..{self.size - 1})"
+            )
+        if self._locks is not None:
+            return self._locks[lock_id]
+        assert self.store is not None
+        lock = self.store.get_lock(lock_id)
+        if lock is None:
+            raise StoreCorrupted(f"lock {lock_id} has a leaf but no row in the store")
+        return lock
+
+    def locks(self) -> Iterator[Lock]:
+        if self._locks is not None:
+            return iter(list(self._locks))
+        assert self.store is not None
+        return self.store.iter_locks()
+
+    def generate_proof(self, lock_id: int, size: int | None = None) -> MerkleProof:
+        """The inclusion path of lock ``lock_id`` (its leaf index), now or at ``size`` locks."""
+        self.get_lock(lock_id)
+        return self.tree.generate_proof(lock_id, size)
+
+    verify_proof = staticmethod(verify_proof)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def insert_many(self, locks: Iterable[Lock], block_number: int | None = None) -> int:
+        """Append locks in id order, atomically; returns the first new lock id.
+
+        ``block_number`` (the source-chain block that created them) records the new root in
+        the roots-by-block table; block numbers must not decrease.
+        """
+        batch = list(locks)
+        first = self.size
+        for i, lk in enumerate(batch):
+            if not isinstance(lk, Lock):
+                raise LockSequenceError(f"locks[{i}] is a {type(lk).__name__}, not a Lock")
+            if lk.lock_id != first + i:
+                raise LockSequenceError(
+                    f"locks[{i}] has lockId {lk.lock_id}; the vault's next lock id is {first + i} "
+                    "(lockId is the vault's sequence number, PROTOCOL.md s.3)"
+                )
+        if block_number is not None:
+            check_block_number(block_number)
+            if self._block_roots and block_number < self._block_roots[-1].block_number:
+                raise BlockOrderError(
+                    f"block number {block_number} is below the last recorded block "
+                    f"{self._block_roots[-1].block_number}"
+                )
+        if not batch and block_number is None:
+            return first
+        updates = self.tree.plan(leaves_of_locks(batch)) if batch else []
+        size = first + len(batch)
+        root = int.from_bytes(updates[-1][2][:32], "big") if updates else self.root
+        if self.store is not None:
+            self.store.commit(batch, updates, size, root, block_number)
+        self.tree.apply(updates)
+        if self._locks is not None:
+            self._locks.extend(batch)
+        if block_number is not None:
+            br = BlockRoot(block_number, size, root)
+            if self._block_roots and self._block_roots[-1].block_number == block_number:
+                self._block_roots[-1] = br
+            else:
+                self._block_roots.append(br)
+        return first
+
+    def insert(self, lock: Lock, block_number: int | None = None) -> int:
+        """Append one lock (one transaction); returns its lock id."""
+        return self.insert_many([lock], block_number)
+
+    append = insert
+
+    # --- integrity --------------------------------------------------------------------------
+
+    def check_integrity(self) -> None:
+        """Recompute every leaf from its lock and every node from the leaves (bulk hash), and
+        every block root from the tree; :class:`StoreCorrupted` names the first difference."""
+        locks = list(self.locks())
+        if len(locks) != self.size:
+            raise StoreCorrupted(f"{len(locks)} locks for a tree of {self.size} leaves")
+        for i, lk in enumerate(locks):
+            if lk.lock_id != i:
+                raise StoreCorrupted(f"the lock at position {i} has lockId {lk.lock_id}")
+        leaves = leaves_of_locks(locks)
+        if leaves != bytes(self.tree.levels[0]):
+            j = next(i for i in range(len(locks)) if leaves[i * 32 : i * 32 + 32]
+                     != self.tree.levels[0][i * 32 : i * 32 + 32])
+            raise StoreCorrupted(f"leaf {j} is not the hash of lock {j}")
+        self.tree.check()
+        for br in self._block_roots:
+            if br.size > self.size or self.tree.root_at(br.size) != br.root:
+                raise StoreCorrupted(
+                    f"the root recorded for block {br.block_number} ({br.size} locks) is not "
+                    "the tree's root at that size"
+                )
