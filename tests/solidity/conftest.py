@@ -60,6 +60,12 @@ def file_cases() -> list[Case]:
 
 
 CASE_NAMES = list(SYNTHETIC) + [f"file_{p.stem}" for p in sorted(VECTORS.glob("*.json"))]
+#: Vector files whose key has CollateralLock's 7 public inputs.
+FILE_CASES_7 = [
+    f"file_{p.stem}"
+    for p in sorted(VECTORS.glob("*.json"))
+    if json.loads(p.read_text())["verification_key"]["nPublic"] == 7
+]
 
 
 @dataclass

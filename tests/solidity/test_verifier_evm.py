@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.solidity.conftest import CASE_NAMES, COLLATERAL_VALUES, Deployed
+from tests.solidity.conftest import CASE_NAMES, COLLATERAL_VALUES, FILE_CASES_7, Deployed
 from tests.solidity.synthetic import Case, twist_point_outside_g2
 from zkcollat.curve import G1_GENERATOR, G2_GENERATOR, G1Point, G2Point
 from zkcollat.field import P, R
@@ -173,12 +173,10 @@ def test_collateral_lock_verifier_takes_named_inputs(deployed: Deployed) -> None
     assert deployed.evm.call(addr, positional).as_bool() is True
 
 
-@pytest.mark.parametrize("name", [n for n in CASE_NAMES if n.startswith("file_")])
+@pytest.mark.parametrize("name", FILE_CASES_7)
 def test_collateral_lock_verifier_on_vector_files(deployed: Deployed, name: str) -> None:
     """Every 7-input vector file (the real CollateralLock(20) proof among them), by name."""
     case = deployed.cases[name]
-    if case.vk.n_public != 7:
-        pytest.skip("not a CollateralLock key")
     named = dict(zip(COLLATERAL_VALUES, case.public, strict=True))
     addr = deployed.collateral[name]
     assert deployed.evm.call(addr, verify_collateral_lock_calldata(case.proof, named)).as_bool()
