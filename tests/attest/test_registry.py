@@ -41,8 +41,12 @@ def att(
     return RootAttestation(chain, vault, block, root, NOW - 30)
 
 
-def signed(a: RootAttestation, keys: list[PrivateKey], domain_chain: int = EXEC_CHAIN,
-           registry: str = REGISTRY) -> SignedAttestation:
+def signed(
+    a: RootAttestation,
+    keys: list[PrivateKey],
+    domain_chain: int = EXEC_CHAIN,
+    registry: str = REGISTRY,
+) -> SignedAttestation:
     return sign_attestation(a, zkcollat_domain(domain_chain, registry), keys)
 
 
@@ -91,6 +95,13 @@ def test_malformed_signature_rejected() -> None:
     s = signed(att(), KEYS[:3])
     with pytest.raises(E.MalformedSignatureError):
         reg.submit(with_signatures(s, [s.signatures[0][:64], *s.signatures[1:]]), now=NOW)
+
+
+def test_more_signatures_than_members_rejected() -> None:
+    reg = make_registry(members=3, threshold=2)
+    s = signed(att(), KEYS[:3])
+    with pytest.raises(E.MalformedSignatureError, match="4 signatures"):
+        reg.submit(with_signatures(s, [*s.signatures, s.signatures[0]]), now=NOW)
 
 
 def test_zero_root_rejected() -> None:

@@ -58,10 +58,21 @@ def test_order_accepted_only_if_initial_margin_holds() -> None:
 
 def test_premium_moves_cash_rounded_against_the_account() -> None:
     v = funded()
-    v.place_order(ALICE, PUT_2700, 1, 1, now=NOW)  # 1e-6 units at 1e-8: owes 1e-14 -> 1e-6
-    assert v.margin(ALICE, now=NOW).cash_e6 == -1
-    v.place_order(ALICE, PUT_2700, 3 * 10**6, 50 * 10**8, now=NOW)
-    assert v.margin(ALICE, now=NOW).cash_e6 == -1 - 150 * 10**6
+    price = mark_e8(PUT_2700)  # about 80.75 quote per unit
+    v.place_order(ALICE, PUT_2700, 1, price, now=NOW)  # one millionth of a unit
+    assert v.margin(ALICE, now=NOW).cash_e6 == (-price) // 10**8  # -80.7... -> -81
+    v.place_order(ALICE, PUT_2700, 3 * 10**6, 80 * 10**8, now=NOW)
+    assert v.margin(ALICE, now=NOW).cash_e6 == (-price) // 10**8 - 240 * 10**6
+
+
+def test_fill_far_from_the_mark_refused() -> None:
+    # Buying at 0 an option marked at 80 would create equity out of nothing.
+    v = funded()
+    with pytest.raises(E.OrderError, match="from the mark"):
+        v.place_order(ALICE, PUT_2700, 10 * 10**6, 0, now=NOW)
+    with pytest.raises(E.OrderError, match="from the mark"):
+        v.place_order(ALICE, PUT_2700, -(10**6), 2 * mark_e8(PUT_2700), now=NOW)
+    assert v.positions(ALICE) == {}
 
 
 def test_order_validation() -> None:
@@ -70,6 +81,8 @@ def test_order_validation() -> None:
         v.place_order(ALICE, CALL_3300, 0, 1, now=NOW)
     with pytest.raises(E.OrderError):
         v.place_order(ALICE, CALL_3300, 1, -1, now=NOW)
+    with pytest.raises(E.OrderError):
+        v.place_order(ALICE, CALL_3300, 1.5, 1, now=NOW)  # type: ignore[arg-type]
     with pytest.raises(E.UnknownInstrumentError):
         v.place_order(ALICE, OptionSpec("BTC", EXPIRY, 10**8, "C"), 1, 1, now=NOW)
     with pytest.raises(E.UnknownInstrumentError):
@@ -86,7 +99,7 @@ def test_order_validation() -> None:
                 [CALL_3300, PUT_2700, OptionSpec("ETH", NOW + 7 * DAY, 3000 * 10**8, "C")]
             ),
             st.integers(-8 * 10**6, 8 * 10**6).filter(bool),
-            st.floats(0.5, 1.5),
+            st.floats(0.7, 1.3),
         ),
         min_size=1,
         max_size=8,
@@ -104,7 +117,7 @@ def test_a_trade_that_passes_im_never_leaves_the_account_below_mm(
         price = round(bs_price(opt.kind, 3000, opt.strike_e8 / 1e8, t, 0, 0.6) * price_factor * 1e8)
         try:
             s = v.place_order(ALICE, opt, size, price, now=NOW)
-        except E.InsufficientMarginError:
+        except (E.InsufficientMarginError, E.OrderError):
             continue
         assert s.meets_im
         after = v.margin(ALICE, now=NOW)  # unchanged prices

@@ -210,6 +210,12 @@ class RootRegistry:
                     f"accepted block {latest.block_number} of vault {att.vault}"
                 )
             committee = self.committee()
+            if len(signed.signatures) > len(committee.members):
+                # Recovering each costs milliseconds: a padded bundle is refused before any.
+                raise E.MalformedSignatureError(
+                    f"{len(signed.signatures)} signatures for a committee of "
+                    f"{len(committee.members)} members"
+                )
             former = self._former_members(committee.epoch)
             signers: list[str] = []
             for i, raw in enumerate(signed.signatures):

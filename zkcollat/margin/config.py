@@ -195,6 +195,10 @@ class VenueConfig:
     liquidation: LiquidationParams = field(default_factory=LiquidationParams)
     assets: tuple[AssetConfig, ...] = ()
     option_underlyings: tuple[str, ...] = ()
+    # A fill is refused when its price is further from the mark than
+    # max(fill_band_bps * mark, fill_band_min_e8): a mispriced fill would create equity.
+    fill_band_bps: int = 2500
+    fill_band_min_e8: int = 10**8
     verifying_key: VerifyingKey | None = field(default=None, compare=False)
     verifying_key_path: str | None = None
 
@@ -202,6 +206,8 @@ class VenueConfig:
         _nonneg_int(self, "chain_id")
         _nonneg_int(self, "risk_free_rate_bps")
         _nonneg_int(self, "max_clock_skew_s")
+        _nonneg_int(self, "fill_band_bps")
+        _nonneg_int(self, "fill_band_min_e8")
         try:
             object.__setattr__(
                 self,
@@ -264,6 +270,8 @@ class VenueConfig:
                 liquidation=_sub(LiquidationParams, d.get("liquidation"), "liquidation"),
                 assets=tuple(_sub(AssetConfig, a, "asset") for a in d.get("assets", ())),
                 option_underlyings=tuple(d.get("option_underlyings", ())),
+                fill_band_bps=d.get("fill_band_bps", 2500),
+                fill_band_min_e8=d.get("fill_band_min_e8", 10**8),
                 verifying_key=vk,
                 verifying_key_path=vk_path,
             )
@@ -299,6 +307,8 @@ class VenueConfig:
             "liquidation": plain(self.liquidation),
             "assets": [plain(a) for a in self.assets],
             "option_underlyings": list(self.option_underlyings),
+            "fill_band_bps": self.fill_band_bps,
+            "fill_band_min_e8": self.fill_band_min_e8,
         }
         if self.verifying_key_path is not None:
             out["verifying_key_path"] = self.verifying_key_path

@@ -358,6 +358,7 @@ class Venue:
                     f"venue is reduce-only (relay latency {self.observed_latency_s(now)}s > "
                     f"{self.config.latency.breaker_latency_s}s): order on {opt.name} adds risk"
                 )
+            self._check_fill_price(opt, price_e8, now)
             cash_delta = (-size_e6 * price_e8) // E8  # e6 quote; rounded against the account
             positions[opt] = new
             s = self._summary(acct, mode, cash + cash_delta, positions, self._credits(acct), now)
@@ -374,6 +375,17 @@ class Venue:
                 (acct, opt.name, str(size_e6), str(price_e8), str(cash_delta), now),
             )
         return s
+
+    def _check_fill_price(self, opt: OptionSpec, price_e8: int, now: int) -> None:
+        """A fill far from the mark would move equity by the difference: refuse it."""
+        (p,) = price_positions([(opt, 1)], self._markets(), now, self.config.risk_free_rate_bps)
+        mark_e8 = p.mark * E8
+        band_e8 = max(self.config.fill_band_bps / 10_000 * mark_e8, self.config.fill_band_min_e8)
+        if abs(price_e8 - mark_e8) > band_e8:
+            raise E.OrderError(
+                f"fill price_e8 = {price_e8} for {opt.name} is more than {band_e8:.0f} from the "
+                f"mark {mark_e8:.0f} (fill_band_bps = {self.config.fill_band_bps})"
+            )
 
     # --- release -----------------------------------------------------------------------------
 
