@@ -4,6 +4,18 @@ with its whole state in SQLite (one connection; every change is one transaction)
 Time is always passed in (``now``, unix seconds), so the venue is deterministic and testable.
 Accounts are execution-chain addresses (``0x`` + 40 hex); the proof's ``owner`` is the same
 address as a uint160.
+
+    cfg = VenueConfig.load("venue.json")               # parameters and the verifying key
+    venue = Venue(cfg, signer_key, db="venue.sqlite", committee=Committee(0, members, 2))
+    venue.submit_attestation(SignedAttestation.from_json(bundle), now=t)   # relayer
+    venue.set_market("ETH", spot_e8, iv_bps, now=t)                        # oracle
+    venue.set_asset_price(1, weth_address, price_e8, now=t)
+    venue.credit(account, proof, public, now=t)        # proof, public: snarkjs objects or parsed
+    venue.place_order(account, "ETH-1767225600-330000000000-C", -2_000_000, fill_price_e8, now=t)
+    venue.margin(account, now=t)                       # equity, IM, MM (integers, 1e-6 quote)
+    venue.liquidate(account, now=t)                    # when below MM
+    venue.request_release(account, 1, vault, lock_id, now=t)
+    for entry in venue.outbox(): relay(entry.to_json()); venue.mark_sent(entry.id, now=t)
 """
 
 from __future__ import annotations
