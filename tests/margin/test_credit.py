@@ -267,8 +267,11 @@ def test_credit_with_the_real_verifier() -> None:
     bad = [*pub[:5], 10**19, pub[6]]
     with pytest.raises(E.InvalidProofError):
         v.credit(ALICE, case.proof, bad, now=NOW, source_chain_id=SRC, vault=VAULT)
-    c = v.credit(ALICE, case.proof, pub, now=NOW, source_chain_id=SRC, vault=VAULT)
-    assert c.threshold == 10**18
+    # As a relayer would hand them over: snarkjs proof.json and public.json objects.
+    from zkcollat.formats.snarkjs import proof_to_json, public_to_json
+
+    c = v.credit(ALICE, proof_to_json(case.proof), public_to_json(pub), now=NOW)
+    assert c.threshold == 10**18 and c.key == (SRC, VAULT, 9)
     with pytest.raises(E.LockAlreadyCreditedError):
         v.credit(ALICE, case.proof, pub, now=NOW, source_chain_id=SRC, vault=VAULT)
     assert tv.calls == 0  # the table stand-in was never consulted
