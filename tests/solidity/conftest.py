@@ -108,6 +108,16 @@ contract Harness_{ident} is Verifier_{ident} {{
         bytes memory later = abi.encode(uint256(0x5eed), _pubSignals);
         memoryDigest = keccak256(abi.encode(before, later));
     }}
+
+    /// verifyProof is public: called internally it must hand control back (a verifier that
+    /// returns from assembly would end this whole call after 32 bytes).
+    function viaVerifyProof(
+        uint[2] calldata _pA, uint[2][2] calldata _pB, uint[2] calldata _pC,
+        uint[{n}] calldata _pubSignals
+    ) external view returns (bool ok, uint256 marker) {{
+        ok = verifyProof(_pA, _pB, _pC, _pubSignals);
+        marker = 0xbeef;
+    }}
 }}
 """
 

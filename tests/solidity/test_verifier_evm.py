@@ -284,3 +284,16 @@ def test_internal_check_agrees_and_leaves_solidity_memory_intact(
         n = len(before)
         manual = encode_words([0x40, 0x60 + n, n]) + before + encode_words([n]) + before
         assert res.output[32:] == keccak256(manual)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_internal_call_of_verify_proof_returns_control(deployed: Deployed, name: str) -> None:
+    case = deployed.cases[name]
+    words, public = proof_words(case), list(case.public)
+    sig = f"viaVerifyProof(uint256[2],uint256[2][2],uint256[2],uint256[{len(public)}])"
+    bad_public = list(public)
+    bad_public[-1] = (bad_public[-1] + 1) % R
+    for pub, want in ((public, True), (bad_public, False)):
+        data = selector(sig) + encode_words([*words, *pub])
+        res = deployed.evm.call(deployed.harness[name], data)
+        assert res.success and res.output == encode_words([int(want), 0xBEEF])

@@ -70,102 +70,26 @@ contract CollateralLockVerifierGroth16 {
         uint[2] calldata _pC,
         uint[7] calldata _pubSignals
     ) public view returns (bool) {
-        // All four arguments are static, so the ABI puts them at fixed offsets: _pA at 0x04,
-        // _pB at 0x44, _pC at 0xc4, _pubSignals at 0x104 (the decoder has checked that the
-        // calldata is that long). The check reads them there (laidOut confirms it), uses memory
-        // from 0 as scratch, and returns from this block.
-        assembly {
-            let laidOut := and(and(eq(_pA, 0x04), eq(_pB, 0x44)), and(eq(_pC, 0xc4), eq(_pubSignals, 0x104)))
-            let ok := 0
-            // Ranges first: every coordinate < p, every public input < r (never reduced). The moduli sit
-            // on the stack once: solc would otherwise load each use from code (CODECOPY + MLOAD).
-            {
-                let q := P
-                let r := R
-                ok := and(lt(calldataload(0x4), q), lt(calldataload(0x24), q))
-                ok := and(ok, and(lt(calldataload(0x44), q), lt(calldataload(0x64), q)))
-                ok := and(ok, and(lt(calldataload(0x84), q), lt(calldataload(0xa4), q)))
-                ok := and(ok, and(lt(calldataload(0xc4), q), lt(calldataload(0xe4), q)))
-                ok := and(ok, lt(calldataload(0x104), r))
-                ok := and(ok, lt(calldataload(0x124), r))
-                ok := and(ok, lt(calldataload(0x144), r))
-                ok := and(ok, lt(calldataload(0x164), r))
-                ok := and(ok, lt(calldataload(0x184), r))
-                ok := and(ok, lt(calldataload(0x1a4), r))
-                ok := and(ok, lt(calldataload(0x1c4), r))
-            }
-            if ok {
-                // Pairing input, 4 pairs of 192 bytes at m: (vk_x, -gamma), (A, B), (C, -delta),
-                // (-alpha, beta). vk_x is accumulated in place in the first slot, with m + 0x40 ..
-                // m + 0xa0 as the ecMul scratch, so that ecMul's output s * IC_i and the accumulator
-                // form ecAdd's input without copies.
-                // m = 0: this block returns, so all of memory is scratch.
-                mstore(0x0, IC0_X)
-                mstore(0x20, IC0_Y)
-                mstore(0x40, IC1_X)
-                mstore(0x60, IC1_Y)
-                mstore(0x80, calldataload(0x104))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC2_X)
-                mstore(0x60, IC2_Y)
-                mstore(0x80, calldataload(0x124))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC3_X)
-                mstore(0x60, IC3_Y)
-                mstore(0x80, calldataload(0x144))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC4_X)
-                mstore(0x60, IC4_Y)
-                mstore(0x80, calldataload(0x164))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC5_X)
-                mstore(0x60, IC5_Y)
-                mstore(0x80, calldataload(0x184))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC6_X)
-                mstore(0x60, IC6_Y)
-                mstore(0x80, calldataload(0x1a4))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC7_X)
-                mstore(0x60, IC7_Y)
-                mstore(0x80, calldataload(0x1c4))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, NEG_GAMMA_X1)
-                mstore(0x60, NEG_GAMMA_X0)
-                mstore(0x80, NEG_GAMMA_Y1)
-                mstore(0xa0, NEG_GAMMA_Y0)
-                calldatacopy(0xc0, 0x04, 0x40)
-                calldatacopy(0x100, 0x44, 0x80)
-                calldatacopy(0x180, 0xc4, 0x40)
-                mstore(0x1c0, NEG_DELTA_X1)
-                mstore(0x1e0, NEG_DELTA_X0)
-                mstore(0x200, NEG_DELTA_Y1)
-                mstore(0x220, NEG_DELTA_Y0)
-                mstore(0x240, NEG_ALPHA_X)
-                mstore(0x260, NEG_ALPHA_Y)
-                mstore(0x280, BETA_X1)
-                mstore(0x2a0, BETA_X0)
-                mstore(0x2c0, BETA_Y1)
-                mstore(0x2e0, BETA_Y0)
-                // A point off its curve (or B outside G2) makes the precompile fail: ok = 0.
-                ok := and(ok, staticcall(gas(), 0x08, 0x0, 0x300, 0x0, 0x20))
-                ok := and(ok, mload(0x0))
-            }
-            mstore(0, and(ok, laidOut))
-            return(0, 0x20)
+        // No return from assembly here: verifyProof is public, so a contract that inherits this
+        // one may call it internally (its arguments then sit anywhere in calldata) and must
+        // get control back. The check runs on the arguments' calldata offsets.
+        uint256 pA;
+        uint256 pB;
+        uint256 pC;
+        uint256 pub;
+        assembly ("memory-safe") {
+            pA := _pA
+            pB := _pB
+            pC := _pC
+            pub := _pubSignals
         }
+        return _verifyGroth16(pA, pB, pC, pub);
     }
 
-    /// @dev The same check for contracts that inherit this one, on calldata offsets: A (2 words)
-    /// at pA, B (4 words) at pB, C (2 words) at pC and the 7 public inputs as
-    /// consecutive words at pub. Uses memory past the free memory pointer as scratch.
+    /// @dev The check on calldata offsets: A (2 words) at pA, B (4 words) at pB, C (2 words)
+    /// at pC and the 7 public inputs as consecutive words at pub. Contracts that
+    /// inherit this one may call it (or verifyProof) internally. Uses memory past the free
+    /// memory pointer as scratch and allocates nothing.
     function _verifyGroth16(uint256 pA, uint256 pB, uint256 pC, uint256 pub)
         internal
         view
@@ -276,103 +200,26 @@ contract CollateralLockVerifier is CollateralLockVerifierGroth16 {
         uint128 threshold,
         uint64 minExpiry
     ) public view returns (bool) {
-        // All arguments are static, so the ABI puts them at fixed offsets: _pA at 0x04, _pB at
-        // 0x44, _pC at 0xc4 and the seven named inputs as words from 0x104 on, already checked
-        // by the decoder against their types. The check reads them there; laidOut makes sure
-        // they are what the decoder saw.
-        assembly {
-            let laidOut := and(and(eq(_pA, 0x04), eq(_pB, 0x44)), eq(_pC, 0xc4))
-            laidOut := and(laidOut, and(eq(calldataload(0x104), root), eq(calldataload(0x124), destChainId)))
-            laidOut := and(laidOut, eq(calldataload(0x144), owner))
-            laidOut := and(laidOut, eq(calldataload(0x164), assetId))
-            laidOut := and(laidOut, eq(calldataload(0x184), lockId))
-            laidOut := and(laidOut, eq(calldataload(0x1a4), threshold))
-            laidOut := and(laidOut, eq(calldataload(0x1c4), minExpiry))
-            let ok := 0
-            // Ranges first: every coordinate < p, every public input < r (never reduced). The moduli sit
-            // on the stack once: solc would otherwise load each use from code (CODECOPY + MLOAD).
-            {
-                let q := P
-                let r := R
-                ok := and(lt(calldataload(0x4), q), lt(calldataload(0x24), q))
-                ok := and(ok, and(lt(calldataload(0x44), q), lt(calldataload(0x64), q)))
-                ok := and(ok, and(lt(calldataload(0x84), q), lt(calldataload(0xa4), q)))
-                ok := and(ok, and(lt(calldataload(0xc4), q), lt(calldataload(0xe4), q)))
-                ok := and(ok, lt(calldataload(0x104), r))
-                ok := and(ok, lt(calldataload(0x124), r))
-                ok := and(ok, lt(calldataload(0x144), r))
-                ok := and(ok, lt(calldataload(0x164), r))
-                ok := and(ok, lt(calldataload(0x184), r))
-                ok := and(ok, lt(calldataload(0x1a4), r))
-                ok := and(ok, lt(calldataload(0x1c4), r))
-            }
-            if ok {
-                // Pairing input, 4 pairs of 192 bytes at m: (vk_x, -gamma), (A, B), (C, -delta),
-                // (-alpha, beta). vk_x is accumulated in place in the first slot, with m + 0x40 ..
-                // m + 0xa0 as the ecMul scratch, so that ecMul's output s * IC_i and the accumulator
-                // form ecAdd's input without copies.
-                // m = 0: this block returns, so all of memory is scratch.
-                mstore(0x0, IC0_X)
-                mstore(0x20, IC0_Y)
-                mstore(0x40, IC1_X)
-                mstore(0x60, IC1_Y)
-                mstore(0x80, calldataload(0x104))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC2_X)
-                mstore(0x60, IC2_Y)
-                mstore(0x80, calldataload(0x124))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC3_X)
-                mstore(0x60, IC3_Y)
-                mstore(0x80, calldataload(0x144))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC4_X)
-                mstore(0x60, IC4_Y)
-                mstore(0x80, calldataload(0x164))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC5_X)
-                mstore(0x60, IC5_Y)
-                mstore(0x80, calldataload(0x184))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC6_X)
-                mstore(0x60, IC6_Y)
-                mstore(0x80, calldataload(0x1a4))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, IC7_X)
-                mstore(0x60, IC7_Y)
-                mstore(0x80, calldataload(0x1c4))
-                ok := and(ok, staticcall(gas(), 0x07, 0x40, 0x60, 0x40, 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, 0x0, 0x80, 0x0, 0x40))
-                mstore(0x40, NEG_GAMMA_X1)
-                mstore(0x60, NEG_GAMMA_X0)
-                mstore(0x80, NEG_GAMMA_Y1)
-                mstore(0xa0, NEG_GAMMA_Y0)
-                calldatacopy(0xc0, 0x04, 0x40)
-                calldatacopy(0x100, 0x44, 0x80)
-                calldatacopy(0x180, 0xc4, 0x40)
-                mstore(0x1c0, NEG_DELTA_X1)
-                mstore(0x1e0, NEG_DELTA_X0)
-                mstore(0x200, NEG_DELTA_Y1)
-                mstore(0x220, NEG_DELTA_Y0)
-                mstore(0x240, NEG_ALPHA_X)
-                mstore(0x260, NEG_ALPHA_Y)
-                mstore(0x280, BETA_X1)
-                mstore(0x2a0, BETA_X0)
-                mstore(0x2c0, BETA_Y1)
-                mstore(0x2e0, BETA_Y0)
-                // A point off its curve (or B outside G2) makes the precompile fail: ok = 0.
-                ok := and(ok, staticcall(gas(), 0x08, 0x0, 0x300, 0x0, 0x20))
-                ok := and(ok, mload(0x0))
-            }
-            mstore(0, and(ok, laidOut))
-            return(0, 0x20)
+        // The named arguments follow _pC as seven words (the ABI's head of static arguments),
+        // each already checked by the decoder against its type; the check reads them there.
+        // laidOut makes sure they are what the decoder saw.
+        uint256 pA;
+        uint256 pB;
+        uint256 pC;
+        bool laidOut;
+        assembly ("memory-safe") {
+            pA := _pA
+            pB := _pB
+            pC := _pC
+            let pub := add(_pC, 0x40)
+            laidOut := and(eq(calldataload(pub), root), eq(calldataload(add(pub, 0x20)), destChainId))
+            laidOut := and(laidOut, eq(calldataload(add(pub, 0x40)), owner))
+            laidOut := and(laidOut, eq(calldataload(add(pub, 0x60)), assetId))
+            laidOut := and(laidOut, eq(calldataload(add(pub, 0x80)), lockId))
+            laidOut := and(laidOut, eq(calldataload(add(pub, 0xa0)), threshold))
+            laidOut := and(laidOut, eq(calldataload(add(pub, 0xc0)), minExpiry))
         }
+        return laidOut && _verifyGroth16(pA, pB, pC, pC + 0x40);
     }
 
     /// @notice The public inputs in circuit order (public.json's order), for verifyProof.

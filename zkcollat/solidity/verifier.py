@@ -136,38 +136,26 @@ def _context(vk: VerifyingKey, contract_name: str, regenerate: str) -> dict[str,
         **_g2_words("neg_delta", _neg_g2(vk.delta_g2)),
         "ic": [{"i": i, "x": p.x, "y": p.y} for i, p in enumerate(vk.gamma_abc_g1)],
         "extension": "",
-        "check": _check_fragment(vk, internal=False),
-        "check_internal": _check_fragment(vk, internal=True),
+        "check": _check_fragment(vk),
     }
 
 
-def _check_fragment(vk: VerifyingKey, *, internal: bool) -> str:
-    """The shared Yul check (templates/groth16_check.yul.tmpl) for one kind of entry point.
+def _check_fragment(vk: VerifyingKey) -> str:
+    """The Yul check (templates/groth16_check.yul.tmpl) with its addresses filled in.
 
-    External entry points read their static arguments at the ABI's fixed offsets and use
-    memory from 0 (they return from assembly); the internal function takes calldata offsets
-    and uses memory past the free memory pointer, leaving Solidity's memory intact.
+    Calldata addresses are computed from the offsets ``pA, pB, pC, pub`` and memory
+    addresses from ``m``, the free memory pointer: the check never assumes where its
+    arguments are (verifyProof is public, so it may be called internally) and leaves
+    Solidity's memory as it was.
     """
     ctx: dict[str, object] = {}
-    if internal:
-        words = [("a", "pA", 2), ("b", "pB", 4), ("c", "pC", 2)]
-        for prefix, base, n in words:
-            for k in range(n):
-                ctx[f"{prefix}{k}"] = base if k == 0 else f"add({base}, {hex(32 * k)})"
-        ctx.update(pA="pA", pB="pB", pC="pC", let_m="    let m := mload(0x40)")
-        pub = ["pub" if i == 0 else f"add(pub, {hex(32 * i)})" for i in range(vk.n_public)]
-        for off in range(0, 0x300, 0x20):
-            ctx[f"m{off:02x}"] = "m" if off == 0 else f"add(m, {hex(off)})"
-    else:
-        for k in range(8):  # A at 0x04, B at 0x44, C at 0x104: 8 consecutive words
-            ctx["abc"[(0, 0, 1, 1, 1, 1, 2, 2)[k]] + str((0, 1, 0, 1, 2, 3, 0, 1)[k])] = hex(
-                4 + 32 * k
-            )
-        ctx.update(pA="0x04", pB="0x44", pC="0xc4")
-        ctx["let_m"] = "    // m = 0: this block returns, so all of memory is scratch."
-        pub = [hex(0x104 + 32 * i) for i in range(vk.n_public)]
-        for off in range(0, 0x300, 0x20):
-            ctx[f"m{off:02x}"] = hex(off)
+    for prefix, base, n in (("a", "pA", 2), ("b", "pB", 4), ("c", "pC", 2)):
+        for k in range(n):
+            ctx[f"{prefix}{k}"] = base if k == 0 else f"add({base}, {hex(32 * k)})"
+    ctx.update(pA="pA", pB="pB", pC="pC")
+    pub = ["pub" if i == 0 else f"add(pub, {hex(32 * i)})" for i in range(vk.n_public)]
+    for off in range(0, 0x300, 0x20):
+        ctx[f"m{off:02x}"] = "m" if off == 0 else f"add(m, {hex(off)})"
     ctx["inputs"] = [{"i": i + 1, "pub": pub[i]} for i in range(vk.n_public)]
     template = "".join(
         ln for ln in load_template("groth16_check.yul.tmpl").splitlines(keepends=True)
@@ -202,11 +190,7 @@ def generate_collateral_lock_verifier(
         )
     base = contract_name + "Groth16"
     ctx = _context(vk, base, REGENERATE_HINT_COLLATERAL)
-    extension: dict[str, Value] = {
-        "contract_name": contract_name,
-        "base_name": base,
-        "check": str(ctx["check"]),
-    }
+    extension: dict[str, Value] = {"contract_name": contract_name, "base_name": base}
     ctx["extension"] = render(
         load_template("CollateralLockVerifier.sol.tmpl"),
         extension,
