@@ -12,6 +12,7 @@ import pytest
 
 from tests.solidity.conftest import CASE_NAMES, COLLATERAL_VALUES, FILE_CASES_7, Deployed
 from tests.solidity.synthetic import Case, twist_point_outside_g2
+from tests.vectors import load
 from zkcollat.curve import G1_GENERATOR, G2_GENERATOR, G1Point, G2Point
 from zkcollat.field import P, R
 from zkcollat.groth16.keys import Proof
@@ -297,3 +298,18 @@ def test_internal_call_of_verify_proof_returns_control(deployed: Deployed, name:
         data = selector(sig) + encode_words([*words, *pub])
         res = deployed.evm.call(deployed.harness[name], data)
         assert res.success and res.output == encode_words([int(want), 0xBEEF])
+
+
+# --- the pairing precompile against the Python pairing ------------------------------------------
+
+
+def test_pairing_precompile_agrees_with_the_backend_on_eip197_vectors(deployed: Deployed) -> None:
+    for vec in load("eip197_pairing.json")["vectors"]:
+        data = bytes.fromhex(vec["input"])
+        res = deployed.evm.call("0x" + "00" * 19 + "08", data)
+        assert res.success and res.output == encode_words([int(vec["expected"])]), vec["name"]
+        pairs = [
+            (g1_from_bytes(data[i : i + 64]), g2_from_bytes(data[i + 64 : i + 192]))
+            for i in range(0, len(data), 192)
+        ]
+        assert get_backend().pairing_check(pairs) is vec["expected"]
