@@ -13,7 +13,8 @@ import pytest
 from tests.solidity.conftest import CASE_NAMES, COLLATERAL_VALUES, FILE_CASES_7, Deployed
 from tests.solidity.synthetic import Case, twist_point_outside_g2
 from tests.vectors import load
-from zkcollat.curve import G1_GENERATOR, G2_GENERATOR, G1Point, G2Point
+from zkcollat.curve import G1_GENERATOR, G2_GENERATOR, G1Point, G2Point, get_backend
+from zkcollat.curve.points import g1_from_bytes, g2_from_bytes
 from zkcollat.field import P, R
 from zkcollat.groth16.keys import Proof
 from zkcollat.groth16.verify import verify
