@@ -37,7 +37,7 @@ def test_lock_field_ranges(attr: str, name: str, bits: int) -> None:
         assert e.value.field == name and name in str(e.value)
     for bad_type in (True, 1.0, "1", None):
         with pytest.raises(LockFieldError, match=name):
-            Lock(**{**GOOD, attr: bad_type})
+            Lock(**{**GOOD, attr: bad_type})  # type: ignore[arg-type]
 
 
 def test_lock_leaf_is_protocol_hash() -> None:

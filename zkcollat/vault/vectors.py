@@ -1,0 +1,385 @@
+"""CollateralLock test vectors for contract auditors: a deterministic generator and a checker.
+
+    python -m zkcollat.vault.vectors generate [--out DIR] [--depth D]   # rewrite the vectors
+    python -m zkcollat.vault.vectors check [DIR]                        # verify every vector
+
+``generate`` is deterministic: development keys from ``setup(cs, seed=SEED)`` (public seed:
+**forgeable, for tests only**), proofs with a fixed blinding ``(r, s)`` derived from each
+vector's name, a fixed lock set. Running it twice writes byte-identical files.
+
+``check`` needs no keys and no seed: for every vector it rebuilds the vault from the lock
+set and compares the root, recomputes the circuit inputs and public signals, verifies the
+proof with the Python verifier against the expected verdict, recomputes the EVM calldata,
+and, for the vectors that cannot be proven, checks that ``prove_lock`` refuses with the
+expected error and that the circuit's constraints are unsatisfiable for the given inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from zkcollat.circuits import CollateralLock
+from zkcollat.curve.backend import get_backend
+from zkcollat.curve.points import G1_GENERATOR
+from zkcollat.errors import UnsatisfiedConstraint, ZkcollatError
+from zkcollat.field import R
+from zkcollat.formats.snarkjs import (
+    proof_from_json,
+    proof_to_json,
+    public_to_json,
+    vk_from_json,
+    vk_to_json,
+    write_json_atomic,
+)
+from zkcollat.groth16.keys import Proof
+from zkcollat.groth16.setup import setup
+from zkcollat.groth16.verify import verify
+from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.solidity.calldata import (
+    VERIFY_COLLATERAL_LOCK_SIGNATURE,
+    calldata_json,
+    encode_words,
+    selector,
+    verify_collateral_lock_calldata,
+    verify_proof_signature,
+)
+from zkcollat.solidity.verifier import COLLATERAL_LOCK_PUBLIC
+from zkcollat.vault import errors as vault_errors
+from zkcollat.vault.lock import Lock
+from zkcollat.vault.prover import lock_inputs, prove_lock
+from zkcollat.vault.vault import Vault
+
+SEED = b"zkcollat CollateralLock test vectors v1"
+DEFAULT_OUT = Path(__file__).resolve().parents[2] / "verifier_contracts" / "test-vectors"
+DEFAULT_DEPTH = 20
+GENERATED_BY = "python -m zkcollat.vault.vectors generate"
+DEST_CHAIN = 42161  # the execution chain of most locks
+OTHER_CHAIN = 10
+
+#: (lock fields without the id, block number). Edge values: amount 2^128 - 1, expiry 2^64 - 1,
+#: owner 2^160 - 1, a lock for another chain.
+LOCK_SET: tuple[tuple[tuple[int, int, int, int, int], int], ...] = (
+    ((0x70997970C51812DC3A010C7D01B50E0D17DC79C8, DEST_CHAIN,
+      0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2, 5 * 10**18, 1_900_000_000), 19_000_000),
+    ((0x3C44CDDDB6A900FA2B585DD299E03D12FA4293BC, DEST_CHAIN,
+      0xA0B86991C6218B36C1D19D4A2E9EB0CE3606EB48, 250_000 * 10**6, 1_800_000_000), 19_000_000),
+    ((0x90F79BF6EB2C4F870365E785982E1F101E93B906, DEST_CHAIN,
+      0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2, 12 * 10**18, 1_750_000_000), 19_000_007),
+    ((0x15D34AAF54267DB7D7C367839AAF71A00A2C6A65, OTHER_CHAIN,
+      0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2, 3 * 10**18, 1_900_000_000), 19_000_007),
+    (((1 << 160) - 1, DEST_CHAIN, 0x2260FAC5E5542A773AA44FBCFEDF7C193BC2C599,
+      (1 << 128) - 1, (1 << 64) - 1), 19_000_020),
+    ((0x9965507D1A55BCC2695C58BA16FB37D819B0A4DC, DEST_CHAIN,
+      0xA0B86991C6218B36C1D19D4A2E9EB0CE3606EB48, 1, 1_760_000_000), 19_000_021),
+)
+
+EXPECTED_ERRORS = {
+    "ThresholdAboveAmount": vault_errors.ThresholdAboveAmount,
+    "ExpiryTooEarly": vault_errors.ExpiryTooEarly,
+}
+
+
+def build_vault(depth: int) -> Vault:
+    vault = Vault(depth)
+    for i, (fields, block) in enumerate(LOCK_SET):
+        vault.insert(Lock(i, *fields), block_number=block)
+    return vault
+
+
+def _blinding(name: str) -> tuple[int, int]:
+    d = hashlib.sha512(b"zkcollat vector blinding " + name.encode()).digest()
+    return int.from_bytes(d[:32], "big") % R, int.from_bytes(d[32:], "big") % R
+
+
+def _dec(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in inputs.items()}
+
+
+def _raw_calldata(proof: Proof, public: Sequence[int]) -> str:
+    """``verifyProof`` calldata without the ``< r`` check (to carry a value a verifier rejects)."""
+    (bx1, bx0), (by1, by0) = proof.b.to_evm()
+    words = [*proof.a.to_evm(), bx1, bx0, by1, by0, *proof.c.to_evm(), *public]
+    return "0x" + (selector(verify_proof_signature(len(public))) + encode_words(words)).hex()
+
+
+def _calldata(proof: Proof, public: Sequence[int]) -> dict[str, Any]:
+    encodable = all(v < R for v in public)
+    named = dict(zip(COLLATERAL_LOCK_PUBLIC, public, strict=True))
+    try:
+        typed: str | None = "0x" + verify_collateral_lock_calldata(proof, named).hex()
+    except ZkcollatError:  # a value outside its Solidity type: the typed call cannot carry it
+        typed = None
+    return {
+        "verifyProofSignature": verify_proof_signature(len(public)),
+        "verifyProofArgs": calldata_json(proof, public) if encodable else None,
+        "verifyProof": _raw_calldata(proof, public),
+        "verifyCollateralLockSignature": VERIFY_COLLATERAL_LOCK_SIGNATURE,
+        "verifyCollateralLock": typed,
+    }
+
+
+def _base(name: str, description: str, vault: Vault, depth: int, cs: ConstraintSystem,
+          vk_json: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": description,
+        "generatedBy": f"{GENERATED_BY} --depth {depth}",
+        "statement": f"CollateralLock({depth})",
+        "circuit": {"name": "collateral_lock", "depth": depth, "nConstraints": cs.n_constraints,
+                    "publicInputs": list(COLLATERAL_LOCK_PUBLIC)},
+        "vault": {
+            "depth": depth,
+            "locks": [lk.to_json() for lk in vault.locks()],
+            "blockRoots": [{"blockNumber": b.block_number, "size": b.size, "root": str(b.root)}
+                           for b in vault.block_roots],
+            "size": vault.size,
+            "root": str(vault.root),
+        },
+        "verificationKey": vk_json,
+    }
+
+
+def generate(out: Path, depth: int = DEFAULT_DEPTH) -> list[Path]:
+    """Write every vector (and ``index.json``) into ``out``; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    cs = CollateralLock(depth).compile()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the seeded key says what it is in its own metadata
+        pk, vk = setup(cs, seed=SEED)
+    vk_json = vk_to_json(vk)
+    vault = build_vault(depth)
+    vectors: list[dict[str, Any]] = []
+
+    def proven(name: str, description: str, lock_id: int, threshold: int, min_expiry: int,
+               size: int | None = None) -> tuple[dict[str, Any], Proof, list[int]]:
+        lk = vault.get_lock(lock_id)
+        proof, public = prove_lock(vault, lock_id, threshold, min_expiry, pk=pk, cs=cs,
+                                   dest_chain_id=lk.dest_chain_id, size=size,
+                                   blinding=_blinding(name))
+        v = _base(name, description, vault, depth, cs, vk_json)
+        v.update({
+            "lockId": str(lock_id), "threshold": str(threshold), "minExpiry": str(min_expiry),
+            "proveAtSize": vault.size if size is None else size,
+            "input": _dec(lock_inputs(vault, lock_id, threshold, min_expiry, size=size)),
+        })
+        return v, proof, public
+
+    def finish(v: dict[str, Any], proof: Proof, public: list[int], verdict: str,
+               reason: str) -> None:
+        v.update({
+            "publicSignals": public_to_json(public) if all(x < R for x in public)
+            else [str(x) for x in public],
+            "proof": proof_to_json(proof),
+            "calldata": _calldata(proof, public),
+            "expected": {"verdict": verdict, "reason": reason},
+        })
+        vectors.append(v)
+
+    base, proof0, public0 = proven(
+        "valid_lock", "lock 2 proven at threshold = amount and minExpiry = expiry (both "
+        "comparisons at equality) against the current root", 2, 12 * 10**18, 1_750_000_000)
+    finish(base, proof0, public0, "accept", "a valid proof of a lock in the tree")
+
+    v, p, pub = proven(
+        "valid_edge_values", "lock 4: owner 2^160-1, amount 2^128-1, expiry 2^64-1; threshold "
+        "2^128-1 and minExpiry 2^64-1 (the largest values the range checks allow)",
+        4, (1 << 128) - 1, (1 << 64) - 1)
+    finish(v, p, pub, "accept", "a valid proof at the top of every range")
+
+    v, p, pub = proven(
+        "valid_past_root", "lock 0 proven against the root the vault had with 3 locks (the "
+        "root recorded for block 19000007), with threshold below amount", 0, 10**18,
+        1_700_000_000, size=3)
+    finish(v, p, pub, "accept", "a proof against an authentic past root stays valid")
+
+    v = json.loads(json.dumps(base))
+    v["name"] = "tampered_proof"
+    v["description"] = "valid_lock's proof with pi_a replaced by pi_a + G1 (still on the curve)"
+    tampered = Proof(get_backend().g1_add(proof0.a, G1_GENERATOR), proof0.b, proof0.c)
+    finish(v, tampered, public0, "reject", "pairing check fails")
+
+    v = json.loads(json.dumps(base))
+    v["name"] = "public_input_plus_r"
+    v["description"] = ("valid_lock's proof with the public threshold replaced by threshold + r "
+                        "(equal modulo r): a verifier must refuse any public input >= r")
+    aliased = list(public0)
+    aliased[5] += R
+    finish(v, proof0, aliased, "reject", "public input [5] (threshold) is not below r")
+
+    v = json.loads(json.dumps(base))
+    v["name"] = "wrong_root"
+    v["description"] = ("valid_lock's proof presented with another authentic root of the same "
+                        "vault (the root at 4 locks), not the one it was made for")
+    wrong = list(public0)
+    wrong[0] = vault.root_at(4)
+    finish(v, proof0, wrong, "reject", "pairing check fails: the proof binds its root")
+
+    v = json.loads(json.dumps(base))
+    v["name"] = "wrong_dest_chain"
+    v["description"] = ("valid_lock's proof presented as if its destChainId were another chain: "
+                        "an execution chain must only accept proofs naming itself")
+    wrong = list(public0)
+    wrong[1] = OTHER_CHAIN
+    finish(v, proof0, wrong, "reject", "pairing check fails: the proof binds destChainId")
+
+    for name, description, lock_id, threshold, min_expiry, error in (
+        ("threshold_above_amount", "lock 5 holds amount 1; threshold 2 cannot be proven",
+         5, 2, 0, "ThresholdAboveAmount"),
+        ("expired_lock", "lock 1 expires at 1800000000; minExpiry 1800000001 cannot be proven",
+         1, 1, 1_800_000_001, "ExpiryTooEarly"),
+    ):
+        v = _base(name, description, vault, depth, cs, vk_json)
+        lk = vault.get_lock(lock_id)
+        try:
+            prove_lock(vault, lock_id, threshold, min_expiry, pk=pk, cs=cs,
+                       dest_chain_id=lk.dest_chain_id)
+        except EXPECTED_ERRORS[error] as e:
+            message = str(e)
+        else:  # pragma: no cover - the generator's own consistency check
+            raise AssertionError(f"{name}: prove_lock did not refuse")
+        inputs = lock_inputs(vault, lock_id, threshold, min_expiry)
+        try:
+            cs.solve(inputs)
+        except UnsatisfiedConstraint as e:
+            constraint = str(e).split(" of circuit")[0]
+        else:  # pragma: no cover
+            raise AssertionError(f"{name}: the witness satisfies the circuit")
+        v.update({
+            "lockId": str(lock_id), "threshold": str(threshold), "minExpiry": str(min_expiry),
+            "proveAtSize": vault.size,
+            "input": _dec(inputs),
+            "publicSignals": None, "proof": None, "calldata": None,
+            "expected": {"verdict": "unprovable", "error": error, "message": message,
+                         "unsatisfiedConstraint": constraint},
+        })
+        vectors.append(v)
+
+    written = []
+    for v in vectors:
+        path = out / f"{v['name']}.json"
+        write_json_atomic(path, v)
+        written.append(path)
+    index = {
+        "generatedBy": f"{GENERATED_BY} --depth {depth}",
+        "statement": f"CollateralLock({depth})",
+        "seed": SEED.decode(),
+        "warning": "development keys from a public seed: forgeable, for tests only",
+        "vectors": [{"file": f"{v['name']}.json", "verdict": v["expected"]["verdict"],
+                     "description": v["description"]} for v in vectors],
+    }
+    write_json_atomic(out / "index.json", index)
+    written.append(out / "index.json")
+    return written
+
+
+# --- the checker ----------------------------------------------------------------------------------
+
+
+class VectorMismatch(ZkcollatError):
+    """A vector does not check: the message names the file and what differs."""
+
+
+def _fail(name: str, what: str) -> VectorMismatch:
+    return VectorMismatch(f"vector {name}: {what}")
+
+
+def check_vector(v: dict[str, Any], cs_cache: dict[int, ConstraintSystem] | None = None) -> str:
+    """Check one vector (see the module docstring); returns its verdict or raises."""
+    name = v["name"]
+    depth = v["vault"]["depth"]
+    cache = cs_cache if cs_cache is not None else {}
+    cs = cache.setdefault(depth, CollateralLock(depth).compile())
+    if cs.n_constraints != v["circuit"]["nConstraints"]:
+        raise _fail(name, f"circuit has {cs.n_constraints} constraints, vector says "
+                          f"{v['circuit']['nConstraints']}")
+    vault = Vault(depth)
+    blocks = {b["size"]: b["blockNumber"] for b in v["vault"]["blockRoots"]}
+    for i, raw in enumerate(v["vault"]["locks"]):
+        lk = Lock.from_json(raw, f"{name}.vault.locks[{i}]")
+        vault.insert(lk, block_number=blocks.get(i + 1))
+    if str(vault.root) != v["vault"]["root"]:
+        raise _fail(name, f"recomputed root {vault.root} != {v['vault']['root']}")
+    for b in v["vault"]["blockRoots"]:
+        if str(vault.root_at(b["size"])) != b["root"]:
+            raise _fail(name, f"block root of block {b['blockNumber']} differs")
+    lock_id, threshold, min_expiry = int(v["lockId"]), int(v["threshold"]), int(v["minExpiry"])
+    size = v["proveAtSize"]
+    inputs = _dec(lock_inputs(vault, lock_id, threshold, min_expiry, size=size))
+    if inputs != v["input"]:
+        raise _fail(name, "input.json differs from the one recomputed from the vault")
+    verdict = v["expected"]["verdict"]
+    if verdict == "unprovable":
+        try:
+            cs.solve(v["input"])
+        except UnsatisfiedConstraint:
+            pass
+        else:
+            raise _fail(name, "the circuit is satisfied by inputs that must not be provable")
+        lk = vault.get_lock(lock_id)
+        expected = EXPECTED_ERRORS[v["expected"]["error"]]
+        try:
+            prove_lock(vault, lock_id, threshold, min_expiry, pk=None,  # type: ignore[arg-type]
+                       cs=cs, dest_chain_id=lk.dest_chain_id, size=size)
+        except expected:
+            return verdict
+        except Exception as e:
+            raise _fail(name, f"prove_lock raised {type(e).__name__}, not {expected.__name__}") \
+                from e
+        raise _fail(name, "prove_lock did not refuse")
+    vk = vk_from_json(v["verificationKey"])
+    proof = proof_from_json(v["proof"])
+    public = [int(x) for x in v["publicSignals"]]
+    if name.startswith("valid"):
+        honest = cs.public_values(cs.solve(v["input"]))
+        if honest != public:
+            raise _fail(name, "public signals differ from the circuit's for input.json")
+    ok = verify(vk, public, proof)
+    if ok != (verdict == "accept"):
+        raise _fail(name, f"the Python verifier says {ok}, expected verdict {verdict}")
+    if _calldata(proof, public) != v["calldata"]:
+        raise _fail(name, "EVM calldata differs from the recomputed one")
+    return verdict
+
+
+def check_dir(path: Path) -> dict[str, str]:
+    """Check every ``*.json`` vector in ``path`` (except ``index.json``); name -> verdict."""
+    files = sorted(p for p in path.glob("*.json") if p.name != "index.json")
+    if not files:
+        raise VectorMismatch(f"no vectors in {path}")
+    cache: dict[int, ConstraintSystem] = {}
+    return {p.name: check_vector(json.loads(p.read_text()), cache) for p in files}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m zkcollat.vault.vectors", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate", help="rewrite the vectors (deterministic)")
+    g.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    g.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
+    c = sub.add_parser("check", help="verify every vector in a folder")
+    c.add_argument("dir", type=Path, nargs="?", default=DEFAULT_OUT)
+    args = ap.parse_args(argv)
+    if args.command == "generate":
+        for p in generate(args.out, args.depth):
+            print(p)
+        return 0
+    try:
+        results = check_dir(args.dir)
+    except ZkcollatError as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    for file, verdict in results.items():
+        print(f"ok  {file}: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
