@@ -5,7 +5,19 @@ SQLite store), ``load_snapshot`` / ``save_snapshot`` (JSON), ``prove_lock`` (rel
 """
 
 from zkcollat.vault.lock import Lock
+from zkcollat.vault.prover import prove_lock
+from zkcollat.vault.snapshot import load_snapshot, save_snapshot
 from zkcollat.vault.tree import MerkleProof, PoseidonTree, verify_proof, zero_hashes
 from zkcollat.vault.vault import Vault
 
-__all__ = ["Lock", "MerkleProof", "PoseidonTree", "Vault", "verify_proof", "zero_hashes"]
+__all__ = [
+    "Lock",
+    "MerkleProof",
+    "PoseidonTree",
+    "Vault",
+    "load_snapshot",
+    "prove_lock",
+    "save_snapshot",
+    "verify_proof",
+    "zero_hashes",
+]

@@ -23,6 +23,7 @@ from zkcollat.vault.errors import (
     BlockOrderError,
     LockSequenceError,
     StoreCorrupted,
+    TreeDepthError,
     UnknownLockError,
 )
 from zkcollat.vault.lock import Lock
@@ -47,9 +48,14 @@ class Vault:
     """Locks + tree (+ store). zk-kit vocabulary: ``insert``, ``insert_many``, ``root``,
     ``generate_proof``, ``verify_proof``; ``append`` is ``insert``."""
 
-    def __init__(self, depth: int = DEFAULT_DEPTH, *, store: SqliteStore | None = None) -> None:
+    def __init__(self, depth: int | None = None, *, store: SqliteStore | None = None) -> None:
+        """An in-memory vault of ``depth`` (default 20), or the vault held by ``store``."""
         self.store = store
         if store is not None:
+            if depth is not None and depth != store.depth:
+                raise TreeDepthError(
+                    f"the store {store.path!r} holds a depth-{store.depth} tree, not depth {depth}"
+                )
             self.tree = PoseidonTree(store.depth)
             self.tree.levels = store.load_levels()
             stored_root = store.root
@@ -61,7 +67,7 @@ class Vault:
             self._locks: list[Lock] | None = None
             self._block_roots = store.block_roots()
         else:
-            self.tree = PoseidonTree(depth)
+            self.tree = PoseidonTree(DEFAULT_DEPTH if depth is None else depth)
             self._locks = []
             self._block_roots = []
 

@@ -1,0 +1,152 @@
+"""Vault figures: bulk build, single append (SQLite included), prove_lock. Prints min/median.
+
+    python benchmarks/bench_vault.py                 # 2^20 locks, depth 20
+    python benchmarks/bench_vault.py --log2 16       # a smaller vault
+    ZKCOLLAT_BACKEND=reference python benchmarks/bench_vault.py --log2 10
+
+Targets (issue 5): bulk build of 2^20 locks <= 30 s; append of one lock <= 2 ms; prove_lock
+on a 2^20-lock vault (path lookup + witness + proof) <= 0.6 s. Also prints the constraint
+counts of CollateralLock(20) and CollateralLock(32). Not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from zkcollat.circuits import CollateralLock  # noqa: E402
+from zkcollat.curve.backend import get_backend  # noqa: E402
+from zkcollat.groth16.prove import prove  # noqa: E402
+from zkcollat.groth16.setup import setup  # noqa: E402
+from zkcollat.vault import Lock, Vault  # noqa: E402
+from zkcollat.vault.prover import lock_inputs, prove_lock  # noqa: E402
+from zkcollat.vault.vault import leaves_of_locks  # noqa: E402
+
+
+def make_locks(start: int, n: int) -> list[Lock]:
+    return [
+        Lock(i, 0x70997970C51812DC3A010C7D01B50E0D17DC79C8 + i, 42161,
+             0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2, 10**18 + i, 1_900_000_000 + i % 1000)
+        for i in range(start, start + n)
+    ]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def append_samples(vault: Vault, locks: list[Lock]) -> list[float]:
+    out = []
+    for lk in locks:
+        t = time.perf_counter()
+        vault.append(lk, block_number=2)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def report(name: str, samples: list[float], unit: str = "ms") -> None:
+    k = 1e3 if unit == "ms" else 1.0
+    print(f"{name:<48} min {min(samples) * k:9.3f} {unit}   median "
+          f"{statistics.median(samples) * k:9.3f} {unit}   (n={len(samples)})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--log2", type=int, default=20, help="vault of 2^N locks (default 20)")
+    ap.add_argument("--depth", type=int, default=20)
+    ap.add_argument("--appends", type=int, default=200, help="single appends to time")
+    ap.add_argument("--proofs", type=int, default=5, help="prove_lock runs to time")
+    args = ap.parse_args()
+    n = 1 << args.log2
+    print(f"backend: {type(get_backend()).__name__}; vault of 2^{args.log2} = {n} locks, "
+          f"depth {args.depth}")
+    for d in (20, 32):
+        print(f"CollateralLock({d}): {CollateralLock(d).compile().n_constraints} constraints")
+
+    room = 2 * args.appends  # two append series below (synchronous FULL and NORMAL)
+    if n + room > 1 << args.depth:  # 2^20 locks fill a depth-20 tree: leave room to append
+        n = (1 << args.depth) - room
+        print(f"bulk-building {n} locks, leaving {room} slots for the single appends")
+    t = time.perf_counter()
+    locks = make_locks(0, n)
+    print(f"{'make Lock records (validated)':<48} {time.perf_counter() - t:9.3f} s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "vault.sqlite"
+        vault = Vault.open(path, args.depth)
+        assert vault.store is not None
+        # the bulk build, phase by phase (what Vault.insert_many does in one call)
+        t0 = time.perf_counter()
+        leaves = leaves_of_locks(locks)
+        t1 = time.perf_counter()
+        updates = vault.tree.plan(leaves)
+        t2 = time.perf_counter()
+        root = int.from_bytes(updates[-1][2][:32], "big")
+        vault.store.commit(locks, updates, n, root, block_number=1)
+        t3 = time.perf_counter()
+        vault.tree.apply(updates)
+        vault._block_roots = vault.store.block_roots()
+        t4 = time.perf_counter()
+        print(f"{'bulk build: leaves, batch Poseidon(6)':<48} {t1 - t0:9.3f} s")
+        print(f"{'bulk build: tree levels, batch Poseidon(2)':<48} {t2 - t1:9.3f} s")
+        print(f"{'bulk build: SQLite transaction (locks, nodes)':<48} {t3 - t2:9.3f} s")
+        print(f"{'bulk build: TOTAL (SQLite-backed, one txn)':<48} {t4 - t0:9.3f} s   "
+              "(target <= 30 s for 2^20)")
+        print(f"{'  of which in-memory tree (leaves + levels)':<48} {t2 - t0:9.3f} s")
+        vault.close()
+        del updates
+
+        t = time.perf_counter()
+        vault = Vault.open(path)
+        print(f"{'reopen (resume without rebuilding)':<48} {time.perf_counter() - t:9.3f} s")
+        assert vault.size == n and vault.root == root
+
+        for sync in ("FULL", "NORMAL"):
+            vault.close()
+            vault = Vault.open(path, synchronous=sync)
+            extra = make_locks(vault.size, args.appends)
+            report(f"append one lock (SQLite synchronous={sync})", append_samples(vault, extra))
+        mem = Vault(args.depth)
+        report("append one lock (in memory, no SQLite)",
+               append_samples(mem, make_locks(0, min(args.appends, 1 << args.depth))))
+
+        cs = CollateralLock(args.depth).compile()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = time.perf_counter()
+            pk, _ = setup(cs, seed=b"bench")
+            print(f"{'setup (development key, once)':<48} {time.perf_counter() - t:9.3f} s")
+        prove_lock(vault, 7, 1, 1, pk=pk, cs=cs, dest_chain_id=42161)  # warm the key's vectors
+        ids = [(i * 7919) % n for i in range(args.proofs)]
+        samples = []
+        for i in ids:
+            t = time.perf_counter()
+            prove_lock(vault, i, 10**18, 1_900_000_000, pk=pk, cs=cs, dest_chain_id=42161)
+            samples.append(time.perf_counter() - t)
+        report("prove_lock (path + witness + proof)", samples, "s")
+        samples = []
+        for i in ids:
+            t = time.perf_counter()
+            lock_inputs(vault, i, 1, 1)
+            samples.append(time.perf_counter() - t)
+        report("  path lookup + inputs", samples)
+        inputs = lock_inputs(vault, 3, 1, 1)
+        report("  witness (cs.solve)", [timed(lambda: cs.solve(inputs)) for _ in ids])
+        w = cs.solve(inputs)
+        report("  Groth16 prove", [timed(lambda: prove(pk, cs, w)) for _ in ids], "s")
+        vault.close()
+
+
+if __name__ == "__main__":
+    main()
