@@ -229,8 +229,15 @@ class Backend(ABC):
 
     # --- pairings ---
     @abstractmethod
-    def pairing_check(self, pairs: Sequence[tuple[G1Point, G2Point]]) -> bool:
-        """True iff ``prod e(P_i, Q_i) == 1`` in G_T. An empty product is 1 (True)."""
+    def pairing_check(
+        self, pairs: Sequence[tuple[G1Point, G2Point]], *, subgroup_checked: bool = False
+    ) -> bool:
+        """True iff ``prod e(P_i, Q_i) == 1`` in G_T. An empty product is 1 (True).
+
+        Every point is checked on its curve and every G2 point in the r-subgroup (PointError
+        otherwise), unless the caller passes ``subgroup_checked=True`` because it has just
+        checked the G2 points itself (the verifier, to name the offending point).
+        """
 
 
 _ENV = "ZKCOLLAT_BACKEND"

@@ -60,11 +60,13 @@ _R1CS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 @functools.cache
 def _poseidon(n_inputs: int) -> Any:
-    """The native permutation for one width, with the package's circomlib constants."""
-    from zkcollat.gadgets.poseidon import poseidon_constants
+    """The native permutation for one width, with circomlib's optimised constants."""
+    from zkcollat.gadgets.poseidon import poseidon_constants_opt
 
-    c, m, n_full, n_partial = poseidon_constants(n_inputs)
-    return _native.Poseidon(n_inputs + 1, n_full, n_partial, pack_fr(c), pack_fr(x for row in m for x in row))
+    c, s, m, p, n_full, n_partial = poseidon_constants_opt(n_inputs)
+    flat_m = pack_fr(x for row in m for x in row)
+    flat_p = pack_fr(x for row in p for x in row)
+    return _native.PoseidonOpt(n_inputs + 1, n_full, n_partial, pack_fr(c), pack_fr(s), flat_m, flat_p)
 
 
 class _NativeG1Vector(PointVector):
@@ -207,9 +209,11 @@ class NativeBackend(Backend):
     def poseidon_packed(self, n_inputs: int, inputs: bytes) -> bytes:
         return bytes(_poseidon(n_inputs).hash_many(inputs))
 
-    def pairing_check(self, pairs: Sequence[tuple[G1Point, G2Point]]) -> bool:
+    def pairing_check(
+        self, pairs: Sequence[tuple[G1Point, G2Point]], *, subgroup_checked: bool = False
+    ) -> bool:
         for p, q in pairs:
             _check_coords((*p, *q.x, *q.y), "pairing input")
         g1s = b"".join(g1_pack(p) for p, _ in pairs)
         g2s = b"".join(g2_pack(q) for _, q in pairs)
-        return bool(_native.pairing_check(g1s, g2s))
+        return bool(_native.pairing_check(g1s, g2s, subgroup=not subgroup_checked))

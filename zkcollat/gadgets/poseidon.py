@@ -72,6 +72,32 @@ def poseidon_constants(n_inputs: int) -> tuple[list[int], list[list[int]], int, 
     return _load()[n_inputs]
 
 
+_OPT_FILE = Path(__file__).with_name("poseidon_constants_opt.json")
+
+
+@functools.cache
+def poseidon_constants_opt(
+    n_inputs: int,
+) -> tuple[list[int], list[int], list[list[int]], list[list[int]], int, int]:
+    """circomlib's optimised constants ``(C, S, M, P, n_full, n_partial)`` for ``n_inputs``.
+
+    They describe the same function as :func:`poseidon_constants` with fewer multiplications
+    (folded round constants; sparse partial rounds). Only the native batch hash uses them;
+    its tests compare it with :func:`poseidon_hash` on every width.
+    """
+    _check_arity(n_inputs)
+    data: dict[str, Any] = json.loads(_OPT_FILE.read_text())
+    k = n_inputs - 1
+    c = [int(x, 16) for x in data["C"][k]]
+    s = [int(x, 16) for x in data["S"][k]]
+    m = [[int(x, 16) for x in row] for row in data["M"][k]]
+    p = [[int(x, 16) for x in row] for row in data["P"][k]]
+    for name, values in (("C", c), ("S", s), ("M", sum(m, [])), ("P", sum(p, []))):
+        if any(not 0 <= v < R for v in values):
+            raise FieldError(f"{_OPT_FILE.name}: a constant of {name} for {n_inputs} inputs is >= r")
+    return c, s, m, p, data["N_ROUNDS_F"], data["N_ROUNDS_P"][k]
+
+
 def _check_arity(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_INPUTS:
         raise FieldError(f"Poseidon takes 1 to {MAX_INPUTS} inputs, got {n!r}")

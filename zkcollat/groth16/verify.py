@@ -9,6 +9,8 @@ Both accept parsed objects or their snarkjs JSON (dicts, lists or text).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 from zkcollat.curve.backend import Backend, get_backend
@@ -46,20 +48,33 @@ def _as_public(public: Any) -> list[int]:
     return out
 
 
-def _check_points(b: Backend, vk: VerifyingKey, proof: Proof) -> None:
-    for name, p in (("proof.a", proof.a), ("proof.c", proof.c), ("vk.alpha_g1", vk.alpha_g1)):
-        if not isinstance(p, G1Point) or not p.is_on_curve():
-            raise VerificationError(f"{name} is not a point of G1 (coordinate >= p or off curve)")
-    for i, p in enumerate(vk.gamma_abc_g1):
-        if not isinstance(p, G1Point) or not p.is_on_curve():
-            raise VerificationError(f"vk.IC[{i}] is not a point of G1")
-    g2s = (("proof.b", proof.b), ("vk.beta_g2", vk.beta_g2), ("vk.gamma_g2", vk.gamma_g2),
-           ("vk.delta_g2", vk.delta_g2))
-    for name, q in g2s:
+def _check_g2(b: Backend, named: Sequence[tuple[str, G2Point]]) -> None:
+    for name, q in named:
         if not isinstance(q, G2Point) or not q.is_on_curve():
             raise VerificationError(f"{name} is not on the G2 twist (coordinate >= p or off curve)")
         if not b.g2_in_subgroup(q):
             raise VerificationError(f"{name} is not in the r-order subgroup G2")
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_vk(b: Backend, vk: VerifyingKey) -> VerifyingKey:
+    """Check a key's points once per (backend, key); a key is used for many proofs."""
+    if not isinstance(vk.alpha_g1, G1Point) or not vk.alpha_g1.is_on_curve():
+        raise VerificationError("vk.alpha_g1 is not a point of G1 (coordinate >= p or off curve)")
+    for i, p in enumerate(vk.gamma_abc_g1):
+        if not isinstance(p, G1Point) or not p.is_on_curve():
+            raise VerificationError(f"vk.IC[{i}] is not a point of G1")
+    _check_g2(b, [("vk.beta_g2", vk.beta_g2), ("vk.gamma_g2", vk.gamma_g2),
+                  ("vk.delta_g2", vk.delta_g2)])
+    return vk
+
+
+def _check_points(b: Backend, vk: VerifyingKey, proof: Proof) -> None:
+    _checked_vk(b, vk)
+    for name, p in (("proof.a", proof.a), ("proof.c", proof.c)):
+        if not isinstance(p, G1Point) or not p.is_on_curve():
+            raise VerificationError(f"{name} is not a point of G1 (coordinate >= p or off curve)")
+    _check_g2(b, [("proof.b", proof.b)])
 
 
 def verify_or_raise(
@@ -87,7 +102,7 @@ def verify_or_raise(
         (vk_.alpha_g1, vk_.beta_g2),
         (vk_x, vk_.gamma_g2),
         (proof_.c, vk_.delta_g2),
-    ])
+    ], subgroup_checked=True)  # every G2 point was checked above, with its name
     if not ok:
         raise VerificationError(
             "pairing check failed: the proof is not valid for these public inputs under this key"

@@ -1,10 +1,13 @@
 //! Multi-scalar multiplication over point vectors that stay in Rust.
 
 use ark_bn254::Fr;
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 
 use crate::codec::scalars_from_be;
 use crate::{Error, Result};
+
+/// Below this many points an MSM is computed as a sum of scalar multiplications.
+const SMALL_MSM: usize = 16;
 
 /// A vector of affine points, decoded and checked once, then used for many MSMs.
 pub struct PointVec<G: CurveGroup> {
@@ -29,7 +32,17 @@ where
                 s.len()
             )));
         }
-        Ok(G::msm_bigint(&self.points[start..start + s.len()], &s).into_affine())
+        let bases = &self.points[start..start + s.len()];
+        if s.len() <= SMALL_MSM {
+            // A handful of points (a verifier's vk_x): plain double-and-add per point beats
+            // the bucket method and its thread start-up.
+            let mut acc = G::zero();
+            for (p, k) in bases.iter().zip(&s) {
+                acc += p.mul_bigint(k);
+            }
+            return Ok(acc.into_affine());
+        }
+        Ok(G::msm_bigint(bases, &s).into_affine())
     }
 }
 

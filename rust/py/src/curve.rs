@@ -5,7 +5,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use zkcollat_core::codec::{
-    g1_from_bytes, g1_to_bytes, g1s_from_bytes, g2_from_bytes, g2_to_bytes, g2s_from_bytes, g2s_from_bytes_with,
+    g1_from_bytes, g1_to_bytes, g1s_from_bytes, g2_from_bytes, g2_to_bytes, g2s_from_bytes_with,
     scalar_bigint_from_be,
 };
 use zkcollat_core::msm::PointVec;
@@ -68,12 +68,14 @@ fn g2_in_subgroup(py: Python<'_>, a: &[u8]) -> PyResult<bool> {
     Ok(p.is_in_correct_subgroup_assuming_on_curve())
 }
 
-/// Product of pairings is one: `g1s` is n*64 bytes, `g2s` n*128 bytes (checked, subgroup too).
+/// Product of pairings is one: `g1s` is n*64 bytes, `g2s` n*128 bytes, all checked on their
+/// curves; G2 points also in the subgroup unless the caller has done so (`subgroup=False`).
 #[pyfunction]
-fn pairing_check(py: Python<'_>, g1s: Vec<u8>, g2s: Vec<u8>) -> PyResult<bool> {
+#[pyo3(signature = (g1s, g2s, subgroup=true))]
+fn pairing_check(py: Python<'_>, g1s: Vec<u8>, g2s: Vec<u8>, subgroup: bool) -> PyResult<bool> {
     detached(py, move || {
         let p = g1s_from_bytes(&g1s, "pairs.g1")?;
-        let q = g2s_from_bytes(&g2s, "pairs.g2")?;
+        let q = g2s_from_bytes_with(&g2s, "pairs.g2", subgroup)?;
         if p.len() != q.len() {
             return Err(Error::Length(format!(
                 "pairing check has {} G1 points but {} G2 points",
