@@ -1,4 +1,9 @@
-"""The ``zkcollat`` command line (click). Commands are thin: each calls one library function."""
+"""The ``zkcollat`` command line (click). Commands are thin: each calls one library function.
+
+Commands are grouped the way snarkjs users expect (``vault``, ``circuit``, ``setup``,
+``prove``, ``verify``, ``export``, ``attest``, ``margin``, ``demo``); each module of this
+package holds one group. Error handling and ``--json`` output are in ``_common``.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,33 @@ import time
 import click
 
 from zkcollat import __version__
+from zkcollat.cli._common import ZkGroup
 
 
-@click.group()
+@click.group(cls=ZkGroup)
 @click.version_option(__version__, prog_name="zkcollat")
 @click.option("--backend", type=click.Choice(["native", "reference"]), default=None,
               help="Arithmetic backend (default: native when built, else reference; "
                    "or set ZKCOLLAT_BACKEND).")
-def main(backend: str | None) -> None:
-    """zkcollat: zero-knowledge collateral proofs (Groth16 over BN254) for cross-chain margin."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def main(backend: str | None, debug: bool) -> None:
+    """zkcollat: zero-knowledge collateral proofs (Groth16 over BN254) for cross-chain margin.
+
+    \b
+    Start with the whole story on a built-in example:
+      zkcollat demo
+    Or step by step:
+      zkcollat vault init vault.sqlite --depth 20
+      zkcollat vault add vault.sqlite --owner 0x... --dest-chain 42161 --asset 0x... \\
+          --amount 10000000000000000000 --expiry 1900000000
+      zkcollat setup collateral_lock --depth 20
+      zkcollat prove --pk proving_key.zkpk --vault vault.sqlite --lock 0 \\
+          --threshold 8000000000000000000 --min-expiry 1890000000 --dest-chain 42161
+      zkcollat verify verification_key.json public.json proof.json
+
+    Errors print one line and exit with status 2 (bad usage or input); `verify` exits
+    with 1 for a proof it rejects.
+    """
     if backend:
         from zkcollat.curve import set_backend
 
@@ -54,3 +77,22 @@ def smoke(as_json: bool) -> None:
             click.echo(f"{name:<10} {'ok' if r['ok'] else 'FAILED'}  ({r['seconds'] * 1e3:.1f} ms)")
     if not all(r["ok"] for r in results.values()):
         sys.exit(1)
+
+
+def _register() -> None:
+    from zkcollat.cli import attest_cmd, circuit_cmd, demo_cmd, margin_cmd, proof_cmd, vault_cmd
+
+    main.add_command(vault_cmd.vault)
+    main.add_command(circuit_cmd.circuit)
+    main.add_command(proof_cmd.setup_cmd)
+    main.add_command(proof_cmd.prove_cmd)
+    main.add_command(proof_cmd.verify_cmd)
+    main.add_command(proof_cmd.export)
+    main.add_command(attest_cmd.attest)
+    main.add_command(margin_cmd.margin)
+    main.add_command(demo_cmd.demo)
+
+
+_register()
+
+__all__ = ["main"]

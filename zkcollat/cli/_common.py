@@ -1,0 +1,160 @@
+"""What every command shares: error handling, ``--json`` output, file helpers.
+
+Errors: a :class:`~zkcollat.errors.ZkcollatError` (or an OS error on a file) becomes one line
+``error: <message>`` on stderr and exit status 2; ``zkcollat --debug`` shows the traceback
+instead. ``verify`` and ``attest verify`` exit with 1 for a proof or an attestation that is
+rejected (:class:`Rejected`). Development-key warnings are printed as one ``warning:`` line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from zkcollat.errors import EncodingError, ZkcollatError
+from zkcollat.formats.snarkjs import read_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_REJECTED = 1
+EXIT_BAD_INPUT = 2
+
+
+class CliInputError(ZkcollatError):
+    """Bad input to a command that no library call judged (a file already there, say)."""
+
+
+class Rejected(Exception):
+    """A verifier said no: printed as ``INVALID: <reason>``, exit status 1."""
+
+
+class ZkGroup(click.Group):
+    """The top-level group: turns errors into one line and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except Rejected as e:
+                click.echo(f"INVALID: {e}", err=True)
+                ctx.exit(EXIT_REJECTED)
+            except (ZkcollatError, OSError) as e:
+                if ctx.params.get("debug"):
+                    raise
+                click.echo(f"error: {_one_line(e)}", err=True)
+                ctx.exit(EXIT_BAD_INPUT)
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename is not None:
+        return f"{e.strerror or e}: {os.fspath(e.filename)!r}"
+    text = str(e) or type(e).__name__
+    return " ".join(text.split())
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int,
+    file: Any = None, line: str | None = None,
+) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def json_option(f: F) -> F:
+    """``--json``: print one JSON document on stdout instead of text."""
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print machine-readable JSON instead of text.")(f)
+
+
+def emit(as_json: bool, obj: Any, text: str | Callable[[], str]) -> None:
+    """Print ``obj`` as JSON, or the human-readable ``text``."""
+    if as_json:
+        click.echo(json.dumps(obj, indent=1, default=_json_default))
+    else:
+        click.echo(text() if callable(text) else text)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, bytes):
+        return "0x" + o.hex()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def load_json_file(path: str | os.PathLike[str], what: str) -> Any:
+    """JSON from a file; a missing file or bad JSON is an :class:`EncodingError` naming it."""
+    return read_json(path, what)
+
+
+def existing_file(path: str | os.PathLike[str], what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise CliInputError(f"{what} file {os.fspath(path)!r} does not exist")
+    return p
+
+
+def new_file(path: str | os.PathLike[str], what: str, *, force: bool = False) -> Path:
+    p = Path(path)
+    if p.exists() and not force:
+        raise CliInputError(f"{what} {os.fspath(path)!r} already exists (refusing to overwrite)")
+    if not p.parent.exists():
+        raise CliInputError(f"the folder of {what} {os.fspath(path)!r} does not exist")
+    return p
+
+
+def parse_uint(text: str, name: str, bits: int = 256) -> int:
+    """A decimal or 0x-hex integer below 2^bits (command-line values)."""
+    s = text.strip()
+    try:
+        v = int(s, 16) if s[:2].lower() == "0x" else int(s, 10)
+    except ValueError:
+        raise EncodingError(f"{name} = {text!r} is not a decimal or 0x-hex integer") from None
+    if v < 0 or v >> bits:
+        raise EncodingError(f"{name} = {text!r} is not in [0, 2^{bits})")
+    return v
+
+
+def now_or(value: int | None) -> int:
+    return int(time.time()) if value is None else value
+
+
+@contextmanager
+def timed() -> Iterator[list[float]]:
+    """``with timed() as t: ...`` then ``t[0]`` holds the elapsed seconds."""
+    out: list[float] = [0.0]
+    t0 = time.perf_counter()
+    try:
+        yield out
+    finally:
+        out[0] = time.perf_counter() - t0
+
+
+class _NoBar:
+    """What :func:`progress` gives when stderr is not a terminal: the items, silently."""
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+
+    def __enter__(self) -> Any:
+        return iter(self.items)
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def progress(items: Any, label: str, *, length: int | None = None) -> Any:
+    """A click progress bar on stderr when it is a terminal (logs and pipes stay clean)."""
+    if not sys.stderr.isatty():
+        return _NoBar(items)
+    return click.progressbar(items, length=length, label=label, file=sys.stderr)

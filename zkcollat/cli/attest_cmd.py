@@ -1,0 +1,188 @@
+"""``zkcollat attest``: committee keys, signed root attestations (PROTOCOL.md s.6), checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from typing import Any
+
+import click
+
+from zkcollat.attest.attestation import RootAttestation, SignedAttestation, sign_attestation
+from zkcollat.attest.committee import Committee
+from zkcollat.attest.db import connect
+from zkcollat.attest.eip712 import ZERO_ADDRESS
+from zkcollat.attest.registry import RegistryConfig, RootRegistry
+from zkcollat.attest.secp256k1 import N, PrivateKey
+from zkcollat.cli._common import (
+    CliInputError,
+    Rejected,
+    emit,
+    existing_file,
+    json_option,
+    load_json_file,
+    new_file,
+    now_or,
+    parse_uint,
+)
+from zkcollat.errors import AttestationError, EncodingError
+from zkcollat.formats.snarkjs import write_json_atomic
+
+
+def read_key(path: str) -> PrivateKey:
+    """A secp256k1 secret from a key file: 64 hex digits (an optional 0x), as keygen writes."""
+    text = existing_file(path, "key").read_text().strip()
+    digits = text[2:] if text[:2].lower() == "0x" else text
+    try:
+        secret = bytes.fromhex(digits)
+    except ValueError:
+        raise EncodingError(f"key file {path!r} does not hold a hex secret") from None
+    return PrivateKey.from_bytes(secret)
+
+
+def new_key() -> tuple[int, PrivateKey]:
+    """A fresh secret in [1, n) from the OS's CSPRNG, and its key."""
+    secret = secrets.randbelow(N - 1) + 1
+    return secret, PrivateKey.from_int(secret)
+
+
+def write_key(secret: int, path: str) -> None:
+    p = new_file(path, "key file")
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"0x{secret:064x}\n")
+
+
+def member_address(spec: str) -> str:
+    """A committee member given as an address or as a key file."""
+    if spec[:2].lower() == "0x" and len(spec) == 42:
+        return spec
+    return read_key(spec).address
+
+
+@click.group()
+def attest() -> None:
+    """Root attestations: the committee signs a vault root (EIP-712, secp256k1).
+
+    \b
+    Examples:
+      zkcollat attest keygen -o k1.key
+      zkcollat attest committee --threshold 2 k1.key k2.key k3.key -o committee.json
+      zkcollat attest sign --key k1.key --key k2.key --source-chain 1 \\
+          --vault-address 0x0000000000000000000000000000000000000011 --from-vault vault.sqlite \\
+          --block 100 --timestamp 1800000000 --chain-id 42161 -o attestation.json
+      zkcollat attest verify attestation.json --committee committee.json --chain-id 42161
+    """
+
+
+@attest.command("keygen")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Key file to write (hex secret, mode 600).")
+@json_option
+def attest_keygen(output: str, as_json: bool) -> None:
+    """Make a new secp256k1 signing key for a committee member."""
+    secret, key = new_key()
+    write_key(secret, output)
+    emit(as_json, {"key": output, "address": key.address}, f"wrote {output}: {key.address}")
+
+
+@attest.command("committee")
+@click.argument("members", nargs=-1, required=True)
+@click.option("--threshold", type=int, required=True, help="Signatures needed.")
+@click.option("--epoch", type=int, default=0, show_default=True)
+@click.option("--development", is_flag=True,
+              help="Allow a threshold below 2 or not a strict majority (tests only).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@json_option
+def attest_committee(members: tuple[str, ...], threshold: int, epoch: int, development: bool,
+                     output: str, as_json: bool) -> None:
+    """Write a committee file from MEMBERS (addresses or key files) and a threshold."""
+    c = Committee(epoch, tuple(member_address(m) for m in members), threshold, development)
+    new_file(output, "committee file")
+    write_json_atomic(output, c.to_json())
+    emit(as_json, c.to_json(), f"wrote {output}: {c.threshold} of {len(c.members)} members, "
+                               f"epoch {c.epoch}")
+
+
+@attest.command("sign")
+@click.option("--key", "keys", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Key file of a signing member (repeat).")
+@click.option("--source-chain", required=True, help="Chain id of the vault's chain.")
+@click.option("--vault-address", required=True, help="The vault contract's address.")
+@click.option("--root", default=None, help="The vault root (decimal or 0x hex).")
+@click.option("--from-vault", type=click.Path(dir_okay=False), default=None,
+              help="Or: read the root from this SQLite vault (at --block if it recorded one).")
+@click.option("--block", "block_number", type=int, required=True,
+              help="Source block number of the root.")
+@click.option("--timestamp", type=int, default=None, help="Source block time (default: now).")
+@click.option("--chain-id", required=True, help="The execution chain (EIP-712 domain).")
+@click.option("--registry", default=ZERO_ADDRESS, show_default=True,
+              help="The execution side's root registry (EIP-712 verifyingContract).")
+@click.option("--append", is_flag=True,
+              help="Add the signatures to the bundle already in OUTPUT (same attestation).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@json_option
+def attest_sign(keys: tuple[str, ...], source_chain: str, vault_address: str, root: str | None,
+                from_vault: str | None, block_number: int, timestamp: int | None, chain_id: str,
+                registry: str, append: bool, output: str, as_json: bool) -> None:
+    """Sign a RootAttestation with one or more member keys; write the signed bundle."""
+    from zkcollat.attest.attestation import zkcollat_domain
+
+    if (root is None) == (from_vault is None):
+        raise CliInputError("give either --root or --from-vault")
+    if from_vault is not None:
+        from zkcollat.cli.vault_cmd import open_vault
+
+        with open_vault(from_vault) as v:
+            recorded = [b for b in v.block_roots if b.block_number == block_number]
+            r = recorded[0].root if recorded else v.root
+    else:
+        assert root is not None
+        r = parse_uint(root, "root")
+    att = RootAttestation(parse_uint(source_chain, "sourceChainId"), vault_address, block_number,
+                          r, now_or(timestamp))
+    domain = zkcollat_domain(parse_uint(chain_id, "chainId"), registry)
+    signed = sign_attestation(att, domain, [read_key(k) for k in keys])
+    if append:
+        old = SignedAttestation.from_json(load_json_file(output, "signed attestation"))
+        if old.attestation != att or old.domain != domain:
+            raise CliInputError(f"{output} holds another attestation or domain; cannot append")
+        signed = SignedAttestation(att, domain, old.signatures + signed.signatures)
+    else:
+        new_file(output, "signed attestation")
+    write_json_atomic(output, signed.to_json())
+    emit(as_json, signed.to_json(), f"wrote {output}: root {r} at block {block_number}, "
+                                    f"{len(signed.signatures)} signature(s)")
+
+
+@attest.command("verify")
+@click.argument("bundle", type=click.Path(dir_okay=False))
+@click.option("--committee", "committee_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--chain-id", required=True, help="This execution chain's id.")
+@click.option("--registry", default=ZERO_ADDRESS, show_default=True,
+              help="This side's root registry address.")
+@click.option("--now", type=int, default=None, help="Unix time of the check (default: now).")
+@json_option
+def attest_verify(bundle: str, committee_path: str, chain_id: str, registry: str,
+                  now: int | None, as_json: bool) -> None:
+    """Apply the root registry's acceptance rules to a signed bundle: exit 0 if it would be
+    accepted, 1 with the rule it breaks otherwise."""
+    signed = SignedAttestation.from_json(load_json_file(bundle, "signed attestation"))
+    committee = Committee.from_json(load_json_file(committee_path, "committee"))
+    att = signed.attestation
+    cfg = RegistryConfig(parse_uint(chain_id, "chainId"), registry,
+                         ((att.source_chain_id, att.vault),))
+    reg = RootRegistry(connect(":memory:"), cfg, committee)
+    try:
+        accepted = reg.submit(signed, now=now_or(now))
+    except AttestationError as e:
+        if as_json:
+            click.echo(json.dumps({"valid": False, "reason": str(e)}))
+        raise Rejected(str(e)) from e
+    out: dict[str, Any] = {"valid": True, "root": str(accepted.root),
+                           "blockNumber": accepted.block_number,
+                           "signers": list(accepted.signers), "epoch": accepted.epoch}
+    emit(as_json, out, f"OK: root {accepted.root} at block {accepted.block_number} signed by "
+                       f"{len(accepted.signers)} of {len(committee.members)} members "
+                       f"(threshold {committee.threshold})")

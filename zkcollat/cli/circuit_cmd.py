@@ -1,0 +1,125 @@
+"""``zkcollat circuit``: the statements of PROTOCOL.md s.4 (info, .r1cs export, witness)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from zkcollat.circuits import by_name
+from zkcollat.cli._common import emit, existing_file, json_option, new_file
+from zkcollat.r1cs.system import ConstraintSystem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CIRCUITS = ("collateral_lock", "merkle_inclusion", "balance_threshold")
+
+
+def circuit_params(name: str, depth: int | None, bits: int | None) -> dict[str, int]:
+    """The parameters of a circuit by name: depth for the tree circuits, bits for the balance."""
+    if name == "balance_threshold":
+        return {} if bits is None else {"bits": bits}
+    return {} if depth is None else {"depth": depth}
+
+
+@functools.cache
+def compiled(name: str, **params: int) -> ConstraintSystem:
+    return by_name(name, **params).compile()
+
+
+def circuit_options(f: F) -> F:
+    f = click.option("--bits", type=click.IntRange(1, 252), default=None,
+                     help="balance_threshold: bit width B (default 128).")(f)
+    f = click.option("--depth", type=click.IntRange(1, 32), default=None,
+                     help="collateral_lock / merkle_inclusion: tree depth D (default 20).")(f)
+    return click.argument("name", type=click.Choice(CIRCUITS, case_sensitive=False))(f)
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
+@click.group()
+def circuit() -> None:
+    """The circuits: collateral_lock (the main statement), merkle_inclusion, balance_threshold.
+
+    \b
+    Examples:
+      zkcollat circuit info collateral_lock --depth 20
+      zkcollat circuit export collateral_lock --depth 20 -o collateral_lock.r1cs
+      zkcollat circuit witness collateral_lock input.json -o witness.wtns
+    """
+
+
+@circuit.command("info")
+@circuit_options
+@json_option
+def circuit_info(name: str, depth: int | None, bits: int | None, as_json: bool) -> None:
+    """Constraints, public and private inputs of circuit NAME."""
+    name = _normalise(name)
+    params = circuit_params(name, depth, bits)
+    cs = compiled(name, **params)
+    st = cs.stats()
+    out = st.as_dict()
+    out["params"] = params
+    out["public"] = cs.public_names
+    out["private"] = cs.private_names
+
+    def text() -> str:
+        lines = [
+            f"circuit      {st.name} {params or ''}".rstrip(),
+            f"constraints  {st.constraints}",
+            f"wires        {st.wires}",
+            f"public       {st.public_inputs}: {', '.join(cs.public_names)}",
+            f"private      {st.private_inputs}: {', '.join(cs.private_names)}",
+            f"non-zeros    A {st.nnz_a}, B {st.nnz_b}, C {st.nnz_c}",
+            "by gadget:",
+        ]
+        lines += [f"  {scope:<40} {n}" for scope, n in st.by_scope.items()]
+        return "\n".join(lines)
+
+    emit(as_json, out, text)
+
+
+@circuit.command("export")
+@circuit_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The .r1cs file to write (circom's binary format, read by snarkjs).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
+@json_option
+def circuit_export(name: str, depth: int | None, bits: int | None, output: str, force: bool,
+                   as_json: bool) -> None:
+    """Write circuit NAME as a circom .r1cs file."""
+    from zkcollat.formats.r1cs_bin import write_r1cs
+
+    name = _normalise(name)
+    cs = compiled(name, **circuit_params(name, depth, bits))
+    new_file(output, "output", force=force)
+    write_r1cs(cs, output)
+    out = {"r1cs": output, "constraints": cs.n_constraints, "wires": cs.n_wires}
+    emit(as_json, out, f"wrote {output}: {cs.n_constraints} constraints, {cs.n_wires} wires")
+
+
+@circuit.command("witness")
+@circuit_options
+@click.argument("input_json", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The .wtns file to write (snarkjs's witness format).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
+@json_option
+def circuit_witness(name: str, depth: int | None, bits: int | None, input_json: str,
+                    output: str, force: bool, as_json: bool) -> None:
+    """Solve circuit NAME's witness from INPUT_JSON (protocol signal names) into a .wtns file."""
+    from zkcollat.formats.wtns import write_wtns
+
+    name = _normalise(name)
+    cs = compiled(name, **circuit_params(name, depth, bits))
+    existing_file(input_json, "input")
+    new_file(output, "output", force=force)
+    w = cs.solve(input_json)
+    write_wtns(w, output)
+    out = {"wtns": output, "wires": len(w), "public": [str(x) for x in cs.public_values(w)]}
+    emit(as_json, out, f"wrote {output}: {len(w)} values; the witness satisfies all "
+                       f"{cs.n_constraints} constraints")

@@ -1,0 +1,336 @@
+"""``zkcollat setup | prove | verify | export``: Groth16 keys, proofs and their Solidity side."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from zkcollat.cli._common import (
+    CliInputError,
+    Rejected,
+    emit,
+    existing_file,
+    json_option,
+    load_json_file,
+    new_file,
+    parse_uint,
+    progress,
+    timed,
+)
+from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
+from zkcollat.errors import KeyFormatError
+from zkcollat.formats import pkey
+from zkcollat.formats.snarkjs import (
+    proof_from_json,
+    proof_to_json,
+    public_from_json,
+    public_to_json,
+    vk_from_json,
+    vk_to_json,
+    write_json_atomic,
+)
+from zkcollat.groth16.keys import ProvingKey, VerifyingKey
+from zkcollat.r1cs.system import ConstraintSystem
+
+PK_NAME = "proving_key.zkpk"
+VK_NAME = "verification_key.json"
+
+
+def circuit_metadata(name: str, params: dict[str, int]) -> dict[str, str]:
+    """What ``setup`` records in a key about its circuit, so ``prove`` can find it again."""
+    return {"circuit": name, "params": json.dumps(params, sort_keys=True)}
+
+
+def circuit_of_key(pk: ProvingKey) -> tuple[str, dict[str, int]]:
+    md = pk.vk.metadata
+    if "circuit" not in md:
+        raise KeyFormatError("the proving key does not name its circuit; give --circuit")
+    try:
+        params = json.loads(md.get("params", "{}"))
+    except json.JSONDecodeError as e:
+        raise KeyFormatError(f"the proving key's circuit parameters are malformed: {e}") from e
+    return md["circuit"], {str(k): int(v) for k, v in params.items()}
+
+
+def load_pk(path: str) -> ProvingKey:
+    existing_file(path, "proving key")
+    return pkey.load(path)
+
+
+def load_vk(path: str) -> VerifyingKey:
+    vk = vk_from_json(load_json_file(path, "verification key"))
+    if not vk.ceremony:
+        click.echo(f"warning: {path} is a development key (no multi-party ceremony): whoever "
+                   "ran the setup can forge proofs", err=True)
+    return vk
+
+
+# --- setup ------------------------------------------------------------------------------------
+
+
+@click.command("setup")
+@click.argument("name", type=click.Choice(CIRCUITS, case_sensitive=False))
+@click.option("--depth", type=click.IntRange(1, 32), default=None,
+              help="collateral_lock / merkle_inclusion: tree depth D (default 20).")
+@click.option("--bits", type=click.IntRange(1, 252), default=None,
+              help="balance_threshold: bit width B (default 128).")
+@click.option("--pk", "pk_path", default=PK_NAME, show_default=True,
+              type=click.Path(dir_okay=False), help="Proving key file to write (.zkpk).")
+@click.option("--vk", "vk_path", default=VK_NAME, show_default=True,
+              type=click.Path(dir_okay=False), help="Verification key to write (snarkjs JSON).")
+@click.option("--seed", default=None,
+              help="Derive the secrets from this public seed: FOR TEST VECTORS ONLY "
+                   "(anyone who knows it can forge proofs).")
+@click.option("--force", is_flag=True, help="Overwrite existing key files.")
+@json_option
+def setup_cmd(name: str, depth: int | None, bits: int | None, pk_path: str, vk_path: str,
+              seed: str | None, force: bool, as_json: bool) -> None:
+    """Development Groth16 keys for circuit NAME (a single-party setup, not a ceremony).
+
+    Whoever runs this setup knows its secrets and could forge proofs: the keys are marked
+    as development keys in their files, and every tool that loads them says so.
+
+    \b
+    Example:
+      zkcollat setup collateral_lock --depth 20 --pk proving_key.zkpk --vk verification_key.json
+    """
+    from zkcollat.groth16.setup import setup
+
+    name = name.lower()
+    params = circuit_params(name, depth, bits)
+    new_file(pk_path, "proving key", force=force)
+    new_file(vk_path, "verification key", force=force)
+    with timed() as t, progress(["compile", "setup", "write"], "setup") as bar:
+        for step in bar:
+            if step == "compile":
+                cs = compiled(name, **params)
+            elif step == "setup":
+                pk, vk = setup(cs, seed=None if seed is None else seed.encode())
+                vk = dataclasses.replace(vk, metadata={**vk.metadata,
+                                                       **circuit_metadata(name, params)})
+                pk.vk = vk
+            else:
+                pkey.save(pk, pk_path)
+                write_json_atomic(vk_path, vk_to_json(vk))
+    click.echo("warning: development keys (single-party setup, no multi-party ceremony): "
+               "whoever ran this setup can forge proofs; do not secure real collateral with "
+               "them", err=True)
+    out = {"circuit": name, "params": params, "pk": pk_path, "vk": vk_path,
+           "constraints": cs.n_constraints, "domain_size": pk.domain_size,
+           "pk_bytes": Path(pk_path).stat().st_size, "seconds": round(t[0], 3),
+           "ceremony": False}
+    emit(as_json, out, f"wrote {pk_path} ({out['pk_bytes']} bytes) and {vk_path} for {name} "
+                       f"{params or ''}: {cs.n_constraints} constraints, {t[0]:.2f} s")
+
+
+# --- prove ------------------------------------------------------------------------------------
+
+
+def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[int]) -> None:
+    write_json_atomic(proof_path, proof_to_json(proof))
+    write_json_atomic(public_path, public_to_json(public))
+
+
+@click.command("prove")
+@click.option("--pk", "pk_path", default=PK_NAME, show_default=True,
+              type=click.Path(dir_okay=False), help="Proving key (.zkpk) from `zkcollat setup`.")
+@click.option("--vault", "vault_path", type=click.Path(dir_okay=False),
+              help="Prove a lock of this SQLite vault (CollateralLock).")
+@click.option("--lock", "lock_ids", type=int, multiple=True,
+              help="Lock id to prove (repeat for several: files get a _<id> suffix).")
+@click.option("--threshold", help="Amount the proof reveals the lock is worth at least.")
+@click.option("--min-expiry", help="Unix time the proof reveals the lock lasts at least until.")
+@click.option("--dest-chain", help="Execution chain id the credit is for.")
+@click.option("--owner", default=None, help="Refuse unless the lock belongs to this account.")
+@click.option("--size", type=int, default=None,
+              help="Prove against the (attested) root the vault had with SIZE locks.")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False),
+              help="Or: an input.json with the circuit's signal names.")
+@click.option("--circuit", "circuit_name", type=click.Choice(CIRCUITS), default=None,
+              help="With --input: the circuit (default: the one named in the key).")
+@click.option("--proof", "proof_out", default="proof.json", show_default=True,
+              type=click.Path(dir_okay=False), help="Proof file to write.")
+@click.option("--public", "public_out", default="public.json", show_default=True,
+              type=click.Path(dir_okay=False), help="Public signals file to write.")
+@json_option
+def prove_cmd(pk_path: str, vault_path: str | None, lock_ids: tuple[int, ...],
+              threshold: str | None, min_expiry: str | None, dest_chain: str | None,
+              owner: str | None, size: int | None, input_path: str | None,
+              circuit_name: str | None, proof_out: str, public_out: str, as_json: bool) -> None:
+    """Write a Groth16 proof (proof.json) and its public signals (public.json).
+
+    From a vault and a lock id (the relayer's case), or from an input.json.
+
+    \b
+    Examples:
+      zkcollat prove --pk proving_key.zkpk --vault vault.sqlite --lock 0 \\
+          --threshold 8000000000000000000 --min-expiry 1890000000 --dest-chain 42161
+      zkcollat prove --pk proving_key.zkpk --input input.json
+    """
+    if (vault_path is None) == (input_path is None):
+        raise CliInputError("give either --vault (with --lock) or --input")
+    pk = load_pk(pk_path)
+    results: list[dict[str, Any]] = []
+    if input_path is not None:
+        from zkcollat.groth16.prove import fullprove
+
+        name, params = (circuit_name, {}) if circuit_name else circuit_of_key(pk)
+        cs = compiled(name, **params)
+        existing_file(input_path, "input")
+        with timed() as t:
+            proof, public = fullprove(pk, cs, input_path)
+        _write_proof(Path(proof_out), Path(public_out), proof, public)
+        results.append({"proof": proof_out, "public": public_out,
+                        "publicSignals": public_to_json(public), "seconds": round(t[0], 3)})
+    else:
+        results = _prove_locks(pk, vault_path or "", lock_ids, threshold, min_expiry,
+                               dest_chain, owner, size, proof_out, public_out)
+    out = results[0] if len(results) == 1 else {"proofs": results}
+
+    def text() -> str:
+        return "\n".join(f"wrote {r['proof']} and {r['public']} ({r['seconds']:.2f} s)"
+                         for r in results)
+
+    emit(as_json, out, text)
+
+
+def _prove_locks(pk: ProvingKey, vault_path: str, lock_ids: tuple[int, ...],
+                 threshold: str | None, min_expiry: str | None, dest_chain: str | None,
+                 owner: str | None, size: int | None, proof_out: str,
+                 public_out: str) -> list[dict[str, Any]]:
+    from zkcollat.circuits import CollateralLock
+    from zkcollat.cli.vault_cmd import open_vault
+    from zkcollat.vault.prover import prove_lock
+
+    missing = [n for n, v in (("--lock", lock_ids), ("--threshold", threshold),
+                              ("--min-expiry", min_expiry), ("--dest-chain", dest_chain)) if not v]
+    if missing:
+        raise CliInputError(f"proving from a vault needs {', '.join(missing)}")
+    assert threshold and min_expiry and dest_chain
+    th = parse_uint(threshold, "threshold")
+    me = parse_uint(min_expiry, "minExpiry")
+    dc = parse_uint(dest_chain, "destChainId", 64)
+    ow = None if owner is None else parse_uint(owner, "owner", 160)
+    results = []
+    with open_vault(vault_path) as v:
+        cs: ConstraintSystem = CollateralLock(v.depth).compile()
+        for lid in lock_ids:
+            v.get_lock(lid)  # an unknown id fails before any proving
+        with progress(lock_ids, "proving") as bar:
+            for lid in bar:
+                with timed() as t:
+                    proof, public = prove_lock(v, lid, th, me, pk=pk, dest_chain_id=dc, owner=ow,
+                                               cs=cs, size=size)
+                pp, pu = Path(proof_out), Path(public_out)
+                if len(lock_ids) > 1:
+                    pp = pp.with_name(f"{pp.stem}_{lid}{pp.suffix}")
+                    pu = pu.with_name(f"{pu.stem}_{lid}{pu.suffix}")
+                _write_proof(pp, pu, proof, public)
+                results.append({"lockId": lid, "proof": str(pp), "public": str(pu),
+                                "publicSignals": public_to_json(public),
+                                "seconds": round(t[0], 3)})
+    return results
+
+
+# --- verify -----------------------------------------------------------------------------------
+
+
+@click.command("verify")
+@click.argument("vk_path", metavar="VERIFICATION_KEY", type=click.Path(dir_okay=False))
+@click.argument("public_path", metavar="PUBLIC", type=click.Path(dir_okay=False))
+@click.argument("proof_path", metavar="PROOF", type=click.Path(dir_okay=False))
+@json_option
+def verify_cmd(vk_path: str, public_path: str, proof_path: str, as_json: bool) -> None:
+    """Check a Groth16 proof: exit 0 if valid, 1 if invalid (with the reason).
+
+    Files that cannot be read or are not JSON are bad input (exit 2); anything the verifier
+    rejects (wrong key, wrong public inputs, a point off its curve, an input >= r) is an
+    invalid proof (exit 1).
+
+    \b
+    Example (snarkjs's argument order):
+      zkcollat verify verification_key.json public.json proof.json
+    """
+    from zkcollat.errors import VerificationError
+    from zkcollat.groth16.verify import verify_or_raise
+
+    vk = load_vk(vk_path)
+    public = load_json_file(public_path, "public signals")
+    proof = load_json_file(proof_path, "proof")
+    try:
+        with timed() as t:
+            verify_or_raise(vk, public, proof)
+    except VerificationError as e:
+        if as_json:
+            click.echo(json.dumps({"valid": False, "reason": str(e)}))
+        raise Rejected(str(e)) from e
+    emit(as_json, {"valid": True, "seconds": round(t[0], 4)}, f"OK: the proof is valid "
+                                                             f"({t[0] * 1e3:.1f} ms)")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+@click.group()
+def export() -> None:
+    """Export a verifier contract or a proof's calldata for the EVM.
+
+    \b
+    Examples:
+      zkcollat export solidity verification_key.json -o CollateralLockVerifier.sol
+      zkcollat export calldata public.json proof.json
+    """
+
+
+@export.command("solidity")
+@click.argument("vk_path", metavar="VERIFICATION_KEY", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: stdout).")
+@click.option("--name", default=None, help="Contract name.")
+@click.option("--generic", is_flag=True,
+              help="Plain Groth16Verifier even for a 7-input CollateralLock key.")
+def export_solidity(vk_path: str, output: str | None, name: str | None, generic: bool) -> None:
+    """Write the Solidity verifier of VERIFICATION_KEY (snarkjs's verifyProof interface).
+
+    A CollateralLock key (7 public inputs) gets CollateralLockVerifier, which adds
+    verifyCollateralLock taking the public inputs by name.
+    """
+    from zkcollat.solidity import generate_collateral_lock_verifier, generate_verifier
+
+    vk = load_vk(vk_path)
+    if vk.n_public == 7 and not generic:
+        src = generate_collateral_lock_verifier(vk, name or "CollateralLockVerifier")
+    else:
+        src = generate_verifier(vk, name or "Groth16Verifier")
+    if output is None:
+        click.echo(src, nl=False)
+    else:
+        if not Path(output).resolve().parent.exists():
+            raise CliInputError(f"the folder of {output!r} does not exist")
+        Path(output).write_text(src)
+        click.echo(f"wrote {output}", err=True)
+
+
+@export.command("calldata")
+@click.argument("public_path", metavar="PUBLIC", type=click.Path(dir_okay=False))
+@click.argument("proof_path", metavar="PROOF", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "hex"]), default="text",
+              show_default=True,
+              help="text: snarkjs soliditycalldata; json: the four arguments; hex: the raw "
+                   "verifyProof transaction data.")
+def export_calldata(public_path: str, proof_path: str, fmt: str) -> None:
+    """Print the verifyProof arguments for PROOF and PUBLIC (snarkjs's argument order)."""
+    from zkcollat.solidity import calldata_json, soliditycalldata, verify_proof_calldata
+
+    public = public_from_json(load_json_file(public_path, "public signals"))
+    proof = proof_from_json(load_json_file(proof_path, "proof"))
+    if fmt == "text":
+        click.echo(soliditycalldata(proof, public))
+    elif fmt == "json":
+        click.echo(json.dumps(calldata_json(proof, public)))
+    else:
+        click.echo("0x" + verify_proof_calldata(proof, public).hex())
