@@ -67,13 +67,18 @@ def circuit_info(name: str, depth: int | None, bits: int | None, as_json: bool) 
     out["public"] = cs.public_names
     out["private"] = cs.private_names
 
+    def names(public: bool) -> str:
+        return ", ".join(s.name if s.size is None else f"{s.name}[{s.size}]"
+                         for s in cs.inputs if s.public == public)
+
     def text() -> str:
+        shown = " ".join(f"{k}={v}" for k, v in params.items())
         lines = [
-            f"circuit      {st.name} {params or ''}".rstrip(),
+            f"circuit      {st.name} {shown}".rstrip(),
             f"constraints  {st.constraints}",
             f"wires        {st.wires}",
-            f"public       {st.public_inputs}: {', '.join(cs.public_names)}",
-            f"private      {st.private_inputs}: {', '.join(cs.private_names)}",
+            f"public       {st.public_inputs}: {names(True)}",
+            f"private      {st.private_inputs}: {names(False)}",
             f"non-zeros    A {st.nnz_a}, B {st.nnz_b}, C {st.nnz_c}",
             "by gadget:",
         ]

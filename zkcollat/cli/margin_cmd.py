@@ -22,7 +22,6 @@ from zkcollat.attest.committee import Committee
 from zkcollat.cli._common import (
     CliInputError,
     emit,
-    existing_file,
     json_option,
     load_json_file,
     now_or,
@@ -30,7 +29,7 @@ from zkcollat.cli._common import (
 )
 from zkcollat.margin.config import VenueConfig
 from zkcollat.margin.pricing import E8, OptionSpec
-from zkcollat.margin.requirements import MarketData, price_positions
+from zkcollat.margin.requirements import price_positions
 from zkcollat.margin.venue import LiquidationReport, MarginSummary, Venue
 
 CONFIG = "config.json"
@@ -53,8 +52,11 @@ class VenueCtx:
                 )
         from zkcollat.cli.attest_cmd import read_key
 
-        return Venue(VenueConfig.load(self.dir / CONFIG), read_key(str(self.dir / SIGNER)),
-                     db=self.dir / DB, now=self.now)
+        cfg = VenueConfig.load(self.dir / CONFIG)
+        if cfg.verifying_key is not None and not cfg.verifying_key.ceremony:
+            click.echo(f"warning: the venue's verifying key ({cfg.verifying_key_path}) is a "
+                       "development key (no multi-party ceremony)", err=True)
+        return Venue(cfg, read_key(str(self.dir / SIGNER)), db=self.dir / DB, now=self.now)
 
 
 pass_ctx = click.make_pass_decorator(VenueCtx)
@@ -116,7 +118,8 @@ def report_text(r: dict[str, Any]) -> str:
     lines = [f"account {s['account']} ({s['mode']} margin)"]
     for name, p in r["positions"].items():
         lines.append(f"  {name:<32} size {p['size_e6'] / 1e6:+.3f}  delta {p['delta']:+.3f} "
-                     f"gamma {p['gamma']:+.6f} vega {p['vega']:+.2f} theta {p['theta']:+.2f}")
+                     f"gamma {p['gamma']:+.6f} vega {p['vega']:+.2f}/vol "
+                     f"theta {p['theta']:+.2f}/yr")
     for c in r["credits"]:
         lines.append(f"  credit lock {c['lockId']} of vault {c['vault']} (chain "
                      f"{c['sourceChainId']}): {c['threshold']} units of {c['assetId']}, "
@@ -394,5 +397,4 @@ def margin_outbox(vc: VenueCtx, show_all: bool) -> None:
         click.echo(json.dumps(e.to_json()))
 
 
-__all__ = ["margin", "account_report", "liquidation_json", "report_text", "summary_text",
-           "existing_file", "MarketData"]
+__all__ = ["account_report", "liquidation_json", "margin", "report_text", "summary_text"]

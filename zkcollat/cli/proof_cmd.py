@@ -123,8 +123,9 @@ def setup_cmd(name: str, depth: int | None, bits: int | None, pk_path: str, vk_p
            "constraints": cs.n_constraints, "domain_size": pk.domain_size,
            "pk_bytes": Path(pk_path).stat().st_size, "seconds": round(t[0], 3),
            "ceremony": False}
-    emit(as_json, out, f"wrote {pk_path} ({out['pk_bytes']} bytes) and {vk_path} for {name} "
-                       f"{params or ''}: {cs.n_constraints} constraints, {t[0]:.2f} s")
+    emit(as_json, out, f"wrote {pk_path} ({out['pk_bytes']} bytes) and {vk_path} for {name}"
+                       + "".join(f" {k}={v}" for k, v in params.items())
+                       + f": {cs.n_constraints} constraints, {t[0]:.2f} s")
 
 
 # --- prove ------------------------------------------------------------------------------------
