@@ -47,16 +47,39 @@ SNARKJS = ROOT / "node_modules" / "snarkjs" / "build" / "cli.cjs"
 
 def lock_inputs(depth: int, seed: int = 7) -> dict[str, object]:
     rng = random.Random(seed)
-    lock = dict(lockId=42, owner=rng.getrandbits(160), destChainId=10, assetId=rng.getrandbits(160),
-                amount=5 * 10**18, expiry=1_900_000_000)
-    leaf = poseidon_hash([lock["lockId"], lock["owner"], lock["destChainId"], lock["assetId"],
-                          lock["amount"], lock["expiry"]])
+    lock = dict(
+        lockId=42,
+        owner=rng.getrandbits(160),
+        destChainId=10,
+        assetId=rng.getrandbits(160),
+        amount=5 * 10**18,
+        expiry=1_900_000_000,
+    )
+    leaf = poseidon_hash(
+        [
+            lock["lockId"],
+            lock["owner"],
+            lock["destChainId"],
+            lock["assetId"],
+            lock["amount"],
+            lock["expiry"],
+        ]
+    )
     siblings = [rng.getrandbits(253) for _ in range(depth)]
     bits = path_indices_of(rng.getrandbits(depth), depth)
-    return {"root": merkle_root_plain(leaf, siblings, bits), "destChainId": lock["destChainId"],
-            "owner": lock["owner"], "assetId": lock["assetId"], "lockId": lock["lockId"],
-            "threshold": 10**18, "minExpiry": 1_800_000_000, "amount": lock["amount"],
-            "expiry": lock["expiry"], "pathElements": siblings, "pathIndices": bits}
+    return {
+        "root": merkle_root_plain(leaf, siblings, bits),
+        "destChainId": lock["destChainId"],
+        "owner": lock["owner"],
+        "assetId": lock["assetId"],
+        "lockId": lock["lockId"],
+        "threshold": 10**18,
+        "minExpiry": 1_800_000_000,
+        "amount": lock["amount"],
+        "expiry": lock["expiry"],
+        "pathElements": siblings,
+        "pathIndices": bits,
+    }
 
 
 def stats(times: list[float]) -> tuple[float, float]:
@@ -77,8 +100,15 @@ def ptau(power: int) -> Path:
     if not final.exists():
         print(f"  (making a local powers-of-tau 2^{power} for snarkjs; cached in {CACHE})")
         snarkjs("powersoftau", "new", "bn128", str(power), "p0.ptau", cwd=CACHE)
-        snarkjs("powersoftau", "contribute", "p0.ptau", "p1.ptau", "--name=bench",
-                "-e=benchmark only", cwd=CACHE)
+        snarkjs(
+            "powersoftau",
+            "contribute",
+            "p0.ptau",
+            "p1.ptau",
+            "--name=bench",
+            "-e=benchmark only",
+            cwd=CACHE,
+        )
         snarkjs("powersoftau", "prepare", "phase2", "p1.ptau", final.name, cwd=CACHE)
     return final
 
@@ -106,8 +136,19 @@ const fs = require("fs");
 def run_snarkjs(tmp: Path, runs: int, power: int) -> tuple[float, float]:
     snarkjs("groth16", "setup", "c.r1cs", str(ptau(power)), "c.zkey", cwd=tmp)
     out = subprocess.run(
-        ["node", "-e", NODE_PROVE, str(ROOT / "node_modules" / "snarkjs"), str(tmp / "c.zkey"),
-         str(tmp / "c.wtns"), str(runs)], check=True, capture_output=True, text=True)
+        [
+            "node",
+            "-e",
+            NODE_PROVE,
+            str(ROOT / "node_modules" / "snarkjs"),
+            str(tmp / "c.zkey"),
+            str(tmp / "c.wtns"),
+            str(runs),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return stats(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -157,9 +198,11 @@ def main() -> None:
     compile_s = time.perf_counter() - t0
     inputs = lock_inputs(args.depth)
     st = cs.stats()
-    print(f"CollateralLock({args.depth}): {st.constraints} constraints, {st.wires} wires, "
-          f"{st.public_inputs} public inputs, domain 2^{domain_size(cs).bit_length() - 1}; "
-          f"compiled once in {compile_s * 1e3:.0f} ms")
+    print(
+        f"CollateralLock({args.depth}): {st.constraints} constraints, {st.wires} wires, "
+        f"{st.public_inputs} public inputs, domain 2^{domain_size(cs).bit_length() - 1}; "
+        f"compiled once in {compile_s * 1e3:.0f} ms"
+    )
 
     solve_t = []
     for _ in range(args.runs):
@@ -193,20 +236,33 @@ def main() -> None:
         g16 = run_groth16py(tmp, args.runs)
         if g16:
             print("groth16py (same .r1cs/.wtns)")
-            line("prove_wtns", g16, f"zkcollat is {g16[0] / ours[0]:.2f}x faster (min), "
-                                    f"{g16[1] / ours[1]:.2f}x (median)")
+            line(
+                "prove_wtns",
+                g16,
+                f"zkcollat is {g16[0] / ours[0]:.2f}x faster (min), "
+                f"{g16[1] / ours[1]:.2f}x (median)",
+            )
         else:
             print("groth16py: not installed (pip install groth16py) - skipped")
         if not args.no_snarkjs:
             power = domain_size(cs).bit_length() - 1
             sj = run_snarkjs(tmp, args.runs, power)
             print("snarkjs 0.7.6 groth16.prove in Node (same .r1cs/.wtns)")
-            line("groth16.prove", sj, f"zkcollat is {sj[0] / ours[0]:.2f}x faster (min), "
-                                     f"{sj[1] / ours[1]:.2f}x (median); target >= 3x")
+            line(
+                "groth16.prove",
+                sj,
+                f"zkcollat is {sj[0] / ours[0]:.2f}x faster (min), "
+                f"{sj[1] / ours[1]:.2f}x (median); target >= 3x",
+            )
     if not args.no_memory:
-        print(f"peak memory, CollateralLock(32) compile + setup + prove: {peak_memory(32):.0f} MB "
-              "(target <= 500 MB)")
-    print(f"(this process: max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+        print(
+            f"peak memory, CollateralLock(32) compile + setup + prove: {peak_memory(32):.0f} MB "
+            "(target <= 500 MB)"
+        )
+    print(
+        f"(this process: max RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,12 +24,12 @@ FR_BYTES = 32
 
 
 def check_fr(value: int, name: str = "value") -> int:
-    """Return ``value`` if it is an int in ``[0, r)``; raise :class:`FieldError` naming it otherwise."""
+    """``value`` if it is an int in ``[0, r)``; else :class:`FieldError` naming it."""
     return _check(value, R, name, "r")
 
 
 def check_fq(value: int, name: str = "coordinate") -> int:
-    """Return ``value`` if it is an int in ``[0, p)``; raise :class:`FieldError` naming it otherwise."""
+    """``value`` if it is an int in ``[0, p)``; else :class:`FieldError` naming it."""
     return _check(value, P, name, "p")
 
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.vectors import load
 from zkcollat.curve import (
     G1_GENERATOR,
     G1_IDENTITY,
@@ -19,7 +20,6 @@ from zkcollat.curve import (
 from zkcollat.curve.points import g1_from_bytes, g2_from_bytes
 from zkcollat.errors import EncodingError, FieldError, LengthMismatch, PointError
 from zkcollat.field import P, R, pack_fr
-from tests.vectors import load
 
 scalars = st.integers(min_value=0, max_value=R - 1)
 edge_scalars = st.sampled_from([0, 1, 2, R - 1, R - 2, 2**128, 2**253])
@@ -35,7 +35,7 @@ def both() -> tuple[Backend, Backend]:
 
 
 def test_generators_are_valid(backend: Backend) -> None:
-    assert G1_GENERATOR == G1Point(1, 2)
+    assert G1Point(1, 2) == G1_GENERATOR
     assert G1_GENERATOR.is_on_curve() and G2_GENERATOR.is_on_curve()
     assert backend.g2_in_subgroup(G2_GENERATOR)
     assert backend.g1_mul(G1_GENERATOR, 0) == G1_IDENTITY
@@ -91,11 +91,16 @@ def test_scalars_outside_fr_are_rejected_not_reduced(backend: Backend, k: int) -
 def test_off_curve_points_are_rejected(backend: Backend) -> None:
     bad1 = G1Point(1, 3)
     bad2 = G2Point(G2_GENERATOR.x, (G2_GENERATOR.y[0], (G2_GENERATOR.y[1] + 1) % P))
-    for op in (lambda: backend.g1_add(bad1, G1_GENERATOR), lambda: backend.g1_mul(bad1, 2),
-               lambda: backend.g1_neg(bad1), lambda: backend.g1_vector([G1_GENERATOR, bad1]),
-               lambda: backend.g2_add(bad2, G2_GENERATOR), lambda: backend.g2_mul(bad2, 3),
-               lambda: backend.g2_vector([bad2]),
-               lambda: backend.pairing_check([(G1_GENERATOR, bad2)])):
+    for op in (
+        lambda: backend.g1_add(bad1, G1_GENERATOR),
+        lambda: backend.g1_mul(bad1, 2),
+        lambda: backend.g1_neg(bad1),
+        lambda: backend.g1_vector([G1_GENERATOR, bad1]),
+        lambda: backend.g2_add(bad2, G2_GENERATOR),
+        lambda: backend.g2_mul(bad2, 3),
+        lambda: backend.g2_vector([bad2]),
+        lambda: backend.pairing_check([(G1_GENERATOR, bad2)]),
+    ):
         with pytest.raises(PointError):
             op()
 
@@ -113,10 +118,10 @@ def test_out_of_range_coordinates_are_rejected(backend: Backend) -> None:
 
 def _twist_point_outside_subgroup() -> G2Point:
     """A point on the twist curve whose order is not r (the twist has cofactor > 1)."""
-    from zkcollat.curve.points import B2, _fq2_mul
-
     # Find x with x^3 + b2 a square in F_p2 by trying small x; py_ecc has the sqrt we need.
     from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+
+    from zkcollat.curve.points import B2, _fq2_mul
 
     for x0 in range(1, 200):
         x = (x0, 1)
@@ -189,7 +194,9 @@ def test_batch_mul_agrees(backend: Backend) -> None:
     ks = [0, 1, 2, R - 1, 0xDEADBEEF]
     assert backend.g1_batch_mul(G1_GENERATOR, ks) == [backend.g1_mul(G1_GENERATOR, k) for k in ks]
     assert backend.g1_batch_mul(G1_GENERATOR, pack_fr(ks)) == backend.g1_batch_mul(G1_GENERATOR, ks)
-    assert backend.g2_batch_mul(G2_GENERATOR, ks[:3]) == [backend.g2_mul(G2_GENERATOR, k) for k in ks[:3]]
+    assert backend.g2_batch_mul(G2_GENERATOR, ks[:3]) == [
+        backend.g2_mul(G2_GENERATOR, k) for k in ks[:3]
+    ]
     assert backend.g1_batch_mul(G1_GENERATOR, []) == []
     with pytest.raises(FieldError):
         backend.g1_batch_mul(G1_GENERATOR, [R])
@@ -285,8 +292,12 @@ def test_bilinearity(backend: Backend) -> None:
 def test_four_pair_check(backend: Backend) -> None:
     g, q = G1_GENERATOR, G2_GENERATOR
     # 2*3 + 4*5 - 1*26 = 0
-    pairs = [(backend.g1_mul(g, 2), backend.g2_mul(q, 3)), (backend.g1_mul(g, 4), backend.g2_mul(q, 5)),
-             (backend.g1_neg(g), backend.g2_mul(q, 13)), (backend.g1_neg(g), backend.g2_mul(q, 13))]
+    pairs = [
+        (backend.g1_mul(g, 2), backend.g2_mul(q, 3)),
+        (backend.g1_mul(g, 4), backend.g2_mul(q, 5)),
+        (backend.g1_neg(g), backend.g2_mul(q, 13)),
+        (backend.g1_neg(g), backend.g2_mul(q, 13)),
+    ]
     assert backend.pairing_check(pairs)
     pairs[3] = (backend.g1_neg(g), backend.g2_mul(q, 12))
     assert not backend.pairing_check(pairs)
@@ -295,8 +306,10 @@ def test_four_pair_check(backend: Backend) -> None:
 def _eip197_pairs(hexinput: str) -> list[tuple[G1Point, G2Point]]:
     raw = bytes.fromhex(hexinput)
     assert len(raw) % 192 == 0
-    return [(g1_from_bytes(raw[i : i + 64]), g2_from_bytes(raw[i + 64 : i + 192]))
-            for i in range(0, len(raw), 192)]
+    return [
+        (g1_from_bytes(raw[i : i + 64]), g2_from_bytes(raw[i + 64 : i + 192]))
+        for i in range(0, len(raw), 192)
+    ]
 
 
 def test_eip197_published_vector(backend: Backend) -> None:

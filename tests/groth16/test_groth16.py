@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.groth16.circuits import Cube, Square
 from zkcollat.curve import G1_GENERATOR, Backend, load_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import KeyFormatError, ProvingError, VerificationError
@@ -17,7 +18,6 @@ from zkcollat.groth16.keys import DevelopmentKeyWarning, Proof
 from zkcollat.groth16.prove import fullprove, prove, rerandomize
 from zkcollat.groth16.setup import setup
 from zkcollat.groth16.verify import verify, verify_or_raise
-from tests.groth16.circuits import Cube, Square
 
 INPUTS = {"y": 35, "tag": 77, "x": 3}
 
@@ -45,7 +45,9 @@ def test_backends_produce_identical_keys_and_proofs() -> None:
     assert vk_r == vk_n and pkey.encode(pk_r) == pkey.encode(pk_n)
     w = cs.solve(INPUTS)
     blind = (123456789, 987654321)
-    assert prove(pk_r, cs, w, backend=ref, blinding=blind) == prove(pk_n, cs, w, backend=nat, blinding=blind)
+    assert prove(pk_r, cs, w, backend=ref, blinding=blind) == prove(
+        pk_n, cs, w, backend=nat, blinding=blind
+    )
 
 
 def test_every_public_input_is_bound(native: Backend, cube_keys) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +80,9 @@ def test_tampered_proof_coordinates_fail(native: Backend, cube_keys) -> None:  #
         assert not verify(vk, public, t)
     # off-curve and out-of-range coordinates are named
     with pytest.raises(VerificationError, match="proof.a"):
-        verify_or_raise(vk, public, Proof(G1Point(proof.a.x, (proof.a.y + 1) % P), proof.b, proof.c))
+        verify_or_raise(
+            vk, public, Proof(G1Point(proof.a.x, (proof.a.y + 1) % P), proof.b, proof.c)
+        )
     with pytest.raises(VerificationError, match="proof.c"):
         verify_or_raise(vk, public, Proof(proof.a, proof.b, G1Point(proof.c.x + P, proof.c.y)))
     bad_b = G2Point((proof.b.x[0], proof.b.x[1] + P), proof.b.y)

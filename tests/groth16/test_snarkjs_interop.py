@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.jstools import snarkjs_cli
 from zkcollat.circuits import MerkleInclusion
 from zkcollat.formats.r1cs_bin import write_r1cs
 from zkcollat.formats.snarkjs import proof_to_json, public_to_json, vk_to_json
@@ -22,14 +23,14 @@ from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of
 from zkcollat.groth16.prove import fullprove
 from zkcollat.groth16.setup import setup
 from zkcollat.groth16.verify import verify
-from tests.jstools import snarkjs_cli
 
 pytestmark = pytest.mark.slow
 
 
 def _snarkjs(*args: str, cwd: Path) -> str:
-    proc = subprocess.run([*snarkjs_cli(), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [*snarkjs_cli(), *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
     if proc.returncode != 0:
         raise AssertionError(f"snarkjs {' '.join(args)} failed: {proc.stdout}\n{proc.stderr}")
     return proc.stdout
@@ -39,8 +40,12 @@ def _inputs(depth: int) -> dict[str, object]:
     leaf = 0x1234567890
     siblings = [(k + 1) * 0x9E3779B97F4A7C15 for k in range(depth)]
     bits = path_indices_of(5 % (1 << depth), depth)
-    return {"root": merkle_root_plain(leaf, siblings, bits), "leaf": leaf,
-            "pathElements": siblings, "pathIndices": bits}
+    return {
+        "root": merkle_root_plain(leaf, siblings, bits),
+        "leaf": leaf,
+        "pathElements": siblings,
+        "pathIndices": bits,
+    }
 
 
 def _write(path: Path, obj: object) -> None:
@@ -60,8 +65,13 @@ def test_snarkjs_verifies_our_proof(native, tmp_path: Path) -> None:  # type: ig
     assert "OK" in out
     # and snarkjs refuses it for other public signals
     _write(tmp_path / "public.json", public_to_json([public[0], public[1] + 1]))
-    proc = subprocess.run([*snarkjs_cli(), "groth16", "verify", "vk.json", "public.json",
-                           "proof.json"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [*snarkjs_cli(), "groth16", "verify", "vk.json", "public.json", "proof.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert "OK" not in proc.stdout
 
 
@@ -71,8 +81,15 @@ def test_we_verify_snarkjs_proof_of_our_r1cs(native, tmp_path: Path) -> None:  #
     write_r1cs(cs, tmp_path / "c.r1cs")
     write_wtns(witness, tmp_path / "c.wtns")
     _snarkjs("powersoftau", "new", "bn128", "10", "pot0.ptau", cwd=tmp_path)
-    _snarkjs("powersoftau", "contribute", "pot0.ptau", "pot1.ptau", "--name=test",
-             "-e=zkcollat test entropy", cwd=tmp_path)
+    _snarkjs(
+        "powersoftau",
+        "contribute",
+        "pot0.ptau",
+        "pot1.ptau",
+        "--name=test",
+        "-e=zkcollat test entropy",
+        cwd=tmp_path,
+    )
     _snarkjs("powersoftau", "prepare", "phase2", "pot1.ptau", "pot.ptau", cwd=tmp_path)
     _snarkjs("groth16", "setup", "c.r1cs", "pot.ptau", "c.zkey", cwd=tmp_path)
     _snarkjs("zkey", "export", "verificationkey", "c.zkey", "vk.json", cwd=tmp_path)

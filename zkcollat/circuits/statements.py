@@ -86,7 +86,7 @@ class MerkleInclusion(Circuit):
 
 
 class BalanceThreshold(Circuit):
-    """``commitment = H(amount, blinding)`` and ``threshold <= amount < 2^B`` (PROTOCOL.md s.4.3)."""
+    """``commitment = H(amount, blinding)``, ``threshold <= amount < 2^B`` (PROTOCOL.md s.4.3)."""
 
     name = "balance_threshold"
 
@@ -108,7 +108,7 @@ class BalanceThreshold(Circuit):
 
 
 def by_name(name: str, **params: int) -> Circuit:
-    """A statement by its CLI name: ``collateral_lock``, ``merkle_inclusion``, ``balance_threshold``."""
+    """A statement by CLI name: ``collateral_lock``, ``merkle_inclusion``, ``balance_threshold``."""
     table: dict[str, type[Circuit]] = {
         "collateral_lock": CollateralLock,
         "merkle_inclusion": MerkleInclusion,

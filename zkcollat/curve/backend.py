@@ -91,7 +91,7 @@ class Backend(ABC):
         """``[k * base for k in scalars]`` (fixed-base: one table, many scalars)."""
         from zkcollat.field import unpack_fr
 
-        ks = unpack_fr(scalars) if isinstance(scalars, (bytes, bytearray)) else scalars
+        ks = unpack_fr(bytes(scalars)) if isinstance(scalars, (bytes, bytearray)) else scalars
         return [self.g1_mul(base, k) for k in ks]
 
     # --- G2 ---
@@ -179,7 +179,7 @@ class Backend(ABC):
         """``[k * base for k in scalars]`` in G2."""
         from zkcollat.field import unpack_fr
 
-        ks = unpack_fr(scalars) if isinstance(scalars, (bytes, bytearray)) else scalars
+        ks = unpack_fr(bytes(scalars)) if isinstance(scalars, (bytes, bytearray)) else scalars
         return [self.g2_mul(base, k) for k in ks]
 
     # --- F_r polynomials (radix-2 domains) ---

@@ -66,7 +66,9 @@ def _poseidon(n_inputs: int) -> Any:
     c, s, m, p, n_full, n_partial = poseidon_constants_opt(n_inputs)
     flat_m = pack_fr(x for row in m for x in row)
     flat_p = pack_fr(x for row in p for x in row)
-    return _native.PoseidonOpt(n_inputs + 1, n_full, n_partial, pack_fr(c), pack_fr(s), flat_m, flat_p)
+    return _native.PoseidonOpt(
+        n_inputs + 1, n_full, n_partial, pack_fr(c), pack_fr(s), flat_m, flat_p
+    )
 
 
 class _NativeG1Vector(PointVector):

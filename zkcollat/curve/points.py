@@ -185,7 +185,7 @@ def g1_from_snarkjs(obj: Any, name: str = "G1 point") -> G1Point:
     x, y, z = (_decimal_coord(v, f"{name}[{i}]") for i, v in enumerate(items))
     if z == 0:
         if (x, y) != (0, 1):
-            raise EncodingError(f"{name}: the identity must be encoded [\"0\",\"1\",\"0\"]")
+            raise EncodingError(f'{name}: the identity must be encoded ["0","1","0"]')
         return G1_IDENTITY
     if z != 1:
         raise EncodingError(f"{name}: z = {z}; only affine points (z = 1) are accepted")
@@ -205,7 +205,7 @@ def g2_from_snarkjs(obj: Any, name: str = "G2 point", *, subgroup: bool = True) 
             raise EncodingError(f"{name}: the identity must be encoded [[0,0],[1,0],[0,0]]")
         return G2_IDENTITY
     if (z0, z1) != (1, 0):
-        raise EncodingError(f"{name}: z must be [\"1\",\"0\"] (affine)")
+        raise EncodingError(f'{name}: z must be ["1","0"] (affine)')
     return g2_checked((x0, x1), (y0, y1), name, subgroup=subgroup)
 
 

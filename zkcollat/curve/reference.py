@@ -73,7 +73,7 @@ def _scalar(k: int, name: str = "scalar") -> int:
 
 
 def _scalars(scalars: Scalars, n: int) -> list[int]:
-    values = unpack_fr(scalars) if isinstance(scalars, (bytes, bytearray)) else list(scalars)
+    values = unpack_fr(bytes(scalars)) if isinstance(scalars, (bytes, bytearray)) else list(scalars)
     if len(values) != n:
         raise LengthMismatch(f"MSM has {n} points but {len(values)} scalars")
     for i, v in enumerate(values):
@@ -87,7 +87,9 @@ class _RefVector(PointVector):
         conv = _g2_in if g2 else _g1_in
         self._pts = [conv(p, f"point[{i}]") for i, p in enumerate(points)]  # type: ignore[arg-type]
         self._g2 = g2
-        if g2 and subgroup:  # as on the native side, a G2 vector holds only points of the r-subgroup
+        if (
+            g2 and subgroup
+        ):  # as on the native side, a G2 vector holds only points of the r-subgroup
             for i, p in enumerate(self._pts):
                 if p[2] != FQ2.zero() and _multiply(p, R)[2] != FQ2.zero():
                     raise PointError(f"point[{i}] is not in the r-order subgroup G2")
@@ -110,7 +112,9 @@ class _RefVector(PointVector):
     def msm_range(self, start: int, scalars: Scalars) -> G1Point | G2Point:
         n = len(scalars) // 32 if isinstance(scalars, (bytes, bytearray)) else len(scalars)
         if start < 0 or start + n > len(self._pts):
-            raise LengthMismatch(f"MSM range [{start}, {start + n}) exceeds {len(self._pts)} points")
+            raise LengthMismatch(
+                f"MSM range [{start}, {start + n}) exceeds {len(self._pts)} points"
+            )
         return self._sum(self._pts[start : start + n], scalars)
 
 

@@ -116,7 +116,9 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
         }
         for k, ln in expect.items():
             if len(sec[k]) != ln:
-                raise KeyFormatError(f"{source}: section {k} has {len(sec[k])} bytes, expected {ln}")
+                raise KeyFormatError(
+                    f"{source}: section {k} has {len(sec[k])} bytes, expected {ln}"
+                )
         ic = sec["gamma_abc_g1"]
         vk = VerifyingKey(
             alpha_g1=g1_from_bytes(sec["alpha_g1"], "alpha_g1"),

@@ -20,7 +20,9 @@ from zkcollat.field import R, parse_decimal
 from zkcollat.groth16.keys import Proof, VerifyingKey
 
 #: Marker written into keys that come from a single-party (development) setup.
-DEV_KEY_NOTE = "development key: made by one party without a multi-party ceremony; not for production"
+DEV_KEY_NOTE = (
+    "development key: made by one party without a multi-party ceremony; not for production"
+)
 
 
 def _obj(data: Any, what: str, exc: type[Exception]) -> dict[str, Any]:
@@ -165,7 +167,6 @@ def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
 
 
 def read_json(path: str | os.PathLike[str], what: str) -> Any:

@@ -94,7 +94,9 @@ def poseidon_constants_opt(
     p = [[int(x, 16) for x in row] for row in data["P"][k]]
     for name, values in (("C", c), ("S", s), ("M", sum(m, [])), ("P", sum(p, []))):
         if any(not 0 <= v < R for v in values):
-            raise FieldError(f"{_OPT_FILE.name}: a constant of {name} for {n_inputs} inputs is >= r")
+            raise FieldError(
+                f"{_OPT_FILE.name}: a constant of {name} for {n_inputs} inputs is >= r"
+            )
     return c, s, m, p, data["N_ROUNDS_F"], data["N_ROUNDS_P"][k]
 
 

@@ -8,7 +8,6 @@ rendered from one source. ``ProvingKey`` keeps its large query vectors as packed
 
 from __future__ import annotations
 
-import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,5 +164,3 @@ class ProvingKey:
             "ceremony": self.vk.ceremony,
             "circuit_digest": self.circuit_digest.hex(),
         }
-
-

@@ -64,8 +64,9 @@ def _checked_vk(b: Backend, vk: VerifyingKey) -> VerifyingKey:
     for i, p in enumerate(vk.gamma_abc_g1):
         if not isinstance(p, G1Point) or not p.is_on_curve():
             raise VerificationError(f"vk.IC[{i}] is not a point of G1")
-    _check_g2(b, [("vk.beta_g2", vk.beta_g2), ("vk.gamma_g2", vk.gamma_g2),
-                  ("vk.delta_g2", vk.delta_g2)])
+    _check_g2(
+        b, [("vk.beta_g2", vk.beta_g2), ("vk.gamma_g2", vk.gamma_g2), ("vk.delta_g2", vk.delta_g2)]
+    )
     return vk
 
 
@@ -97,20 +98,24 @@ def verify_or_raise(
     _check_points(b, vk_, proof_)
     ic = vk_.gamma_abc_g1
     vk_x = b.g1_add(ic[0], b.g1_msm(list(ic[1:]), xs)) if xs else ic[0]
-    ok = b.pairing_check([
-        (b.g1_neg(proof_.a), proof_.b),
-        (vk_.alpha_g1, vk_.beta_g2),
-        (vk_x, vk_.gamma_g2),
-        (proof_.c, vk_.delta_g2),
-    ], subgroup_checked=True)  # every G2 point was checked above, with its name
+    ok = b.pairing_check(
+        [
+            (b.g1_neg(proof_.a), proof_.b),
+            (vk_.alpha_g1, vk_.beta_g2),
+            (vk_x, vk_.gamma_g2),
+            (proof_.c, vk_.delta_g2),
+        ],
+        subgroup_checked=True,
+    )  # every G2 point was checked above, with its name
     if not ok:
         raise VerificationError(
             "pairing check failed: the proof is not valid for these public inputs under this key"
         )
 
 
-def verify(vk: VerifyingKey | Any, public: Any, proof: Proof | Any, *,
-           backend: Backend | None = None) -> bool:
+def verify(
+    vk: VerifyingKey | Any, public: Any, proof: Proof | Any, *, backend: Backend | None = None
+) -> bool:
     """True iff the proof is valid; malformed input of any kind is simply invalid (False)."""
     try:
         verify_or_raise(vk, public, proof, backend=backend)
