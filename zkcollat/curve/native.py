@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from zkcollat import _native
 from zkcollat.curve.backend import Backend, PointVector, Scalars
 from zkcollat.curve.points import G1Point, G2Point
-from zkcollat.errors import FieldError, PointError
+from zkcollat.errors import FieldError, LengthMismatch, PointError
 from zkcollat.field import R, pack_fr, unpack_fr
 
 
@@ -71,58 +71,32 @@ def _poseidon(n_inputs: int) -> Any:
     )
 
 
-class _NativeG1Vector(PointVector):
-    def __init__(self, points: Sequence[G1Point]) -> None:
-        for p in points:
-            _check_coords(p, "G1 point")
-        self._vec = _native.G1Vec(b"".join(g1_pack(p) for p in points))
+class _NativeVector(PointVector):
+    """A ``G1Vec`` or ``G2Vec`` of the Rust module; ``unpack`` turns its results into points."""
+
+    def __init__(self, vec: Any, unpack: Callable[[bytes], Any]) -> None:
+        self._vec = vec
+        self._unpack = unpack
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> _NativeG1Vector:
-        self = cls.__new__(cls)
-        self._vec = _native.G1Vec(data)
-        return self
+    def g1(cls, data: bytes) -> _NativeVector:
+        return cls(_native.G1Vec(data), g1_unpack)
+
+    @classmethod
+    def g2(cls, data: bytes, *, subgroup: bool = True) -> _NativeVector:
+        return cls(_native.G2Vec(data, subgroup=subgroup), g2_unpack)
 
     def __len__(self) -> int:
         return len(self._vec)
 
-    def msm(self, scalars: Scalars) -> G1Point:
+    def msm(self, scalars: Scalars) -> Any:
         buf = _buf(scalars)
         if len(buf) // 32 != len(self._vec):
-            from zkcollat.errors import LengthMismatch
-
             raise LengthMismatch(f"MSM has {len(self._vec)} points but {len(buf) // 32} scalars")
-        return g1_unpack(self._vec.msm_range(0, buf))
+        return self._unpack(self._vec.msm_range(0, buf))
 
-    def msm_range(self, start: int, scalars: Scalars) -> G1Point:
-        return g1_unpack(self._vec.msm_range(start, _buf(scalars)))
-
-
-class _NativeG2Vector(PointVector):
-    def __init__(self, points: Sequence[G2Point]) -> None:
-        for p in points:
-            _check_coords((*p.x, *p.y), "G2 point")
-        self._vec = _native.G2Vec(b"".join(g2_pack(p) for p in points))
-
-    @classmethod
-    def from_bytes(cls, data: bytes, *, subgroup: bool = True) -> _NativeG2Vector:
-        self = cls.__new__(cls)
-        self._vec = _native.G2Vec(data, subgroup=subgroup)
-        return self
-
-    def __len__(self) -> int:
-        return len(self._vec)
-
-    def msm(self, scalars: Scalars) -> G2Point:
-        buf = _buf(scalars)
-        if len(buf) // 32 != len(self._vec):
-            from zkcollat.errors import LengthMismatch
-
-            raise LengthMismatch(f"MSM has {len(self._vec)} points but {len(buf) // 32} scalars")
-        return g2_unpack(self._vec.msm_range(0, buf))
-
-    def msm_range(self, start: int, scalars: Scalars) -> G2Point:
-        return g2_unpack(self._vec.msm_range(start, _buf(scalars)))
+    def msm_range(self, start: int, scalars: Scalars) -> Any:
+        return self._unpack(self._vec.msm_range(start, _buf(scalars)))
 
 
 class NativeBackend(Backend):
@@ -143,13 +117,15 @@ class NativeBackend(Backend):
         return g1_unpack(_native.g1_mul(g1_pack(a), _scalar(k)))
 
     def g1_vector(self, points: Sequence[G1Point]) -> PointVector:
-        return _NativeG1Vector(points)
+        for p in points:
+            _check_coords(p, "G1 point")
+        return _NativeVector.g1(b"".join(g1_pack(p) for p in points))
 
     def g1_vector_from_bytes(self, data: bytes) -> PointVector:
-        return _NativeG1Vector.from_bytes(data)
+        return _NativeVector.g1(data)
 
     def g2_vector_from_bytes(self, data: bytes, *, subgroup: bool = True) -> PointVector:
-        return _NativeG2Vector.from_bytes(data, subgroup=subgroup)
+        return _NativeVector.g2(data, subgroup=subgroup)
 
     def qap_rows(self, cs: Any, witness: bytes, n: int) -> tuple[bytes, bytes, bytes] | int:
         handle = _R1CS.get(cs)
@@ -191,7 +167,9 @@ class NativeBackend(Backend):
         return bool(_native.g2_in_subgroup(g2_pack(a)))
 
     def g2_vector(self, points: Sequence[G2Point]) -> PointVector:
-        return _NativeG2Vector(points)
+        for p in points:
+            _check_coords((*p.x, *p.y), "G2 point")
+        return _NativeVector.g2(b"".join(g2_pack(p) for p in points))
 
     def fft(self, coeffs: Sequence[int]) -> list[int]:
         return unpack_fr(_native.fft(pack_fr(coeffs, "value")))

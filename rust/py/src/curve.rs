@@ -87,73 +87,56 @@ fn pairing_check(py: Python<'_>, g1s: Vec<u8>, g2s: Vec<u8>, subgroup: bool) -> 
     })
 }
 
-/// A vector of G1 points held in Rust, checked once, for repeated MSMs.
-#[pyclass(frozen)]
-struct G1Vec(PointVec<G1Projective>);
+/// A Python class over `PointVec` for one group: points decoded and checked once in Rust,
+/// then used for many MSMs (`msm_range`) and written back out (`to_bytes`).
+macro_rules! point_vec_class {
+    ($name:ident, $group:ty, $size:expr, $decode:expr, $encode:expr) => {
+        #[pyclass(frozen)]
+        struct $name(PointVec<$group>);
 
-#[pymethods]
-impl G1Vec {
-    #[new]
-    fn new(py: Python<'_>, points: Vec<u8>) -> PyResult<Self> {
-        let pts = detached(py, move || g1s_from_bytes(&points, "point"))?;
-        Ok(Self(PointVec::new(pts)))
-    }
-    fn __len__(&self) -> usize {
-        self.0.points.len()
-    }
-    /// `sum scalars[i] * points[start + i]`; scalars: 32-byte big-endian words, each < r.
-    fn msm_range<'py>(
-        &self,
-        py: Python<'py>,
-        start: usize,
-        scalars: Vec<u8>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let p = detached(py, || self.0.msm_range(start, &scalars))?;
-        Ok(PyBytes::new(py, &g1_to_bytes(&p)))
-    }
-    /// All points, 64 bytes each (for saving a key).
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let mut out = Vec::with_capacity(self.0.points.len() * 64);
-        for p in &self.0.points {
-            out.extend_from_slice(&g1_to_bytes(p));
+        #[pymethods]
+        impl $name {
+            /// `subgroup=False` skips the G2 r-subgroup check (curves are always checked;
+            /// G1 has cofactor 1, so the flag changes nothing there).
+            #[new]
+            #[pyo3(signature = (points, subgroup=true))]
+            fn new(py: Python<'_>, points: Vec<u8>, subgroup: bool) -> PyResult<Self> {
+                let pts = detached(py, move || ($decode)(&points, subgroup))?;
+                Ok(Self(PointVec::new(pts)))
+            }
+            fn __len__(&self) -> usize {
+                self.0.points.len()
+            }
+            /// `sum scalars[i] * points[start + i]`; scalars: 32-byte big-endian words, < r.
+            fn msm_range<'py>(
+                &self,
+                py: Python<'py>,
+                start: usize,
+                scalars: Vec<u8>,
+            ) -> PyResult<Bound<'py, PyBytes>> {
+                let p = detached(py, || self.0.msm_range(start, &scalars))?;
+                Ok(PyBytes::new(py, &$encode(&p)))
+            }
+            /// All points, concatenated (for saving a key).
+            fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+                let mut out = Vec::with_capacity(self.0.points.len() * $size);
+                for p in &self.0.points {
+                    out.extend_from_slice(&$encode(p));
+                }
+                PyBytes::new(py, &out)
+            }
         }
-        PyBytes::new(py, &out)
-    }
+    };
 }
 
-/// A vector of G2 points held in Rust (curve and subgroup checked once), for repeated MSMs.
-#[pyclass(frozen)]
-struct G2Vec(PointVec<G2Projective>);
-
-#[pymethods]
-impl G2Vec {
-    /// `subgroup=False` skips the r-subgroup check (curve membership is always checked).
-    #[new]
-    #[pyo3(signature = (points, subgroup=true))]
-    fn new(py: Python<'_>, points: Vec<u8>, subgroup: bool) -> PyResult<Self> {
-        let pts = detached(py, move || g2s_from_bytes_with(&points, "point", subgroup))?;
-        Ok(Self(PointVec::new(pts)))
-    }
-    fn __len__(&self) -> usize {
-        self.0.points.len()
-    }
-    fn msm_range<'py>(
-        &self,
-        py: Python<'py>,
-        start: usize,
-        scalars: Vec<u8>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        let p = detached(py, || self.0.msm_range(start, &scalars))?;
-        Ok(PyBytes::new(py, &g2_to_bytes(&p)))
-    }
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let mut out = Vec::with_capacity(self.0.points.len() * 128);
-        for p in &self.0.points {
-            out.extend_from_slice(&g2_to_bytes(p));
-        }
-        PyBytes::new(py, &out)
-    }
-}
+point_vec_class!(G1Vec, G1Projective, 64, |b: &[u8], _| g1s_from_bytes(b, "point"), g1_to_bytes);
+point_vec_class!(
+    G2Vec,
+    G2Projective,
+    128,
+    |b: &[u8], s| g2s_from_bytes_with(b, "point", s),
+    g2_to_bytes
+);
 
 /// `[k_i * base]` for packed scalars `ks` (each < r): the fixed-base batch of a setup.
 #[pyfunction]

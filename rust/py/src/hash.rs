@@ -1,32 +1,10 @@
-//! Poseidon with parameters handed over from Python (circomlib's constants).
+//! Poseidon with parameters handed over from Python (circomlib's optimised constants).
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use zkcollat_core::codec::{frs_from_be, frs_to_be};
-use zkcollat_core::poseidon::PoseidonParams;
 
 use crate::errors::{detached, to_py};
-
-/// Poseidon of one width; `c` and `m` are packed F_r words (round constants; MDS row-major).
-#[pyclass(frozen)]
-struct Poseidon(PoseidonParams);
-
-#[pymethods]
-impl Poseidon {
-    #[new]
-    fn new(py: Python<'_>, t: usize, n_full: usize, n_partial: usize, c: &[u8], m: &[u8]) -> PyResult<Self> {
-        let p = (|| {
-            PoseidonParams::new(t, n_full, n_partial, frs_from_be(c, "C")?, frs_from_be(m, "M")?)
-        })()
-        .map_err(|e| to_py(py, e))?;
-        Ok(Self(p))
-    }
-    /// Hash consecutive tuples of t-1 inputs (packed words, each < r); returns packed hashes.
-    fn hash_many<'py>(&self, py: Python<'py>, inputs: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
-        let out = detached(py, || Ok(frs_to_be(&self.0.hash_many(&frs_from_be(&inputs, "input")?)?)))?;
-        Ok(PyBytes::new(py, &out))
-    }
-}
 
 /// Poseidon in circomlib's optimised form (same function, fewer multiplications).
 #[pyclass(frozen)]
@@ -68,7 +46,6 @@ impl PoseidonOpt {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Poseidon>()?;
     m.add_class::<PoseidonOpt>()?;
     Ok(())
 }
