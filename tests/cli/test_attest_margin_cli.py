@@ -179,6 +179,13 @@ def test_margin_bad_input(world: World, tmp_path: Path) -> None:
     assert "does not verify" in fails(*v, "credit", ALICE, str(world.proof),
                                       str(tmp_path / "pub.json"))
     assert "account" in fails(*v, "deposit", "0x123", "5")
+    assert "must be positive" in fails(*v, "deposit", ALICE, "--", "-5")
+    out = json.loads(run(*v, "deposit", ALICE, "5000000", "--json").stdout)
+    assert out["cash_e6"] == 5_000_000 and out["equity_e6"] == 5_000_000
+    assert json.loads(run(*v, "market", "ETH", "--spot-e8", "1", "--iv-bps", "1", "--json")
+                      .stdout)["spot_e8"] == 1
+    assert "is not listed" in fails(*v, "market", "BTC", "--spot-e8", "1", "--iv-bps", "1")
+    assert "is not listed" in fails(*v, "asset-price", "1", "0x" + "22" * 20, "--price-e8", "1")
     assert "not UNDERLYING-EXPIRY" in fails(*v, "order", ALICE, "ETH-bad", "1", "1")
     assert "percentages above -100" in fails(*v, "shock", ALICE, "--spot-pct", "-100")
     with sqlite3.connect(tmp_path / "venue" / "venue.sqlite") as conn:

@@ -191,6 +191,19 @@ def test_prove_several_locks_and_from_input(world: World, tmp_path: Path) -> Non
                                      str(tmp_path / "nope.json"))
 
 
+def test_prove_against_a_past_root(world: World, tmp_path: Path) -> None:
+    run("prove", "--pk", str(world.pk), "--vault", str(world.vault), "--lock", "1", "--size",
+        "2", "--threshold", "1", "--min-expiry", "1", "--dest-chain", EXEC_CHAIN, "--proof",
+        str(tmp_path / "p.json"), "--public", str(tmp_path / "q.json"))
+    with Vault.open(world.vault) as v:
+        assert json.loads((tmp_path / "q.json").read_text())[0] == str(v.root_at(2)) != str(v.root)
+    assert run("verify", str(world.vk), str(tmp_path / "q.json"),
+               str(tmp_path / "p.json")).exit_code == 0
+    assert "held 2 locks" in fails("prove", "--pk", str(world.pk), "--vault", str(world.vault),
+                                   "--lock", "2", "--size", "2", "--threshold", "1",
+                                   "--min-expiry", "1", "--dest-chain", EXEC_CHAIN)
+
+
 def test_export_solidity_and_calldata(world: World, tmp_path: Path) -> None:
     sol = tmp_path / "V.sol"
     run("export", "solidity", str(world.vk), "-o", str(sol))

@@ -242,34 +242,42 @@ def margin_submit_root(vc: VenueCtx, bundle: str, as_json: bool) -> None:
 @click.argument("underlying")
 @click.option("--spot-e8", type=int, required=True, help="Spot price, 1e-8 quote units.")
 @click.option("--iv-bps", type=int, required=True, help="Implied volatility, basis points.")
+@json_option
 @pass_ctx
-def margin_market(vc: VenueCtx, underlying: str, spot_e8: int, iv_bps: int) -> None:
+def margin_market(vc: VenueCtx, underlying: str, spot_e8: int, iv_bps: int,
+                  as_json: bool) -> None:
     """Set an underlying's spot and implied volatility (the oracle's job)."""
     vc.open().set_market(underlying, spot_e8, iv_bps, now=vc.now)
-    click.echo(f"{underlying}: spot {spot_e8 / E8:,.2f}, implied vol {iv_bps / 100:.2f}%")
+    emit(as_json, {"underlying": underlying, "spot_e8": spot_e8, "iv_bps": iv_bps},
+         f"{underlying}: spot {spot_e8 / E8:,.2f}, implied vol {iv_bps / 100:.2f}%")
 
 
 @margin.command("asset-price")
 @click.argument("source_chain", type=int)
 @click.argument("asset")
 @click.option("--price-e8", type=int, required=True, help="Price of one token, 1e-8 quote.")
+@json_option
 @pass_ctx
-def margin_asset_price(vc: VenueCtx, source_chain: int, asset: str, price_e8: int) -> None:
+def margin_asset_price(vc: VenueCtx, source_chain: int, asset: str, price_e8: int,
+                       as_json: bool) -> None:
     """Set a collateral token's price (the oracle's job)."""
     vc.open().set_asset_price(source_chain, asset, price_e8, now=vc.now)
-    click.echo(f"asset {asset} on chain {source_chain}: {price_e8 / E8:,.2f}")
+    emit(as_json, {"sourceChainId": source_chain, "asset": asset, "price_e8": price_e8},
+         f"asset {asset} on chain {source_chain}: {price_e8 / E8:,.2f}")
 
 
 @margin.command("deposit")
 @click.argument("account")
 @click.argument("amount_e6", type=int)
+@json_option
 @pass_ctx
-def margin_deposit(vc: VenueCtx, account: str, amount_e6: int) -> None:
+def margin_deposit(vc: VenueCtx, account: str, amount_e6: int, as_json: bool) -> None:
     """Open ACCOUNT if needed and deposit quote cash (1e-6 units)."""
     v = vc.open()
     v.open_account(account, now=vc.now)
     v.deposit(account, amount_e6)
-    click.echo(f"{account}: deposited {usd(amount_e6)}")
+    s = v.margin(account, now=vc.now)
+    emit(as_json, summary_json(s), f"{account}: deposited {usd(amount_e6)}\n{summary_text(s)}")
 
 
 @margin.command("credit")
