@@ -118,3 +118,30 @@ def test_vectors_on_the_evm() -> None:
             assert accepted == (v["expected"]["verdict"] == "accept"), (v["name"], key, res)
             seen += 1
     assert seen >= 13
+
+
+_SNARKJS_VERIFY_ALL = r"""
+const snarkjs = require("snarkjs");
+const fs = require("fs");
+(async () => {
+  const out = {};
+  for (const file of process.argv.slice(1)) {
+    const v = JSON.parse(fs.readFileSync(file, "utf8"));
+    out[v.name] = await snarkjs.groth16.verify(v.verificationKey, v.publicSignals, v.proof);
+  }
+  console.log(JSON.stringify(out));
+  process.exit(0);
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_vectors_with_snarkjs() -> None:
+    """snarkjs 0.7.6, an independent verifier, agrees with every accept/reject verdict."""
+    from tests.jstools import run_node
+
+    files = [COMMITTED / n for n, verdict in EXPECTED_FILES.items() if verdict != "unprovable"]
+    verdicts = json.loads(run_node(_SNARKJS_VERIFY_ALL, *map(str, files)).strip().splitlines()[-1])
+    assert len(verdicts) == len(files)
+    for name, accepted in verdicts.items():
+        assert accepted == (_load(f"{name}.json")["expected"]["verdict"] == "accept"), name
