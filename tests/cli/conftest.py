@@ -45,10 +45,20 @@ def fails(*args: str, code: int = 2) -> str:
 def locks_json() -> list[dict[str, str]]:
     expiry = str(NOW + 90 * 86_400)
     return [
-        {"owner": ALICE, "destChainId": EXEC_CHAIN, "assetId": WETH,
-         "amount": str(10 * 10**18), "expiry": expiry},
-        {"owner": BOB, "destChainId": EXEC_CHAIN, "assetId": WETH,
-         "amount": str(25 * 10**17), "expiry": expiry},
+        {
+            "owner": ALICE,
+            "destChainId": EXEC_CHAIN,
+            "assetId": WETH,
+            "amount": str(10 * 10**18),
+            "expiry": expiry,
+        },
+        {
+            "owner": BOB,
+            "destChainId": EXEC_CHAIN,
+            "assetId": WETH,
+            "amount": str(25 * 10**17),
+            "expiry": expiry,
+        },
     ]
 
 
@@ -74,15 +84,45 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     (d / "locks.json").write_text(json.dumps(locks_json()))
     run("vault", "init", str(vault), "--depth", str(DEPTH))
     run("vault", "add", str(vault), "--locks", str(d / "locks.json"), "--block", "100")
-    run("vault", "add", str(vault), "--owner", "0x" + "ca7".rjust(40, "0"), "--dest-chain", "10",
-        "--asset", WETH, "--amount", str(5 * 10**18), "--expiry", str(NOW + 90 * 86_400),
-        "--block", "101")
+    run(
+        "vault",
+        "add",
+        str(vault),
+        "--owner",
+        "0x" + "ca7".rjust(40, "0"),
+        "--dest-chain",
+        "10",
+        "--asset",
+        WETH,
+        "--amount",
+        str(5 * 10**18),
+        "--expiry",
+        str(NOW + 90 * 86_400),
+        "--block",
+        "101",
+    )
     pk, vk = d / "pk.zkpk", d / "vk.json"
     run("setup", "collateral_lock", "--depth", str(DEPTH), "--pk", str(pk), "--vk", str(vk))
     proof, public = d / "proof.json", d / "public.json"
-    run("prove", "--pk", str(pk), "--vault", str(vault), "--lock", "0", "--threshold", THRESHOLD,
-        "--min-expiry", MIN_EXPIRY, "--dest-chain", EXEC_CHAIN, "--proof", str(proof),
-        "--public", str(public))
+    run(
+        "prove",
+        "--pk",
+        str(pk),
+        "--vault",
+        str(vault),
+        "--lock",
+        "0",
+        "--threshold",
+        THRESHOLD,
+        "--min-expiry",
+        MIN_EXPIRY,
+        "--dest-chain",
+        EXEC_CHAIN,
+        "--proof",
+        str(proof),
+        "--public",
+        str(public),
+    )
     keys = tuple(d / f"k{i}.key" for i in range(3))
     for k in keys:
         run("attest", "keygen", "-o", str(k))

@@ -31,14 +31,40 @@ def sign_args(world: World, out: Path, *keys: Path, chain: str = "42161") -> lis
     args = ["attest", "sign"]
     for k in keys:
         args += ["--key", str(k)]
-    return args + ["--source-chain", "1", "--vault-address", VAULT_ADDRESS, "--from-vault",
-                   str(world.vault), "--block", "101", "--timestamp", str(NOW - 20),
-                   "--chain-id", chain, "--registry", REGISTRY, "-o", str(out)]
+    return args + [
+        "--source-chain",
+        "1",
+        "--vault-address",
+        VAULT_ADDRESS,
+        "--from-vault",
+        str(world.vault),
+        "--block",
+        "101",
+        "--timestamp",
+        str(NOW - 20),
+        "--chain-id",
+        chain,
+        "--registry",
+        REGISTRY,
+        "-o",
+        str(out),
+    ]
 
 
 def verify_args(bundle: Path, world: World, chain: str = "42161") -> list[str]:
-    return ["attest", "verify", str(bundle), "--committee", str(world.committee), "--chain-id",
-            chain, "--registry", REGISTRY, "--now", str(NOW)]
+    return [
+        "attest",
+        "verify",
+        str(bundle),
+        "--committee",
+        str(world.committee),
+        "--chain-id",
+        chain,
+        "--registry",
+        REGISTRY,
+        "--now",
+        str(NOW),
+    ]
 
 
 def test_keys_and_committee(world: World, tmp_path: Path) -> None:
@@ -48,13 +74,34 @@ def test_keys_and_committee(world: World, tmp_path: Path) -> None:
     assert "already exists" in fails("attest", "keygen", "-o", str(tmp_path / "k.key"))
     c = json.loads(world.committee.read_text())
     assert c["threshold"] == 2 and len(c["members"]) == 3 and c["development"] is False
-    assert "is below 2" in fails("attest", "committee", "--threshold", "1",
-                                      *map(str, world.keys), "-o", str(tmp_path / "c.json"))
+    assert "is below 2" in fails(
+        "attest",
+        "committee",
+        "--threshold",
+        "1",
+        *map(str, world.keys),
+        "-o",
+        str(tmp_path / "c.json"),
+    )
     (tmp_path / "bad.key").write_text("not hex")
-    assert "hex secret" in fails("attest", "committee", "--threshold", "1",
-                                 str(tmp_path / "bad.key"), "-o", str(tmp_path / "c.json"))
-    assert "key file" in fails("attest", "committee", "--threshold", "1",
-                               str(tmp_path / "missing.key"), "-o", str(tmp_path / "c.json"))
+    assert "hex secret" in fails(
+        "attest",
+        "committee",
+        "--threshold",
+        "1",
+        str(tmp_path / "bad.key"),
+        "-o",
+        str(tmp_path / "c.json"),
+    )
+    assert "key file" in fails(
+        "attest",
+        "committee",
+        "--threshold",
+        "1",
+        str(tmp_path / "missing.key"),
+        "-o",
+        str(tmp_path / "c.json"),
+    )
 
 
 def test_sign_append_verify(world: World, tmp_path: Path) -> None:
@@ -78,8 +125,9 @@ def test_sign_append_verify(world: World, tmp_path: Path) -> None:
     other[other.index("--block") + 1] = "100"
     assert "cannot append" in fails(*other, "--append")
     assert "already exists" in fails(*sign_args(world, bundle, world.keys[1]))
-    assert "either --root or --from-vault" in fails(*sign_args(world, tmp_path / "x.json",
-                                                               world.keys[0]), "--root", "5")
+    assert "either --root or --from-vault" in fails(
+        *sign_args(world, tmp_path / "x.json", world.keys[0]), "--root", "5"
+    )
     (tmp_path / "junk.json").write_text("[]")
     assert "malformed signed attestation" in fails(*verify_args(tmp_path / "junk.json", world))
     assert "does not exist" in fails(*verify_args(tmp_path / "none.json", world))
@@ -89,27 +137,42 @@ def _venue(world: World, tmp_path: Path) -> tuple[list[str], Path]:
     bundle = tmp_path / "att.json"
     run(*sign_args(world, bundle, world.keys[0], world.keys[1]))
     v = ["margin", "--venue", str(tmp_path / "venue"), "--now", str(NOW)]
-    run(*v, "init", "--config", str(EXAMPLE_VENUE), "--committee", str(world.committee), "--vk",
-        str(world.vk))
+    run(
+        *v,
+        "init",
+        "--config",
+        str(EXAMPLE_VENUE),
+        "--committee",
+        str(world.committee),
+        "--vk",
+        str(world.vk),
+    )
     return v, bundle
 
 
 def test_margin_story(world: World, tmp_path: Path) -> None:
     v, bundle = _venue(world, tmp_path)
-    assert "already exists" in fails(*v, "init", "--config", str(EXAMPLE_VENUE), "--committee",
-                                     str(world.committee), "--vk", str(world.vk))
+    assert "already exists" in fails(
+        *v,
+        "init",
+        "--config",
+        str(EXAMPLE_VENUE),
+        "--committee",
+        str(world.committee),
+        "--vk",
+        str(world.vk),
+    )
     # a proof before its root is attested is refused
-    assert "not an accepted root" in fails(*v, "credit", ALICE, str(world.proof),
-                                           str(world.public))
+    assert "not an accepted root" in fails(*v, "credit", ALICE, str(world.proof), str(world.public))
     out = json.loads(run(*v, "submit-root", str(bundle), "--json").stdout)
     assert out["latency_s"] == 20
     run(*v, "market", "ETH", "--spot-e8", str(3000 * 10**8), "--iv-bps", "6000")
     run(*v, "asset-price", "1", WETH, "--price-e8", str(3000 * 10**8))
     # the proof names Alice: it cannot credit anyone else
-    assert "is not the account credited" in fails(*v, "credit", "0x" + "b0" * 20,
-                                                  str(world.proof), str(world.public))
-    out = json.loads(run(*v, "credit", ALICE, str(world.proof), str(world.public),
-                         "--json").stdout)
+    assert "is not the account credited" in fails(
+        *v, "credit", "0x" + "b0" * 20, str(world.proof), str(world.public)
+    )
+    out = json.loads(run(*v, "credit", ALICE, str(world.proof), str(world.public), "--json").stdout)
     assert out["lockId"] == 0 and out["threshold"] == str(8 * 10**18)
     collateral = out["summary"]["collateral_value_e6"]
     assert 0 < collateral < 8 * 3000 * 10**6
@@ -143,8 +206,14 @@ def test_margin_story(world: World, tmp_path: Path) -> None:
     entry = json.loads(lines[0])
     assert entry["message"]["lockId"] == "0" and entry["message"]["vault"] == VAULT_ADDRESS
     m = entry["message"]
-    seize = Seize(int(m["sourceChainId"]), m["vault"], int(m["lockId"]), int(m["amount"]),
-                  m["recipient"], int(m["nonce"]))
+    seize = Seize(
+        int(m["sourceChainId"]),
+        m["vault"],
+        int(m["lockId"]),
+        int(m["amount"]),
+        m["recipient"],
+        int(m["nonce"]),
+    )
     assert entry["digest"] == "0x" + seize.digest().hex()
     signer = recover_address(seize.digest(), Signature.from_bytes(entry["signature"]))
     key_text = (tmp_path / "venue" / "signer.key").read_text().strip()
@@ -156,34 +225,55 @@ def test_margin_story(world: World, tmp_path: Path) -> None:
 def test_margin_bad_input(world: World, tmp_path: Path) -> None:
     missing = ["margin", "--venue", str(tmp_path / "none"), "--now", str(NOW)]
     assert "does not exist: create the venue" in fails(*missing, "account", ALICE)
-    assert "venue config file" in fails(*missing, "init", "--config", str(tmp_path / "x.json"),
-                                        "--committee", str(world.committee), "--vk",
-                                        str(world.vk))
+    assert "venue config file" in fails(
+        *missing,
+        "init",
+        "--config",
+        str(tmp_path / "x.json"),
+        "--committee",
+        str(world.committee),
+        "--vk",
+        str(world.vk),
+    )
     (tmp_path / "cfg.json").write_text(json.dumps({"chain_id": 1, "bogus": 2}))
-    assert "unknown keys ['bogus']" in fails(*missing, "init", "--config",
-                                             str(tmp_path / "cfg.json"), "--committee",
-                                             str(world.committee), "--vk", str(world.vk))
+    assert "unknown keys ['bogus']" in fails(
+        *missing,
+        "init",
+        "--config",
+        str(tmp_path / "cfg.json"),
+        "--committee",
+        str(world.committee),
+        "--vk",
+        str(world.vk),
+    )
     v, bundle = _venue(world, tmp_path)
     run(*v, "submit-root", str(bundle))
     assert "block" in fails(*v, "submit-root", str(bundle))  # the same block again
     (tmp_path / "pub.json").write_text(json.dumps(["1", "2"]))
-    assert "7 public inputs" in fails(*v, "credit", ALICE, str(world.proof),
-                                      str(tmp_path / "pub.json"))
+    assert "7 public inputs" in fails(
+        *v, "credit", ALICE, str(world.proof), str(tmp_path / "pub.json")
+    )
     (tmp_path / "pub.json").write_text("{")
-    assert "is not valid JSON" in fails(*v, "credit", ALICE, str(world.proof),
-                                        str(tmp_path / "pub.json"))
+    assert "is not valid JSON" in fails(
+        *v, "credit", ALICE, str(world.proof), str(tmp_path / "pub.json")
+    )
     # a valid-looking proof that does not verify under the venue's key
     pub = json.loads(world.public.read_text())
     pub[5] = str(int(pub[5]) - 1)
     (tmp_path / "pub.json").write_text(json.dumps(pub))
-    assert "does not verify" in fails(*v, "credit", ALICE, str(world.proof),
-                                      str(tmp_path / "pub.json"))
+    assert "does not verify" in fails(
+        *v, "credit", ALICE, str(world.proof), str(tmp_path / "pub.json")
+    )
     assert "account" in fails(*v, "deposit", "0x123", "5")
     assert "must be positive" in fails(*v, "deposit", ALICE, "--", "-5")
     out = json.loads(run(*v, "deposit", ALICE, "5000000", "--json").stdout)
     assert out["cash_e6"] == 5_000_000 and out["equity_e6"] == 5_000_000
-    assert json.loads(run(*v, "market", "ETH", "--spot-e8", "1", "--iv-bps", "1", "--json")
-                      .stdout)["spot_e8"] == 1
+    assert (
+        json.loads(run(*v, "market", "ETH", "--spot-e8", "1", "--iv-bps", "1", "--json").stdout)[
+            "spot_e8"
+        ]
+        == 1
+    )
     assert "is not listed" in fails(*v, "market", "BTC", "--spot-e8", "1", "--iv-bps", "1")
     assert "is not listed" in fails(*v, "asset-price", "1", "0x" + "22" * 20, "--price-e8", "1")
     assert "not UNDERLYING-EXPIRY" in fails(*v, "order", ALICE, "ETH-bad", "1", "1")

@@ -19,8 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def env() -> dict[str, str]:
     """The environment for the console script, with this checkout first on the import path
     (the editable install may point at another clone of the repository)."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
 
 
 def zkcollat_argv() -> list[str]:
@@ -33,9 +35,14 @@ def zkcollat_argv() -> list[str]:
 
 
 def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
-    res = subprocess.run([*zkcollat_argv(), "demo", "--locks", "1000", "--dir", str(tmp_path),
-                          "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT,
-                         env=env())
+    res = subprocess.run(
+        [*zkcollat_argv(), "demo", "--locks", "1000", "--dir", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env(),
+    )
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     steps = {s["step"]: s for s in out["steps"]}
@@ -54,23 +61,48 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     seizes = f["liquidation"]["seizes"]
     assert len(seizes) == 1 and seizes[0]["type"] == "Seize"
     assert seizes[0]["message"]["lockId"] == "500"  # Alice's lock sits in the middle
-    for name in ("vault.sqlite", "proving_key.zkpk", "verification_key.json", "proof.json",
-                 "public.json", "attestation.json", "venue.sqlite", "outbox.jsonl"):
+    for name in (
+        "vault.sqlite",
+        "proving_key.zkpk",
+        "verification_key.json",
+        "proof.json",
+        "public.json",
+        "attestation.json",
+        "venue.sqlite",
+        "outbox.jsonl",
+    ):
         assert (tmp_path / name).is_file(), name
     # the files it leaves verify with the CLI
-    res = subprocess.run([*zkcollat_argv(), "verify", "verification_key.json", "public.json",
-                          "proof.json"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                         env=env())
+    res = subprocess.run(
+        [*zkcollat_argv(), "verify", "verification_key.json", "public.json", "proof.json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=env(),
+    )
     assert res.returncode == 0 and res.stdout.startswith("OK")
 
 
 def test_demo_text_output() -> None:
-    res = subprocess.run([*zkcollat_argv(), "demo", "--locks", "64", "--depth", "8", "--no-evm"],
-                         capture_output=True, text=True, timeout=300, cwd=ROOT,
-                         env=env())
+    res = subprocess.run(
+        [*zkcollat_argv(), "demo", "--locks", "64", "--depth", "8", "--no-evm"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env(),
+    )
     assert res.returncode == 0, res.stderr
-    for phrase in ("[1/9]", "64 locks appended", "Python verifier: valid", "--no-evm",
-                   "MARGIN CALL", "Seize(sourceChainId 1", "done in"):
+    for phrase in (
+        "[1/9]",
+        "64 locks appended",
+        "Python verifier: valid",
+        "--no-evm",
+        "MARGIN CALL",
+        "Seize(sourceChainId 1",
+        "done in",
+    ):
         assert phrase in res.stdout, phrase
 
 

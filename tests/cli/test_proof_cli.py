@@ -27,8 +27,15 @@ def test_circuit_info() -> None:
     out = json.loads(run("circuit", "info", "collateral_lock", "--depth", "5", "--json").stdout)
     cs = CollateralLock(5).compile()
     assert out["constraints"] == cs.n_constraints and out["public_inputs"] == 7
-    assert out["public"] == ["root", "destChainId", "owner", "assetId", "lockId", "threshold",
-                             "minExpiry"]
+    assert out["public"] == [
+        "root",
+        "destChainId",
+        "owner",
+        "assetId",
+        "lockId",
+        "threshold",
+        "minExpiry",
+    ]
     assert out["private_inputs"] == 2 + 2 * 5
     text = run("circuit", "info", "balance_threshold", "--bits", "64").stdout
     assert f"constraints  {BalanceThreshold(64).compile().n_constraints}" in text
@@ -45,38 +52,77 @@ def test_circuit_export_and_witness(world: World, tmp_path: Path) -> None:
     f = read_r1cs(r1cs)
     assert f.n_constraints == cs.n_constraints
     assert "already exists" in fails("circuit", "export", "collateral_lock", "-o", str(r1cs))
-    assert "does not exist" in fails("circuit", "export", "collateral_lock", "-o",
-                                     str(tmp_path / "no" / "c.r1cs"))
+    assert "does not exist" in fails(
+        "circuit", "export", "collateral_lock", "-o", str(tmp_path / "no" / "c.r1cs")
+    )
     with Vault.open(world.vault) as v:
         inputs = lock_inputs(v, 0, int(THRESHOLD), int(MIN_EXPIRY))
     inp = tmp_path / "input.json"
-    inp.write_text(json.dumps({k: [str(x) for x in v] if isinstance(v, list) else str(v)
-                               for k, v in inputs.items()}))
+    inp.write_text(
+        json.dumps(
+            {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in inputs.items()}
+        )
+    )
     wtns = tmp_path / "w.wtns"
     run("circuit", "witness", "collateral_lock", "--depth", str(DEPTH), str(inp), "-o", str(wtns))
     assert read_wtns(wtns) == cs.solve(inputs)
     bad = dict(inputs, threshold=str(11 * 10**18))  # above the lock's 10 WETH
-    inp.write_text(json.dumps({k: v if not isinstance(v, int) else str(v)
-                               for k, v in bad.items()}))
-    assert "amount" in fails("circuit", "witness", "collateral_lock", "--depth", str(DEPTH),
-                             str(inp), "-o", str(tmp_path / "w2.wtns"))
+    inp.write_text(json.dumps({k: v if not isinstance(v, int) else str(v) for k, v in bad.items()}))
+    assert "amount" in fails(
+        "circuit",
+        "witness",
+        "collateral_lock",
+        "--depth",
+        str(DEPTH),
+        str(inp),
+        "-o",
+        str(tmp_path / "w2.wtns"),
+    )
     inp.write_text("{")
-    assert "cannot read input file" in fails("circuit", "witness", "collateral_lock", "--depth",
-                                             str(DEPTH), str(inp), "-o", str(tmp_path / "w3"))
+    assert "cannot read input file" in fails(
+        "circuit",
+        "witness",
+        "collateral_lock",
+        "--depth",
+        str(DEPTH),
+        str(inp),
+        "-o",
+        str(tmp_path / "w3"),
+    )
 
 
 def test_setup_writes_development_keys(world: World) -> None:
     vk_json = json.loads(world.vk.read_text())
     assert vk_json["nPublic"] == 7 and vk_json["zkcollat_ceremony"] is False
     assert vk_json["zkcollat_circuit"] == "collateral_lock"
-    res = CliRunner().invoke(main, ["setup", "collateral_lock", "--depth", str(DEPTH), "--pk",
-                                    str(world.pk), "--vk", str(world.vk)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "setup",
+            "collateral_lock",
+            "--depth",
+            str(DEPTH),
+            "--pk",
+            str(world.pk),
+            "--vk",
+            str(world.vk),
+        ],
+    )
     assert res.exit_code == 2 and "already exists" in res.stderr
 
 
 def test_setup_warns(tmp_path: Path) -> None:
-    res = run("setup", "balance_threshold", "--bits", "8", "--pk", str(tmp_path / "b.zkpk"),
-              "--vk", str(tmp_path / "b.json"), "--json")
+    res = run(
+        "setup",
+        "balance_threshold",
+        "--bits",
+        "8",
+        "--pk",
+        str(tmp_path / "b.zkpk"),
+        "--vk",
+        str(tmp_path / "b.json"),
+        "--json",
+    )
     assert "no multi-party ceremony" in res.stderr
     assert json.loads(res.stdout)["ceremony"] is False
 
@@ -87,13 +133,24 @@ def test_prove_and_verify(world: World) -> None:
     proof = proof_from_json(read_json(world.proof, "proof"))
     assert verify(vk, public, proof)
     with Vault.open(world.vault) as v:
-        assert public == [v.root, int(EXEC_CHAIN), v.get_lock(0).owner, v.get_lock(0).asset_id,
-                          0, int(THRESHOLD), int(MIN_EXPIRY)]
+        assert public == [
+            v.root,
+            int(EXEC_CHAIN),
+            v.get_lock(0).owner,
+            v.get_lock(0).asset_id,
+            0,
+            int(THRESHOLD),
+            int(MIN_EXPIRY),
+        ]
     res = run("verify", str(world.vk), str(world.public), str(world.proof))
     assert res.stdout.startswith("OK: the proof is valid")
     assert "development key" in res.stderr
-    assert json.loads(run("verify", str(world.vk), str(world.public), str(world.proof),
-                          "--json").stdout)["valid"] is True
+    assert (
+        json.loads(
+            run("verify", str(world.vk), str(world.public), str(world.proof), "--json").stdout
+        )["valid"]
+        is True
+    )
 
 
 def test_verify_rejects_with_exit_1(world: World, tmp_path: Path) -> None:
@@ -108,45 +165,75 @@ def test_verify_rejects_with_exit_1(world: World, tmp_path: Path) -> None:
     pub[5] = str(int(pub[5]) + R)
     (tmp_path / "pub.json").write_text(json.dumps(pub))
     assert "is not below the field modulus r" in fails(
-        "verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=1)
+        "verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=1
+    )
     # a wrong number of public inputs
     (tmp_path / "pub.json").write_text(json.dumps(json.loads(world.public.read_text())[:6]))
-    assert "expects 7 public inputs" in fails("verify", str(world.vk), str(tmp_path / "pub.json"),
-                                              str(world.proof), code=1)
+    assert "expects 7 public inputs" in fails(
+        "verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=1
+    )
     # the wrong key for the proof: another setup of the same circuit
     other_pk, other_vk = tmp_path / "o.zkpk", tmp_path / "o.json"
-    run("setup", "collateral_lock", "--depth", str(DEPTH), "--pk", str(other_pk), "--vk",
-        str(other_vk))
-    res = CliRunner().invoke(main, ["verify", str(other_vk), str(world.public), str(world.proof),
-                                    "--json"])
+    run(
+        "setup",
+        "collateral_lock",
+        "--depth",
+        str(DEPTH),
+        "--pk",
+        str(other_pk),
+        "--vk",
+        str(other_vk),
+    )
+    res = CliRunner().invoke(
+        main, ["verify", str(other_vk), str(world.public), str(world.proof), "--json"]
+    )
     assert res.exit_code == 1 and json.loads(res.stdout)["valid"] is False
     assert "INVALID: pairing check failed" in res.stderr
     # a point off the curve
     proof = json.loads(world.proof.read_text())
     proof["pi_a"][1] = str(int(proof["pi_a"][1]) + 1)
     (tmp_path / "proof.json").write_text(json.dumps(proof))
-    assert "pi_a" in fails("verify", str(world.vk), str(world.public),
-                           str(tmp_path / "proof.json"), code=1)
+    assert "pi_a" in fails(
+        "verify", str(world.vk), str(world.public), str(tmp_path / "proof.json"), code=1
+    )
 
 
 def test_verify_bad_files_exit_2(world: World, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{oops")
-    assert "proof file" in fails("verify", str(world.vk), str(world.public),
-                                 str(tmp_path / "missing.json"))
-    assert "is not valid JSON" in fails("verify", str(world.vk), str(world.public),
-                                        str(tmp_path / "bad.json"))
-    assert "verification key file" in fails("verify", str(tmp_path / "bad.json"),
-                                            str(world.public), str(world.proof))
+    assert "proof file" in fails(
+        "verify", str(world.vk), str(world.public), str(tmp_path / "missing.json")
+    )
+    assert "is not valid JSON" in fails(
+        "verify", str(world.vk), str(world.public), str(tmp_path / "bad.json")
+    )
+    assert "verification key file" in fails(
+        "verify", str(tmp_path / "bad.json"), str(world.public), str(world.proof)
+    )
     (tmp_path / "vk.json").write_text(json.dumps({"protocol": "plonk"}))
-    assert "plonk" in fails("verify", str(tmp_path / "vk.json"), str(world.public),
-                            str(world.proof))
+    assert "plonk" in fails(
+        "verify", str(tmp_path / "vk.json"), str(world.public), str(world.proof)
+    )
     fails("verify", str(world.vk))  # click usage error: missing arguments
 
 
 def test_prove_refusals(world: World, tmp_path: Path) -> None:
-    base = ["prove", "--pk", str(world.pk), "--vault", str(world.vault), "--threshold", THRESHOLD,
-            "--min-expiry", MIN_EXPIRY, "--dest-chain", EXEC_CHAIN, "--proof",
-            str(tmp_path / "p.json"), "--public", str(tmp_path / "q.json")]
+    base = [
+        "prove",
+        "--pk",
+        str(world.pk),
+        "--vault",
+        str(world.vault),
+        "--threshold",
+        THRESHOLD,
+        "--min-expiry",
+        MIN_EXPIRY,
+        "--dest-chain",
+        EXEC_CHAIN,
+        "--proof",
+        str(tmp_path / "p.json"),
+        "--public",
+        str(tmp_path / "q.json"),
+    ]
     assert "lock 9 is not in the vault" in fails(*base, "--lock", "9")
     err = fails(*base[:5], "--threshold", str(3 * 10**18), *base[7:], "--lock", "1")
     assert "above lock 1's amount" in err
@@ -154,54 +241,140 @@ def test_prove_refusals(world: World, tmp_path: Path) -> None:
     assert "owner" in fails(*base, "--lock", "0", "--owner", "0x" + "1" * 40)
     assert "needs --lock" in fails(*base)
     assert "either --vault" in fails("prove", "--pk", str(world.pk))
-    assert "proving key file" in fails("prove", "--pk", str(tmp_path / "no.zkpk"), "--vault",
-                                       str(world.vault), "--lock", "0")
+    assert "proving key file" in fails(
+        "prove", "--pk", str(tmp_path / "no.zkpk"), "--vault", str(world.vault), "--lock", "0"
+    )
     (tmp_path / "junk.zkpk").write_bytes(b"not a key")
-    assert "bad magic" in fails(*base[:1], "--pk", str(tmp_path / "junk.zkpk"), *base[3:],
-                                "--lock", "0")
+    assert "bad magic" in fails(
+        *base[:1], "--pk", str(tmp_path / "junk.zkpk"), *base[3:], "--lock", "0"
+    )
     # a key for another circuit (depth 3, not the vault's depth 4)
     pk3 = tmp_path / "pk3.zkpk"
-    run("setup", "collateral_lock", "--depth", "3", "--pk", str(pk3), "--vk",
-        str(tmp_path / "vk3.json"))
+    run(
+        "setup",
+        "collateral_lock",
+        "--depth",
+        "3",
+        "--pk",
+        str(pk3),
+        "--vk",
+        str(tmp_path / "vk3.json"),
+    )
     assert "another circuit" in fails(*base[:1], "--pk", str(pk3), *base[3:], "--lock", "0")
     assert not (tmp_path / "p.json").exists()
 
 
 def test_prove_several_locks_and_from_input(world: World, tmp_path: Path) -> None:
-    out = json.loads(run("prove", "--pk", str(world.pk), "--vault", str(world.vault), "--lock",
-                         "0", "--lock", "1", "--threshold", "10", "--min-expiry", "1",
-                         "--dest-chain", EXEC_CHAIN, "--proof", str(tmp_path / "p.json"),
-                         "--public", str(tmp_path / "q.json"), "--json").stdout)
+    out = json.loads(
+        run(
+            "prove",
+            "--pk",
+            str(world.pk),
+            "--vault",
+            str(world.vault),
+            "--lock",
+            "0",
+            "--lock",
+            "1",
+            "--threshold",
+            "10",
+            "--min-expiry",
+            "1",
+            "--dest-chain",
+            EXEC_CHAIN,
+            "--proof",
+            str(tmp_path / "p.json"),
+            "--public",
+            str(tmp_path / "q.json"),
+            "--json",
+        ).stdout
+    )
     assert [r["lockId"] for r in out["proofs"]] == [0, 1]
     for lid in (0, 1):
-        assert run("verify", str(world.vk), str(tmp_path / f"q_{lid}.json"),
-                   str(tmp_path / f"p_{lid}.json")).exit_code == 0
+        assert (
+            run(
+                "verify",
+                str(world.vk),
+                str(tmp_path / f"q_{lid}.json"),
+                str(tmp_path / f"p_{lid}.json"),
+            ).exit_code
+            == 0
+        )
     with Vault.open(world.vault) as v:
         inputs = lock_inputs(v, 1, 10, 1)
     inp = tmp_path / "input.json"
-    inp.write_text(json.dumps({k: [str(x) for x in v] if isinstance(v, list) else str(v)
-                               for k, v in inputs.items()}))
-    run("prove", "--pk", str(world.pk), "--input", str(inp), "--proof", str(tmp_path / "i.json"),
-        "--public", str(tmp_path / "ip.json"))
-    assert run("verify", str(world.vk), str(tmp_path / "ip.json"),
-               str(tmp_path / "i.json")).exit_code == 0
+    inp.write_text(
+        json.dumps(
+            {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in inputs.items()}
+        )
+    )
+    run(
+        "prove",
+        "--pk",
+        str(world.pk),
+        "--input",
+        str(inp),
+        "--proof",
+        str(tmp_path / "i.json"),
+        "--public",
+        str(tmp_path / "ip.json"),
+    )
+    assert (
+        run("verify", str(world.vk), str(tmp_path / "ip.json"), str(tmp_path / "i.json")).exit_code
+        == 0
+    )
     inp.write_text(json.dumps({"root": "1"}))
     assert "missing" in fails("prove", "--pk", str(world.pk), "--input", str(inp))
-    assert "does not exist" in fails("prove", "--pk", str(world.pk), "--input",
-                                     str(tmp_path / "nope.json"))
+    assert "does not exist" in fails(
+        "prove", "--pk", str(world.pk), "--input", str(tmp_path / "nope.json")
+    )
 
 
 def test_prove_against_a_past_root(world: World, tmp_path: Path) -> None:
-    run("prove", "--pk", str(world.pk), "--vault", str(world.vault), "--lock", "1", "--size",
-        "2", "--threshold", "1", "--min-expiry", "1", "--dest-chain", EXEC_CHAIN, "--proof",
-        str(tmp_path / "p.json"), "--public", str(tmp_path / "q.json"))
+    run(
+        "prove",
+        "--pk",
+        str(world.pk),
+        "--vault",
+        str(world.vault),
+        "--lock",
+        "1",
+        "--size",
+        "2",
+        "--threshold",
+        "1",
+        "--min-expiry",
+        "1",
+        "--dest-chain",
+        EXEC_CHAIN,
+        "--proof",
+        str(tmp_path / "p.json"),
+        "--public",
+        str(tmp_path / "q.json"),
+    )
     with Vault.open(world.vault) as v:
         assert json.loads((tmp_path / "q.json").read_text())[0] == str(v.root_at(2)) != str(v.root)
-    assert run("verify", str(world.vk), str(tmp_path / "q.json"),
-               str(tmp_path / "p.json")).exit_code == 0
-    assert "held 2 locks" in fails("prove", "--pk", str(world.pk), "--vault", str(world.vault),
-                                   "--lock", "2", "--size", "2", "--threshold", "1",
-                                   "--min-expiry", "1", "--dest-chain", EXEC_CHAIN)
+    assert (
+        run("verify", str(world.vk), str(tmp_path / "q.json"), str(tmp_path / "p.json")).exit_code
+        == 0
+    )
+    assert "held 2 locks" in fails(
+        "prove",
+        "--pk",
+        str(world.pk),
+        "--vault",
+        str(world.vault),
+        "--lock",
+        "2",
+        "--size",
+        "2",
+        "--threshold",
+        "1",
+        "--min-expiry",
+        "1",
+        "--dest-chain",
+        EXEC_CHAIN,
+    )
 
 
 def test_export_solidity_and_calldata(world: World, tmp_path: Path) -> None:
@@ -219,8 +392,9 @@ def test_export_solidity_and_calldata(world: World, tmp_path: Path) -> None:
     assert json.loads(res.stdout) == calldata_json(proof, public)
     res = run("export", "calldata", str(world.public), str(world.proof), "--format", "hex")
     assert res.stdout.strip() == "0x" + verify_proof_calldata(proof, public).hex()
-    assert "does not exist" in fails("export", "calldata", str(world.public),
-                                     str(tmp_path / "none.json"))
+    assert "does not exist" in fails(
+        "export", "calldata", str(world.public), str(tmp_path / "none.json")
+    )
     (tmp_path / "bad.json").write_text(json.dumps({"pi_a": ["1", "2"]}))
     assert "proof" in fails("export", "calldata", str(world.public), str(tmp_path / "bad.json"))
     assert "does not exist" in fails("export", "solidity", str(tmp_path / "none.json"))
@@ -232,10 +406,21 @@ def test_debug_shows_the_traceback(world: World, tmp_path: Path) -> None:
     assert not isinstance(res.exception, SystemExit)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["vault", "--help"], ["circuit", "--help"],
-                                  ["setup", "--help"], ["prove", "--help"], ["verify", "--help"],
-                                  ["export", "--help"], ["attest", "--help"],
-                                  ["margin", "--help"], ["demo", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["vault", "--help"],
+        ["circuit", "--help"],
+        ["setup", "--help"],
+        ["prove", "--help"],
+        ["verify", "--help"],
+        ["export", "--help"],
+        ["attest", "--help"],
+        ["margin", "--help"],
+        ["demo", "--help"],
+    ],
+)
 def test_help_has_examples(args: list[str]) -> None:
     out = run(*args).stdout
     assert "Example" in out or "zkcollat demo" in out
@@ -246,9 +431,22 @@ def test_top_level_script_runs(tmp_path: Path) -> None:
     import sys
 
     root = Path(__file__).resolve().parents[2]
-    res = subprocess.run([sys.executable, str(root / "cli.py"), "circuit", "info",
-                          "merkle_inclusion", "--depth", "2", "--json"], capture_output=True,
-                         text=True, cwd=tmp_path, timeout=120)
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(root / "cli.py"),
+            "circuit",
+            "info",
+            "merkle_inclusion",
+            "--depth",
+            "2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["public"] == ["root", "leaf"]
     assert shutil.which("zkcollat") is not None

@@ -14,9 +14,13 @@ def test_world_vault_matches_the_library(world: World) -> None:
     out = json.loads(run("vault", "root", str(world.vault), "--json").stdout)
     with Vault.open(world.vault) as v:
         assert out == {
-            "depth": DEPTH, "size": 3, "root": str(v.root),
-            "block_roots": [{"blockNumber": b.block_number, "size": b.size, "root": str(b.root)}
-                            for b in v.block_roots],
+            "depth": DEPTH,
+            "size": 3,
+            "root": str(v.root),
+            "block_roots": [
+                {"blockNumber": b.block_number, "size": b.size, "root": str(b.root)}
+                for b in v.block_roots
+            ],
         }
         assert [b.block_number for b in v.block_roots] == [100, 101]
         assert v.get_lock(0).owner == int(ALICE, 16) and v.get_lock(2).dest_chain_id == 10
@@ -27,12 +31,15 @@ def test_world_vault_matches_the_library(world: World) -> None:
 def test_root_at_block_and_size(world: World) -> None:
     with Vault.open(world.vault) as v:
         r2 = v.root_at(2)
-    assert json.loads(run("vault", "root", str(world.vault), "--block", "100", "--json")
-                      .stdout)["root"] == str(r2)
-    assert json.loads(run("vault", "root", str(world.vault), "--size", "2", "--json")
-                      .stdout)["root"] == str(r2)
+    assert json.loads(run("vault", "root", str(world.vault), "--block", "100", "--json").stdout)[
+        "root"
+    ] == str(r2)
+    assert json.loads(run("vault", "root", str(world.vault), "--size", "2", "--json").stdout)[
+        "root"
+    ] == str(r2)
     assert "no root recorded at or before block 99" in fails(
-        "vault", "root", str(world.vault), "--block", "99")
+        "vault", "root", str(world.vault), "--block", "99"
+    )
     assert "--size 9" in fails("vault", "root", str(world.vault), "--size", "9")
 
 
@@ -65,12 +72,15 @@ def test_export_import_check(world: World, tmp_path: Path) -> None:
     assert "snapshot.blockRoots for block 100" in err and "is not the root" in err
     assert not (tmp_path / "bad.sqlite").exists()
     (tmp_path / "garbage.json").write_text("{not json")
-    assert "is not valid JSON" in fails("vault", "import", str(tmp_path / "garbage.json"),
-                                        str(tmp_path / "g.sqlite"))
-    assert "does not exist" in fails("vault", "import", str(tmp_path / "none.json"),
-                                     str(tmp_path / "n.sqlite"))
-    assert "does not exist" in fails("vault", "export", str(world.vault), "-o",
-                                     str(tmp_path / "no" / "dir.json"))
+    assert "is not valid JSON" in fails(
+        "vault", "import", str(tmp_path / "garbage.json"), str(tmp_path / "g.sqlite")
+    )
+    assert "does not exist" in fails(
+        "vault", "import", str(tmp_path / "none.json"), str(tmp_path / "n.sqlite")
+    )
+    assert "does not exist" in fails(
+        "vault", "export", str(world.vault), "-o", str(tmp_path / "no" / "dir.json")
+    )
 
 
 def test_init_and_add(tmp_path: Path) -> None:
@@ -87,18 +97,55 @@ def test_init_and_add(tmp_path: Path) -> None:
     locks.write_text(json.dumps(wrong))
     assert "next lock id is 2" in fails("vault", "add", str(path), "--locks", str(locks))
     # field ranges are checked and named
-    err = fails("vault", "add", str(path), "--owner", ALICE, "--dest-chain", "1", "--asset", WETH,
-                "--amount", str(2**128), "--expiry", "1")
+    err = fails(
+        "vault",
+        "add",
+        str(path),
+        "--owner",
+        ALICE,
+        "--dest-chain",
+        "1",
+        "--asset",
+        WETH,
+        "--amount",
+        str(2**128),
+        "--expiry",
+        "1",
+    )
     assert "amount" in err and "2^128" in err
-    assert "missing --expiry" in fails("vault", "add", str(path), "--owner", ALICE,
-                                       "--dest-chain", "1", "--asset", WETH, "--amount", "1")
+    assert "missing --expiry" in fails(
+        "vault",
+        "add",
+        str(path),
+        "--owner",
+        ALICE,
+        "--dest-chain",
+        "1",
+        "--asset",
+        WETH,
+        "--amount",
+        "1",
+    )
     assert "not both" in fails("vault", "add", str(path), "--locks", str(locks), "--amount", "1")
     locks.write_text("[1, 2")
     assert "is not valid JSON" in fails("vault", "add", str(path), "--locks", str(locks))
     locks.write_text(json.dumps([{"owner": ALICE}]))
     assert "missing fields" in fails("vault", "add", str(path), "--locks", str(locks))
-    assert "owner" in fails("vault", "add", str(path), "--owner", "0xzz", "--dest-chain", "1",
-                            "--asset", WETH, "--amount", "1", "--expiry", "1")
+    assert "owner" in fails(
+        "vault",
+        "add",
+        str(path),
+        "--owner",
+        "0xzz",
+        "--dest-chain",
+        "1",
+        "--asset",
+        WETH,
+        "--amount",
+        "1",
+        "--expiry",
+        "1",
+    )
     # a tree of depth 3 holds 8 locks
     many = [dict(locks_json()[0]) for _ in range(7)]
     locks.write_text(json.dumps(many))
@@ -110,8 +157,13 @@ def test_init_and_add(tmp_path: Path) -> None:
 
 def test_missing_vault_and_bad_depth(tmp_path: Path) -> None:
     missing = str(tmp_path / "none.sqlite")
-    for args in (("root", missing), ("path", missing, "0"), ("check", missing),
-                 ("add", missing, "--amount", "1"), ("export", missing, "-o", "x.json")):
+    for args in (
+        ("root", missing),
+        ("path", missing, "0"),
+        ("check", missing),
+        ("add", missing, "--amount", "1"),
+        ("export", missing, "-o", "x.json"),
+    ):
         assert f"vault file {missing!r} does not exist" in fails("vault", *args)
     fails("vault", "init", str(tmp_path / "v.sqlite"), "--depth", "33")  # click usage error
     (tmp_path / "junk.sqlite").write_text("not a database at all, just text" * 10)
@@ -126,8 +178,18 @@ def test_bulk_add_in_batches(tmp_path: Path) -> None:
     n = BATCH + 904
     lock = locks_json()[0]
     (tmp_path / "many.json").write_text(json.dumps({"locks": [lock] * n}))
-    out = json.loads(run("vault", "add", str(path), "--locks", str(tmp_path / "many.json"),
-                         "--block", "7", "--json").stdout)
+    out = json.loads(
+        run(
+            "vault",
+            "add",
+            str(path),
+            "--locks",
+            str(tmp_path / "many.json"),
+            "--block",
+            "7",
+            "--json",
+        ).stdout
+    )
     assert out["added"] == n and out["size"] == n
     with Vault.open(path) as v:
         assert [(b.block_number, b.size) for b in v.block_roots] == [(7, n)]

@@ -19,9 +19,13 @@ from zkcollat.cli._common import ZkGroup
 
 @click.group(cls=ZkGroup)
 @click.version_option(__version__, prog_name="zkcollat")
-@click.option("--backend", type=click.Choice(["native", "reference"]), default=None,
-              help="Arithmetic backend (default: native when built, else reference; "
-                   "or set ZKCOLLAT_BACKEND).")
+@click.option(
+    "--backend",
+    type=click.Choice(["native", "reference"]),
+    default=None,
+    help="Arithmetic backend (default: native when built, else reference; "
+    "or set ZKCOLLAT_BACKEND).",
+)
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
 def main(backend: str | None, debug: bool) -> None:
     """zkcollat: zero-knowledge collateral proofs (Groth16 over BN254) for cross-chain margin.
@@ -63,10 +67,12 @@ def smoke(as_json: bool) -> None:
         b = load_backend(name)
         t0 = time.perf_counter()
         a, c = 0x1234, 0x5678
-        ok = b.pairing_check([
-            (b.g1_mul(G1_GENERATOR, a), b.g2_mul(G2_GENERATOR, c)),
-            (b.g1_neg(b.g1_mul(G1_GENERATOR, a * c)), G2_GENERATOR),
-        ])
+        ok = b.pairing_check(
+            [
+                (b.g1_mul(G1_GENERATOR, a), b.g2_mul(G2_GENERATOR, c)),
+                (b.g1_neg(b.g1_mul(G1_GENERATOR, a * c)), G2_GENERATOR),
+            ]
+        )
         msm = b.g1_msm([G1_GENERATOR] * 8, list(range(8)))
         ok = ok and msm == b.g1_mul(G1_GENERATOR, 28)
         results[name] = {"ok": ok, "seconds": round(time.perf_counter() - t0, 4)}

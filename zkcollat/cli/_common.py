@@ -64,16 +64,21 @@ def _one_line(e: BaseException) -> str:
 
 
 def _show_warning(
-    message: Warning | str, category: type[Warning], filename: str, lineno: int,
-    file: Any = None, line: str | None = None,
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
 ) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
 def json_option(f: F) -> F:
     """``--json``: print one JSON document on stdout instead of text."""
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print machine-readable JSON instead of text.")(f)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of text."
+    )(f)
 
 
 def emit(as_json: bool, obj: Any, text: str | Callable[[], str]) -> None:

@@ -77,8 +77,13 @@ def attest() -> None:
 
 
 @attest.command("keygen")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Key file to write (hex secret, mode 600).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Key file to write (hex secret, mode 600).",
+)
 @json_option
 def attest_keygen(output: str, as_json: bool) -> None:
     """Make a new secp256k1 signing key for a committee member."""
@@ -91,41 +96,82 @@ def attest_keygen(output: str, as_json: bool) -> None:
 @click.argument("members", nargs=-1, required=True)
 @click.option("--threshold", type=int, required=True, help="Signatures needed.")
 @click.option("--epoch", type=int, default=0, show_default=True)
-@click.option("--development", is_flag=True,
-              help="Allow a threshold below 2 or not a strict majority (tests only).")
+@click.option(
+    "--development",
+    is_flag=True,
+    help="Allow a threshold below 2 or not a strict majority (tests only).",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @json_option
-def attest_committee(members: tuple[str, ...], threshold: int, epoch: int, development: bool,
-                     output: str, as_json: bool) -> None:
+def attest_committee(
+    members: tuple[str, ...],
+    threshold: int,
+    epoch: int,
+    development: bool,
+    output: str,
+    as_json: bool,
+) -> None:
     """Write a committee file from MEMBERS (addresses or key files) and a threshold."""
     c = Committee(epoch, tuple(member_address(m) for m in members), threshold, development)
     new_file(output, "committee file")
     write_json_atomic(output, c.to_json())
-    emit(as_json, c.to_json(), f"wrote {output}: {c.threshold} of {len(c.members)} members, "
-                               f"epoch {c.epoch}")
+    emit(
+        as_json,
+        c.to_json(),
+        f"wrote {output}: {c.threshold} of {len(c.members)} members, epoch {c.epoch}",
+    )
 
 
 @attest.command("sign")
-@click.option("--key", "keys", multiple=True, required=True, type=click.Path(dir_okay=False),
-              help="Key file of a signing member (repeat).")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Key file of a signing member (repeat).",
+)
 @click.option("--source-chain", required=True, help="Chain id of the vault's chain.")
 @click.option("--vault-address", required=True, help="The vault contract's address.")
 @click.option("--root", default=None, help="The vault root (decimal or 0x hex).")
-@click.option("--from-vault", type=click.Path(dir_okay=False), default=None,
-              help="Or: read the root from this SQLite vault (at --block if it recorded one).")
-@click.option("--block", "block_number", type=int, required=True,
-              help="Source block number of the root.")
+@click.option(
+    "--from-vault",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Or: read the root from this SQLite vault (at --block if it recorded one).",
+)
+@click.option(
+    "--block", "block_number", type=int, required=True, help="Source block number of the root."
+)
 @click.option("--timestamp", type=int, default=None, help="Source block time (default: now).")
 @click.option("--chain-id", required=True, help="The execution chain (EIP-712 domain).")
-@click.option("--registry", default=ZERO_ADDRESS, show_default=True,
-              help="The execution side's root registry (EIP-712 verifyingContract).")
-@click.option("--append", is_flag=True,
-              help="Add the signatures to the bundle already in OUTPUT (same attestation).")
+@click.option(
+    "--registry",
+    default=ZERO_ADDRESS,
+    show_default=True,
+    help="The execution side's root registry (EIP-712 verifyingContract).",
+)
+@click.option(
+    "--append",
+    is_flag=True,
+    help="Add the signatures to the bundle already in OUTPUT (same attestation).",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @json_option
-def attest_sign(keys: tuple[str, ...], source_chain: str, vault_address: str, root: str | None,
-                from_vault: str | None, block_number: int, timestamp: int | None, chain_id: str,
-                registry: str, append: bool, output: str, as_json: bool) -> None:
+def attest_sign(
+    keys: tuple[str, ...],
+    source_chain: str,
+    vault_address: str,
+    root: str | None,
+    from_vault: str | None,
+    block_number: int,
+    timestamp: int | None,
+    chain_id: str,
+    registry: str,
+    append: bool,
+    output: str,
+    as_json: bool,
+) -> None:
     """Sign a RootAttestation with one or more member keys; write the signed bundle."""
     from zkcollat.attest.attestation import zkcollat_domain
 
@@ -140,8 +186,9 @@ def attest_sign(keys: tuple[str, ...], source_chain: str, vault_address: str, ro
     else:
         assert root is not None
         r = parse_uint(root, "root")
-    att = RootAttestation(parse_uint(source_chain, "sourceChainId"), vault_address, block_number,
-                          r, now_or(timestamp))
+    att = RootAttestation(
+        parse_uint(source_chain, "sourceChainId"), vault_address, block_number, r, now_or(timestamp)
+    )
     domain = zkcollat_domain(parse_uint(chain_id, "chainId"), registry)
     signed = sign_attestation(att, domain, [read_key(k) for k in keys])
     if append:
@@ -152,27 +199,33 @@ def attest_sign(keys: tuple[str, ...], source_chain: str, vault_address: str, ro
     else:
         new_file(output, "signed attestation")
     write_json_atomic(output, signed.to_json())
-    emit(as_json, signed.to_json(), f"wrote {output}: root {r} at block {block_number}, "
-                                    f"{len(signed.signatures)} signature(s)")
+    emit(
+        as_json,
+        signed.to_json(),
+        f"wrote {output}: root {r} at block {block_number}, {len(signed.signatures)} signature(s)",
+    )
 
 
 @attest.command("verify")
 @click.argument("bundle", type=click.Path(dir_okay=False))
 @click.option("--committee", "committee_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--chain-id", required=True, help="This execution chain's id.")
-@click.option("--registry", default=ZERO_ADDRESS, show_default=True,
-              help="This side's root registry address.")
+@click.option(
+    "--registry", default=ZERO_ADDRESS, show_default=True, help="This side's root registry address."
+)
 @click.option("--now", type=int, default=None, help="Unix time of the check (default: now).")
 @json_option
-def attest_verify(bundle: str, committee_path: str, chain_id: str, registry: str,
-                  now: int | None, as_json: bool) -> None:
+def attest_verify(
+    bundle: str, committee_path: str, chain_id: str, registry: str, now: int | None, as_json: bool
+) -> None:
     """Apply the root registry's acceptance rules to a signed bundle: exit 0 if it would be
     accepted, 1 with the rule it breaks otherwise."""
     signed = SignedAttestation.from_json(load_json_file(bundle, "signed attestation"))
     committee = Committee.from_json(load_json_file(committee_path, "committee"))
     att = signed.attestation
-    cfg = RegistryConfig(parse_uint(chain_id, "chainId"), registry,
-                         ((att.source_chain_id, att.vault),))
+    cfg = RegistryConfig(
+        parse_uint(chain_id, "chainId"), registry, ((att.source_chain_id, att.vault),)
+    )
     reg = RootRegistry(connect(":memory:"), cfg, committee)
     try:
         accepted = reg.submit(signed, now=now_or(now))
@@ -180,9 +233,17 @@ def attest_verify(bundle: str, committee_path: str, chain_id: str, registry: str
         if as_json:
             click.echo(json.dumps({"valid": False, "reason": str(e)}))
         raise Rejected(str(e)) from e
-    out: dict[str, Any] = {"valid": True, "root": str(accepted.root),
-                           "blockNumber": accepted.block_number,
-                           "signers": list(accepted.signers), "epoch": accepted.epoch}
-    emit(as_json, out, f"OK: root {accepted.root} at block {accepted.block_number} signed by "
-                       f"{len(accepted.signers)} of {len(committee.members)} members "
-                       f"(threshold {committee.threshold})")
+    out: dict[str, Any] = {
+        "valid": True,
+        "root": str(accepted.root),
+        "blockNumber": accepted.block_number,
+        "signers": list(accepted.signers),
+        "epoch": accepted.epoch,
+    }
+    emit(
+        as_json,
+        out,
+        f"OK: root {accepted.root} at block {accepted.block_number} signed by "
+        f"{len(accepted.signers)} of {len(committee.members)} members "
+        f"(threshold {committee.threshold})",
+    )

@@ -30,10 +30,18 @@ def compiled(name: str, **params: int) -> ConstraintSystem:
 
 
 def circuit_options(f: F) -> F:
-    f = click.option("--bits", type=click.IntRange(1, 252), default=None,
-                     help="balance_threshold: bit width B (default 128).")(f)
-    f = click.option("--depth", type=click.IntRange(1, 32), default=None,
-                     help="collateral_lock / merkle_inclusion: tree depth D (default 20).")(f)
+    f = click.option(
+        "--bits",
+        type=click.IntRange(1, 252),
+        default=None,
+        help="balance_threshold: bit width B (default 128).",
+    )(f)
+    f = click.option(
+        "--depth",
+        type=click.IntRange(1, 32),
+        default=None,
+        help="collateral_lock / merkle_inclusion: tree depth D (default 20).",
+    )(f)
     return click.argument("name", type=click.Choice(CIRCUITS, case_sensitive=False))(f)
 
 
@@ -68,8 +76,11 @@ def circuit_info(name: str, depth: int | None, bits: int | None, as_json: bool) 
     out["private"] = cs.private_names
 
     def names(public: bool) -> str:
-        return ", ".join(s.name if s.size is None else f"{s.name}[{s.size}]"
-                         for s in cs.inputs if s.public == public)
+        return ", ".join(
+            s.name if s.size is None else f"{s.name}[{s.size}]"
+            for s in cs.inputs
+            if s.public == public
+        )
 
     def text() -> str:
         shown = " ".join(f"{k}={v}" for k, v in params.items())
@@ -90,12 +101,18 @@ def circuit_info(name: str, depth: int | None, bits: int | None, as_json: bool) 
 
 @circuit.command("export")
 @circuit_options
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The .r1cs file to write (circom's binary format, read by snarkjs).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The .r1cs file to write (circom's binary format, read by snarkjs).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
 @json_option
-def circuit_export(name: str, depth: int | None, bits: int | None, output: str, force: bool,
-                   as_json: bool) -> None:
+def circuit_export(
+    name: str, depth: int | None, bits: int | None, output: str, force: bool, as_json: bool
+) -> None:
     """Write circuit NAME as a circom .r1cs file."""
     from zkcollat.formats.r1cs_bin import write_r1cs
 
@@ -110,12 +127,24 @@ def circuit_export(name: str, depth: int | None, bits: int | None, output: str, 
 @circuit.command("witness")
 @circuit_options
 @click.argument("input_json", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The .wtns file to write (snarkjs's witness format).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The .wtns file to write (snarkjs's witness format).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
 @json_option
-def circuit_witness(name: str, depth: int | None, bits: int | None, input_json: str,
-                    output: str, force: bool, as_json: bool) -> None:
+def circuit_witness(
+    name: str,
+    depth: int | None,
+    bits: int | None,
+    input_json: str,
+    output: str,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Solve circuit NAME's witness from INPUT_JSON (protocol signal names) into a .wtns file."""
     from zkcollat.formats.wtns import write_wtns
 
@@ -126,5 +155,9 @@ def circuit_witness(name: str, depth: int | None, bits: int | None, input_json: 
     w = cs.solve(input_json)
     write_wtns(w, output)
     out = {"wtns": output, "wires": len(w), "public": [str(x) for x in cs.public_values(w)]}
-    emit(as_json, out, f"wrote {output}: {len(w)} values; the witness satisfies all "
-                       f"{cs.n_constraints} constraints")
+    emit(
+        as_json,
+        out,
+        f"wrote {output}: {len(w)} values; the witness satisfies all "
+        f"{cs.n_constraints} constraints",
+    )

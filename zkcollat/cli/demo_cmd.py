@@ -48,10 +48,14 @@ VENUE_SECRET = 0x5E1F5E1F
 def find_node_modules(given: str | None) -> Path | None:
     """node_modules with the pinned solc: the one given, else ./node_modules, else the
     checkout's (next to the package)."""
-    candidates = [Path(given)] if given else [
-        Path.cwd() / "node_modules",
-        Path(__file__).resolve().parents[2] / "node_modules",
-    ]
+    candidates = (
+        [Path(given)]
+        if given
+        else [
+            Path.cwd() / "node_modules",
+            Path(__file__).resolve().parents[2] / "node_modules",
+        ]
+    )
     for c in candidates:
         if (c / "solc" / "package.json").is_file():
             return c
@@ -93,9 +97,16 @@ def _make_locks(n: int, alice_index: int, now: int, seed: int) -> list[Any]:
         if i == alice_index:
             locks.append(Lock(i, int(ALICE, 16), EXEC_CHAIN, weth, 10 * ETH, now + 90 * DAY))
         else:
-            locks.append(Lock(i, rng.getrandbits(160), EXEC_CHAIN if rng.random() < 0.8 else 10,
-                              weth, rng.randrange(ETH // 10, 50 * ETH),
-                              now + rng.randrange(30, 365) * DAY))
+            locks.append(
+                Lock(
+                    i,
+                    rng.getrandbits(160),
+                    EXEC_CHAIN if rng.random() < 0.8 else 10,
+                    weth,
+                    rng.randrange(ETH // 10, 50 * ETH),
+                    now + rng.randrange(30, 365) * DAY,
+                )
+            )
     return locks
 
 
@@ -114,13 +125,24 @@ def _evm_check(vk: Any, proof: Any, public: list[int], node_modules: Path) -> di
     bad = list(public)
     bad[5] += 1  # claim a higher threshold with the same proof
     rejected = evm.call(addr, verify_proof_calldata(proof, bad))
-    return {"compiler": comp.compiler_version, "compile_seconds": round(compile_s, 2),
-            "valid": ok.as_bool(), "gas": ok.gas_used, "execution_gas": ok.execution_gas,
-            "tampered_valid": rejected.success and rejected.as_bool()}
+    return {
+        "compiler": comp.compiler_version,
+        "compile_seconds": round(compile_s, 2),
+        "valid": ok.as_bool(),
+        "gas": ok.gas_used,
+        "execution_gas": ok.execution_gas,
+        "tampered_valid": rejected.success and rejected.as_bool(),
+    }
 
 
-def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
-             as_json: bool, evm: bool = True) -> dict[str, Any]:
+def run_demo(
+    n_locks: int,
+    depth: int,
+    workdir: Path,
+    node_modules: Path | None,
+    as_json: bool,
+    evm: bool = True,
+) -> dict[str, Any]:
     """The story; returns what ``--json`` prints."""
     from zkcollat.attest import Committee, PrivateKey, RootAttestation, sign_attestation
     from zkcollat.circuits import CollateralLock
@@ -155,14 +177,17 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
         with progress(range(0, n_locks, chunk), "    building the vault") as bar:
             for i in bar:
                 block += 1
-                vault.insert_many(locks[i:i + chunk], block_number=block)
-        rec.update(seconds_build=round(time.perf_counter() - t0, 3), root=str(vault.root),
-                   block=block)
-        story.say(f"{n_locks} locks appended in {rec['seconds_build']:.2f} s over "
-                  f"{len(vault.block_roots)} blocks; depth {depth}\n"
-                  f"root at block {block}: {vault.root}\n"
-                  f"Alice's lock is id {alice_index}: 10 WETH, expires in 90 days, "
-                  f"for account {ALICE} on chain {EXEC_CHAIN}")
+                vault.insert_many(locks[i : i + chunk], block_number=block)
+        rec.update(
+            seconds_build=round(time.perf_counter() - t0, 3), root=str(vault.root), block=block
+        )
+        story.say(
+            f"{n_locks} locks appended in {rec['seconds_build']:.2f} s over "
+            f"{len(vault.block_roots)} blocks; depth {depth}\n"
+            f"root at block {block}: {vault.root}\n"
+            f"Alice's lock is id {alice_index}: 10 WETH, expires in 90 days, "
+            f"for account {ALICE} on chain {EXEC_CHAIN}"
+        )
     figures["vault"] = rec
 
     with story.step("Development setup of CollateralLock (Groth16, BN254)") as rec:
@@ -171,19 +196,27 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
         pkey.save(pk, workdir / "proving_key.zkpk")
         write_json_atomic(workdir / "verification_key.json", vk_to_json(vk))
         rec.update(constraints=cs.n_constraints, public_inputs=cs.n_public)
-        story.say(f"{cs.n_constraints} constraints, {cs.n_public} public inputs "
-                  f"({', '.join(cs.public_names)})\n"
-                  "WARNING: single-party development keys, no ceremony: whoever ran the setup "
-                  "could forge proofs")
+        story.say(
+            f"{cs.n_constraints} constraints, {cs.n_public} public inputs "
+            f"({', '.join(cs.public_names)})\n"
+            "WARNING: single-party development keys, no ceremony: whoever ran the setup "
+            "could forge proofs"
+        )
     figures["setup"] = rec
 
-    cfg_json = json.loads(resources.files("zkcollat.margin").joinpath(
-        "example_venue.json").read_text())
+    cfg_json = json.loads(
+        resources.files("zkcollat.margin").joinpath("example_venue.json").read_text()
+    )
     cfg = dataclasses.replace(VenueConfig.from_json(cfg_json), verifying_key=vk)
     keys = [PrivateKey.from_int(s) for s in COMMITTEE_SECRETS]
     committee = Committee(0, tuple(k.address for k in keys), 2)
-    venue = Venue(cfg, PrivateKey.from_int(VENUE_SECRET), db=workdir / "venue.sqlite",
-                  committee=committee, now=now)
+    venue = Venue(
+        cfg,
+        PrivateKey.from_int(VENUE_SECRET),
+        db=workdir / "venue.sqlite",
+        committee=committee,
+        now=now,
+    )
 
     with story.step("Committee attests the root (EIP-712, 2 of 3 signatures)") as rec:
         att = RootAttestation(SOURCE_CHAIN, VAULT_ADDRESS, block, vault.root, now - 12)
@@ -191,25 +224,37 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
         write_json_atomic(workdir / "attestation.json", signed.to_json())
         acc = venue.submit_attestation(signed, now=now)
         rec.update(signers=list(acc.signers), latency_s=acc.latency_s)
-        story.say(f"committee {', '.join(k.address for k in keys)} (threshold 2)\n"
-                  f"signed by {acc.signers[0]} and {acc.signers[1]}; the venue on chain "
-                  f"{EXEC_CHAIN} accepted root of block {acc.block_number} "
-                  f"(relay latency {acc.latency_s} s)")
+        story.say(
+            f"committee {', '.join(k.address for k in keys)} (threshold 2)\n"
+            f"signed by {acc.signers[0]} and {acc.signers[1]}; the venue on chain "
+            f"{EXEC_CHAIN} accepted root of block {acc.block_number} "
+            f"(relay latency {acc.latency_s} s)"
+        )
     figures["attestation"] = rec
 
     threshold, min_expiry = 8 * ETH, now + 60 * DAY
     with story.step("Alice's relayer proves her lock: >= 8 WETH until >= 60 days") as rec:
         t0 = time.perf_counter()
-        proof, public = prove_lock(vault, alice_index, threshold, min_expiry, pk=pk,
-                                   dest_chain_id=EXEC_CHAIN, owner=int(ALICE, 16), cs=cs)
+        proof, public = prove_lock(
+            vault,
+            alice_index,
+            threshold,
+            min_expiry,
+            pk=pk,
+            dest_chain_id=EXEC_CHAIN,
+            owner=int(ALICE, 16),
+            cs=cs,
+        )
         rec["prove_seconds"] = round(time.perf_counter() - t0, 3)
         write_json_atomic(workdir / "proof.json", proof_to_json(proof))
         write_json_atomic(workdir / "public.json", public_to_json(public))
-        story.say(f"proof in {rec['prove_seconds']:.2f} s (witness + Groth16 prover)\n"
-                  f"public: root, destChainId {public[1]}, owner {public[2]:#x}, assetId "
-                  f"{public[3]:#x},\n        lockId {public[4]}, threshold {public[5]}, "
-                  f"minExpiry {public[6]}\n"
-                  "hidden: the amount (10 WETH), the expiry and the lock's position in the tree")
+        story.say(
+            f"proof in {rec['prove_seconds']:.2f} s (witness + Groth16 prover)\n"
+            f"public: root, destChainId {public[1]}, owner {public[2]:#x}, assetId "
+            f"{public[3]:#x},\n        lockId {public[4]}, threshold {public[5]}, "
+            f"minExpiry {public[6]}\n"
+            "hidden: the amount (10 WETH), the expiry and the lock's position in the tree"
+        )
     figures["proof"] = rec
 
     with story.step("Execution chain: the proof is checked") as rec:
@@ -219,30 +264,37 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
         bad = list(public)
         bad[5] = 9 * ETH
         rec["python_valid"], rec["python_tampered_valid"] = ok, verify(vk, bad, proof)
-        story.say(f"Python verifier: {'valid' if ok else 'INVALID'} in "
-                  f"{rec['python_verify_seconds'] * 1e3:.1f} ms; the same proof claiming 9 WETH: "
-                  f"{'valid' if rec['python_tampered_valid'] else 'rejected'}")
+        story.say(
+            f"Python verifier: {'valid' if ok else 'INVALID'} in "
+            f"{rec['python_verify_seconds'] * 1e3:.1f} ms; the same proof claiming 9 WETH: "
+            f"{'valid' if rec['python_tampered_valid'] else 'rejected'}"
+        )
         if not ok:
             raise CliInputError("the demo's proof did not verify")
         if evm and node_modules is not None:
             try:
                 import pyrevm  # noqa: F401
+
                 have_evm = True
             except ImportError:
                 have_evm = False
             if have_evm:
                 ev = _evm_check(vk, proof, public, node_modules)
                 rec["evm"] = ev
-                story.say(f"Solidity verifier ({ev['compiler'].split('+')[0]}, compiled in "
-                          f"{ev['compile_seconds']:.1f} s) in a local EVM (revm): "
-                          f"{'valid' if ev['valid'] else 'INVALID'}, {ev['gas']:,} gas for the "
-                          f"transaction ({ev['execution_gas']:,} execution); tampered: "
-                          f"{'valid' if ev['tampered_valid'] else 'rejected'}")
+                story.say(
+                    f"Solidity verifier ({ev['compiler'].split('+')[0]}, compiled in "
+                    f"{ev['compile_seconds']:.1f} s) in a local EVM (revm): "
+                    f"{'valid' if ev['valid'] else 'INVALID'}, {ev['gas']:,} gas for the "
+                    f"transaction ({ev['execution_gas']:,} execution); tampered: "
+                    f"{'valid' if ev['tampered_valid'] else 'rejected'}"
+                )
             else:
                 story.say("EVM check skipped: pyrevm is not installed")
         else:
-            story.say("EVM check skipped: " + ("--no-evm" if not evm else
-                                               "node_modules/solc not found (run `npm ci`)"))
+            story.say(
+                "EVM check skipped: "
+                + ("--no-evm" if not evm else "node_modules/solc not found (run `npm ci`)")
+            )
     figures["verify"] = rec
 
     spot_e8, iv_bps = 3000 * E8, 6000
@@ -261,17 +313,20 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
         except LockAlreadyCreditedError as refused:
             replay = f"refused: {refused}"
         rec.update(haircut_bps=hc, collateral_value_e6=s.collateral_value_e6, replay=replay)
-        story.say(f"ETH 3,000.00 (implied vol 60%); credit: {credit.threshold / ETH:g} WETH "
-                  f"x 3,000 x (1 - {hc / 100:.2f}% haircut) = {usd(s.collateral_value_e6)}\n"
-                  f"a re-randomised copy of the proof (also valid): {replay}")
+        story.say(
+            f"ETH 3,000.00 (implied vol 60%); credit: {credit.threshold / ETH:g} WETH "
+            f"x 3,000 x (1 - {hc / 100:.2f}% haircut) = {usd(s.collateral_value_e6)}\n"
+            f"a re-randomised copy of the proof (also valid): {replay}"
+        )
     figures["credit"] = rec
 
     expiry = (now // DAY + 30) * DAY
     put = OptionSpec("ETH", expiry, 2800 * E8, "P")
 
     def mark(spot: int) -> int:
-        (p,) = price_positions([(put, 1)], {"ETH": MarketData(spot, iv_bps, now)}, now,
-                               cfg.risk_free_rate_bps)
+        (p,) = price_positions(
+            [(put, 1)], {"ETH": MarketData(spot, iv_bps, now)}, now, cfg.risk_free_rate_bps
+        )
         return round(p.mark * E8)
 
     with story.step(f"Alice sells {put.name} puts against the credit") as rec:
@@ -286,8 +341,10 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
             raise CliInputError("the demo account cannot sell a single put")
         s = venue.place_order(ALICE, put, -lo * 10**6, mark(spot_e8), now=now)
         rec.update(size=lo, premium_e8=mark(spot_e8), summary=summary_json(s))
-        story.say(f"sold {lo} puts at the mark {mark(spot_e8) / E8:,.2f} (the most initial margin "
-                  f"allows)\n{summary_text(s)}")
+        story.say(
+            f"sold {lo} puts at the mark {mark(spot_e8) / E8:,.2f} (the most initial margin "
+            f"allows)\n{summary_text(s)}"
+        )
     figures["order"] = rec
 
     shocked = spot_e8 * 70 // 100
@@ -296,8 +353,10 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
         venue.set_asset_price(SOURCE_CHAIN, WETH, shocked, now=now)
         s = venue.margin(ALICE, now=now)
         rec["summary"] = summary_json(s)
-        story.say(f"ETH {shocked / E8:,.2f}\n{summary_text(s)}"
-                  + ("\nMARGIN CALL: equity below maintenance margin" if not s.meets_mm else ""))
+        story.say(
+            f"ETH {shocked / E8:,.2f}\n{summary_text(s)}"
+            + ("\nMARGIN CALL: equity below maintenance margin" if not s.meets_mm else "")
+        )
     figures["shock"] = rec
 
     with story.step("Liquidation: positions closed, the lock seized on the source chain") as rec:
@@ -306,16 +365,21 @@ def run_demo(n_locks: int, depth: int, workdir: Path, node_modules: Path | None,
         lines = [f"closed {c.trade_size_e6 / 1e6:+g} {c.instrument}" for c in rep.closes]
         for e in rep.seizes:
             m = e.message.message()
-            lines.append(f"Seize(sourceChainId {m['sourceChainId']}, vault {m['vault']}, lockId "
-                         f"{m['lockId']}, amount {m['amount']}, recipient {m['recipient']}, "
-                         f"nonce {m['nonce']})\n  EIP-712 digest 0x{e.message.digest().hex()}\n"
-                         f"  signed by the venue {e.signer}")
+            lines.append(
+                f"Seize(sourceChainId {m['sourceChainId']}, vault {m['vault']}, lockId "
+                f"{m['lockId']}, amount {m['amount']}, recipient {m['recipient']}, "
+                f"nonce {m['nonce']})\n  EIP-712 digest 0x{e.message.digest().hex()}\n"
+                f"  signed by the venue {e.signer}"
+            )
         lines.append(f"after: {summary_text(rep.after)}")
-        lines.append(f"penalty {usd(rep.penalty_e6)} to the insurance fund, shortfall "
-                     f"{usd(rep.shortfall_e6)}")
+        lines.append(
+            f"penalty {usd(rep.penalty_e6)} to the insurance fund, shortfall "
+            f"{usd(rep.shortfall_e6)}"
+        )
         story.say("\n".join(lines))
         (workdir / "outbox.jsonl").write_text(
-            "".join(json.dumps(e.to_json()) + "\n" for e in venue.outbox()))
+            "".join(json.dumps(e.to_json()) + "\n" for e in venue.outbox())
+        )
     figures["liquidation"] = rec
     venue.conn.close()
     vault.close()
@@ -334,7 +398,8 @@ def _fits(venue: Any, n: int, put: Any, price_e8: int, now: int) -> bool:
     venue.conn.backup(copy)
     try:
         Venue(venue.config, venue.signer, db=copy, now=now).place_order(
-            ALICE, put, -n * 10**6, price_e8, now=now)
+            ALICE, put, -n * 10**6, price_e8, now=now
+        )
     except InsufficientMarginError:
         return False
     finally:
@@ -343,19 +408,41 @@ def _fits(venue: Any, n: int, put: Any, price_e8: int, now: int) -> bool:
 
 
 @click.command("demo")
-@click.option("--locks", "n_locks", type=click.IntRange(2, 1 << 20), default=4096,
-              show_default=True, help="Locks in the source vault.")
-@click.option("--depth", type=click.IntRange(2, 32), default=20, show_default=True,
-              help="Tree depth D.")
-@click.option("--dir", "workdir", type=click.Path(file_okay=False), default=None,
-              help="Keep the files here (vault.sqlite, keys, proof, venue.sqlite, outbox); "
-                   "default: a temporary folder, removed afterwards.")
-@click.option("--node-modules", type=click.Path(file_okay=False), default=None,
-              help="node_modules holding solc (default: ./node_modules or the checkout's).")
+@click.option(
+    "--locks",
+    "n_locks",
+    type=click.IntRange(2, 1 << 20),
+    default=4096,
+    show_default=True,
+    help="Locks in the source vault.",
+)
+@click.option(
+    "--depth", type=click.IntRange(2, 32), default=20, show_default=True, help="Tree depth D."
+)
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Keep the files here (vault.sqlite, keys, proof, venue.sqlite, outbox); "
+    "default: a temporary folder, removed afterwards.",
+)
+@click.option(
+    "--node-modules",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="node_modules holding solc (default: ./node_modules or the checkout's).",
+)
 @click.option("--no-evm", is_flag=True, help="Skip the Solidity verifier in the local EVM.")
 @click.option("--json", "as_json", is_flag=True, help="Print the steps and figures as JSON.")
-def demo(n_locks: int, depth: int, workdir: str | None, node_modules: str | None, no_evm: bool,
-         as_json: bool) -> None:
+def demo(
+    n_locks: int,
+    depth: int,
+    workdir: str | None,
+    node_modules: str | None,
+    no_evm: bool,
+    as_json: bool,
+) -> None:
     """The whole cross-chain story on a built-in example, step by step with figures.
 
     A source vault with --locks locks, a committee-attested root, a proof for one lock
@@ -389,6 +476,8 @@ def demo(n_locks: int, depth: int, workdir: str | None, node_modules: str | None
     if as_json:
         click.echo(json.dumps(result, indent=1))
     else:
-        click.secho(f"\ndone in {result['total_seconds']:.1f} s"
-                    + (f"; files in {workdir}" if workdir else ""), bold=True)
-
+        click.secho(
+            f"\ndone in {result['total_seconds']:.1f} s"
+            + (f"; files in {workdir}" if workdir else ""),
+            bold=True,
+        )

@@ -64,8 +64,11 @@ def load_pk(path: str) -> ProvingKey:
 def load_vk(path: str) -> VerifyingKey:
     vk = vk_from_json(load_json_file(path, "verification key"))
     if not vk.ceremony:
-        click.echo(f"warning: {path} is a development key (no multi-party ceremony): whoever "
-                   "ran the setup can forge proofs", err=True)
+        click.echo(
+            f"warning: {path} is a development key (no multi-party ceremony): whoever "
+            "ran the setup can forge proofs",
+            err=True,
+        )
     return vk
 
 
@@ -74,21 +77,52 @@ def load_vk(path: str) -> VerifyingKey:
 
 @click.command("setup")
 @click.argument("name", type=click.Choice(CIRCUITS, case_sensitive=False))
-@click.option("--depth", type=click.IntRange(1, 32), default=None,
-              help="collateral_lock / merkle_inclusion: tree depth D (default 20).")
-@click.option("--bits", type=click.IntRange(1, 252), default=None,
-              help="balance_threshold: bit width B (default 128).")
-@click.option("--pk", "pk_path", default=PK_NAME, show_default=True,
-              type=click.Path(dir_okay=False), help="Proving key file to write (.zkpk).")
-@click.option("--vk", "vk_path", default=VK_NAME, show_default=True,
-              type=click.Path(dir_okay=False), help="Verification key to write (snarkjs JSON).")
-@click.option("--seed", default=None,
-              help="Derive the secrets from this public seed: FOR TEST VECTORS ONLY "
-                   "(anyone who knows it can forge proofs).")
+@click.option(
+    "--depth",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="collateral_lock / merkle_inclusion: tree depth D (default 20).",
+)
+@click.option(
+    "--bits",
+    type=click.IntRange(1, 252),
+    default=None,
+    help="balance_threshold: bit width B (default 128).",
+)
+@click.option(
+    "--pk",
+    "pk_path",
+    default=PK_NAME,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Proving key file to write (.zkpk).",
+)
+@click.option(
+    "--vk",
+    "vk_path",
+    default=VK_NAME,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Verification key to write (snarkjs JSON).",
+)
+@click.option(
+    "--seed",
+    default=None,
+    help="Derive the secrets from this public seed: FOR TEST VECTORS ONLY "
+    "(anyone who knows it can forge proofs).",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing key files.")
 @json_option
-def setup_cmd(name: str, depth: int | None, bits: int | None, pk_path: str, vk_path: str,
-              seed: str | None, force: bool, as_json: bool) -> None:
+def setup_cmd(
+    name: str,
+    depth: int | None,
+    bits: int | None,
+    pk_path: str,
+    vk_path: str,
+    seed: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Development Groth16 keys for circuit NAME (a single-party setup, not a ceremony).
 
     Whoever runs this setup knows its secrets and could forge proofs: the keys are marked
@@ -110,22 +144,37 @@ def setup_cmd(name: str, depth: int | None, bits: int | None, pk_path: str, vk_p
                 cs = compiled(name, **params)
             elif step == "setup":
                 pk, vk = setup(cs, seed=None if seed is None else seed.encode())
-                vk = dataclasses.replace(vk, metadata={**vk.metadata,
-                                                       **circuit_metadata(name, params)})
+                vk = dataclasses.replace(
+                    vk, metadata={**vk.metadata, **circuit_metadata(name, params)}
+                )
                 pk.vk = vk
             else:
                 pkey.save(pk, pk_path)
                 write_json_atomic(vk_path, vk_to_json(vk))
-    click.echo("warning: development keys (single-party setup, no multi-party ceremony): "
-               "whoever ran this setup can forge proofs; do not secure real collateral with "
-               "them", err=True)
-    out = {"circuit": name, "params": params, "pk": pk_path, "vk": vk_path,
-           "constraints": cs.n_constraints, "domain_size": pk.domain_size,
-           "pk_bytes": Path(pk_path).stat().st_size, "seconds": round(t[0], 3),
-           "ceremony": False}
-    emit(as_json, out, f"wrote {pk_path} ({out['pk_bytes']} bytes) and {vk_path} for {name}"
-                       + "".join(f" {k}={v}" for k, v in params.items())
-                       + f": {cs.n_constraints} constraints, {t[0]:.2f} s")
+    click.echo(
+        "warning: development keys (single-party setup, no multi-party ceremony): "
+        "whoever ran this setup can forge proofs; do not secure real collateral with "
+        "them",
+        err=True,
+    )
+    out = {
+        "circuit": name,
+        "params": params,
+        "pk": pk_path,
+        "vk": vk_path,
+        "constraints": cs.n_constraints,
+        "domain_size": pk.domain_size,
+        "pk_bytes": Path(pk_path).stat().st_size,
+        "seconds": round(t[0], 3),
+        "ceremony": False,
+    }
+    emit(
+        as_json,
+        out,
+        f"wrote {pk_path} ({out['pk_bytes']} bytes) and {vk_path} for {name}"
+        + "".join(f" {k}={v}" for k, v in params.items())
+        + f": {cs.n_constraints} constraints, {t[0]:.2f} s",
+    )
 
 
 # --- prove ------------------------------------------------------------------------------------
@@ -137,31 +186,82 @@ def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[i
 
 
 @click.command("prove")
-@click.option("--pk", "pk_path", default=PK_NAME, show_default=True,
-              type=click.Path(dir_okay=False), help="Proving key (.zkpk) from `zkcollat setup`.")
-@click.option("--vault", "vault_path", type=click.Path(dir_okay=False),
-              help="Prove a lock of this SQLite vault (CollateralLock).")
-@click.option("--lock", "lock_ids", type=int, multiple=True,
-              help="Lock id to prove (repeat for several: files get a _<id> suffix).")
+@click.option(
+    "--pk",
+    "pk_path",
+    default=PK_NAME,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Proving key (.zkpk) from `zkcollat setup`.",
+)
+@click.option(
+    "--vault",
+    "vault_path",
+    type=click.Path(dir_okay=False),
+    help="Prove a lock of this SQLite vault (CollateralLock).",
+)
+@click.option(
+    "--lock",
+    "lock_ids",
+    type=int,
+    multiple=True,
+    help="Lock id to prove (repeat for several: files get a _<id> suffix).",
+)
 @click.option("--threshold", help="Amount the proof reveals the lock is worth at least.")
 @click.option("--min-expiry", help="Unix time the proof reveals the lock lasts at least until.")
 @click.option("--dest-chain", help="Execution chain id the credit is for.")
 @click.option("--owner", default=None, help="Refuse unless the lock belongs to this account.")
-@click.option("--size", type=int, default=None,
-              help="Prove against the (attested) root the vault had with SIZE locks.")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False),
-              help="Or: an input.json with the circuit's signal names.")
-@click.option("--circuit", "circuit_name", type=click.Choice(CIRCUITS), default=None,
-              help="With --input: the circuit (default: the one named in the key).")
-@click.option("--proof", "proof_out", default="proof.json", show_default=True,
-              type=click.Path(dir_okay=False), help="Proof file to write.")
-@click.option("--public", "public_out", default="public.json", show_default=True,
-              type=click.Path(dir_okay=False), help="Public signals file to write.")
+@click.option(
+    "--size",
+    type=int,
+    default=None,
+    help="Prove against the (attested) root the vault had with SIZE locks.",
+)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    help="Or: an input.json with the circuit's signal names.",
+)
+@click.option(
+    "--circuit",
+    "circuit_name",
+    type=click.Choice(CIRCUITS),
+    default=None,
+    help="With --input: the circuit (default: the one named in the key).",
+)
+@click.option(
+    "--proof",
+    "proof_out",
+    default="proof.json",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Proof file to write.",
+)
+@click.option(
+    "--public",
+    "public_out",
+    default="public.json",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Public signals file to write.",
+)
 @json_option
-def prove_cmd(pk_path: str, vault_path: str | None, lock_ids: tuple[int, ...],
-              threshold: str | None, min_expiry: str | None, dest_chain: str | None,
-              owner: str | None, size: int | None, input_path: str | None,
-              circuit_name: str | None, proof_out: str, public_out: str, as_json: bool) -> None:
+def prove_cmd(
+    pk_path: str,
+    vault_path: str | None,
+    lock_ids: tuple[int, ...],
+    threshold: str | None,
+    min_expiry: str | None,
+    dest_chain: str | None,
+    owner: str | None,
+    size: int | None,
+    input_path: str | None,
+    circuit_name: str | None,
+    proof_out: str,
+    public_out: str,
+    as_json: bool,
+) -> None:
     """Write a Groth16 proof (proof.json) and its public signals (public.json).
 
     From a vault and a lock id (the relayer's case), or from an input.json.
@@ -185,30 +285,63 @@ def prove_cmd(pk_path: str, vault_path: str | None, lock_ids: tuple[int, ...],
         with timed() as t:
             proof, public = fullprove(pk, cs, input_path)
         _write_proof(Path(proof_out), Path(public_out), proof, public)
-        results.append({"proof": proof_out, "public": public_out,
-                        "publicSignals": public_to_json(public), "seconds": round(t[0], 3)})
+        results.append(
+            {
+                "proof": proof_out,
+                "public": public_out,
+                "publicSignals": public_to_json(public),
+                "seconds": round(t[0], 3),
+            }
+        )
     else:
-        results = _prove_locks(pk, vault_path or "", lock_ids, threshold, min_expiry,
-                               dest_chain, owner, size, proof_out, public_out)
+        results = _prove_locks(
+            pk,
+            vault_path or "",
+            lock_ids,
+            threshold,
+            min_expiry,
+            dest_chain,
+            owner,
+            size,
+            proof_out,
+            public_out,
+        )
     out = results[0] if len(results) == 1 else {"proofs": results}
 
     def text() -> str:
-        return "\n".join(f"wrote {r['proof']} and {r['public']} ({r['seconds']:.2f} s)"
-                         for r in results)
+        return "\n".join(
+            f"wrote {r['proof']} and {r['public']} ({r['seconds']:.2f} s)" for r in results
+        )
 
     emit(as_json, out, text)
 
 
-def _prove_locks(pk: ProvingKey, vault_path: str, lock_ids: tuple[int, ...],
-                 threshold: str | None, min_expiry: str | None, dest_chain: str | None,
-                 owner: str | None, size: int | None, proof_out: str,
-                 public_out: str) -> list[dict[str, Any]]:
+def _prove_locks(
+    pk: ProvingKey,
+    vault_path: str,
+    lock_ids: tuple[int, ...],
+    threshold: str | None,
+    min_expiry: str | None,
+    dest_chain: str | None,
+    owner: str | None,
+    size: int | None,
+    proof_out: str,
+    public_out: str,
+) -> list[dict[str, Any]]:
     from zkcollat.circuits import CollateralLock
     from zkcollat.cli.vault_cmd import open_vault
     from zkcollat.vault.prover import prove_lock
 
-    missing = [n for n, v in (("--lock", lock_ids), ("--threshold", threshold),
-                              ("--min-expiry", min_expiry), ("--dest-chain", dest_chain)) if not v]
+    missing = [
+        n
+        for n, v in (
+            ("--lock", lock_ids),
+            ("--threshold", threshold),
+            ("--min-expiry", min_expiry),
+            ("--dest-chain", dest_chain),
+        )
+        if not v
+    ]
     if missing:
         raise CliInputError(f"proving from a vault needs {', '.join(missing)}")
     assert threshold and min_expiry and dest_chain
@@ -224,16 +357,23 @@ def _prove_locks(pk: ProvingKey, vault_path: str, lock_ids: tuple[int, ...],
         with progress(lock_ids, "proving") as bar:
             for lid in bar:
                 with timed() as t:
-                    proof, public = prove_lock(v, lid, th, me, pk=pk, dest_chain_id=dc, owner=ow,
-                                               cs=cs, size=size)
+                    proof, public = prove_lock(
+                        v, lid, th, me, pk=pk, dest_chain_id=dc, owner=ow, cs=cs, size=size
+                    )
                 pp, pu = Path(proof_out), Path(public_out)
                 if len(lock_ids) > 1:
                     pp = pp.with_name(f"{pp.stem}_{lid}{pp.suffix}")
                     pu = pu.with_name(f"{pu.stem}_{lid}{pu.suffix}")
                 _write_proof(pp, pu, proof, public)
-                results.append({"lockId": lid, "proof": str(pp), "public": str(pu),
-                                "publicSignals": public_to_json(public),
-                                "seconds": round(t[0], 3)})
+                results.append(
+                    {
+                        "lockId": lid,
+                        "proof": str(pp),
+                        "public": str(pu),
+                        "publicSignals": public_to_json(public),
+                        "seconds": round(t[0], 3),
+                    }
+                )
     return results
 
 
@@ -269,8 +409,11 @@ def verify_cmd(vk_path: str, public_path: str, proof_path: str, as_json: bool) -
         if as_json:
             click.echo(json.dumps({"valid": False, "reason": str(e)}))
         raise Rejected(str(e)) from e
-    emit(as_json, {"valid": True, "seconds": round(t[0], 4)}, f"OK: the proof is valid "
-                                                             f"({t[0] * 1e3:.1f} ms)")
+    emit(
+        as_json,
+        {"valid": True, "seconds": round(t[0], 4)},
+        f"OK: the proof is valid ({t[0] * 1e3:.1f} ms)",
+    )
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -289,11 +432,17 @@ def export() -> None:
 
 @export.command("solidity")
 @click.argument("vk_path", metavar="VERIFICATION_KEY", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File to write (default: stdout).",
+)
 @click.option("--name", default=None, help="Contract name.")
-@click.option("--generic", is_flag=True,
-              help="Plain Groth16Verifier even for a 7-input CollateralLock key.")
+@click.option(
+    "--generic", is_flag=True, help="Plain Groth16Verifier even for a 7-input CollateralLock key."
+)
 def export_solidity(vk_path: str, output: str | None, name: str | None, generic: bool) -> None:
     """Write the Solidity verifier of VERIFICATION_KEY (snarkjs's verifyProof interface).
 
@@ -319,10 +468,15 @@ def export_solidity(vk_path: str, output: str | None, name: str | None, generic:
 @export.command("calldata")
 @click.argument("public_path", metavar="PUBLIC", type=click.Path(dir_okay=False))
 @click.argument("proof_path", metavar="PROOF", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "hex"]), default="text",
-              show_default=True,
-              help="text: snarkjs soliditycalldata; json: the four arguments; hex: the raw "
-                   "verifyProof transaction data.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "hex"]),
+    default="text",
+    show_default=True,
+    help="text: snarkjs soliditycalldata; json: the four arguments; hex: the raw "
+    "verifyProof transaction data.",
+)
 def export_calldata(public_path: str, proof_path: str, fmt: str) -> None:
     """Print the verifyProof arguments for PROOF and PUBLIC (snarkjs's argument order)."""
     from zkcollat.solidity import calldata_json, soliditycalldata, verify_proof_calldata

@@ -52,8 +52,13 @@ def vault() -> None:
 
 @vault.command("init")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--depth", type=click.IntRange(1, 32), default=DEFAULT_DEPTH, show_default=True,
-              help="Tree depth D (the vault holds up to 2^D locks).")
+@click.option(
+    "--depth",
+    type=click.IntRange(1, 32),
+    default=DEFAULT_DEPTH,
+    show_default=True,
+    help="Tree depth D (the vault holds up to 2^D locks).",
+)
 @json_option
 def vault_init(path: str, depth: int, as_json: bool) -> None:
     """Create an empty vault at PATH (a new SQLite file)."""
@@ -79,19 +84,35 @@ def _lock_objects(path: str, first_id: int) -> list[Lock]:
 
 @vault.command("add")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--locks", "locks_file", type=click.Path(dir_okay=False),
-              help="JSON array of locks (protocol names, decimal strings; lockId optional).")
+@click.option(
+    "--locks",
+    "locks_file",
+    type=click.Path(dir_okay=False),
+    help="JSON array of locks (protocol names, decimal strings; lockId optional).",
+)
 @click.option("--owner", help="Destination-chain account (0x address or decimal).")
 @click.option("--dest-chain", help="EIP-155 chain id of the execution chain.")
 @click.option("--asset", help="Collateral token address on the source chain.")
 @click.option("--amount", help="Token base units.")
 @click.option("--expiry", help="Unix seconds after which the depositor may withdraw.")
-@click.option("--block", type=int, default=None,
-              help="Source-chain block number that created the locks (records its root).")
+@click.option(
+    "--block",
+    type=int,
+    default=None,
+    help="Source-chain block number that created the locks (records its root).",
+)
 @json_option
-def vault_add(path: str, locks_file: str | None, owner: str | None, dest_chain: str | None,
-              asset: str | None, amount: str | None, expiry: str | None, block: int | None,
-              as_json: bool) -> None:
+def vault_add(
+    path: str,
+    locks_file: str | None,
+    owner: str | None,
+    dest_chain: str | None,
+    asset: str | None,
+    amount: str | None,
+    expiry: str | None,
+    block: int | None,
+    as_json: bool,
+) -> None:
     """Append locks to the vault at PATH: one from the options, or many from --locks.
 
     Lock ids are the vault's sequence numbers: the next id is the vault's size.
@@ -103,26 +124,41 @@ def vault_add(path: str, locks_file: str | None, owner: str | None, dest_chain: 
                 raise CliInputError("give either --locks or the lock options, not both")
             locks = _lock_objects(locks_file, first)
         else:
-            given = {"--owner": owner, "--dest-chain": dest_chain, "--asset": asset,
-                     "--amount": amount, "--expiry": expiry}
+            given = {
+                "--owner": owner,
+                "--dest-chain": dest_chain,
+                "--asset": asset,
+                "--amount": amount,
+                "--expiry": expiry,
+            }
             missing = [k for k, x in given.items() if x is None]
             if missing:
                 raise CliInputError(f"missing {', '.join(missing)} (or give --locks FILE)")
             assert owner and dest_chain and asset and amount and expiry
-            locks = [Lock(first, parse_uint(owner, "owner", 160),
-                          parse_uint(dest_chain, "destChainId", 64),
-                          parse_uint(asset, "assetId", 160), parse_uint(amount, "amount", 128),
-                          parse_uint(expiry, "expiry", 64))]
+            locks = [
+                Lock(
+                    first,
+                    parse_uint(owner, "owner", 160),
+                    parse_uint(dest_chain, "destChainId", 64),
+                    parse_uint(asset, "assetId", 160),
+                    parse_uint(amount, "amount", 128),
+                    parse_uint(expiry, "expiry", 64),
+                )
+            ]
         if len(locks) > BATCH:
             with progress(range(0, len(locks), BATCH), "adding locks") as bar:
                 for i in bar:
                     last = i + BATCH >= len(locks)
-                    v.insert_many(locks[i:i + BATCH], block if last else None)
+                    v.insert_many(locks[i : i + BATCH], block if last else None)
         else:
             v.insert_many(locks, block)
         out = {"first_lock_id": first, "added": len(locks), "size": v.size, "root": str(v.root)}
-    emit(as_json, out, f"added {len(locks)} lock(s), ids {first}..{first + len(locks) - 1}; "
-                       f"vault size {out['size']}, root {out['root']}")
+    emit(
+        as_json,
+        out,
+        f"added {len(locks)} lock(s), ids {first}..{first + len(locks) - 1}; "
+        f"vault size {out['size']}, root {out['root']}",
+    )
 
 
 @vault.command("import")
@@ -141,16 +177,26 @@ def vault_import(snapshot: str, path: str, as_json: bool) -> None:
             Path(path + suffix).unlink(missing_ok=True)
         raise
     with v:
-        out = {"path": path, "depth": v.depth, "size": v.size, "root": str(v.root),
-               "block_roots": len(v.block_roots)}
-    emit(as_json, out, f"imported {out['size']} locks into {path}: root {out['root']} "
-                       f"(checked against the snapshot)")
+        out = {
+            "path": path,
+            "depth": v.depth,
+            "size": v.size,
+            "root": str(v.root),
+            "block_roots": len(v.block_roots),
+        }
+    emit(
+        as_json,
+        out,
+        f"imported {out['size']} locks into {path}: root {out['root']} "
+        f"(checked against the snapshot)",
+    )
 
 
 @vault.command("export")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Snapshot file to write.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write."
+)
 @json_option
 def vault_export(path: str, output: str, as_json: bool) -> None:
     """Write the vault at PATH as a JSON snapshot (format zkcollat-vault-snapshot, version 1)."""
@@ -164,8 +210,12 @@ def vault_export(path: str, output: str, as_json: bool) -> None:
 
 @vault.command("root")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--block", type=int, default=None,
-              help="The root at the end of this source block instead of the current one.")
+@click.option(
+    "--block",
+    type=int,
+    default=None,
+    help="The root at the end of this source block instead of the current one.",
+)
 @click.option("--size", type=int, default=None, help="The root when the vault held SIZE locks.")
 @json_option
 def vault_root(path: str, block: int | None, size: int | None, as_json: bool) -> None:
@@ -183,8 +233,10 @@ def vault_root(path: str, block: int | None, size: int | None, as_json: bool) ->
             out.update(size=size, root=str(v.root_at(size)))
         else:
             out["root"] = str(v.root)
-        out["block_roots"] = [{"blockNumber": b.block_number, "size": b.size, "root": str(b.root)}
-                              for b in v.block_roots]
+        out["block_roots"] = [
+            {"blockNumber": b.block_number, "size": b.size, "root": str(b.root)}
+            for b in v.block_roots
+        ]
 
     def text() -> str:
         lines = [f"root  {out['root']}", f"size  {out['size']} locks (depth {out['depth']})"]
@@ -200,28 +252,49 @@ def vault_root(path: str, block: int | None, size: int | None, as_json: bool) ->
 @vault.command("path")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.argument("lock_id", type=int)
-@click.option("--size", type=int, default=None,
-              help="The path against the root the vault had with SIZE locks.")
+@click.option(
+    "--size",
+    type=int,
+    default=None,
+    help="The path against the root the vault had with SIZE locks.",
+)
 @json_option
 def vault_path(path: str, lock_id: int, size: int | None, as_json: bool) -> None:
     """Print lock LOCK_ID and its inclusion path (pathElements, pathIndices) to the root."""
     with open_vault(path) as v:
         lock = v.get_lock(lock_id)
         if size is not None and not lock_id < size <= v.size:
-            raise CliInputError(f"--size {size} must be above the lock id {lock_id} and at most "
-                                f"the vault's {v.size} locks")
+            raise CliInputError(
+                f"--size {size} must be above the lock id {lock_id} and at most "
+                f"the vault's {v.size} locks"
+            )
         p = v.generate_proof(lock_id, size)
         ok = v.verify_proof(p)
-    out: dict[str, Any] = {"lock": lock.to_json(), "leaf": str(p.leaf), "root": str(p.root),
-           "pathElements": [str(s) for s in p.siblings], "pathIndices": list(p.path_indices),
-           "verified": ok}
-    emit(as_json, out, lambda: "\n".join([
-        f"lock {lock_id}: " + ", ".join(f"{k}={val}" for k, val in out["lock"].items()),
-        f"leaf {out['leaf']}",
-        f"root {out['root']} (path checks: {'yes' if ok else 'NO'})",
-        *(f"  level {k:2d}: {'right' if b else 'left '} sibling {s}"
-          for k, (s, b) in enumerate(zip(out["pathElements"], out["pathIndices"], strict=True))),
-    ]))
+    out: dict[str, Any] = {
+        "lock": lock.to_json(),
+        "leaf": str(p.leaf),
+        "root": str(p.root),
+        "pathElements": [str(s) for s in p.siblings],
+        "pathIndices": list(p.path_indices),
+        "verified": ok,
+    }
+    emit(
+        as_json,
+        out,
+        lambda: "\n".join(
+            [
+                f"lock {lock_id}: " + ", ".join(f"{k}={val}" for k, val in out["lock"].items()),
+                f"leaf {out['leaf']}",
+                f"root {out['root']} (path checks: {'yes' if ok else 'NO'})",
+                *(
+                    f"  level {k:2d}: {'right' if b else 'left '} sibling {s}"
+                    for k, (s, b) in enumerate(
+                        zip(out["pathElements"], out["pathIndices"], strict=True)
+                    )
+                ),
+            ]
+        ),
+    )
 
 
 @vault.command("check")
