@@ -237,12 +237,11 @@ class SqliteStore:
                     ((lk.lock_id, str(lk.owner), str(lk.dest_chain_id), str(lk.asset_id),
                       str(lk.amount), str(lk.expiry)) for lk in locks),
                 )
-                for level, start, data in updates:
-                    self.conn.executemany(
-                        "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)",
-                        ((level, start + i, data[i * W : (i + 1) * W])
-                         for i in range(len(data) // W)),
-                    )
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)",
+                    ((level, start + i, data[i * W : (i + 1) * W])
+                     for level, start, data in updates for i in range(len(data) // W)),
+                )
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'size'", (str(size),))
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'root'", (str(root),))
                 if block_number is not None:

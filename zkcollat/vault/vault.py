@@ -14,6 +14,7 @@ an out-of-order or duplicate lock is refused (:class:`LockSequenceError`).
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
@@ -117,13 +118,10 @@ class Vault:
 
     def block_root(self, block_number: int) -> BlockRoot:
         """The vault state at the end of ``block_number`` (the last recorded block <= it)."""
-        best = None
-        for br in self._block_roots:
-            if br.block_number <= block_number:
-                best = br
-        if best is None:
+        i = bisect.bisect_right([br.block_number for br in self._block_roots], block_number)
+        if i == 0:
             raise UnknownLockError(f"no root recorded at or before block {block_number}")
-        return best
+        return self._block_roots[i - 1]
 
     def get_lock(self, lock_id: int) -> Lock:
         """The lock with this id; :class:`UnknownLockError` if the vault has none."""
