@@ -199,7 +199,7 @@ def liquidation_json(rep: LiquidationReport) -> dict[str, Any]:
 def mark_e8(venue: Venue, instrument: str, now: int) -> int:
     """The venue's mark of one unit of an option, in 1e-8 quote."""
     opt = OptionSpec.parse(instrument)
-    (p,) = price_positions([(opt, 1)], venue._markets(), now, venue.config.risk_free_rate_bps)
+    (p,) = price_positions([(opt, 1)], venue.markets(), now, venue.config.risk_free_rate_bps)
     return round(p.mark * E8)
 
 
@@ -506,9 +506,9 @@ def margin_shock(
     v = Venue(real.config, real.signer, db=copy, now=vc.now)
     after_now = vc.now + latency_s
     coll = spot_pct if collateral_pct is None else collateral_pct
-    for u, m in v._markets().items():
+    for u, m in v.markets().items():
         v.set_market(u, max(1, round(m.spot_e8 * (1 + spot_pct / 100))), m.iv_bps, now=after_now)
-    for (chain, asset), p in v._asset_prices().items():
+    for (chain, asset), p in v.asset_prices().items():
         v.set_asset_price(chain, asset, round(p * (1 + coll / 100)), now=after_now)
     after = account_report(v, account, after_now)
     out = {

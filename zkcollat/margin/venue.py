@@ -754,6 +754,14 @@ class Venue:
             (status, str(seized), str(key[0]), key[1], str(key[2])),
         )
 
+    def markets(self) -> dict[str, MarketData]:
+        """The latest market data per underlying (spot, implied vol, time of update)."""
+        return self._markets()
+
+    def asset_prices(self) -> dict[tuple[int, int], int]:
+        """The latest collateral prices (e8) per (source chain id, asset id)."""
+        return self._asset_prices()
+
     def _markets(self) -> dict[str, MarketData]:
         rows = self.conn.execute("SELECT underlying, spot_e8, iv_bps, updated_at FROM markets")
         return {u: MarketData(int(s), int(v), int(t)) for u, s, v, t in rows}
