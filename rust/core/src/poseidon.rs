@@ -22,13 +22,18 @@ fn sbox(x: &mut Fr) {
 /// for the 6-input leaf hash. Matrices are applied transposed, as circomlibjs does:
 /// new[i] = sum_j m[j][i] * state[j].
 pub struct PoseidonOpt {
-    pub t: usize,
-    pub n_full: usize,
-    pub n_partial: usize,
-    pub c: Vec<Fr>,
-    pub s: Vec<Fr>,
-    pub m: Vec<Fr>,
-    pub p: Vec<Fr>,
+    t: usize,
+    n_full: usize,
+    n_partial: usize,
+    c: Vec<Fr>,
+    s: Vec<Fr>,
+    /// M and P transposed (row i holds column i), so each output lane reads a contiguous row.
+    m_t: Vec<Fr>,
+    p_t: Vec<Fr>,
+}
+
+fn transpose(t: usize, m: &[Fr]) -> Vec<Fr> {
+    (0..t * t).map(|k| m[(k % t) * t + k / t]).collect()
 }
 
 impl PoseidonOpt {
@@ -53,75 +58,84 @@ impl PoseidonOpt {
                 "optimised Poseidon t = {t}: constants have the wrong lengths"
             )));
         }
-        Ok(Self { t, n_full, n_partial, c, s, m, p })
+        let (m_t, p_t) = (transpose(t, &m), transpose(t, &p));
+        Ok(Self { t, n_full, n_partial, c, s, m_t, p_t })
     }
 
-    #[inline]
-    fn mix(t: usize, mat: &[Fr], state: &mut [Fr; 17]) {
-        let mut next = [Fr::from(0u64); 17];
-        for (i, out) in next.iter_mut().take(t).enumerate() {
-            let mut acc = Fr::from(0u64);
-            for j in 0..t {
-                acc += mat[j * t + i] * state[j];
-            }
-            *out = acc;
+    /// `new[i] = sum_j mat_t[i][j] * state[j]` with `mat_t` the transposed matrix (rows
+    /// contiguous), each row a lazily reduced sum of products.
+    #[inline(always)]
+    fn mix<const T: usize>(mat_t: &[Fr], state: &mut [Fr; T]) {
+        let mut next = [Fr::from(0u64); T];
+        for (i, out) in next.iter_mut().enumerate() {
+            let row: &[Fr; T] = mat_t[i * T..(i + 1) * T].try_into().expect("row of T");
+            *out = Fr::sum_of_products(row, state);
         }
-        state[..t].copy_from_slice(&next[..t]);
+        *state = next;
     }
 
-    pub fn hash(&self, inputs: &[Fr]) -> Fr {
-        let t = self.t;
+    /// The permutation for a width known at compile time (state in registers/stack, loops
+    /// unrolled, sums of products reduced once per row).
+    fn hash_t<const T: usize>(&self, inputs: &[Fr]) -> Fr {
         let half = self.n_full / 2;
-        let c = &self.c;
-        let mut state = [Fr::from(0u64); 17];
-        state[1..t].copy_from_slice(inputs);
-        for i in 0..t {
+        let (c, mt, pt) = (&self.c, &self.m_t, &self.p_t);
+        let mut state = [Fr::from(0u64); T];
+        state[1..].copy_from_slice(inputs);
+        for i in 0..T {
             state[i] += c[i];
         }
         for r in 0..half - 1 {
-            for i in 0..t {
+            for i in 0..T {
                 sbox(&mut state[i]);
-                state[i] += c[(r + 1) * t + i];
+                state[i] += c[(r + 1) * T + i];
             }
-            Self::mix(t, &self.m, &mut state);
+            Self::mix::<T>(mt, &mut state);
         }
-        for i in 0..t {
+        for i in 0..T {
             sbox(&mut state[i]);
-            state[i] += c[half * t + i];
+            state[i] += c[half * T + i];
         }
-        Self::mix(t, &self.p, &mut state);
-        let base = (half + 1) * t;
+        Self::mix::<T>(pt, &mut state);
+        let base = (half + 1) * T;
         for r in 0..self.n_partial {
             sbox(&mut state[0]);
             state[0] += c[base + r];
-            let s = &self.s[(2 * t - 1) * r..(2 * t - 1) * (r + 1)];
-            let mut s0 = Fr::from(0u64);
-            for j in 0..t {
-                s0 += s[j] * state[j];
-            }
+            let s = &self.s[(2 * T - 1) * r..(2 * T - 1) * (r + 1)];
+            let s_row: &[Fr; T] = s[..T].try_into().expect("T entries");
+            let s0 = Fr::sum_of_products(s_row, &state);
             let x0 = state[0];
-            for k in 1..t {
-                state[k] += x0 * s[t + k - 1];
+            for k in 1..T {
+                state[k] += x0 * s[T + k - 1];
             }
             state[0] = s0;
         }
         let base = base + self.n_partial;
         for r in 0..half - 1 {
-            for i in 0..t {
+            for i in 0..T {
                 sbox(&mut state[i]);
-                state[i] += c[base + r * t + i];
+                state[i] += c[base + r * T + i];
             }
-            Self::mix(t, &self.m, &mut state);
+            Self::mix::<T>(mt, &mut state);
         }
-        for s in state.iter_mut().take(t) {
+        for s in state.iter_mut() {
             sbox(s);
         }
-        // only state[0] of the last mix is the output
-        let mut out = Fr::from(0u64);
-        for j in 0..t {
-            out += self.m[j * t] * state[j];
+        // only lane 0 of the last mix is the output
+        let row: &[Fr; T] = mt[..T].try_into().expect("row of T");
+        Fr::sum_of_products(row, &state)
+    }
+
+    /// Hash `t - 1` inputs.
+    pub fn hash(&self, inputs: &[Fr]) -> Fr {
+        macro_rules! by_width {
+            ($($t:literal)*) => {
+                match self.t {
+                    $($t => self.hash_t::<$t>(inputs),)*
+                    _ => unreachable!("width checked in new()"),
+                }
+            };
         }
-        out
+        by_width!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
     }
 
     pub fn hash_many(&self, flat: &[Fr]) -> Result<Vec<Fr>> {
