@@ -30,7 +30,9 @@ class CollateralLock(Circuit):
     ``root``, ``threshold <= amount < 2^128`` and ``minExpiry <= expiry < 2^64``.
 
     Reveals that the lock exists and is worth at least ``threshold`` until at least
-    ``minExpiry``; hides ``amount``, ``expiry`` and the leaf's position.
+    ``minExpiry``; hides ``amount`` and ``expiry``. PROTOCOL s.4.1 also claims the leaf's
+    position is hidden, but s.3 makes ``lockId`` (public) the leaf index: the path is private,
+    the position is not.
     """
 
     name = "collateral_lock"

@@ -253,7 +253,7 @@ def run_demo(
             f"public: root, destChainId {public[1]}, owner {public[2]:#x}, assetId "
             f"{public[3]:#x},\n        lockId {public[4]}, threshold {public[5]}, "
             f"minExpiry {public[6]}\n"
-            "hidden: the amount (10 WETH), the expiry and the lock's position in the tree"
+            "hidden: the amount (10 WETH) and the expiry (lockId, public, is the leaf index)"
         )
     figures["proof"] = rec
 
