@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from zkcollat.vault.errors import (
     TreeDepthError,
     TreeFullError,
 )
+from zkcollat.vault.store import LOCK_BYTES, LOCK_CHUNK, NODE_CHUNK, node_row_id
 
 CHILD = Path(__file__).with_name("crash_child.py")
 
@@ -84,19 +86,122 @@ def test_tampered_store_is_detected(tmp_path: Path) -> None:
     with Vault.open(path, 4) as v:
         v.insert_many(make_locks(0, 6))
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE locks SET amount = '1' WHERE lock_id = 2")
+    # lock 2's amount (bytes 48..64 of its 72-byte record in lock row 0) set to 1
+    (row,) = conn.execute("SELECT data FROM locks WHERE chunk = 0").fetchone()
+    rec = 2 * LOCK_BYTES
+    row = row[: rec + 48] + (1).to_bytes(16, "big") + row[rec + 64 :]
+    conn.execute("UPDATE locks SET data = ? WHERE chunk = 0", (row,))
     conn.commit()
     with Vault.open(path) as v, pytest.raises(StoreCorrupted, match="leaf 2"):
         v.check_integrity()
-    conn.execute("UPDATE nodes SET hash = ? WHERE level = 4", (b"\x01" * 32,))
+    conn.execute("UPDATE nodes SET data = ? WHERE id = ?", (b"\x01" * 32, node_row_id(4, 0)))
     conn.commit()
     with pytest.raises(StoreCorrupted, match="stored root"):
         Vault.open(path)
-    conn.execute("DELETE FROM nodes WHERE level = 1 AND idx = 1")
+    # node (level 1, index 1) removed: level 1's chunk holds 2 of its 3 nodes
+    (row,) = conn.execute("SELECT data FROM nodes WHERE id = ?", (node_row_id(1, 0),)).fetchone()
+    conn.execute("UPDATE nodes SET data = ? WHERE id = ?", (row[:32] + row[64:],
+                                                            node_row_id(1, 0)))
     conn.commit()
     conn.close()
     with pytest.raises(StoreCorrupted, match="level 1 has 2 nodes"):
         Vault.open(path)
+
+
+def _tampered_copy(
+    tmp_path: Path, src: Path, name: str, *statements: tuple[str, tuple[Any, ...]]
+) -> Path:
+    dst = tmp_path / name
+    src_conn = sqlite3.connect(src)
+    dst_conn = sqlite3.connect(dst)
+    src_conn.backup(dst_conn)
+    src_conn.close()
+    for sql, args in statements:
+        dst_conn.execute(sql, args)
+    dst_conn.commit()
+    dst_conn.close()
+    return dst
+
+
+def test_chunk_layout_tampering_is_detected(tmp_path: Path) -> None:
+    """Node and lock rows span several chunks: a missing, extra, short or moved chunk is
+    refused on open, naming the level or the locks table."""
+    n = 2 * NODE_CHUNK + 5  # level 0: chunks 0, 1 full, chunk 2 of 5 nodes; 2 lock rows
+    path = tmp_path / "v.sqlite"
+    with Vault.open(path, 8) as v:
+        v.insert_many(make_locks(0, n))
+    with Vault.open(path) as v:
+        assert v.size == n
+    cases: list[tuple[Any, ...]] = [  # (name, statement, ..., message)
+        ("gap", ("DELETE FROM nodes WHERE id = ?", (node_row_id(0, 1),)), "level 0 has"),
+        ("extra", ("INSERT INTO nodes VALUES (?, ?)", (node_row_id(0, 3), b"\0" * 32)),
+         "level 0 has"),
+        ("short middle", ("UPDATE nodes SET data = substr(data, 1, 32) WHERE id = ?",
+                          (node_row_id(0, 0),)), "level 0 has"),
+        ("beyond depth", ("INSERT INTO nodes VALUES (?, ?)", (node_row_id(9, 0), b"\0" * 32)),
+         "nodes table has"),
+        ("lock row gone", ("DELETE FROM locks WHERE chunk = 1", ()), "locks table has"),
+        ("lock row short", ("UPDATE locks SET data = substr(data, 1, ?) WHERE chunk = 0",
+                            (LOCK_BYTES * (LOCK_CHUNK - 1),)), "locks table has"),
+        # lock rows swapped: same count and total length, the short row is not the last
+        ("lock rows swapped", ("UPDATE locks SET chunk = 7 WHERE chunk = 0", ()),
+         ("UPDATE locks SET chunk = 0 WHERE chunk = 1", ()),
+         ("UPDATE locks SET chunk = 1 WHERE chunk = 7", ()), "locks table has"),
+    ]
+    for name, *statements, message in cases:
+        bad = _tampered_copy(tmp_path, path, f"{name}.sqlite", *statements)
+        with pytest.raises(StoreCorrupted, match=message):
+            Vault.open(bad)
+
+
+def test_appends_across_chunk_boundaries(tmp_path: Path) -> None:
+    """Single appends and batches that start mid-chunk, end on a boundary or span several
+    chunks: the reopened store has exactly the in-memory tree and locks."""
+    path = tmp_path / "v.sqlite"
+    locks = make_locks(0, 3 * NODE_CHUNK + 9)
+    sizes = [1, NODE_CHUNK - 2, 1, NODE_CHUNK, 3, 2 * NODE_CHUNK - 33 + 4, 1]
+    assert sum(sizes) <= len(locks) and sum(sizes) > LOCK_CHUNK
+    done = 0
+    for i, k in enumerate(sizes):
+        with Vault.open(path, 8) as v:
+            if k == 1:
+                v.append(locks[done], block_number=i)
+            else:
+                v.insert_many(locks[done : done + k], block_number=i)
+            done += k
+            levels = [bytes(b) for b in v.tree.levels]
+        with Vault.open(path) as v:
+            assert v.store is not None
+            assert [bytes(b) for b in v.tree.levels] == levels
+            assert v.root == recomputed_root(locks[:done], 8)
+            assert list(v.locks()) == locks[:done]
+            assert list(v.store.iter_locks(LOCK_CHUNK + 1)) == locks[LOCK_CHUNK + 1 : done]
+            assert v.get_lock(done - 1) == locks[done - 1]
+
+
+def test_other_schema_version_is_refused(tmp_path: Path) -> None:
+    """A version-1 file (one row per node, decimal lock fields) is refused, naming the
+    version, and left untouched."""
+    path = tmp_path / "v1.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+        " PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+    )
+    conn.executemany("INSERT INTO meta VALUES (?, ?)",
+                     [("format", "zkcollat-vault"), ("version", "1"), ("depth", "4"),
+                      ("size", "0"), ("root", "")])
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="version '1'"):
+        Vault.open(path)
+    with pytest.raises(StoreError, match="schema version 2"):
+        Vault.open(path, 4)
+    conn = sqlite3.connect(path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert tables == {"meta", "nodes"}  # nothing created in the refused file
 
 
 def _check_consistent(path: Path, expected_size: int) -> None:
