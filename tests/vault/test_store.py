@@ -21,7 +21,14 @@ from zkcollat.vault.errors import (
     TreeDepthError,
     TreeFullError,
 )
-from zkcollat.vault.store import LOCK_BYTES, LOCK_CHUNK, NODE_CHUNK, node_row_id
+from zkcollat.vault.store import (
+    LOCK_BYTES,
+    LOCK_CHUNK,
+    NODE_CHUNK,
+    SqliteStore,
+    node_row_id,
+)
+from zkcollat.vault.vault import leaves_of_locks
 
 CHILD = Path(__file__).with_name("crash_child.py")
 
@@ -154,29 +161,58 @@ def test_chunk_layout_tampering_is_detected(tmp_path: Path) -> None:
             Vault.open(bad)
 
 
-def test_appends_across_chunk_boundaries(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reopen", [True, False])
+def test_appends_across_chunk_boundaries(tmp_path: Path, reopen: bool) -> None:
     """Single appends and batches that start mid-chunk, end on a boundary or span several
-    chunks: the reopened store has exactly the in-memory tree and locks."""
+    chunks, with the store reopened after each (rows read back) or not (the store's copy of
+    the last rows): the reopened store has exactly the in-memory tree and locks."""
     path = tmp_path / "v.sqlite"
     locks = make_locks(0, 3 * NODE_CHUNK + 9)
     sizes = [1, NODE_CHUNK - 2, 1, NODE_CHUNK, 3, 2 * NODE_CHUNK - 33 + 4, 1]
     assert sum(sizes) <= len(locks) and sum(sizes) > LOCK_CHUNK
     done = 0
+    v = Vault.open(path, 8)
     for i, k in enumerate(sizes):
-        with Vault.open(path, 8) as v:
-            if k == 1:
-                v.append(locks[done], block_number=i)
-            else:
-                v.insert_many(locks[done : done + k], block_number=i)
-            done += k
-            levels = [bytes(b) for b in v.tree.levels]
-        with Vault.open(path) as v:
-            assert v.store is not None
-            assert [bytes(b) for b in v.tree.levels] == levels
-            assert v.root == recomputed_root(locks[:done], 8)
-            assert list(v.locks()) == locks[:done]
-            assert list(v.store.iter_locks(LOCK_CHUNK + 1)) == locks[LOCK_CHUNK + 1 : done]
-            assert v.get_lock(done - 1) == locks[done - 1]
+        if reopen:
+            v.close()
+            v = Vault.open(path, 8)
+        if k == 1:
+            v.append(locks[done], block_number=i)
+        else:
+            v.insert_many(locks[done : done + k], block_number=i)
+        done += k
+        levels = [bytes(b) for b in v.tree.levels]
+        with Vault.open(path) as w:
+            assert w.store is not None
+            assert [bytes(b) for b in w.tree.levels] == levels
+            assert w.root == recomputed_root(locks[:done], 8)
+            assert list(w.locks()) == locks[:done]
+            assert list(w.store.iter_locks(LOCK_CHUNK + 1)) == locks[LOCK_CHUNK + 1 : done]
+            assert w.get_lock(done - 1) == locks[done - 1]
+    v.close()
+
+
+def test_store_rereads_rows_another_writer_changed(tmp_path: Path) -> None:
+    """Two store objects on one file take turns: each must extend the rows the other wrote,
+    not its own copy of the last rows."""
+    path = tmp_path / "v.sqlite"
+    locks = make_locks(0, 42)
+    ref = PoseidonTree(6)
+    a, b = SqliteStore(path, 6), SqliteStore(path)
+    done = 0
+    for store, k in [(a, 5), (a, 3), (b, 4), (a, 30)]:
+        batch = locks[done : done + k]
+        updates = ref.plan(leaves_of_locks(batch))
+        ref.apply(updates)
+        done += k
+        store.commit(batch, updates, done, ref.root, block_number=done)
+    a.close()
+    b.close()
+    with Vault.open(path) as v:
+        assert v.size == done and v.root == recomputed_root(locks, 6)
+        assert [bytes(x) for x in v.tree.levels] == [bytes(x) for x in ref.levels]
+        assert list(v.locks()) == locks
+        v.check_integrity()
 
 
 def test_other_schema_version_is_refused(tmp_path: Path) -> None:

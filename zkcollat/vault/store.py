@@ -120,6 +120,11 @@ class SqliteStore:
         if synchronous not in ("FULL", "NORMAL"):
             raise StoreError(f"synchronous = {synchronous!r} must be 'FULL' or 'NORMAL'")
         self.path = os.fspath(path)
+        # the last row of each level and of the locks as this object's last commit left them,
+        # valid while the stored size is _tail_size (saves reading them back on an append)
+        self._tail: dict[tuple[str, int], bytes] = {}
+        self._new_tail: dict[tuple[str, int], bytes] = {}
+        self._tail_size: int | None = None
         if self.path != ":memory:" and not Path(self.path).parent.exists():
             raise StoreError(f"vault store {self.path!r}: directory does not exist")
         try:
@@ -312,17 +317,33 @@ class SqliteStore:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def _prefix(self, table: str, key: str, row_id: int, nbytes: int, what: str) -> bytes:
-        """The first ``nbytes`` of a stored row that an append extends."""
+    def _prefix(self, table: str, row_id: int, nbytes: int, what: str) -> bytes:
+        """The first ``nbytes`` of the stored row that an append extends: from the rows the
+        last commit of this object wrote (while the stored size is still the one it left),
+        else read in the current transaction."""
         if nbytes == 0:
             return b""
-        row = self.conn.execute(f"SELECT data FROM {table} WHERE {key} = ?", (row_id,)).fetchone()
-        if row is None or len(row[0]) < nbytes:
-            have = "no row" if row is None else f"{len(row[0])} bytes"
+        data = self._tail.get((table, row_id))
+        if data is None:
+            key = "id" if table == "nodes" else "chunk"
+            row = self.conn.execute(
+                f"SELECT data FROM {table} WHERE {key} = ?", (row_id,)
+            ).fetchone()
+            data = None if row is None else bytes(row[0])
+        if data is None or len(data) < nbytes:
+            have = "no row" if data is None else f"{len(data)} bytes"
             raise StoreCorrupted(
                 f"{self.path!r}: {what} has {have} where the append expects {nbytes} bytes"
             )
-        return bytes(row[0][:nbytes])
+        return data[:nbytes]
+
+    def _rows(self, table: str, first: int, buf: bytes, row_bytes: int) -> list[tuple[int, bytes]]:
+        """``buf`` (starting at row ``first``) cut into rows; the last one is remembered."""
+        rows = [(first + i, buf[p : p + row_bytes])
+                for i, p in enumerate(range(0, len(buf), row_bytes))]
+        if rows:
+            self._new_tail[(table, rows[-1][0])] = rows[-1][1]
+        return rows
 
     def commit(
         self,
@@ -341,6 +362,10 @@ class SqliteStore:
             check_block_number(block_number)
         try:
             with self._transaction():
+                stored = self.size
+                if stored != self._tail_size:  # another writer (or none yet): read the rows
+                    self._tail = {}
+                self._new_tail = {}
                 if block_number is not None:
                     last = self.last_block()
                     if last is not None and block_number < last:
@@ -348,17 +373,13 @@ class SqliteStore:
                             f"block number {block_number} is below the last recorded block {last}"
                         )
                 if locks:
-                    self._write_locks(locks)
+                    self._write_locks(locks, stored)
                 node_rows: list[tuple[int, bytes]] = []
-                chunk_bytes = NODE_CHUNK * W
                 for level, start, data in updates:
                     j0, off = divmod(start, NODE_CHUNK)
-                    buf = self._prefix("nodes", "id", node_row_id(level, j0), off * W,
-                                       f"level {level} chunk {j0}") + data
-                    node_rows.extend(
-                        (node_row_id(level, j0 + i), buf[p : p + chunk_bytes])
-                        for i, p in enumerate(range(0, len(buf), chunk_bytes))
-                    )
+                    first = node_row_id(level, j0)
+                    buf = self._prefix("nodes", first, off * W, f"level {level} chunk {j0}")
+                    node_rows += self._rows("nodes", first, buf + data, NODE_CHUNK * W)
                 self.conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", node_rows)
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'size'", (str(size),))
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'root'", (str(root),))
@@ -367,26 +388,34 @@ class SqliteStore:
                         "INSERT OR REPLACE INTO block_roots VALUES (?, ?, ?)",
                         (block_number, size, str(root)),
                     )
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"vault store {self.path!r}: the append was not committed: {e}") from e
+        except BaseException as e:
+            self._tail, self._tail_size = {}, None
+            if isinstance(e, sqlite3.DatabaseError):
+                raise StoreError(
+                    f"vault store {self.path!r}: the append was not committed: {e}"
+                ) from e
+            raise
+        # committed: the rows just written are the ones the next append extends
+        if self._new_tail:  # else (a block root only) the last rows are unchanged
+            self._tail = self._new_tail
+        self._tail_size = size
 
-    def _write_locks(self, locks: Sequence[Lock]) -> None:
+    def _write_locks(self, locks: Sequence[Lock], stored: int) -> None:
         first = locks[0].lock_id
-        stored = self.size
         if first != stored:
             raise StoreCorrupted(
                 f"{self.path!r}: the append starts at lock {first} but the store holds {stored} "
                 "locks"
             )
         j0, off = divmod(first, LOCK_CHUNK)
-        head = self._prefix("locks", "chunk", j0, off * LOCK_BYTES, f"lock row {j0}")
-        packed = head + b"".join([pack_lock(lk) for lk in locks])
-        row_bytes = LOCK_CHUNK * LOCK_BYTES
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO locks VALUES (?, ?)",
-            ((j0 + i, packed[p : p + row_bytes])
-             for i, p in enumerate(range(0, len(packed), row_bytes))),
-        )
+        head = self._prefix("locks", j0, off * LOCK_BYTES, f"lock row {j0}")
+        packed = head + b"".join([
+            ((((lk.owner << 64 | lk.dest_chain_id) << 160 | lk.asset_id) << 128 | lk.amount)
+             << 64 | lk.expiry).to_bytes(LOCK_BYTES, "big")  # pack_lock, inlined (bulk)
+            for lk in locks
+        ])
+        self.conn.executemany("INSERT OR REPLACE INTO locks VALUES (?, ?)",
+                              self._rows("locks", j0, packed, LOCK_CHUNK * LOCK_BYTES))
 
     def close(self) -> None:
         self.conn.close()
