@@ -20,8 +20,10 @@ row ``chunk = i // LOCK_CHUNK``; a record is ``LOCK_BYTES`` = 72 bytes, big-endi
 widths of :mod:`zkcollat.vault.lock`; the id is implied by the position). Every lock row is
 full except the last.
 
-An append rewrites the last chunk of every level and the last lock row (read, extended and
-written back inside the same transaction); a bulk build writes whole chunks.
+An append rewrites the last chunk of every level and the last lock row, extended by the new
+words (the store object keeps a copy of the last rows it committed and reads them back inside
+the transaction when it has none, or when the stored size moved since: another writer); a bulk
+build writes whole chunks.
 
 Crash safety: every append or batch is *one* transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``)
 that writes its locks, every changed node chunk, the new size and root, and the block's root;
