@@ -7,7 +7,7 @@ accepting ``x + r`` for ``x`` would let two different inputs alias one field ele
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from zkcollat.errors import EncodingError, FieldError
 
@@ -106,9 +106,3 @@ def fr_inv(value: int) -> int:
     if value % R == 0:
         raise FieldError("0 has no inverse in F_r")
     return pow(value, -1, R)
-
-
-def check_all_fr(values: Sequence[int], name: str) -> None:
-    """Range-check a sequence of F_r elements, naming the first offender by index."""
-    for i, v in enumerate(values):
-        check_fr(v, f"{name}[{i}]")

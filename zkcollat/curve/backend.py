@@ -127,12 +127,12 @@ class Backend(ABC):
         corruption could only harm its owner (a prover's own key: a bad key yields proofs
         that fail verification, never false proofs that pass).
         """
-        from zkcollat.curve.points import g2_checked
+        from zkcollat.curve.points import g2_from_native_bytes
 
-        pts = []
-        for i in range(0, len(data), 128):
-            w = [int.from_bytes(data[i + j : i + j + 32], "big") for j in range(0, 128, 32)]
-            pts.append(g2_checked((w[0], w[1]), (w[2], w[3]), f"point[{i // 128}]", subgroup=False))
+        pts = [
+            g2_from_native_bytes(data[i : i + 128], f"point[{i // 128}]", subgroup=False)
+            for i in range(0, len(data), 128)
+        ]
         if not subgroup:
             return self._g2_vector_unchecked(pts)
         return self.g2_vector(pts)

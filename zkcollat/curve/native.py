@@ -20,16 +20,9 @@ from zkcollat.errors import FieldError, LengthMismatch, PointError
 from zkcollat.field import R, pack_fr, unpack_fr
 
 
-def g1_pack(p: G1Point) -> bytes:
-    return p.x.to_bytes(32, "big") + p.y.to_bytes(32, "big")
-
-
+# Results of the Rust side are canonical points: they are read back without re-checking.
 def g1_unpack(b: bytes) -> G1Point:
     return G1Point(int.from_bytes(b[:32], "big"), int.from_bytes(b[32:64], "big"))
-
-
-def g2_pack(p: G2Point) -> bytes:
-    return b"".join(c.to_bytes(32, "big") for c in (p.x[0], p.x[1], p.y[0], p.y[1]))
 
 
 def g2_unpack(b: bytes) -> G2Point:
@@ -106,20 +99,20 @@ class NativeBackend(Backend):
 
     def g1_add(self, a: G1Point, b: G1Point) -> G1Point:
         _check_coords((*a, *b), "G1 point")
-        return g1_unpack(_native.g1_add(g1_pack(a), g1_pack(b)))
+        return g1_unpack(_native.g1_add(a.to_bytes(), b.to_bytes()))
 
     def g1_neg(self, a: G1Point) -> G1Point:
         _check_coords(a, "G1 point")
-        return g1_unpack(_native.g1_neg(g1_pack(a)))
+        return g1_unpack(_native.g1_neg(a.to_bytes()))
 
     def g1_mul(self, a: G1Point, k: int) -> G1Point:
         _check_coords(a, "G1 point")
-        return g1_unpack(_native.g1_mul(g1_pack(a), _scalar(k)))
+        return g1_unpack(_native.g1_mul(a.to_bytes(), _scalar(k)))
 
     def g1_vector(self, points: Sequence[G1Point]) -> PointVector:
         for p in points:
             _check_coords(p, "G1 point")
-        return _NativeVector.g1(b"".join(g1_pack(p) for p in points))
+        return _NativeVector.g1(b"".join(p.to_bytes() for p in points))
 
     def g1_vector_from_bytes(self, data: bytes) -> PointVector:
         return _NativeVector.g1(data)
@@ -141,35 +134,35 @@ class NativeBackend(Backend):
 
     def g1_batch_mul(self, base: G1Point, scalars: Scalars) -> list[G1Point]:
         _check_coords(base, "G1 point")
-        out = _native.g1_batch_mul(g1_pack(base), _buf(scalars))
+        out = _native.g1_batch_mul(base.to_bytes(), _buf(scalars))
         return [g1_unpack(out[i : i + 64]) for i in range(0, len(out), 64)]
 
     def g2_batch_mul(self, base: G2Point, scalars: Scalars) -> list[G2Point]:
         _check_coords((*base.x, *base.y), "G2 point")
-        out = _native.g2_batch_mul(g2_pack(base), _buf(scalars))
+        out = _native.g2_batch_mul(base.to_native_bytes(), _buf(scalars))
         return [g2_unpack(out[i : i + 128]) for i in range(0, len(out), 128)]
 
     def g2_add(self, a: G2Point, b: G2Point) -> G2Point:
         _check_coords((*a.x, *a.y, *b.x, *b.y), "G2 point")
-        return g2_unpack(_native.g2_add(g2_pack(a), g2_pack(b)))
+        return g2_unpack(_native.g2_add(a.to_native_bytes(), b.to_native_bytes()))
 
     def g2_neg(self, a: G2Point) -> G2Point:
         _check_coords((*a.x, *a.y), "G2 point")
-        return g2_unpack(_native.g2_neg(g2_pack(a)))
+        return g2_unpack(_native.g2_neg(a.to_native_bytes()))
 
     def g2_mul(self, a: G2Point, k: int) -> G2Point:
         _check_coords((*a.x, *a.y), "G2 point")
-        return g2_unpack(_native.g2_mul(g2_pack(a), _scalar(k)))
+        return g2_unpack(_native.g2_mul(a.to_native_bytes(), _scalar(k)))
 
     def g2_in_subgroup(self, a: G2Point) -> bool:
         if not a.is_on_curve():
             return False
-        return bool(_native.g2_in_subgroup(g2_pack(a)))
+        return bool(_native.g2_in_subgroup(a.to_native_bytes()))
 
     def g2_vector(self, points: Sequence[G2Point]) -> PointVector:
         for p in points:
             _check_coords((*p.x, *p.y), "G2 point")
-        return _NativeVector.g2(b"".join(g2_pack(p) for p in points))
+        return _NativeVector.g2(b"".join(p.to_native_bytes() for p in points))
 
     def fft(self, coeffs: Sequence[int]) -> list[int]:
         return unpack_fr(_native.fft(pack_fr(coeffs, "value")))
@@ -194,6 +187,6 @@ class NativeBackend(Backend):
     ) -> bool:
         for p, q in pairs:
             _check_coords((*p, *q.x, *q.y), "pairing input")
-        g1s = b"".join(g1_pack(p) for p, _ in pairs)
-        g2s = b"".join(g2_pack(q) for _, q in pairs)
+        g1s = b"".join(p.to_bytes() for p, _ in pairs)
+        g2s = b"".join(q.to_native_bytes() for _, q in pairs)
         return bool(_native.pairing_check(g1s, g2s, subgroup=not subgroup_checked))

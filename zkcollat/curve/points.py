@@ -100,6 +100,10 @@ class G2Point(NamedTuple):
         """EIP-197 order: ``[[x.c1, x.c0], [y.c1, y.c0]]``."""
         return [[self.x[1], self.x[0]], [self.y[1], self.y[0]]]
 
+    def to_native_bytes(self) -> bytes:
+        """128 bytes x.c0, x.c1, y.c0, y.c1: the order of ``zkcollat._native`` and key files."""
+        return b"".join(c.to_bytes(32, "big") for c in (self.x[0], self.x[1], self.y[0], self.y[1]))
+
     def to_bytes(self) -> bytes:
         """128 bytes in EIP-197 order: x.c1, x.c0, y.c1, y.c0, 32-byte big-endian each."""
         return b"".join(c.to_bytes(32, "big") for c in (self.x[1], self.x[0], self.y[1], self.y[0]))
@@ -241,3 +245,13 @@ def g2_from_bytes(data: bytes, name: str = "G2 point", *, subgroup: bool = True)
         raise EncodingError(f"{name} must be 128 bytes, got {len(data)}")
     w = [int.from_bytes(data[i : i + 32], "big") for i in range(0, 128, 32)]
     return g2_from_evm([[w[0], w[1]], [w[2], w[3]]], name, subgroup=subgroup)
+
+
+def g2_from_native_bytes(data: bytes, name: str = "G2 point", *, subgroup: bool = True) -> G2Point:
+    """Decode 128 bytes in native order (:meth:`G2Point.to_native_bytes`), with every check."""
+    if len(data) != 128:
+        raise EncodingError(f"{name} must be 128 bytes, got {len(data)}")
+    w = [int.from_bytes(data[i : i + 32], "big") for i in range(0, 128, 32)]
+    if w == [0, 0, 0, 0]:
+        return G2_IDENTITY
+    return g2_checked((w[0], w[1]), (w[2], w[3]), name, subgroup=subgroup)

@@ -27,26 +27,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from zkcollat.curve.points import G1Point, G2Point, g1_from_bytes, g2_checked
+from zkcollat.curve.points import g1_from_bytes, g2_from_native_bytes
 from zkcollat.errors import KeyFormatError, ZkcollatError
 from zkcollat.groth16.keys import ProvingKey, VerifyingKey, warn_development_key
 
 MAGIC = b"ZKCPK\x00v1"
 FORMAT = "zkcollat-proving-key"
 VERSION = 1
-
-
-def _g2_native(p: G2Point) -> bytes:
-    return b"".join(c.to_bytes(32, "big") for c in (p.x[0], p.x[1], p.y[0], p.y[1]))
-
-
-def _g2_from_native(data: bytes, name: str) -> G2Point:
-    if len(data) != 128:
-        raise KeyFormatError(f"{name} must be 128 bytes")
-    w = [int.from_bytes(data[i : i + 32], "big") for i in range(0, 128, 32)]
-    if w == [0, 0, 0, 0]:
-        return G2Point((0, 0), (0, 0))
-    return g2_checked((w[0], w[1]), (w[2], w[3]), name)
 
 
 def encode(pk: ProvingKey) -> bytes:
@@ -56,9 +43,9 @@ def encode(pk: ProvingKey) -> bytes:
         ("alpha_g1", vk.alpha_g1.to_bytes()),
         ("beta_g1", pk.beta_g1.to_bytes()),
         ("delta_g1", pk.delta_g1.to_bytes()),
-        ("beta_g2", _g2_native(vk.beta_g2)),
-        ("gamma_g2", _g2_native(vk.gamma_g2)),
-        ("delta_g2", _g2_native(vk.delta_g2)),
+        ("beta_g2", vk.beta_g2.to_native_bytes()),
+        ("gamma_g2", vk.gamma_g2.to_native_bytes()),
+        ("delta_g2", vk.delta_g2.to_native_bytes()),
         ("gamma_abc_g1", b"".join(p.to_bytes() for p in vk.gamma_abc_g1)),
         ("a_query", pk.a_query),
         ("b_g1_query", pk.b_g1_query),
@@ -122,9 +109,9 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
         ic = sec["gamma_abc_g1"]
         vk = VerifyingKey(
             alpha_g1=g1_from_bytes(sec["alpha_g1"], "alpha_g1"),
-            beta_g2=_g2_from_native(sec["beta_g2"], "beta_g2"),
-            gamma_g2=_g2_from_native(sec["gamma_g2"], "gamma_g2"),
-            delta_g2=_g2_from_native(sec["delta_g2"], "delta_g2"),
+            beta_g2=g2_from_native_bytes(sec["beta_g2"], "beta_g2"),
+            gamma_g2=g2_from_native_bytes(sec["gamma_g2"], "gamma_g2"),
+            delta_g2=g2_from_native_bytes(sec["delta_g2"], "delta_g2"),
             gamma_abc_g1=tuple(
                 g1_from_bytes(ic[i : i + 64], f"IC[{i // 64}]") for i in range(0, len(ic), 64)
             ),
@@ -176,7 +163,3 @@ def load(path: str | os.PathLike[str], *, warn: bool = True) -> ProvingKey:
         raise KeyFormatError(f"proving key file {os.fspath(path)!r} does not exist") from e
     return decode(data, source=f"proving key {os.fspath(path)!r}", warn=warn)
 
-
-def g1_points(data: bytes) -> list[G1Point]:
-    """Decode a section of 64-byte G1 points (checked)."""
-    return [g1_from_bytes(data[i : i + 64], f"point[{i // 64}]") for i in range(0, len(data), 64)]

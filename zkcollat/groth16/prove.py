@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from zkcollat.curve.backend import Backend, get_backend
 from zkcollat.curve.points import G1Point, G2Point
-from zkcollat.errors import InputError, KeyFormatError, ProvingError, UnsatisfiedConstraint
+from zkcollat.errors import KeyFormatError, ProvingError, UnsatisfiedConstraint
 from zkcollat.field import R, pack_fr
 from zkcollat.groth16.keys import Proof, ProvingKey
 from zkcollat.groth16.qap import circuit_digest, witness_rows
@@ -85,8 +85,6 @@ def fullprove(
         witness = cs.solve(inputs)
     except UnsatisfiedConstraint as e:
         raise ProvingError(str(e)) from e
-    except InputError:
-        raise
     proof = prove(pk, cs, witness, backend=backend)
     return proof, cs.public_values(witness)
 

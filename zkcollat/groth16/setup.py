@@ -71,10 +71,7 @@ def setup(
         return b"".join(p.to_bytes() for p in b.g1_batch_mul(g1, pack_fr(scalars)))
 
     def g2s(scalars: list[int]) -> bytes:
-        out = b.g2_batch_mul(g2, pack_fr(scalars))
-        return b"".join(
-            c.to_bytes(32, "big") for p in out for c in (p.x[0], p.x[1], p.y[0], p.y[1])
-        )
+        return b"".join(p.to_native_bytes() for p in b.g2_batch_mul(g2, pack_fr(scalars)))
 
     metadata = {"setup": "development (single party)"}
     if seed is not None:

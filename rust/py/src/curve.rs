@@ -88,9 +88,9 @@ fn pairing_check(py: Python<'_>, g1s: Vec<u8>, g2s: Vec<u8>, subgroup: bool) -> 
 }
 
 /// A Python class over `PointVec` for one group: points decoded and checked once in Rust,
-/// then used for many MSMs (`msm_range`) and written back out (`to_bytes`).
+/// then used for many MSMs (`msm_range`).
 macro_rules! point_vec_class {
-    ($name:ident, $group:ty, $size:expr, $decode:expr, $encode:expr) => {
+    ($name:ident, $group:ty, $decode:expr, $encode:expr) => {
         #[pyclass(frozen)]
         struct $name(PointVec<$group>);
 
@@ -117,23 +117,14 @@ macro_rules! point_vec_class {
                 let p = detached(py, || self.0.msm_range(start, &scalars))?;
                 Ok(PyBytes::new(py, &$encode(&p)))
             }
-            /// All points, concatenated (for saving a key).
-            fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-                let mut out = Vec::with_capacity(self.0.points.len() * $size);
-                for p in &self.0.points {
-                    out.extend_from_slice(&$encode(p));
-                }
-                PyBytes::new(py, &out)
-            }
         }
     };
 }
 
-point_vec_class!(G1Vec, G1Projective, 64, |b: &[u8], _| g1s_from_bytes(b, "point"), g1_to_bytes);
+point_vec_class!(G1Vec, G1Projective, |b: &[u8], _| g1s_from_bytes(b, "point"), g1_to_bytes);
 point_vec_class!(
     G2Vec,
     G2Projective,
-    128,
     |b: &[u8], s| g2s_from_bytes_with(b, "point", s),
     g2_to_bytes
 );
