@@ -1,0 +1,45 @@
+"""Chain clients (web3.py): RPC with retries, keystores, journaled transactions, log following.
+
+- :class:`ChainClient` — one node: retries with backoff, blocks, logs, receipts.
+- :mod:`keystore` — development keystores (eth-account), opened with a password file.
+- :class:`ChainJournal` — cursor, block hashes and the intended/sent/mined transaction journal.
+- :class:`TxSender` — idempotent sends keyed by (kind, key) through the journal.
+- :class:`Follower` — event logs at a confirmation depth, reorg detection by block hash.
+- :mod:`anvil` — local anvil nodes for devnets and tests.
+"""
+
+from zkcollat.chain.client import BlockRef, ChainClient, LogRef
+from zkcollat.chain.errors import (
+    ChainError,
+    ChainMismatch,
+    KeystoreError,
+    MirrorDivergence,
+    ReorgTooDeep,
+    RpcUnavailable,
+    TransactionFailed,
+)
+from zkcollat.chain.follow import Follower
+from zkcollat.chain.journal import ChainJournal, TxRecord
+from zkcollat.chain.keystore import KeystoreRef, create_keystore, load_account
+from zkcollat.chain.sender import Call, TxSender
+
+__all__ = [
+    "BlockRef",
+    "Call",
+    "ChainClient",
+    "ChainError",
+    "ChainJournal",
+    "ChainMismatch",
+    "Follower",
+    "KeystoreError",
+    "KeystoreRef",
+    "LogRef",
+    "MirrorDivergence",
+    "ReorgTooDeep",
+    "RpcUnavailable",
+    "TransactionFailed",
+    "TxRecord",
+    "TxSender",
+    "create_keystore",
+    "load_account",
+]

@@ -1,0 +1,143 @@
+"""Local ``anvil`` nodes (Foundry's devnet node, from the pinned npm package) as child processes.
+
+A node is started detached (its own session) on a free local port, with a chain id and a block
+time, and stopped by the pid recorded when it was started, after checking that this pid still
+runs that anvil binary (a recycled pid is never signalled).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from zkcollat.chain.errors import ChainError
+
+ANVIL_ENV = "ZKCOLLAT_ANVIL"
+_NPM_BIN = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+
+
+def anvil_binary() -> Path:
+    """The pinned anvil: ``$ZKCOLLAT_ANVIL``, else ``node_modules`` of the cwd or the project."""
+    env = os.environ.get(ANVIL_ENV)
+    if env:
+        p = Path(env)
+        if not p.is_file():
+            raise ChainError(f"{ANVIL_ENV} = {env} is not a file")
+        return p
+    roots = [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]]
+    for root in roots:
+        p = root / _NPM_BIN
+        if p.is_file():
+            return p.resolve()
+    raise ChainError(
+        f"anvil not found: run `npm ci` in the project (it installs {_NPM_BIN}) or set {ANVIL_ENV}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class AnvilProcess:
+    pid: int
+    port: int
+    chain_id: int
+    block_time_s: float
+    binary: str
+
+    @property
+    def rpc(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def start_anvil(
+    chain_id: int,
+    *,
+    block_time_s: float | None,
+    log_path: Path,
+    port: int | None = None,
+    ready_timeout_s: float = 20.0,
+) -> AnvilProcess:
+    """Start a node and wait until it answers; ``block_time_s=None`` mines on every transaction."""
+    binary = anvil_binary()
+    for _attempt in range(3):
+        p = port if port is not None else free_port()
+        cmd = [
+            str(binary),
+            "--port",
+            str(p),
+            "--host",
+            "127.0.0.1",
+            "--chain-id",
+            str(chain_id),
+            "--accounts",
+            "1",
+            "--silent",
+        ]
+        if block_time_s is not None:
+            cmd += ["--block-time", str(block_time_s)]
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        node = AnvilProcess(proc.pid, p, chain_id, block_time_s or 0.0, str(binary))
+        deadline = time.monotonic() + ready_timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break  # exited: most likely the port was taken between bind and listen
+            try:
+                with socket.create_connection(("127.0.0.1", p), timeout=0.2):
+                    return node
+            except OSError:
+                time.sleep(0.05)
+        if proc.poll() is None:
+            stop_anvil(node)
+        if port is not None:
+            break
+    raise ChainError(f"anvil (chain id {chain_id}) did not start; see {log_path}")
+
+
+def runs_anvil(pid: int, binary: str) -> bool:
+    """Whether ``pid`` is alive and runs ``binary`` (guards against recycled pids)."""
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return False
+    return os.path.realpath(exe) == os.path.realpath(binary)
+
+
+def stop_anvil(node: AnvilProcess, timeout_s: float = 5.0) -> bool:
+    """SIGTERM (then SIGKILL) the recorded pid if it is still that anvil; True if it was running."""
+    if not runs_anvil(node.pid, node.binary):
+        _reap(node.pid)
+        return False
+    os.kill(node.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        _reap(node.pid)
+        if not runs_anvil(node.pid, node.binary):
+            return True
+        time.sleep(0.05)
+    os.kill(node.pid, signal.SIGKILL)
+    _reap(node.pid)
+    return True
+
+
+def _reap(pid: int) -> None:
+    # A node started by this very process is our child: collect it so it does not linger.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
