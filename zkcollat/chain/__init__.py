@@ -8,6 +8,13 @@
 - :mod:`anvil` — local anvil nodes for devnets and tests.
 """
 
+import warnings
+
+# web3 imports the deprecated websockets.legacy module; zkcollat uses HTTP only.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import web3  # noqa: F401
+
 from zkcollat.chain.client import BlockRef, ChainClient, LogRef
 from zkcollat.chain.errors import (
     ChainError,

@@ -11,7 +11,6 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,9 +64,14 @@ def start_anvil(
     block_time_s: float | None,
     log_path: Path,
     port: int | None = None,
+    state_path: Path | None = None,
     ready_timeout_s: float = 20.0,
 ) -> AnvilProcess:
-    """Start a node and wait until it answers; ``block_time_s=None`` mines on every transaction."""
+    """Start a node and wait until it answers; ``block_time_s=None`` mines on every transaction.
+
+    With ``state_path`` the node loads that state file if it exists and writes its state there
+    when stopped (anvil's ``--state``), so a devnet survives ``down`` and ``up``.
+    """
     binary = anvil_binary()
     for _attempt in range(3):
         p = port if port is not None else free_port()
@@ -85,26 +89,39 @@ def start_anvil(
         ]
         if block_time_s is not None:
             cmd += ["--block-time", str(block_time_s)]
+        if state_path is not None:
+            cmd += ["--state", str(state_path)]
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
-            proc = subprocess.Popen(
-                cmd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        node = AnvilProcess(proc.pid, p, chain_id, block_time_s or 0.0, str(binary))
+        # posix_spawn, not Popen: the node outlives this process (devnet up returns), in its own
+        # session, and no Popen object is left to complain that its child still runs.
+        pid = os.posix_spawn(
+            str(binary),
+            cmd,
+            dict(os.environ),
+            setsid=True,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                (
+                    os.POSIX_SPAWN_OPEN,
+                    1,
+                    str(log_path),
+                    os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                    0o644,
+                ),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ],
+        )
+        node = AnvilProcess(pid, p, chain_id, block_time_s or 0.0, str(binary))
         deadline = time.monotonic() + ready_timeout_s
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                break  # exited: most likely the port was taken between bind and listen
+            if _exited(pid):
+                break  # most likely the port was taken between bind and listen
             try:
                 with socket.create_connection(("127.0.0.1", p), timeout=0.2):
                     return node
             except OSError:
                 time.sleep(0.05)
-        if proc.poll() is None:
+        if not _exited(pid):
             stop_anvil(node)
         if port is not None:
             break
@@ -135,6 +152,14 @@ def stop_anvil(node: AnvilProcess, timeout_s: float = 5.0) -> bool:
     os.kill(node.pid, signal.SIGKILL)
     _reap(node.pid)
     return True
+
+
+def _exited(pid: int) -> bool:
+    try:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return not Path(f"/proc/{pid}").exists()
+    return done == pid
 
 
 def _reap(pid: int) -> None:

@@ -86,7 +86,15 @@ def smoke(as_json: bool) -> None:
 
 
 def _register() -> None:
-    from zkcollat.cli import attest_cmd, circuit_cmd, demo_cmd, margin_cmd, proof_cmd, vault_cmd
+    from zkcollat.cli import (
+        attest_cmd,
+        circuit_cmd,
+        demo_cmd,
+        devnet_cmd,
+        margin_cmd,
+        proof_cmd,
+        vault_cmd,
+    )
 
     main.add_command(vault_cmd.vault)
     main.add_command(circuit_cmd.circuit)
@@ -97,6 +105,7 @@ def _register() -> None:
     main.add_command(attest_cmd.attest)
     main.add_command(margin_cmd.margin)
     main.add_command(demo_cmd.demo)
+    main.add_command(devnet_cmd.devnet)
 
 
 _register()

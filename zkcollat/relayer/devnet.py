@@ -1,0 +1,256 @@
+"""A two-chain development network: ``zkcollat devnet up|status|down --dir D``.
+
+Two anvil nodes (the pinned npm package) on free local ports: the *source* chain (chain id
+31337, a block every 1 s by default) and the *execution* chain (chain id 31338, a block every
+2 s), so that latency means something. ``up`` creates development accounts (eth-account
+keystores in ``D/keys``, each with a password file; keys never appear on a command line or in
+``devnet.json``), funds them on both chains, makes a 2-of-3 development committee and a
+development proving key for CollateralLock(20), and writes ``D/devnet.json``. ``up`` is
+idempotent: a devnet whose nodes run is left alone; one whose nodes were stopped is restarted
+from the state the nodes saved (``--state``). ``down`` stops the recorded pids only (each after
+checking that the pid still runs anvil) and leaves ``D`` readable.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zkcollat.chain.anvil import AnvilProcess, runs_anvil, start_anvil, stop_anvil
+from zkcollat.chain.client import ChainClient
+from zkcollat.chain.errors import ChainError, RpcUnavailable
+from zkcollat.chain.keystore import KeystoreRef, create_keystore, write_private
+
+SOURCE_CHAIN_ID = 31337
+EXECUTION_CHAIN_ID = 31338
+SOURCE_BLOCK_TIME_S = 1.0
+EXECUTION_BLOCK_TIME_S = 2.0
+DEPTH = 20
+CONFIRMATIONS = 2
+FUND_WEI = 1000 * 10**18
+
+#: Development accounts: who signs what. The committee members are ``member-0..2``.
+ACCOUNTS = ("deployer", "relayer", "venue", "trader", "maker", "recipient")
+MEMBERS = 3
+THRESHOLD = 2
+
+SIDES = ("source", "execution")
+
+
+class DevnetError(ChainError):
+    """The devnet folder or its nodes are not in the state a command needs."""
+
+
+@dataclass(frozen=True)
+class Devnet:
+    """``devnet.json`` as loaded: the folder and the document."""
+
+    dir: Path
+    doc: dict[str, Any]
+
+    @property
+    def path(self) -> Path:
+        return self.dir / "devnet.json"
+
+    def side(self, name: str) -> dict[str, Any]:
+        d = self.doc[name]
+        assert isinstance(d, dict)
+        return d
+
+    def node(self, name: str) -> AnvilProcess:
+        s = self.side(name)
+        return AnvilProcess(
+            int(s["pid"]), int(s["port"]), int(s["chainId"]), float(s["blockTimeS"]), s["anvil"]
+        )
+
+    def client(self, name: str, **kwargs: Any) -> ChainClient:
+        s = self.side(name)
+        return ChainClient(s["rpc"], expected_chain_id=int(s["chainId"]), **kwargs)
+
+    def account(self, name: str) -> KeystoreRef:
+        a = self.doc["accounts"][name]
+        return KeystoreRef.from_json(a, self.dir)
+
+    def address(self, name: str) -> str:
+        return str(self.doc["accounts"][name]["address"])
+
+    def members(self) -> list[KeystoreRef]:
+        return [KeystoreRef.from_json(m, self.dir) for m in self.doc["committee"]["members"]]
+
+    def save(self) -> None:
+        write_private(self.path, json.dumps(self.doc, indent=2) + "\n")
+
+
+def load(d: Path) -> Devnet:
+    p = d / "devnet.json"
+    try:
+        doc = json.loads(p.read_text())
+    except FileNotFoundError as e:
+        raise DevnetError(f"no devnet in {d}: {p} does not exist (run `zkcollat devnet up`)") from e
+    except json.JSONDecodeError as e:
+        raise DevnetError(f"{p} is not JSON: {e}") from e
+    if not isinstance(doc, dict) or not all(isinstance(doc.get(s), dict) for s in SIDES):
+        raise DevnetError(f"{p} has no 'source' and 'execution' sections")
+    return Devnet(d, doc)
+
+
+def _node_up(net: Devnet, side: str) -> bool:
+    node = net.node(side)
+    if not runs_anvil(node.pid, node.binary):
+        return False
+    try:
+        return net.client(side, retries=1, backoff_s=0.1).chain_id == node.chain_id
+    except (RpcUnavailable, ChainError):
+        return False
+
+
+def _start(
+    d: Path, side: str, chain_id: int, block_time_s: float, port: int | None
+) -> AnvilProcess:
+    return start_anvil(
+        chain_id,
+        block_time_s=block_time_s,
+        log_path=d / f"anvil-{side}.log",
+        port=port,
+        state_path=d / f"state-{side}.json",
+    )
+
+
+def _side_doc(node: AnvilProcess) -> dict[str, Any]:
+    return {
+        "rpc": node.rpc,
+        "chainId": node.chain_id,
+        "blockTimeS": node.block_time_s,
+        "port": node.port,
+        "pid": node.pid,
+        "anvil": node.binary,
+    }
+
+
+def up(
+    d: Path,
+    *,
+    source_block_time_s: float = SOURCE_BLOCK_TIME_S,
+    execution_block_time_s: float = EXECUTION_BLOCK_TIME_S,
+    log: Any = print,
+) -> Devnet:
+    """Bring the devnet in ``d`` up (idempotent); return it."""
+    d.mkdir(parents=True, exist_ok=True)
+    if (d / "devnet.json").exists():
+        net = load(d)
+        for side in SIDES:
+            if _node_up(net, side):
+                log(f"{side}: running (pid {net.side(side)['pid']}, {net.side(side)['rpc']})")
+                continue
+            s = net.side(side)
+            try:
+                node = _start(d, side, int(s["chainId"]), float(s["blockTimeS"]), int(s["port"]))
+            except ChainError:
+                node = _start(d, side, int(s["chainId"]), float(s["blockTimeS"]), None)
+            s.update(_side_doc(node))
+            net.save()
+            log(f"{side}: restarted from its saved state (pid {node.pid}, {node.rpc})")
+        return net
+
+    started: list[AnvilProcess] = []
+    try:
+        src = _start(d, "source", SOURCE_CHAIN_ID, source_block_time_s, None)
+        started.append(src)
+        exe = _start(d, "execution", EXECUTION_CHAIN_ID, execution_block_time_s, None)
+        started.append(exe)
+        doc: dict[str, Any] = {
+            "development": True,
+            "warning": "development devnet: keys in keystores under keys/ with their password "
+            "files next to them; never use these accounts anywhere else",
+            "createdAt": int(time.time()),
+            "source": _side_doc(src),
+            "execution": _side_doc(exe),
+            "confirmations": {"source": CONFIRMATIONS, "execution": CONFIRMATIONS},
+        }
+        net = Devnet(d, doc)
+        net.save()  # the pids are on disk before anything else can fail
+        log(f"source:    chain {src.chain_id} at {src.rpc} (block every {src.block_time_s} s)")
+        log(f"execution: chain {exe.chain_id} at {exe.rpc} (block every {exe.block_time_s} s)")
+
+        keys = d / "keys"
+        accounts: dict[str, Any] = {}
+        for name in ACCOUNTS:
+            ref = KeystoreRef(keys / f"{name}.json", keys / f"{name}.password")
+            addr = create_keystore(ref.keystore, ref.password_file or keys / f"{name}.password")
+            accounts[name] = {"address": addr, "development": True, **_rel(ref, d)}
+        members = []
+        for i in range(MEMBERS):
+            ref = KeystoreRef(keys / f"member-{i}.json", keys / f"member-{i}.password")
+            addr = create_keystore(ref.keystore, ref.password_file or keys / f"member-{i}.pw")
+            members.append({"address": addr, "development": True, **_rel(ref, d)})
+        doc["accounts"] = accounts
+        doc["committee"] = {"epoch": 0, "threshold": THRESHOLD, "members": members}
+        for side in SIDES:
+            c = net.client(side)
+            for a in [*accounts.values(), *members]:
+                c.rpc("anvil_setBalance", [a["address"], hex(FUND_WEI)])
+        log(f"accounts: {', '.join(ACCOUNTS)} and {MEMBERS} committee members, funded on both")
+        net.save()
+
+        _proving_key(net, log)
+        net.save()
+        return net
+    except BaseException:
+        for node in started:
+            stop_anvil(node)
+        raise
+
+
+def _rel(ref: KeystoreRef, base: Path) -> dict[str, str]:
+    assert ref.password_file is not None
+    return {
+        "keystore": str(ref.keystore.relative_to(base)),
+        "passwordFile": str(ref.password_file.relative_to(base)),
+    }
+
+
+def _proving_key(net: Devnet, log: Any) -> None:
+    from zkcollat.circuits import CollateralLock
+    from zkcollat.formats import pkey
+    from zkcollat.formats.snarkjs import vk_to_json, write_json_atomic
+    from zkcollat.groth16.setup import setup
+
+    t0 = time.perf_counter()
+    cs = CollateralLock(DEPTH).compile()
+    pk, vk = setup(cs)
+    pkey.save(pk, net.dir / "proving_key.zkpk")
+    write_json_atomic(net.dir / "verification_key.json", vk_to_json(vk))
+    net.doc["provingKey"] = {
+        "statement": "collateral_lock",
+        "depth": DEPTH,
+        "provingKey": "proving_key.zkpk",
+        "verificationKey": "verification_key.json",
+        "development": True,
+    }
+    log(
+        f"development proving key for CollateralLock({DEPTH}) in "
+        f"{time.perf_counter() - t0:.1f} s (single-party setup, no ceremony)"
+    )
+
+
+def status(d: Path) -> dict[str, Any]:
+    """What runs: each node's pid, whether it answers, and its head block."""
+    net = load(d)
+    out: dict[str, Any] = {"dir": str(d)}
+    for side in SIDES:
+        s = net.side(side)
+        info: dict[str, Any] = {"rpc": s["rpc"], "chainId": s["chainId"], "pid": s["pid"]}
+        info["running"] = _node_up(net, side)
+        if info["running"]:
+            info["head"] = net.client(side).head()
+        out[side] = info
+    return out
+
+
+def down(d: Path) -> dict[str, bool]:
+    """Stop the devnet's nodes by their recorded pids; ``{side: was running}``."""
+    net = load(d)
+    return {side: stop_anvil(net.node(side)) for side in SIDES}
