@@ -25,10 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from zkcollat.circuits import CollateralLock  # noqa: E402
+from zkcollat.curve import poseidon_many  # noqa: E402
 from zkcollat.curve.backend import available_backends, use_backend  # noqa: E402
 from zkcollat.gadgets.bits import ALIAS_CHECK_COST  # noqa: E402
 from zkcollat.gadgets.merkle import LEVEL_COST, merkle_root_plain, path_indices_of  # noqa: E402
-from zkcollat.gadgets.poseidon import poseidon_cost, poseidon_hash, poseidon_many  # noqa: E402
+from zkcollat.gadgets.poseidon import poseidon_cost  # noqa: E402
+from zkcollat.hash import poseidon_hash  # noqa: E402
 from zkcollat.r1cs import clear_cache  # noqa: E402
 
 

@@ -35,11 +35,11 @@ from zkcollat.circuits import CollateralLock  # noqa: E402
 from zkcollat.formats.r1cs_bin import write_r1cs  # noqa: E402
 from zkcollat.formats.wtns import write_wtns  # noqa: E402
 from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of  # noqa: E402
-from zkcollat.gadgets.poseidon import poseidon_hash  # noqa: E402
 from zkcollat.groth16.prove import prove  # noqa: E402
 from zkcollat.groth16.qap import domain_size  # noqa: E402
 from zkcollat.groth16.setup import setup  # noqa: E402
 from zkcollat.groth16.verify import verify  # noqa: E402
+from zkcollat.hash import poseidon_hash  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 SNARKJS = ROOT / "node_modules" / "snarkjs" / "build" / "cli.cjs"

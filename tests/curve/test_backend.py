@@ -337,7 +337,7 @@ def test_point_encodings_round_trip() -> None:
 
 @pytest.mark.parametrize("n_inputs", list(range(1, 17)))
 def test_poseidon_batch_agrees_with_plain(backend: Backend, n_inputs: int) -> None:
-    from zkcollat.gadgets.poseidon import poseidon_hash
+    from zkcollat.hash import poseidon_hash
 
     tuples = [[(i * 31 + j) ** 7 % R for j in range(n_inputs)] for i in range(5)]
     tuples.append([R - 1] * n_inputs)

@@ -15,7 +15,8 @@ from zkcollat.formats.r1cs_bin import r1cs_bytes, read_r1cs, write_r1cs
 from zkcollat.formats.wtns import read_wtns, write_wtns, wtns_bytes
 from zkcollat.gadgets.compare import assert_greater_eq
 from zkcollat.gadgets.merkle import merkle_root, merkle_root_plain
-from zkcollat.gadgets.poseidon import poseidon_gadget, poseidon_hash
+from zkcollat.gadgets.poseidon import poseidon_gadget
+from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs import Api, Circuit, ConstraintSystem, Private, Public
 
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from zkcollat.errors import CircuitError, InputError
 from zkcollat.field import R
 from zkcollat.gadgets.merkle import LEVEL_COST, merkle_root, merkle_root_plain, path_indices_of
-from zkcollat.gadgets.poseidon import poseidon_cost, poseidon_hash
+from zkcollat.gadgets.poseidon import poseidon_cost
+from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs import Api, Circuit, ConstraintSystem, Private, Public
 
 DEPTH = 4

@@ -7,17 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.vectors.poseidon.loader import poseidon_vectors
+from zkcollat.curve import poseidon_many
 from zkcollat.errors import CircuitError, FieldError, InputError
 from zkcollat.field import R
-from zkcollat.gadgets.poseidon import (
-    poseidon,
-    poseidon_constants,
-    poseidon_cost,
-    poseidon_gadget,
-    poseidon_hash,
-    poseidon_many,
-    poseidon_reference,
-)
+from zkcollat.gadgets.poseidon import poseidon, poseidon_cost, poseidon_gadget
+from zkcollat.hash import poseidon_constants, poseidon_hash, poseidon_reference
 from zkcollat.r1cs import Api, Circuit, ConstraintSystem, LinComb, Private, Public
 
 H12 = 7853200120776062878684798364095072458815029376092732009249414926327459813530

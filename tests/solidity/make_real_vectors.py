@@ -29,10 +29,10 @@ from zkcollat.formats.snarkjs import (  # noqa: E402
     write_json_atomic,
 )
 from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of  # noqa: E402
-from zkcollat.gadgets.poseidon import poseidon_hash  # noqa: E402
 from zkcollat.groth16.prove import fullprove  # noqa: E402
 from zkcollat.groth16.setup import setup  # noqa: E402
 from zkcollat.groth16.verify import verify  # noqa: E402
+from zkcollat.hash import poseidon_hash  # noqa: E402
 from zkcollat.r1cs import Circuit  # noqa: E402
 
 VECTORS = ROOT / "tests" / "solidity" / "vectors"

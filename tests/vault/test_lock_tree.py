@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from zkcollat.field import R
 from zkcollat.gadgets.merkle import merkle_root_plain
-from zkcollat.gadgets.poseidon import poseidon_hash
+from zkcollat.hash import poseidon_hash
 from zkcollat.vault import Lock, PoseidonTree, verify_proof, zero_hashes
 from zkcollat.vault.errors import LockFieldError, TreeDepthError, TreeFullError, UnknownLockError
 from zkcollat.vault.lock import FIELDS

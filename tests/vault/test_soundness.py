@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from zkcollat.circuits import CollateralLock
 from zkcollat.errors import InputError
 from zkcollat.field import R
-from zkcollat.gadgets.poseidon import poseidon_hash
+from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs.system import ConstraintSystem
 from zkcollat.vault import Lock, PoseidonTree, Vault
 from zkcollat.vault.prover import lock_inputs

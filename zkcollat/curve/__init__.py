@@ -10,6 +10,7 @@ from zkcollat.curve.backend import (
     set_backend,
     use_backend,
 )
+from zkcollat.curve.hashing import poseidon_many
 from zkcollat.curve.points import (
     G1_GENERATOR,
     G1_IDENTITY,
@@ -32,6 +33,7 @@ __all__ = [
     "available_backends",
     "get_backend",
     "load_backend",
+    "poseidon_many",
     "set_backend",
     "use_backend",
 ]

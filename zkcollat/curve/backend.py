@@ -33,6 +33,7 @@ from typing import Any
 
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import BackendError
+from zkcollat.hash.poseidon import poseidon_hash
 
 Scalars = bytes | Sequence[int]
 
@@ -214,11 +215,10 @@ class Backend(ABC):
         """Poseidon of consecutive ``n_inputs``-tuples of packed words (each < r), packed.
 
         The bulk path for trees: one call hashes a whole level. The reference runs the plain
-        function of ``zkcollat.gadgets.poseidon`` tuple by tuple.
+        function of ``zkcollat.hash`` tuple by tuple.
         """
         from zkcollat.errors import LengthMismatch
         from zkcollat.field import pack_fr, unpack_fr
-        from zkcollat.gadgets.poseidon import poseidon_hash
 
         values = unpack_fr(inputs)
         if len(values) % n_inputs:

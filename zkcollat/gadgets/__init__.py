@@ -20,7 +20,7 @@ from zkcollat.gadgets.compare import (
 )
 from zkcollat.gadgets.merkle import merkle_root, merkle_root_plain
 from zkcollat.gadgets.mux import cond_swap, mux, select
-from zkcollat.gadgets.poseidon import poseidon, poseidon_hash, poseidon_many
+from zkcollat.gadgets.poseidon import poseidon, poseidon_cost, poseidon_gadget
 
 __all__ = [
     "assert_bool",
@@ -40,8 +40,8 @@ __all__ = [
     "merkle_root_plain",
     "mux",
     "poseidon",
-    "poseidon_hash",
-    "poseidon_many",
+    "poseidon_cost",
+    "poseidon_gadget",
     "range_check",
     "select",
     "to_bits",

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from zkcollat.errors import CircuitError, InputError
 from zkcollat.field import check_fr
 from zkcollat.gadgets.mux import cond_swap
-from zkcollat.gadgets.poseidon import poseidon_gadget, poseidon_hash
+from zkcollat.gadgets.poseidon import poseidon_gadget
+from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs.builder import Api, gadget
 from zkcollat.r1cs.lc import LinComb, Operand, as_lc
 

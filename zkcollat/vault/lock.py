@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zkcollat.field import FR_BYTES
-from zkcollat.gadgets.poseidon import poseidon_hash
+from zkcollat.hash import poseidon_hash
 from zkcollat.vault.errors import LockFieldError
 
 #: (attribute, protocol name, bit width), in leaf order.

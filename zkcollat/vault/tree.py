@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from zkcollat.curve.backend import get_backend
 from zkcollat.errors import EncodingError, FieldError
 from zkcollat.field import FR_BYTES, check_fr, pack_fr, unpack_fr
-from zkcollat.gadgets.poseidon import poseidon_hash
+from zkcollat.hash import poseidon_hash
 from zkcollat.vault.errors import StoreCorrupted, TreeDepthError, TreeFullError, UnknownLockError
 
 MAX_DEPTH = 32

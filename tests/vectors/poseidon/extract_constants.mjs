@@ -1,5 +1,5 @@
 // Extract circomlib's Poseidon constants from the pinned circomlibjs (package.json) into
-// zkcollat/gadgets/poseidon_constants.json.
+// zkcollat/hash/poseidon_constants.json.
 //
 // Regenerate (from the repository root, after `npm ci`):
 //     node tests/vectors/poseidon/extract_constants.mjs
@@ -43,6 +43,6 @@ const out = {
   C: constants.C,
   M: constants.M,
 };
-const dest = path.join(root, "zkcollat", "gadgets", "poseidon_constants.json");
+const dest = path.join(root, "zkcollat", "hash", "poseidon_constants.json");
 fs.writeFileSync(dest, JSON.stringify(out) + "\n");
 console.log(`wrote ${dest}`);

@@ -1,5 +1,5 @@
 // Extract circomlib's *optimised* Poseidon constants from the pinned circomlibjs into
-// zkcollat/gadgets/poseidon_constants_opt.json, for the native batch hash.
+// zkcollat/hash/poseidon_constants_opt.json, for the native batch hash.
 //
 // Regenerate (from the repository root, after `npm ci`):
 //     node tests/vectors/poseidon/extract_constants_opt.mjs
@@ -18,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const pkgDir = path.join(root, "node_modules", "circomlibjs");
 const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
 const opt = JSON.parse(fs.readFileSync(path.join(pkgDir, "src", "poseidon_constants_opt.json"), "utf8"));
-const plain = JSON.parse(fs.readFileSync(path.join(root, "zkcollat", "gadgets", "poseidon_constants.json"), "utf8"));
+const plain = JSON.parse(fs.readFileSync(path.join(root, "zkcollat", "hash", "poseidon_constants.json"), "utf8"));
 const nF = plain.N_ROUNDS_F;
 const nP = plain.N_ROUNDS_P;
 for (let i = 0; i < nP.length; i++) {
@@ -38,6 +38,6 @@ const out = {
   M: opt.M,
   P: opt.P,
 };
-const dest = path.join(root, "zkcollat", "gadgets", "poseidon_constants_opt.json");
+const dest = path.join(root, "zkcollat", "hash", "poseidon_constants_opt.json");
 fs.writeFileSync(dest, JSON.stringify(out) + "\n");
 console.log(`wrote ${dest}`);
