@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_circuits.py [--depth 20] [--repeat 20] [--hashes 5000]
 
 Prints min / median wall-clock times (``time.perf_counter``) for CollateralLock(D) of
-PROTOCOL.md s.4.1 (the statement in ``zkcollat.circuits``): compiling the definition once,
+PROTOCOL.md s.4.1 (the statement in ``zkcollat.statements``): compiling the definition once,
 solving a witness (input parsing + solver + checks), the independent ``is_satisfied`` engine,
 and the CSR matrices; then the Poseidon rate, one Python call per hash and through
 ``poseidon_many`` (the bulk path) on each available backend, and the constraint cost of each
@@ -24,7 +24,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from zkcollat.circuits import CollateralLock  # noqa: E402
 from zkcollat.curve import poseidon_many  # noqa: E402
 from zkcollat.curve.backend import available_backends, use_backend  # noqa: E402
 from zkcollat.gadgets.bits import ALIAS_CHECK_COST  # noqa: E402
@@ -32,6 +31,7 @@ from zkcollat.gadgets.merkle import LEVEL_COST, merkle_root_plain, path_indices_
 from zkcollat.gadgets.poseidon import poseidon_cost  # noqa: E402
 from zkcollat.hash import poseidon_hash  # noqa: E402
 from zkcollat.r1cs import clear_cache  # noqa: E402
+from zkcollat.statements import CollateralLock  # noqa: E402
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:

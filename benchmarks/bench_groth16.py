@@ -31,7 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from zkcollat.circuits import CollateralLock  # noqa: E402
 from zkcollat.formats.r1cs_bin import write_r1cs  # noqa: E402
 from zkcollat.formats.wtns import write_wtns  # noqa: E402
 from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of  # noqa: E402
@@ -40,6 +39,7 @@ from zkcollat.groth16.qap import domain_size  # noqa: E402
 from zkcollat.groth16.setup import setup  # noqa: E402
 from zkcollat.groth16.verify import verify  # noqa: E402
 from zkcollat.hash import poseidon_hash  # noqa: E402
+from zkcollat.statements import CollateralLock  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 SNARKJS = ROOT / "node_modules" / "snarkjs" / "build" / "cli.cjs"
@@ -173,7 +173,7 @@ def peak_memory(depth: int) -> float:
         "import sys, resource, warnings; warnings.simplefilter('ignore');"
         f"sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'benchmarks')!r});"
         "from bench_groth16 import lock_inputs;"
-        "from zkcollat.circuits import CollateralLock;"
+        "from zkcollat.statements import CollateralLock;"
         "from zkcollat.groth16.setup import setup; from zkcollat.groth16.prove import fullprove;"
         f"cs = CollateralLock({depth}).compile(); pk, vk = setup(cs);"
         f"fullprove(pk, cs, lock_inputs({depth}));"

@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from tests.cli.conftest import DEPTH, EXEC_CHAIN, MIN_EXPIRY, THRESHOLD, World, fails, run
-from zkcollat.circuits import BalanceThreshold, CollateralLock
 from zkcollat.cli import main
 from zkcollat.field import R
 from zkcollat.formats.r1cs_bin import read_r1cs
@@ -19,6 +18,7 @@ from zkcollat.formats.snarkjs import proof_from_json, public_from_json, read_jso
 from zkcollat.formats.wtns import read_wtns
 from zkcollat.groth16.verify import verify
 from zkcollat.solidity import calldata_json, soliditycalldata, verify_proof_calldata
+from zkcollat.statements import BalanceThreshold, CollateralLock
 from zkcollat.vault import Vault
 from zkcollat.vault.prover import lock_inputs
 

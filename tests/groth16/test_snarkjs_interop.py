@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from tests.jstools import snarkjs_cli
-from zkcollat.circuits import MerkleInclusion
 from zkcollat.formats.r1cs_bin import write_r1cs
 from zkcollat.formats.snarkjs import proof_to_json, public_to_json, vk_to_json
 from zkcollat.formats.wtns import write_wtns
@@ -23,6 +22,7 @@ from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of
 from zkcollat.groth16.prove import fullprove
 from zkcollat.groth16.setup import setup
 from zkcollat.groth16.verify import verify
+from zkcollat.statements import MerkleInclusion
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.groth16.circuits import Square  # noqa: E402
-from zkcollat.circuits.statements import CollateralLock  # noqa: E402
 from zkcollat.field import R  # noqa: E402
 from zkcollat.formats.snarkjs import (  # noqa: E402
     proof_to_json,
@@ -34,6 +33,7 @@ from zkcollat.groth16.setup import setup  # noqa: E402
 from zkcollat.groth16.verify import verify  # noqa: E402
 from zkcollat.hash import poseidon_hash  # noqa: E402
 from zkcollat.r1cs import Circuit  # noqa: E402
+from zkcollat.statements import CollateralLock  # noqa: E402
 
 VECTORS = ROOT / "tests" / "solidity" / "vectors"
 COMMAND = "python tests/solidity/make_real_vectors.py"

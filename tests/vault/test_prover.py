@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from tests.vault.crash_child import make_locks
-from zkcollat.circuits import CollateralLock
 from zkcollat.errors import KeyFormatError, ProvingError, VaultError
 from zkcollat.groth16.keys import ProvingKey, VerifyingKey
 from zkcollat.groth16.setup import setup
 from zkcollat.groth16.verify import verify
+from zkcollat.statements import CollateralLock
 from zkcollat.vault import Lock, Vault
 from zkcollat.vault.errors import (
     ExpiryTooEarly,

@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zkcollat.circuits import CollateralLock
 from zkcollat.errors import InputError
 from zkcollat.field import R
 from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.statements import CollateralLock
 from zkcollat.vault import Lock, PoseidonTree, Vault
 from zkcollat.vault.prover import lock_inputs
 

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from zkcollat.circuits import by_name
 from zkcollat.cli._common import emit, existing_file, json_option, new_file
 from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.statements import STATEMENTS, by_name, statement
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-CIRCUITS = ("collateral_lock", "merkle_inclusion", "balance_threshold")
+CIRCUITS = tuple(STATEMENTS)
 
 
 def circuit_params(name: str, depth: int | None, bits: int | None) -> dict[str, int]:
     """The parameters of a circuit by name: depth for the tree circuits, bits for the balance."""
-    if name == "balance_threshold":
-        return {} if bits is None else {"bits": bits}
-    return {} if depth is None else {"depth": depth}
+    accepted = inspect.signature(statement(name)).parameters
+    given = {"depth": depth, "bits": bits}
+    return {k: v for k, v in given.items() if v is not None and k in accepted}
 
 
 @functools.cache

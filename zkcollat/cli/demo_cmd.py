@@ -145,7 +145,6 @@ def run_demo(
 ) -> dict[str, Any]:
     """The story; returns what ``--json`` prints."""
     from zkcollat.attest import Committee, PrivateKey, RootAttestation, sign_attestation
-    from zkcollat.circuits import CollateralLock
     from zkcollat.formats import pkey
     from zkcollat.formats.snarkjs import (
         proof_to_json,
@@ -160,8 +159,9 @@ def run_demo(
     from zkcollat.margin.errors import LockAlreadyCreditedError
     from zkcollat.margin.requirements import MarketData, price_positions
     from zkcollat.margin.venue import Venue
+    from zkcollat.statements import CollateralLock
     from zkcollat.vault import Vault
-    from zkcollat.vault.prover import prove_lock
+    from zkcollat.vault.prover import prove_lock_public
 
     now = int(time.time())
     story = Story(as_json, 9)
@@ -235,7 +235,7 @@ def run_demo(
     threshold, min_expiry = 8 * ETH, now + 60 * DAY
     with story.step("Alice's relayer proves her lock: >= 8 WETH until >= 60 days") as rec:
         t0 = time.perf_counter()
-        proof, public = prove_lock(
+        proof, named = prove_lock_public(
             vault,
             alice_index,
             threshold,
@@ -246,13 +246,14 @@ def run_demo(
             cs=cs,
         )
         rec["prove_seconds"] = round(time.perf_counter() - t0, 3)
+        public = named.to_list()
         write_json_atomic(workdir / "proof.json", proof_to_json(proof))
         write_json_atomic(workdir / "public.json", public_to_json(public))
         story.say(
             f"proof in {rec['prove_seconds']:.2f} s (witness + Groth16 prover)\n"
-            f"public: root, destChainId {public[1]}, owner {public[2]:#x}, assetId "
-            f"{public[3]:#x},\n        lockId {public[4]}, threshold {public[5]}, "
-            f"minExpiry {public[6]}\n"
+            f"public: root, destChainId {named.destChainId}, owner {named.owner:#x}, assetId "
+            f"{named.assetId:#x},\n        lockId {named.lockId}, threshold {named.threshold}, "
+            f"minExpiry {named.minExpiry}\n"
             "hidden: the amount (10 WETH) and the expiry (lockId, public, is the leaf index)"
         )
     figures["proof"] = rec
@@ -261,8 +262,7 @@ def run_demo(
         t0 = time.perf_counter()
         ok = verify(vk, public, proof)
         rec["python_verify_seconds"] = round(time.perf_counter() - t0, 4)
-        bad = list(public)
-        bad[5] = 9 * ETH
+        bad = dataclasses.replace(named, threshold=9 * ETH).to_list()
         rec["python_valid"], rec["python_tampered_valid"] = ok, verify(vk, bad, proof)
         story.say(
             f"Python verifier: {'valid' if ok else 'INVALID'} in "

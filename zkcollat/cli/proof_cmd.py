@@ -328,8 +328,8 @@ def _prove_locks(
     proof_out: str,
     public_out: str,
 ) -> list[dict[str, Any]]:
-    from zkcollat.circuits import CollateralLock
     from zkcollat.cli.vault_cmd import open_vault
+    from zkcollat.statements import CollateralLock
     from zkcollat.vault.prover import prove_lock
 
     missing = [
@@ -441,19 +441,34 @@ def export() -> None:
 )
 @click.option("--name", default=None, help="Contract name.")
 @click.option(
-    "--generic", is_flag=True, help="Plain Groth16Verifier even for a 7-input CollateralLock key."
+    "--statement",
+    "statement_name",
+    type=click.Choice(CIRCUITS),
+    default=None,
+    help="The key's statement: adds verify<Title> taking its public inputs by name "
+    "(default: collateral_lock for a key with its number of public inputs).",
 )
-def export_solidity(vk_path: str, output: str | None, name: str | None, generic: bool) -> None:
+@click.option(
+    "--generic", is_flag=True, help="Plain Groth16Verifier even for a CollateralLock key."
+)
+def export_solidity(
+    vk_path: str, output: str | None, name: str | None, statement_name: str | None, generic: bool
+) -> None:
     """Write the Solidity verifier of VERIFICATION_KEY (snarkjs's verifyProof interface).
 
     A CollateralLock key (7 public inputs) gets CollateralLockVerifier, which adds
-    verifyCollateralLock taking the public inputs by name.
+    verifyCollateralLock taking the public inputs by name; --statement names another.
     """
-    from zkcollat.solidity import generate_collateral_lock_verifier, generate_verifier
+    from zkcollat.solidity import generate_statement_verifier, generate_verifier
+    from zkcollat.statements import CollateralLock, statement
 
     vk = load_vk(vk_path)
-    if vk.n_public == 7 and not generic:
-        src = generate_collateral_lock_verifier(vk, name or "CollateralLockVerifier")
+    if generic and statement_name:
+        raise CliInputError("--generic and --statement exclude each other")
+    if statement_name is None and vk.n_public == len(CollateralLock.public_inputs.names()):
+        statement_name = CollateralLock.name
+    if statement_name and not generic:
+        src = generate_statement_verifier(vk, statement(statement_name), name)
     else:
         src = generate_verifier(vk, name or "Groth16Verifier")
     if output is None:

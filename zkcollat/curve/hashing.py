@@ -17,7 +17,7 @@ def poseidon_many(batch: Sequence[Sequence[int]]) -> list[int]:
     """Hash many input lists (each 1..16 field elements) in one go: the bulk path for trees.
 
     Lists of the same width go to the active backend's ``poseidon_packed`` in one call (native:
-    Rust over the constants of zkcollat.hash.poseidon_constants_opt; reference: :func:`zkcollat.hash.poseidon_hash`
+    Rust over circomlib's optimised constants; reference: :func:`zkcollat.hash.poseidon_hash`
     per tuple). Every input is range-checked first, naming ``batch[i][j]``; results keep the
     order of ``batch``.
     """

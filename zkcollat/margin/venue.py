@@ -53,11 +53,14 @@ from zkcollat.margin.requirements import (
     standard_requirement,
 )
 from zkcollat.margin.store import create_schema, get_int, set_int
+from zkcollat.statements import CollateralLockPublic
 
 #: ``(vk, public, proof) -> bool``: the Groth16 check a venue runs on a credit.
 Verifier = Callable[[VerifyingKey, list[int], Proof], bool]
 
-N_PUBLIC = 7  # CollateralLock: root, destChainId, owner, assetId, lockId, threshold, minExpiry
+#: CollateralLock's public inputs, in circuit order (the statement registry's declaration).
+PUBLIC_NAMES = CollateralLockPublic.names()
+N_PUBLIC = len(PUBLIC_NAMES)
 MODES = ("standard", "portfolio")
 
 
@@ -284,12 +287,10 @@ class Venue:
         if isinstance(public, (str, bytes)) or len(public) != N_PUBLIC:
             n = "?" if isinstance(public, (str, bytes)) else len(public)
             raise E.PublicInputError(
-                f"CollateralLock has {N_PUBLIC} public inputs (root, destChainId, owner, assetId, "
-                f"lockId, threshold, minExpiry); got {n}"
+                f"CollateralLock has {N_PUBLIC} public inputs ({', '.join(PUBLIC_NAMES)}); got {n}"
             )
-        names = ("root", "destChainId", "owner", "assetId", "lockId", "threshold", "minExpiry")
         out = []
-        for name, v in zip(names, public, strict=True):
+        for name, v in zip(PUBLIC_NAMES, public, strict=True):
             try:
                 x = int(v) if isinstance(v, str) and v.isdigit() else v
                 if not isinstance(x, int) or isinstance(x, bool):

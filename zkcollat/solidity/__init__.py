@@ -16,12 +16,16 @@ from zkcollat.solidity.calldata import (
     calldata_json,
     collateral_lock_public,
     soliditycalldata,
+    statement_public,
     verify_collateral_lock_calldata,
     verify_proof_calldata,
+    verify_statement_calldata,
+    verify_statement_signature,
 )
 from zkcollat.solidity.verifier import (
     COLLATERAL_LOCK_PUBLIC,
     generate_collateral_lock_verifier,
+    generate_statement_verifier,
     generate_verifier,
 )
 
@@ -31,8 +35,12 @@ __all__ = [
     "calldata_json",
     "collateral_lock_public",
     "generate_collateral_lock_verifier",
+    "generate_statement_verifier",
     "generate_verifier",
     "soliditycalldata",
+    "statement_public",
     "verify_collateral_lock_calldata",
     "verify_proof_calldata",
+    "verify_statement_calldata",
+    "verify_statement_signature",
 ]

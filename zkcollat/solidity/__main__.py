@@ -14,7 +14,12 @@ from pathlib import Path
 from zkcollat.errors import ZkcollatError
 from zkcollat.formats.snarkjs import proof_from_json, public_from_json, read_json, vk_from_json
 from zkcollat.solidity.calldata import calldata_json, soliditycalldata, verify_proof_calldata
-from zkcollat.solidity.verifier import generate_collateral_lock_verifier, generate_verifier
+from zkcollat.solidity.verifier import (
+    generate_collateral_lock_verifier,
+    generate_statement_verifier,
+    generate_verifier,
+)
+from zkcollat.statements import STATEMENTS, statement
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("verifier", help="write the Solidity verifier of a verification key")
     v.add_argument("vk", type=Path, help="verification_key.json")
     v.add_argument("--collateral-lock", action="store_true", help="CollateralLockVerifier")
+    v.add_argument("--statement", choices=tuple(STATEMENTS), default=None,
+                   help="add the statement's verify<Title> with its public inputs by name")
     v.add_argument("--name", default=None, help="contract name")
     v.add_argument("-o", "--output", type=Path, default=None, help="output file (default stdout)")
     c = sub.add_parser("calldata", help="print the verifyProof arguments of a proof")
@@ -35,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             vk = vk_from_json(read_json(args.vk, "verification key"))
             if not vk.ceremony:
                 print("warning: development key (no multi-party ceremony)", file=sys.stderr)
-            if args.collateral_lock:
+            if args.statement:
+                src = generate_statement_verifier(vk, statement(args.statement), args.name)
+            elif args.collateral_lock:
                 src = generate_collateral_lock_verifier(vk, args.name or "CollateralLockVerifier")
             else:
                 src = generate_verifier(vk, args.name or "Groth16Verifier")

@@ -23,10 +23,11 @@ from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import EncodingError, PointError
 from zkcollat.field import check_fr
 from zkcollat.groth16.keys import Proof
-from zkcollat.solidity.verifier import COLLATERAL_LOCK_PUBLIC
+from zkcollat.statements import CollateralLock, StatementCircuit
+from zkcollat.statements.schema import PublicInputs
 
 #: Solidity types of the named arguments of ``verifyCollateralLock`` (PROTOCOL.md s.4.1 order).
-COLLATERAL_LOCK_TYPES = ("uint256", "uint64", "address", "address", "uint64", "uint128", "uint64")
+COLLATERAL_LOCK_TYPES = tuple(t.solidity for t in CollateralLock.public_inputs.types())
 _TYPE_BITS = {"uint256": 256, "uint128": 128, "uint64": 64, "address": 160}
 
 Args = list[Any]
@@ -46,11 +47,13 @@ def verify_proof_signature(n_public: int) -> str:
     return f"verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[{n_public}])"
 
 
-VERIFY_COLLATERAL_LOCK_SIGNATURE = (
-    "verifyCollateralLock(uint256[2],uint256[2][2],uint256[2],"
-    + ",".join(COLLATERAL_LOCK_TYPES)
-    + ")"
-)
+def verify_statement_signature(statement: type[StatementCircuit]) -> str:
+    """``verify<Title>(uint256[2],uint256[2][2],uint256[2],<the public inputs' types>)``."""
+    types = ",".join(t.solidity for t in statement.public_inputs.types())
+    return f"verify{statement.title}(uint256[2],uint256[2][2],uint256[2],{types})"
+
+
+VERIFY_COLLATERAL_LOCK_SIGNATURE = verify_statement_signature(CollateralLock)
 
 
 def _check_proof(proof: Proof) -> None:
@@ -127,28 +130,43 @@ def verify_proof_calldata(proof: Proof, public: Sequence[int]) -> bytes:
     return selector(verify_proof_signature(len(pub))) + encode_words([*_proof_words(proof), *pub])
 
 
-def collateral_lock_public(values: Mapping[str, int]) -> list[int]:
-    """The public inputs of CollateralLock in circuit order, from a mapping by name.
+def statement_public(schema: type[PublicInputs], values: Mapping[str, int]) -> list[int]:
+    """The public inputs of a statement in circuit order, from a mapping by name.
 
-    Each value must be an int within its Solidity type (address = uint160; root < r).
+    Each value must be an int within its Solidity type (address = uint160; a field element < r).
     """
-    missing = [n for n in COLLATERAL_LOCK_PUBLIC if n not in values]
-    extra = sorted(set(values) - set(COLLATERAL_LOCK_PUBLIC))
+    names = schema.names()
+    missing = [n for n in names if n not in values]
+    extra = sorted(set(values) - set(names))
     if missing or extra:
         raise EncodingError(
-            f"CollateralLock public inputs: missing {missing}, unexpected {extra}; "
-            f"expected exactly {list(COLLATERAL_LOCK_PUBLIC)}"
+            f"{schema.statement} public inputs: missing {missing}, unexpected {extra}; "
+            f"expected exactly {list(names)}"
         )
     out = []
-    for name, typ in zip(COLLATERAL_LOCK_PUBLIC, COLLATERAL_LOCK_TYPES, strict=True):
+    for name, ftype in schema.schema():
         v = values[name]
+        typ = ftype.solidity
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 1 << _TYPE_BITS[typ]:
             raise EncodingError(f"{name} = {v!r} does not fit the Solidity type {typ}")
         out.append(check_fr(v, name))
     return out
 
 
+def collateral_lock_public(values: Mapping[str, int]) -> list[int]:
+    """:func:`statement_public` for CollateralLock."""
+    return statement_public(CollateralLock.public_inputs, values)
+
+
+def verify_statement_calldata(
+    statement: type[StatementCircuit], proof: Proof, values: Mapping[str, int]
+) -> bytes:
+    """Selector + ABI encoding of ``verify<Title>(_pA, _pB, _pC, <named public inputs>)``."""
+    pub = statement_public(statement.public_inputs, values)
+    words = [*_proof_words(proof), *pub]
+    return selector(verify_statement_signature(statement)) + encode_words(words)
+
+
 def verify_collateral_lock_calldata(proof: Proof, values: Mapping[str, int]) -> bytes:
     """Selector + ABI encoding of ``verifyCollateralLock(_pA, _pB, _pC, root, ..., minExpiry)``."""
-    pub = collateral_lock_public(values)
-    return selector(VERIFY_COLLATERAL_LOCK_SIGNATURE) + encode_words([*_proof_words(proof), *pub])
+    return verify_statement_calldata(CollateralLock, proof, values)

@@ -19,26 +19,23 @@ from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import SolidityError
 from zkcollat.field import P
 from zkcollat.groth16.keys import VerifyingKey
+from zkcollat.statements import CollateralLock, StatementCircuit
 
-#: Public inputs of CollateralLock(D), PROTOCOL.md s.4.1, in public.json order.
-COLLATERAL_LOCK_PUBLIC = (
-    "root",
-    "destChainId",
-    "owner",
-    "assetId",
-    "lockId",
-    "threshold",
-    "minExpiry",
-)
+#: Public inputs of CollateralLock(D), PROTOCOL.md s.4.1, in public.json order (the registry's).
+COLLATERAL_LOCK_PUBLIC = CollateralLock.public_inputs.names()
 
 #: How the generated files say they can be regenerated.
 REGENERATE_HINT = (
     "Regenerate: python -m zkcollat.solidity verifier verification_key.json -o <file>.sol"
 )
-REGENERATE_HINT_COLLATERAL = (
-    "Regenerate: python -m zkcollat.solidity verifier verification_key.json "
-    "--collateral-lock -o <file>.sol"
-)
+
+
+def regenerate_hint(statement: type[StatementCircuit]) -> str:
+    return (
+        "Regenerate: python -m zkcollat.solidity verifier verification_key.json "
+        f"--statement {statement.name} -o <file>.sol"
+    )
+
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _EACH = re.compile(r"^[ \t]*\{\{#each (\w+)\}\}\n(.*?)^[ \t]*\{\{/each\}\}\n", re.M | re.S)
@@ -174,27 +171,72 @@ def generate_verifier(vk: VerifyingKey, contract_name: str = "Groth16Verifier") 
     return render(load_template("Groth16Verifier.sol.tmpl"), ctx)  # type: ignore[arg-type]
 
 
-def generate_collateral_lock_verifier(
-    vk: VerifyingKey, contract_name: str = "CollateralLockVerifier"
+def _statement_context(
+    statement: type[StatementCircuit], contract_name: str, base_name: str
+) -> dict[str, object]:
+    """The named-argument contract of a statement, from its registry entry."""
+    schema = statement.public_inputs.schema()
+    args: list[dict[str, Value]] = []
+    for i, (name, ftype) in enumerate(schema):
+        where = "pub" if i == 0 else f"add(pub, {hex(32 * i)})"
+        check = f"eq(calldataload({where}), {name})"
+        args.append(
+            {
+                "i": i,
+                "name": name,
+                "type": ftype.solidity,
+                "sep": "," if i < len(schema) - 1 else "",
+                "laid_out": check if i == 0 else f"and(laidOut, {check})",
+                "word": ftype.solidity_word(name),
+            }
+        )
+    fr = [name for name, ftype in schema if ftype.bits is None]
+    if not fr:
+        fr_names = "field elements are"
+    else:
+        fr_names = " and ".join(fr) + (" is" if len(fr) == 1 else " are")
+    return {
+        "title": statement.title,
+        "section": statement.section,
+        "contract_name": contract_name,
+        "base_name": base_name,
+        "n_public": len(schema),
+        "fr_names": fr_names,
+        "args": args,
+    }
+
+
+def generate_statement_verifier(
+    vk: VerifyingKey, statement: type[StatementCircuit], contract_name: str | None = None
 ) -> str:
-    """Solidity source of ``CollateralLockVerifier``: the Groth16 verifier for a CollateralLock
-    key (7 public inputs) plus ``verifyCollateralLock`` taking the public inputs by name.
+    """Solidity source of ``<Title>Verifier`` for a key of ``statement`` (from the registry):
+    the Groth16 verifier plus ``verify<Title>`` taking the public inputs by name, with their
+    Solidity types, and ``publicSignals`` ordering them for ``verifyProof``.
 
     The file holds two contracts: ``<contract_name>Groth16`` (with ``verifyProof``) and
     ``<contract_name>``, which inherits it, so one deployment offers both entry points.
     """
-    if vk.n_public != len(COLLATERAL_LOCK_PUBLIC):
+    names = statement.public_inputs.names()
+    name = f"{statement.title}Verifier" if contract_name is None else contract_name
+    if vk.n_public != len(names):
         raise SolidityError(
-            f"a CollateralLock key has {len(COLLATERAL_LOCK_PUBLIC)} public inputs "
-            f"({', '.join(COLLATERAL_LOCK_PUBLIC)}); this key has {vk.n_public}"
+            f"a {statement.title} key has {len(names)} public inputs "
+            f"({', '.join(names)}); this key has {vk.n_public}"
         )
-    base = contract_name + "Groth16"
-    ctx = _context(vk, base, REGENERATE_HINT_COLLATERAL)
-    extension: dict[str, Value] = {"contract_name": contract_name, "base_name": base}
+    if not _IDENT.match(name):
+        raise SolidityError(f"contract name {name!r} is not a Solidity identifier")
+    base = name + "Groth16"
+    ctx = _context(vk, base, regenerate_hint(statement))
     ctx["extension"] = render(
-        load_template("CollateralLockVerifier.sol.tmpl"),
-        extension,
+        load_template("StatementVerifier.sol.tmpl"),
+        _statement_context(statement, name, base),  # type: ignore[arg-type]
     )
-    if not _IDENT.match(contract_name):
-        raise SolidityError(f"contract name {contract_name!r} is not a Solidity identifier")
     return render(load_template("Groth16Verifier.sol.tmpl"), ctx)  # type: ignore[arg-type]
+
+
+def generate_collateral_lock_verifier(
+    vk: VerifyingKey, contract_name: str = "CollateralLockVerifier"
+) -> str:
+    """:func:`generate_statement_verifier` for CollateralLock (7 public inputs):
+    ``CollateralLockVerifier`` with ``verifyCollateralLock``."""
+    return generate_statement_verifier(vk, CollateralLock, contract_name)

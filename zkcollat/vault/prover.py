@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from zkcollat.circuits.statements import CollateralLock
 from zkcollat.curve.backend import Backend
 from zkcollat.errors import InputError, ProvingError, UnsatisfiedConstraint
 from zkcollat.groth16.keys import Proof, ProvingKey
 from zkcollat.groth16.prove import prove
 from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.statements import CollateralLock, CollateralLockPublic
+from zkcollat.statements.collateral_lock import AMOUNT_BITS, TIME_BITS
 from zkcollat.vault.errors import (
     ExpiryTooEarly,
     ThresholdAboveAmount,
@@ -32,9 +33,6 @@ from zkcollat.vault.errors import (
 )
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.vault import Vault
-
-AMOUNT_BITS = 128
-TIME_BITS = 64
 
 
 def _uint(value: object, name: str, bits: int, exc: type[ProvingError]) -> int:
@@ -78,20 +76,30 @@ def check_lock_qualifies(
         )
 
 
+def _public(lock: Lock, root: int, threshold: int, min_expiry: int) -> CollateralLockPublic:
+    return CollateralLockPublic(
+        root=root,
+        destChainId=lock.dest_chain_id,
+        owner=lock.owner,
+        assetId=lock.asset_id,
+        lockId=lock.lock_id,
+        threshold=threshold,
+        minExpiry=min_expiry,
+    )
+
+
 def lock_inputs(
     vault: Vault, lock_id: int, threshold: int, min_expiry: int, *, size: int | None = None
 ) -> dict[str, Any]:
-    """The ``input.json`` object of CollateralLock(D) for this lock (ints; not checked)."""
+    """The ``input.json`` object of CollateralLock(D) for this lock, as ints.
+
+    Public inputs are range-checked (:class:`CollateralLockPublic`); the statement itself
+    (``amount >= threshold``, ...) is not: the solver checks it.
+    """
     lock = vault.get_lock(lock_id)
     path = vault.generate_proof(lock_id, size)
     return {
-        "root": path.root,
-        "destChainId": lock.dest_chain_id,
-        "owner": lock.owner,
-        "assetId": lock.asset_id,
-        "lockId": lock.lock_id,
-        "threshold": threshold,
-        "minExpiry": min_expiry,
+        **_public(lock, path.root, threshold, min_expiry).to_dict(),
         "amount": lock.amount,
         "expiry": lock.expiry,
         "pathElements": list(path.siblings),
@@ -99,7 +107,7 @@ def lock_inputs(
     }
 
 
-def prove_lock(
+def prove_lock_public(
     vault: Vault,
     lock_id: int,
     threshold: int,
@@ -112,15 +120,13 @@ def prove_lock(
     size: int | None = None,
     blinding: tuple[int, int] | None = None,
     backend: Backend | None = None,
-) -> tuple[Proof, list[int]]:
-    """A CollateralLock(vault.depth) proof for lock ``lock_id`` and its public signals.
+) -> tuple[Proof, CollateralLockPublic]:
+    """A CollateralLock(vault.depth) proof for lock ``lock_id`` and its typed public inputs.
 
     ``dest_chain_id`` (and ``owner``, if given) are what the execution side will demand;
     ``size`` proves against the root the vault had with that many locks (an attested past
     root) instead of the current one. ``cs`` defaults to the compiled ``CollateralLock`` of
     the vault's depth; ``blinding=(r, s)`` is for deterministic test vectors only.
-    Public signals are in PROTOCOL.md s.4.1 order:
-    ``root, destChainId, owner, assetId, lockId, threshold, minExpiry``.
     """
     if size is not None and not (
         isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= vault.size
@@ -147,4 +153,26 @@ def prove_lock(
     except UnsatisfiedConstraint as e:
         raise ProvingError(f"lock {lock_id}: the witness does not satisfy the circuit: {e}") from e
     proof = prove(pk, cs, witness, backend=backend, blinding=blinding)
-    return proof, cs.public_values(witness)
+    return proof, CollateralLockPublic.from_list(cs.public_values(witness))
+
+
+def prove_lock(
+    vault: Vault,
+    lock_id: int,
+    threshold: int,
+    min_expiry: int,
+    *,
+    pk: ProvingKey,
+    dest_chain_id: int,
+    owner: int | None = None,
+    cs: ConstraintSystem | None = None,
+    size: int | None = None,
+    blinding: tuple[int, int] | None = None,
+    backend: Backend | None = None,
+) -> tuple[Proof, list[int]]:
+    """:func:`prove_lock_public` with the public signals as a list in circuit order."""
+    proof, public = prove_lock_public(
+        vault, lock_id, threshold, min_expiry, pk=pk, dest_chain_id=dest_chain_id, owner=owner,
+        cs=cs, size=size, blinding=blinding, backend=backend,
+    )
+    return proof, public.to_list()

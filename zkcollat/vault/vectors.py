@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zkcollat.circuits import CollateralLock
 from zkcollat.curve.backend import get_backend
 from zkcollat.curve.points import G1_GENERATOR
 from zkcollat.errors import UnsatisfiedConstraint, ZkcollatError
@@ -51,6 +50,7 @@ from zkcollat.solidity.calldata import (
     verify_proof_signature,
 )
 from zkcollat.solidity.verifier import COLLATERAL_LOCK_PUBLIC
+from zkcollat.statements import CollateralLock
 from zkcollat.vault import errors as vault_errors
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.prover import lock_inputs, prove_lock
