@@ -26,15 +26,15 @@ from typing import Any
 import pytest
 
 from tests.jstools import ROOT, circom2_compile, snarkjs_cli
-from zkcollat.circuits import BalanceThreshold, CollateralLock, MerkleInclusion
 from zkcollat.errors import InputError, UnsatisfiedConstraint
 from zkcollat.field import R
 from zkcollat.formats.r1cs_bin import R1csFile, read_r1cs
 from zkcollat.formats.wtns import read_wtns
 from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of
-from zkcollat.gadgets.poseidon import poseidon_hash
+from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs import Circuit
 from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.statements import BalanceThreshold, CollateralLock, MerkleInclusion
 
 CIRCUITS = ROOT / "circuits"
 
