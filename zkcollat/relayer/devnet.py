@@ -213,7 +213,7 @@ def _rel(ref: KeystoreRef, base: Path) -> dict[str, str]:
 
 
 def _proving_key(net: Devnet, log: Any) -> None:
-    from zkcollat.circuits import CollateralLock
+    from zkcollat.statements import CollateralLock
     from zkcollat.formats import pkey
     from zkcollat.formats.snarkjs import vk_to_json, write_json_atomic
     from zkcollat.groth16.setup import setup
