@@ -8,7 +8,7 @@ contract Eip712Check {
         "RootAttestation(uint256 sourceChainId,address vault,uint64 blockNumber,bytes32 root,uint64 timestamp)"
     );
     bytes32 constant SEIZE_TYPEHASH = keccak256(
-        "Seize(uint256 sourceChainId,address vault,uint64 lockId,uint256 amount,address recipient,uint64 nonce)"
+        "Seize(uint256 sourceChainId,address vault,uint64 lockId,uint256 amount,uint64 nonce,uint64 deadline)"
     );
 
     function domainSeparator(uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
@@ -24,9 +24,9 @@ contract Eip712Check {
     }
 
     function seizeDigest(
-        uint256 sourceChainId, address vault, uint64 lockId, uint256 amount, address recipient, uint64 nonce
+        uint256 sourceChainId, address vault, uint64 lockId, uint256 amount, uint64 nonce, uint64 deadline
     ) external pure returns (bytes32) {
-        bytes32 s = keccak256(abi.encode(SEIZE_TYPEHASH, sourceChainId, vault, lockId, amount, recipient, nonce));
+        bytes32 s = keccak256(abi.encode(SEIZE_TYPEHASH, sourceChainId, vault, lockId, amount, nonce, deadline));
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(sourceChainId, vault), s));
     }
 

@@ -74,7 +74,7 @@ def test_attestation_digest_and_ecrecover_match_solidity(contract: tuple[LocalEv
 
 def test_seize_digest_matches_solidity(contract: tuple[LocalEvm, str]) -> None:
     evm, addr = contract
-    msg = Seize(1, "0x" + "11" * 20, 2048, 8 * 10**18, "0x" + "fe" * 20, 3)
-    onchain = _call(evm, addr, "seizeDigest(uint256,address,uint64,uint256,address,uint64)",
-                    1, msg.vault, 2048, 8 * 10**18, msg.recipient, 3)
+    msg = Seize(1, "0x" + "11" * 20, 2048, 8 * 10**18, 3, 1_900_000_000)
+    onchain = _call(evm, addr, "seizeDigest(uint256,address,uint64,uint256,uint64,uint64)",
+                    1, msg.vault, 2048, 8 * 10**18, 3, 1_900_000_000)
     assert onchain == msg.digest()

@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.cli import main
 
 DEPTH = 4
-ALICE = "0x00000000000000000000000000000000000a11ce"
-BOB = "0x0000000000000000000000000000000000000b0b"
+#: Accounts act for themselves: their addresses are those of these keys (margin tests).
+ALICE_SECRET, BOB_SECRET = 0xA11CE, 0xB0B
+ALICE = PrivateKey.from_int(ALICE_SECRET).address
+BOB = PrivateKey.from_int(BOB_SECRET).address
 WETH = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
 VAULT_ADDRESS = "0x0000000000000000000000000000000000000011"  # the example venue's vault
 REGISTRY = "0x00000000000000000000000000000000000000ab"

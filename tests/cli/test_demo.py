@@ -56,10 +56,19 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     elif os.environ.get("CI"):
         pytest.fail("CI must run the demo's Solidity verifier (npm ci, pyrevm)")
     assert f["credit"]["replay"].startswith("refused")
-    assert f["order"]["size"] > 0 and f["order"]["summary"]["meets_im"] is True
+    assert f["order"]["size_e6"] > 0 and f["order"]["summary"]["meets_im"] is True
+    assert f["order"]["fees_e6"] > 0  # maker and taker fees, to the fee account
+    assert f["shock"]["oracle"] == ["held", "confirmed"]
     assert f["shock"]["summary"]["meets_mm"] is False
-    seizes = f["liquidation"]["seizes"]
+    liq = f["liquidation"]
+    assert [x["maker"] for x in liq["book_fills"]] == [f["order"]["maker"]]
+    assert liq["fund_paid_e6"] > 0 and liq["fund_received_e6"] > 0
+    seizes = liq["seizes"]
     assert len(seizes) == 1 and seizes[0]["type"] == "Seize"
+    assert (
+        set(seizes[0]["message"]) >= {"nonce", "deadline"}
+        and "recipient" not in seizes[0]["message"]
+    )
     assert seizes[0]["message"]["lockId"] == "500"  # Alice's lock sits in the middle
     for name in (
         "vault.sqlite",

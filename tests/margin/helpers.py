@@ -1,10 +1,10 @@
 """A small venue world for the margin tests: one source vault, a WETH collateral, a committee,
-and a table-driven stand-in for the Groth16 verifier (the real one is exercised in
-test_credit.py::test_credit_with_the_real_verifier)."""
+listed ETH options, accounts with secp256k1 keys that sign their own orders, and a
+table-driven stand-in for the Groth16 verifier (the real one runs in test_credit.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from zkcollat.attest.attestation import RootAttestation, sign_attestation
@@ -15,10 +15,14 @@ from zkcollat.curve.points import G1Point
 from zkcollat.groth16.keys import Proof, VerifyingKey
 from zkcollat.margin.collateral import Credit
 from zkcollat.margin.config import AssetConfig, LatencyParams, LiquidationParams, VenueConfig
+from zkcollat.margin.params import OracleParams, TradingParams
+from zkcollat.margin.pricing import OptionSpec
+from zkcollat.margin.signed import Cancel, Order, ReleaseRequest, SignedMessage, Withdraw, sign
 from zkcollat.margin.venue import Venue
 
 NOW = 1_800_000_000
 DAY = 86_400
+E6, E8 = 10**6, 10**8
 EXEC_CHAIN = 42161
 SRC = 1
 VAULT = "0x" + "11" * 20
@@ -26,12 +30,19 @@ VAULT2 = "0x" + "12" * 20
 REGISTRY = "0x" + "ab" * 20
 WETH = "0x" + "c0" * 20
 WETH_INT = int(WETH, 16)
-RECIPIENT = "0x" + "fe" * 20
-ALICE = "0x" + "a1" * 20
-BOB = "0x" + "b0" * 20
+
+KEYS = {
+    name: PrivateKey.from_int(0xA000 + i)
+    for i, name in enumerate(("alice", "bob", "carol", "dave", "erin"))
+}
+ALICE, BOB, CAROL, DAVE, ERIN = (KEYS[n].address for n in ("alice", "bob", "carol", "dave", "erin"))
+KEY_OF = {k.address: k for k in KEYS.values()}
 
 COMMITTEE_KEYS = [PrivateKey.from_int(7_000 + i) for i in range(3)]
 VENUE_KEY = PrivateKey.from_int(31_337)
+EXPIRY = NOW + 30 * DAY
+PUT = OptionSpec("ETH", EXPIRY, 2800 * E8, "P")
+CALL = OptionSpec("ETH", EXPIRY, 3200 * E8, "C")
 
 #: A stand-in key: never checked by the table verifier, only counted (7 public inputs).
 DUMMY_VK = VerifyingKey(
@@ -53,11 +64,11 @@ def make_config(**overrides: Any) -> VenueConfig:
             latency_window_s=3600,
             breaker_latency_s=1800,
         ),
-        liquidation=LiquidationParams(
-            liquidation_window_s=DAY, penalty_bps=250, seize_recipient=RECIPIENT
-        ),
+        liquidation=LiquidationParams(liquidation_window_s=DAY, penalty_bps=250),
         assets=(AssetConfig(SRC, WETH, "WETH", 18, 500, 8000),),
         option_underlyings=("ETH",),
+        trading=TradingParams(),
+        oracle=OracleParams(max_age_s=10 * 365 * DAY),
         verifying_key=DUMMY_VK,
     )
     base.update(overrides)
@@ -86,13 +97,12 @@ class TableVerifier:
 def make_venue(
     cfg: VenueConfig | None = None, db: Any = ":memory:", *, real_verifier: bool = False
 ) -> tuple[Venue, TableVerifier]:
-    """A venue with the table verifier injected, or (``real_verifier``) the venue's own."""
     tv = TableVerifier()
     committee = Committee(0, tuple(k.address for k in COMMITTEE_KEYS), 2)
-    v = Venue(
+    v = Venue.create(
+        db,
         cfg or make_config(),
         VENUE_KEY,
-        db=db,
         committee=committee,
         verifier=None if real_verifier else tv,
         now=NOW,
@@ -140,10 +150,81 @@ def credit_lock(
 def ready_venue(
     cfg: VenueConfig | None = None, db: Any = ":memory:", *, real_verifier: bool = False
 ) -> tuple[Venue, TableVerifier]:
-    """A venue with an accepted root 777, ETH at 3000 (60% vol), WETH at 3000, Alice open."""
+    """Root 777 accepted, ETH at 3000 (60% vol), WETH at 3000, PUT and CALL listed, and the
+    five accounts open."""
     v, tv = make_venue(cfg, db, real_verifier=real_verifier)
     attest(v, 777, 100, now=NOW)
-    v.set_market("ETH", 3000 * 10**8, 6000, now=NOW)
-    v.set_asset_price(SRC, WETH, 3000 * 10**8, now=NOW)
-    v.open_account(ALICE, now=NOW)
+    v.set_market("ETH", 3000 * E8, 6000, now=NOW)
+    v.set_asset_price(SRC, WETH, 3000 * E8, now=NOW)
+    v.list_instrument(PUT, now=NOW)
+    v.list_instrument(CALL, now=NOW)
+    for a in (ALICE, BOB, CAROL, DAVE, ERIN):
+        v.open_account(a, now=NOW)
     return v, tv
+
+
+_nonce = [0]
+
+
+def next_nonce() -> int:
+    _nonce[0] += 1
+    return _nonce[0]
+
+
+def order(
+    v: Venue,
+    account: str,
+    inst: OptionSpec | str,
+    buy: bool,
+    lots: int,
+    price_e8: int = 0,
+    *,
+    now: int = NOW,
+    market: bool = False,
+    ioc: bool = False,
+    post_only: bool = False,
+    reduce_only: bool = False,
+    nonce: int | None = None,
+    expiry: int | None = None,
+    key: PrivateKey | None = None,
+) -> SignedMessage:
+    name = inst.name if isinstance(inst, OptionSpec) else inst
+    msg = Order(
+        account,
+        name,
+        buy,
+        lots,
+        price_e8,
+        market,
+        ioc,
+        post_only,
+        reduce_only,
+        next_nonce() if nonce is None else nonce,
+        now + 60 if expiry is None else expiry,
+    )
+    k = key or KEY_OF[account]
+    if k.address != account:  # a forgery: signed by someone else
+        return replace(sign(k, replace(msg, account=k.address), v.domain), message=msg)
+    return sign(k, msg, v.domain)
+
+
+def cancel(v: Venue, account: str, order_nonce: int, *, now: int = NOW) -> SignedMessage:
+    return sign(KEY_OF[account], Cancel(account, order_nonce, next_nonce(), now + 60), v.domain)
+
+
+def withdraw(v: Venue, account: str, amount_e6: int, *, now: int = NOW) -> SignedMessage:
+    return sign(KEY_OF[account], Withdraw(account, amount_e6, next_nonce(), now + 60), v.domain)
+
+
+def release(v: Venue, account: str, lock_id: int, *, now: int = NOW) -> SignedMessage:
+    return sign(
+        KEY_OF[account],
+        ReleaseRequest(account, SRC, VAULT, lock_id, next_nonce(), now + 60),
+        v.domain,
+    )
+
+
+def mark(v: Venue, inst: OptionSpec, now: int = NOW) -> int:
+    """The mark rounded down to the default tick."""
+    m = v.mark_e8(inst.name, now)
+    return m - m % v.config.trading.tick_e8

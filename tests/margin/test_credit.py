@@ -188,13 +188,14 @@ def test_credit_errors_are_credit_errors() -> None:
 
 def test_credit_and_lock_record_are_one_transaction(tmp_path: Any) -> None:
     v, tv = ready_venue(db=tmp_path / "venue.sqlite")
-    pub = lock_public(BOB, 1, 10**18)  # Bob has no account yet: the credit also creates it
+    bob = "0x" + "b0" * 20
+    pub = lock_public(bob, 1, 10**18)  # no account yet: the credit also creates it
     proof = tv.issue(pub)
 
     class Boom(Exception):
         pass
 
-    real_execute = v.conn.execute
+    real_execute = v.store.conn.execute
     calls = {"n": 0}
 
     class FailingConn:
@@ -209,19 +210,19 @@ def test_credit_and_lock_record_are_one_transaction(tmp_path: Any) -> None:
                 raise Boom()
             return real_execute(sql, *args)
 
-    real_conn = v.conn
-    v.conn = FailingConn()  # type: ignore[assignment]
+    real_conn = v.store.conn
+    v.store.conn = FailingConn()  # type: ignore[assignment]
     with pytest.raises(Boom):
-        v.credit(BOB, proof, pub, now=NOW, source_chain_id=SRC, vault=VAULT)
-    v.conn = real_conn
+        v.credit(bob, proof, pub, now=NOW, source_chain_id=SRC, vault=VAULT)
+    v.store.conn = real_conn
     assert calls["n"] == 1
     # Nothing half-written: no credit, and not the account row written before it either.
     assert real_conn.execute("SELECT COUNT(*) FROM credits").fetchone()[0] == 0
     assert (
-        real_conn.execute("SELECT COUNT(*) FROM accounts WHERE account = ?", (BOB,)).fetchone()[0]
+        real_conn.execute("SELECT COUNT(*) FROM accounts WHERE account = ?", (bob,)).fetchone()[0]
         == 0
     )
-    v.credit(BOB, proof, pub, now=NOW, source_chain_id=SRC, vault=VAULT)
+    v.credit(bob, proof, pub, now=NOW, source_chain_id=SRC, vault=VAULT)
     # A second connection to the same file sees it: it was committed.
     other = sqlite3.connect(str(tmp_path / "venue.sqlite"))
     assert other.execute("SELECT COUNT(*) FROM credits").fetchone()[0] == 1

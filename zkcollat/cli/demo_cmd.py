@@ -29,14 +29,20 @@ from typing import Any
 
 import click
 
+from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.cli._common import CliInputError, progress
-from zkcollat.cli.margin_cmd import liquidation_json, summary_json, summary_text, usd
+from zkcollat.cli.ledger_cmd import summary_text
+from zkcollat.cli.units import px, usd
 
 SOURCE_CHAIN = 1
 EXEC_CHAIN = 42161
 VAULT_ADDRESS = "0x0000000000000000000000000000000000000011"
 WETH = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
-ALICE = "0x00000000000000000000000000000000000a11ce"
+ALICE_SECRET, MAKER_SECRET = 0xA11CE, 0x3A4E5
+#: Alice's account: the address of her key, which her lock names as owner.
+ALICE = PrivateKey.from_int(ALICE_SECRET).address
+INSURANCE_E6 = 20_000 * 10**6
+MAKER_CASH_E6 = 250_000 * 10**6
 DAY = 86_400
 ETH = 10**18
 E8 = 10**8
@@ -144,7 +150,7 @@ def run_demo(
     evm: bool = True,
 ) -> dict[str, Any]:
     """The story; returns what ``--json`` prints."""
-    from zkcollat.attest import Committee, PrivateKey, RootAttestation, sign_attestation
+    from zkcollat.attest import Committee, RootAttestation, sign_attestation
     from zkcollat.formats import pkey
     from zkcollat.formats.snarkjs import (
         proof_to_json,
@@ -155,9 +161,10 @@ def run_demo(
     from zkcollat.groth16.prove import rerandomize
     from zkcollat.groth16.setup import setup
     from zkcollat.groth16.verify import verify
-    from zkcollat.margin import OptionSpec, VenueConfig
+    from zkcollat.margin import OptionSpec, Order, VenueConfig, sign
+    from zkcollat.margin.collateral import value_e6
     from zkcollat.margin.errors import LockAlreadyCreditedError
-    from zkcollat.margin.requirements import MarketData, price_positions
+    from zkcollat.margin.risk import OpenOrder
     from zkcollat.margin.venue import Venue
     from zkcollat.statements import CollateralLock
     from zkcollat.vault import Vault
@@ -210,10 +217,10 @@ def run_demo(
     cfg = dataclasses.replace(VenueConfig.from_json(cfg_json), verifying_key=vk)
     keys = [PrivateKey.from_int(s) for s in COMMITTEE_SECRETS]
     committee = Committee(0, tuple(k.address for k in keys), 2)
-    venue = Venue(
+    venue = Venue.create(
+        workdir / "venue.sqlite",
         cfg,
         PrivateKey.from_int(VENUE_SECRET),
-        db=workdir / "venue.sqlite",
         committee=committee,
         now=now,
     )
@@ -320,91 +327,115 @@ def run_demo(
         )
     figures["credit"] = rec
 
-    expiry = (now // DAY + 30) * DAY
-    put = OptionSpec("ETH", expiry, 2800 * E8, "P")
+    put = OptionSpec("ETH", (now // DAY + 30) * DAY, 2800 * E8, "P")
+    alice_key, maker_key = PrivateKey.from_int(ALICE_SECRET), PrivateKey.from_int(MAKER_SECRET)
+    nonces = iter(range(1, 1000))
 
-    def mark(spot: int) -> int:
-        (p,) = price_positions(
-            [(put, 1)], {"ETH": MarketData(spot, iv_bps, now)}, now, cfg.risk_free_rate_bps
-        )
-        return round(p.mark * E8)
+    def order_msg(key: Any, name: str, buy: bool, lots: int, price: int, **kw: bool) -> Any:
+        flags = {"market": False, "ioc": False, "post_only": False, "reduce_only": False, **kw}
+        o = Order(key.address, name, buy, lots, price, nonce=next(nonces), expiry=now + 60, **flags)
+        return sign(key, o, venue.domain)
 
-    with story.step(f"Alice sells {put.name} puts against the credit") as rec:
-        lo, hi = 0, 1000  # whole puts; the largest sale that initial margin allows
+    with story.step("A market maker quotes the put; Alice sells to it on the book") as rec:
+        ins = venue.list_instrument(put, now=now)
+        venue.fund_insurance(INSURANCE_E6, now=now)
+        venue.deposit(maker_key.address, MAKER_CASH_E6, now=now)
+        m = venue.mark_e8(put.name, now)
+        bid = ins.round_down(m)
+        venue.place(order_msg(maker_key, put.name, True, 1000, bid, post_only=True), now=now)
+        lo, hi = 0, 1000  # lots: the largest sale that initial margin allows
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if _fits(venue, mid, put, mark(spot_e8), now):
+            o = [OpenOrder(put.name, False, mid * ins.lot_e6, bid)]
+            if venue.margin(ALICE, now=now, orders=o).meets_im:
                 lo = mid
             else:
                 hi = mid - 1
         if lo == 0:
-            raise CliInputError("the demo account cannot sell a single put")
-        s = venue.place_order(ALICE, put, -lo * 10**6, mark(spot_e8), now=now)
-        rec.update(size=lo, premium_e8=mark(spot_e8), summary=summary_json(s))
+            raise CliInputError("the demo account cannot sell a single lot")
+        rep = venue.place(order_msg(alice_key, put.name, False, lo, bid, ioc=True), now=now)
+        s = venue.margin(ALICE, now=now)
+        size = sum(f.lots for f in rep.fills) * ins.lot_e6
+        rec.update(
+            instrument=put.name,
+            size_e6=size,
+            price_e8=bid,
+            summary=s.to_json(),
+            maker=maker_key.address,
+            fees_e6=venue.fees_e6(),
+        )
         story.say(
-            f"sold {lo} puts at the mark {mark(spot_e8) / E8:,.2f} (the most initial margin "
-            f"allows)\n{summary_text(s)}"
+            f"listed {put.name} (tick {px(ins.tick_e8)}, lot {ins.lot_e6 / 1e6:g} ETH); the "
+            f"maker {maker_key.address}\n  bids {ins.lot_e6 * 1000 / 1e6:g} puts at "
+            f"{px(bid)} (post-only, signed with its key)\n"
+            f"Alice's signed IOC sell of {size / 1e6:g} puts (the most initial margin allows) "
+            f"fills at {px(bid)} against it\n{summary_text(s)}"
         )
     figures["order"] = rec
 
     shocked = spot_e8 * 70 // 100
-    with story.step("Price shock: ETH falls 30% -> margin call") as rec:
-        venue.set_market("ETH", shocked, iv_bps, now=now)
-        venue.set_asset_price(SOURCE_CHAIN, WETH, shocked, now=now)
+    with story.step("Price shock: ETH falls 30% -> breaker, confirmation, margin call") as rec:
+        first = venue.set_market("ETH", shocked, iv_bps, now=now + 60)
+        second = venue.set_market("ETH", shocked, iv_bps, now=now + 120)
+        venue.set_asset_price(SOURCE_CHAIN, WETH, shocked, now=now + 120)
+        now += 120
         s = venue.margin(ALICE, now=now)
-        rec["summary"] = summary_json(s)
+        rec.update(oracle=[first, second], summary=s.to_json())
         story.say(
-            f"ETH {shocked / E8:,.2f}\n{summary_text(s)}"
+            f"ETH {px(shocked)}: the first update is {first} (a jump beyond "
+            f"{venue.config.oracle.max_jump_bps / 100:g}% trips the breaker: reduce-only), "
+            f"the next one {second} it\n{summary_text(s)}"
             + ("\nMARGIN CALL: equity below maintenance margin" if not s.meets_mm else "")
         )
     figures["shock"] = rec
 
-    with story.step("Liquidation: positions closed, the lock seized on the source chain") as rec:
-        rep = venue.liquidate(ALICE, now=now)
-        rec.update(liquidation_json(rep))
-        lines = [f"closed {c.trade_size_e6 / 1e6:+g} {c.instrument}" for c in rep.closes]
-        for e in rep.seizes:
-            m = e.message.message()
+    with story.step("Liquidation: puts bought back on the book, the lock seized") as rec:
+        ask = ins.round_up(venue.mark_e8(put.name, now))
+        venue.place(order_msg(maker_key, put.name, False, 1000, ask, reduce_only=True), now=now)
+        rep_l = venue.liquidate(ALICE, now=now)
+        rec.update(rep_l.to_json())
+        lines = [
+            f"closed on the book: {f.lots * ins.lot_e6 / 1e6:g} puts at {px(f.price_e8)} "
+            f"from the maker"
+            for _, f in rep_l.book_fills
+        ]
+        lines += [f"to the insurance fund at mark: {sz / 1e6:+g} {n}" for n, sz, _ in rep_l.to_fund]
+        for e in rep_l.seizes:
+            msg = e.message.message()
             lines.append(
-                f"Seize(sourceChainId {m['sourceChainId']}, vault {m['vault']}, lockId "
-                f"{m['lockId']}, amount {m['amount']}, recipient {m['recipient']}, "
-                f"nonce {m['nonce']})\n  EIP-712 digest 0x{e.message.digest().hex()}\n"
+                f"Seize(sourceChainId {msg['sourceChainId']}, vault {msg['vault']}, lockId "
+                f"{msg['lockId']}, amount {msg['amount']}, nonce {msg['nonce']}, deadline "
+                f"{msg['deadline']})\n  EIP-712 digest 0x{e.message.digest().hex()}\n"
                 f"  signed by the venue {e.signer}"
             )
-        lines.append(f"after: {summary_text(rep.after)}")
         lines.append(
-            f"penalty {usd(rep.penalty_e6)} to the insurance fund, shortfall "
-            f"{usd(rep.shortfall_e6)}"
+            f"penalty {usd(rep_l.penalty_e6)} (owed to the insurance fund); the fund pays the "
+            f"deficit, {usd(rep_l.fund_paid_e6)}, now and holds a receivable of "
+            f"{usd(venue.receivable_e6())} until the seize executes"
+        )
+        if rep_l.seizes:
+            e = rep_l.seizes[0]
+            got = value_e6(e.message.amount, shocked, 18, 0)  # type: ignore[union-attr]
+            back = venue.seize_executed(e.id, got, now=now + 900)
+            rec["seize_realised_e6"], rec["fund_received_e6"] = got, back
+            lines.append(
+                f"the seize executed on the source chain: {usd(got)} booked, "
+                f"{usd(back)} back to the fund"
+            )
+        venue.audit()
+        lines.append(
+            f"books balance: cash {usd(sum(venue.ledger.cash.values()))} = deposits - "
+            f"withdrawals + seized; fund {usd(venue.insurance_fund_e6())}, fees "
+            f"{usd(venue.fees_e6())}"
         )
         story.say("\n".join(lines))
         (workdir / "outbox.jsonl").write_text(
-            "".join(json.dumps(e.to_json()) + "\n" for e in venue.outbox())
+            "".join(json.dumps(e.to_json()) + "\n" for e in venue.outbox(pending_only=False))
         )
     figures["liquidation"] = rec
     venue.conn.close()
     vault.close()
     return {"steps": story.steps, "figures": figures}
-
-
-def _fits(venue: Any, n: int, put: Any, price_e8: int, now: int) -> bool:
-    """Would selling ``n`` puts meet initial margin? Asked of the venue's own order check,
-    on an in-memory copy of its state (the real venue sees only the final order)."""
-    import sqlite3
-
-    from zkcollat.margin.errors import InsufficientMarginError
-    from zkcollat.margin.venue import Venue
-
-    copy = sqlite3.connect(":memory:")
-    venue.conn.backup(copy)
-    try:
-        Venue(venue.config, venue.signer, db=copy, now=now).place_order(
-            ALICE, put, -n * 10**6, price_e8, now=now
-        )
-    except InsufficientMarginError:
-        return False
-    finally:
-        copy.close()
-    return True
 
 
 @click.command("demo")

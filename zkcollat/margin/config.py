@@ -12,7 +12,8 @@ JSON layout (all keys optional except ``chain_id``; unknown keys are an error)::
      "standard": {...}, "portfolio": {...}, "latency": {...}, "liquidation": {...},
      "assets": [{"source_chain_id": 1, "asset_id": "0x...", "symbol": "WETH", "decimals": 18,
                  "base_haircut_bps": 500, "sigma_bps": 8000}],
-     "option_underlyings": ["ETH"]}
+     "option_underlyings": ["ETH"], "venue_address": "0x...",
+     "trading": {...}, "oracle": {...}}          # zkcollat.margin.params
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from zkcollat.attest.eip712 import ZERO_ADDRESS, normalize_address
 from zkcollat.errors import EncodingError
 from zkcollat.groth16.keys import VerifyingKey
 from zkcollat.margin.errors import MarginConfigError
+from zkcollat.margin.params import OracleParams, TradingParams
 
 BPS = 10_000
 
@@ -127,15 +129,17 @@ class LatencyParams:
 
 @dataclass(frozen=True)
 class LiquidationParams:
+    """A seize pays the recipient registered in the vault (PROTOCOL.md s.7); Release and
+    Seize messages are valid for message_ttl_s (their deadline)."""
+
     liquidation_window_s: int = 86_400
     penalty_bps: int = 250
-    seize_recipient: str = ZERO_ADDRESS  # receives seized collateral on the source chain
+    message_ttl_s: int = 3 * 86_400
 
     def __post_init__(self) -> None:
         _check_ints(self)
-        object.__setattr__(
-            self, "seize_recipient", normalize_address(self.seize_recipient, "seize_recipient")
-        )
+        if self.penalty_bps >= BPS:
+            raise MarginConfigError("liquidation.penalty_bps must be below 10000")
 
 
 @dataclass(frozen=True)
@@ -195,10 +199,9 @@ class VenueConfig:
     liquidation: LiquidationParams = field(default_factory=LiquidationParams)
     assets: tuple[AssetConfig, ...] = ()
     option_underlyings: tuple[str, ...] = ()
-    # A fill is refused when its price is further from the mark than
-    # max(fill_band_bps * mark, fill_band_min_e8): a mispriced fill would create equity.
-    fill_band_bps: int = 2500
-    fill_band_min_e8: int = 10**8
+    venue_address: str = ZERO_ADDRESS  # verifyingContract of the accounts' signed messages
+    trading: TradingParams = field(default_factory=TradingParams)
+    oracle: OracleParams = field(default_factory=OracleParams)
     verifying_key: VerifyingKey | None = field(default=None, compare=False)
     verifying_key_path: str | None = None
 
@@ -206,13 +209,14 @@ class VenueConfig:
         _nonneg_int(self, "chain_id")
         _nonneg_int(self, "risk_free_rate_bps")
         _nonneg_int(self, "max_clock_skew_s")
-        _nonneg_int(self, "fill_band_bps")
-        _nonneg_int(self, "fill_band_min_e8")
         try:
             object.__setattr__(
                 self,
                 "registry_address",
                 normalize_address(self.registry_address, "registry_address"),
+            )
+            object.__setattr__(
+                self, "venue_address", normalize_address(self.venue_address, "venue_address")
             )
             object.__setattr__(
                 self,
@@ -270,8 +274,9 @@ class VenueConfig:
                 liquidation=_sub(LiquidationParams, d.get("liquidation"), "liquidation"),
                 assets=tuple(_sub(AssetConfig, a, "asset") for a in d.get("assets", ())),
                 option_underlyings=tuple(d.get("option_underlyings", ())),
-                fill_band_bps=d.get("fill_band_bps", 2500),
-                fill_band_min_e8=d.get("fill_band_min_e8", 10**8),
+                venue_address=d.get("venue_address", ZERO_ADDRESS),
+                trading=_sub(TradingParams, d.get("trading"), "trading"),
+                oracle=_sub(OracleParams, d.get("oracle"), "oracle"),
                 verifying_key=vk,
                 verifying_key_path=vk_path,
             )
@@ -307,8 +312,9 @@ class VenueConfig:
             "liquidation": plain(self.liquidation),
             "assets": [plain(a) for a in self.assets],
             "option_underlyings": list(self.option_underlyings),
-            "fill_band_bps": self.fill_band_bps,
-            "fill_band_min_e8": self.fill_band_min_e8,
+            "venue_address": self.venue_address,
+            "trading": plain(self.trading),
+            "oracle": plain(self.oracle),
         }
         if self.verifying_key_path is not None:
             out["verifying_key_path"] = self.verifying_key_path

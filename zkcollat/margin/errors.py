@@ -92,3 +92,88 @@ class OrderError(MarginRuleError):
 
 class AccountError(MarginRuleError):
     rule = "account"
+
+
+# --- the market (issue 12): each rejected input names its rule ------------------------------
+
+
+class SignedMessageError(MarginRuleError):
+    rule = "signature"
+
+
+class NonceUsedError(MarginRuleError):
+    rule = "nonce"
+
+
+class MessageExpiredError(MarginRuleError):
+    rule = "message-expiry"
+
+
+class TickError(OrderError):
+    rule = "tick"
+
+
+class LotError(OrderError):
+    rule = "lot"
+
+
+class SizeLimitError(OrderError):
+    rule = "size"
+
+
+class BandError(OrderError):
+    rule = "band"
+
+
+class PostOnlyError(OrderError):
+    rule = "post-only"
+
+
+class PositionLimitError(OrderError):
+    rule = "position-limit"
+
+
+class OpenInterestLimitError(OrderError):
+    rule = "oi-limit"
+
+
+class OpenOrdersLimitError(OrderError):
+    rule = "open-orders"
+
+
+class UnknownOrderError(OrderError):
+    rule = "unknown-order"
+
+
+class InstrumentExpiredError(UnknownInstrumentError):
+    rule = "expired"
+
+
+class OracleBoundsError(MarketDataError):
+    rule = "oracle-bounds"
+
+
+class OracleStaleError(ReduceOnlyError):
+    rule = "oracle-stale"
+
+
+class BreakerError(ReduceOnlyError):
+    rule = "breaker"
+
+
+class SettlementError(MarginRuleError):
+    rule = "settlement"
+
+
+class InsufficientCashError(MarginRuleError):
+    rule = "cash"
+
+
+class ConservationError(MarginRuleError):
+    """The books do not balance: a bug, never an input error; the transaction is rolled back."""
+
+    rule = "conservation"
+
+
+class NotAVenueError(MarginRuleError):
+    rule = "not-a-venue"

@@ -1,152 +1,286 @@
-"""Liquidation planning, on plain values (no database): which positions to close, how much,
-and which collateral to seize. The venue applies a plan in one transaction.
+"""Liquidation and the waterfall that pays for a bankrupt account.
 
-1. While equity < IM: among the positions whose full close lowers the requirement, take the
-   one that frees the most IM per unit of size; close the smallest part of it (binary search)
-   after which IM holds and the requirement is no higher than before; if even a full close is
-   not enough, close it fully and continue. Closes are at the mark, so equity moves only by
-   rounding dust. Liquidation therefore never raises the requirement and stops once IM holds.
-2. If no such position is left and IM still fails, close everything (the requirement drops
-   to 0); if equity is still negative, the account's debt (negative cash) is paid by seizing
-   collateral: just enough base units, valued at the haircut price, to cover the debt plus the
-   liquidation penalty (which goes to the insurance fund). What no collateral covers is a
-   shortfall for the insurance fund.
+An account below maintenance margin (at the last accepted oracle prices) is liquidated:
+
+1. its open orders are cancelled;
+2. each position is closed against the book, as an IOC order limited to the liquidation band
+   around the mark (makers pass their usual risk check; the account pays no taker fee);
+3. what the book cannot take is transferred to the insurance fund's account at the mark,
+   rounded to the tick against the liquidated account;
+4. the penalty (penalty_bps of the closed notional at mark) goes to the fund, from what cash
+   the account has left; the unpaid part is owed from its collateral;
+5. the fund pays the deficit (negative cash) now, as far as its cash goes;
+6. the deficit and any unpaid penalty are claimed from the account's credited locks: signed
+   ``Seize`` messages for just enough units at the haircut price. Their value is booked only
+   when the seize has executed on the source chain (:meth:`seize_executed`): it first fills
+   what is left of the account's debt, then repays the fund's claim (what it paid plus the
+   unpaid penalty: until then a receivable of the fund); any rest stays with the account;
+7. before the fund would go negative: when closing at the mark would leave a deficit larger
+   than the locks' value and the fund's cash (tested before step 2 and again before step 3),
+   the positions are instead closed against the most profitable opposite positions (by
+   unrealised profit at the mark) at the bankruptcy price, so that those counterparties bear
+   the loss beyond the fund. A loss that no position can absorb (a book close beyond the
+   estimate, too few opposite positions) stays on the account as debt: the ``shortfall``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
-from zkcollat.margin.collateral import Credit, units_for_value, value_e6
-from zkcollat.margin.config import BPS
-from zkcollat.margin.pricing import value_to_e6
-from zkcollat.margin.requirements import PricedPosition, Requirement
+from zkcollat.margin import errors as E
+from zkcollat.margin.book import Fill, OrderId, match
+from zkcollat.margin.collateral import units_for_value, value_e6
+from zkcollat.margin.credits import CreditsDesk
+from zkcollat.margin.instruments import Instrument
+from zkcollat.margin.ledger import INSURANCE, SEIZED
+from zkcollat.margin.messages import OutboxEntry, Seize
+from zkcollat.margin.params import BPS
+from zkcollat.margin.pricing import requirement_to_e6
+from zkcollat.margin.risk import MarginSummary
+from zkcollat.margin.trading import TradingDesk
 
-
-@dataclass(frozen=True)
-class Close:
-    instrument: str
-    trade_size_e6: int  # signed trade: opposite sign of the position
-    mark: float
-    cash_delta_e6: int
-
-
-@dataclass(frozen=True)
-class SeizePlan:
-    credit: Credit
-    units: int  # asset base units to take
-    proceeds_e6: int  # their value at the haircut price, booked to the account
-    penalty_e6: int  # part of the proceeds paid to the insurance fund
+LIQUIDATION_NONCE = 2**64  # never a signed order's nonce
 
 
-Requirer = Callable[[Sequence[PricedPosition]], Requirement]
-Valuer = Callable[[Sequence[PricedPosition]], int]
+@dataclass
+class LiquidationReport:
+    account: str
+    before: MarginSummary
+    after: MarginSummary | None = None
+    book_fills: list[tuple[str, Fill]] = field(default_factory=list)
+    to_fund: list[tuple[str, int, int]] = field(default_factory=list)  # name, size, cash
+    adl: list[tuple[str, str, int, int]] = field(default_factory=list)  # name, who, size, cash
+    penalty_e6: int = 0
+    fund_paid_e6: int = 0
+    shortfall_e6: int = 0
+    seizes: list[OutboxEntry] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "before": self.before.to_json(),
+            "after": None if self.after is None else self.after.to_json(),
+            "book_fills": [
+                {"instrument": n, "maker": f.maker[0], "price_e8": str(f.price_e8), "lots": f.lots}
+                for n, f in self.book_fills
+            ],
+            "to_fund": [{"instrument": n, "size_e6": s, "cash_e6": c} for n, s, c in self.to_fund],
+            "adl": [
+                {"instrument": n, "account": a, "size_e6": s, "cash_e6": c}
+                for n, a, s, c in self.adl
+            ],
+            "penalty_e6": self.penalty_e6,
+            "fund_paid_e6": self.fund_paid_e6,
+            "shortfall_e6": self.shortfall_e6,
+            "seizes": [e.to_json() for e in self.seizes],
+        }
 
 
-def close_cash_e6(trade_size_e6: int, mark: float) -> int:
-    """Cash moved by a trade at the mark (buying pays, selling receives), rounded down."""
-    return value_to_e6(-trade_size_e6 * mark)
+class LiquidationDesk(TradingDesk, CreditsDesk):
+    def liquidate(self, account: str, *, now: int) -> LiquidationReport:
+        acct = self.addr(account)
+        before = self.margin(acct, now=now)
+        if before.meets_mm:
+            raise E.NotLiquidatableError(
+                f"account {acct}: equity {before.equity_e6} meets maintenance margin {before.mm_e6}"
+            )
+        rep = LiquidationReport(acct, before)
+        with self.event("liquidation", now, {"account": acct}) as det:
+            self.cancel_all(acct)
+            units = self.units(now)
+            notional = math.fsum(
+                abs(s) * units[n].mark for n, s in self.ledger.positions_of(acct).items()
+            )
+            band = self.config.trading.liquidation_band_bps
+            self.adl_if_fund_short(acct, rep, now)
+            for name, size in sorted(self.ledger.positions_of(acct).items()):
+                ins = self.instruments[name]
+                oid: OrderId = (acct, LIQUIDATION_NONCE)
+                price = self.protection_price(ins, size < 0, band, now)
+                res = match(
+                    self.books[name],
+                    oid,
+                    size < 0,
+                    price,
+                    abs(size) // ins.lot_e6,
+                    ioc=True,
+                    maker_allowance=self.allowance(ins, oid, now, taker_kind="liquidation"),
+                )
+                self.book_result(ins, oid, res, now, kind="liquidation")
+                rep.book_fills += [(name, f) for f in res.fills]
+            rest = self.adl_if_fund_short(acct, rep, now)
+            for name, _ in rest:
+                cur = self.ledger.position(acct, name)
+                if cur:
+                    ins = self.instruments[name]
+                    cash = self.mark_cash(ins, cur, now)
+                    self.trade_at(ins, acct, INSURANCE, cur, cash, now, "transfer")
+                    rep.to_fund.append((name, -cur, cash))
+            penalty = requirement_to_e6(notional * self.config.liquidation.penalty_bps / BPS)
+            paid = min(penalty, max(0, self.ledger.cash[acct]))
+            self.ledger.transfer(acct, INSURANCE, paid, "penalty")
+            rep.penalty_e6 = penalty
+            self.cover(acct, penalty - paid, rep, now)
+            det.update(rep.to_json() | {"before": None, "after": None})
+        rep.after = self.margin(acct, now=now)
+        return rep
 
+    def adl_if_fund_short(
+        self, acct: str, rep: LiquidationReport, now: int
+    ) -> list[tuple[str, int]]:
+        """Step 7's test: would closing what is left at the mark leave a deficit beyond the
+        locks' value and the fund's cash? Then deleverage it now, at the bankruptcy price."""
+        rest = sorted(self.ledger.positions_of(acct).items())
+        at_mark = {n: self.mark_cash(self.instruments[n], s, now) for n, s in rest}
+        deficit = max(0, -(self.ledger.cash[acct] + sum(at_mark.values())))
+        fund = max(0, self.ledger.cash[INSURANCE])
+        uncovered = deficit - min(deficit, self.seizable_value(acct, now))
+        if rest and uncovered > fund:
+            self.deleverage(acct, rest, at_mark, uncovered - fund, rep, now)
+        return rest
 
-def _after_close(
-    priced: list[PricedPosition], i: int, q: int, cash: int
-) -> tuple[list[PricedPosition], int]:
-    p = priced[i]
-    trade = -q if p.size_e6 > 0 else q
-    new = list(priced)
-    new[i] = p.with_size(p.size_e6 + trade)
-    return new, cash + close_cash_e6(trade, p.mark)
+    def mark_cash(self, ins: Instrument, size: int, now: int) -> int:
+        """Cash ``size`` (held) brings when closed at the mark, rounded against the holder:
+        it sells at the mark rounded down, buys back at the mark rounded up."""
+        m = self.mark_e8(ins.name, now)
+        lots = abs(size) // ins.lot_e6
+        if size > 0:
+            return ins.trade_cash_e6(ins.round_down(m), lots)
+        return -ins.trade_cash_e6(ins.round_up(m), lots)
 
+    def trade_at(
+        self, ins: Instrument, acct: str, other: str, size: int, cash: int, now: int, kind: str
+    ) -> None:
+        """``acct`` closes ``size`` (held) with ``other``, receiving ``cash`` (signed)."""
+        if size > 0:
+            buyer, seller, pay = other, acct, cash
+        else:
+            buyer, seller, pay = acct, other, -cash
+        self.ledger.move_position(buyer, seller, ins.name, abs(size), pay)
+        self.store.add_trades([(ins.name, buyer, seller, None, 0, abs(size), pay, kind, now)])
 
-def plan_closes(
-    priced: list[PricedPosition],
-    cash_e6: int,
-    collateral_e6: int,
-    requirement: Requirer,
-    value: Valuer,
-) -> tuple[list[Close], list[PricedPosition], int]:
-    """Stage 1 of the docstring: returns the closes, the positions after them, the cash after."""
-    closes: list[Close] = []
-    priced = [p for p in priced if p.size_e6]
-    while True:
-        req = requirement(priced)
-        equity = cash_e6 + value(priced) + collateral_e6
-        if equity >= req.im_e6:
-            break
-        best: tuple[float, int] | None = None
-        for i, p in enumerate(priced):
-            if not p.size_e6:
+    def deleverage(
+        self,
+        acct: str,
+        rest: list[tuple[str, int]],
+        at_mark: dict[str, int],
+        loss: int,
+        rep: LiquidationReport,
+        now: int,
+    ) -> None:
+        """Close ``rest`` against the most profitable opposite positions; the counterparties
+        take ``loss`` (spread over the positions by notional) on top of the mark."""
+        units = self.units(now)
+        weights = [abs(at_mark[n]) + 1 for n, _ in rest]
+        total_w = sum(weights)
+        left = loss
+        for i, (name, size) in enumerate(rest):
+            ins = self.instruments[name]
+            share = left if i == len(rest) - 1 else loss * weights[i] // total_w
+            if size < 0:  # the account buys back: it cannot be paid to take the position
+                share = min(share, -at_mark[name])
+            left -= share
+            want = abs(size)
+            cands = []
+            for who, s in self.ledger.holders(name).items():
+                if who in (acct, INSURANCE) or (s > 0) == (size > 0):
+                    continue
+                pnl = s * units[name].mark - self.ledger.basis.get((who, name), 0)
+                cands.append((-pnl, who, s))
+            cands.sort()
+            receipt = at_mark[name] + share
+            done = got = 0
+            for _, who, s in cands:
+                if done == want:
+                    break
+                q = min(abs(s), want - done)
+                q -= q % ins.lot_e6
+                if q == 0:
+                    continue
+                done += q
+                c = receipt - got if done == want else receipt * q // want
+                got += c
+                self.trade_at(ins, acct, who, q if size > 0 else -q, c, now, "adl")
+                rep.adl.append((name, who, q, c))
+            if done < want:  # too few opposite positions outside the fund: the rest at mark
+                left += share
+
+    def seizable_value(self, acct: str, now: int) -> int:
+        return sum(w for _, _, w in self.seizable(acct, now))
+
+    def seizable(self, acct: str, now: int) -> list[tuple[Any, int, int]]:
+        """(credit, units per value: (price, decimals, haircut) packed, full value) of the
+        locks that can still be seized, those that no longer count first."""
+        out = []
+        for c in sorted(
+            (c for c in self.credits.values() if c.account == acct and c.seizable_at(now)),
+            key=lambda c: (c.counts_at(now), c.lock_id),
+        ):
+            asset = self.config.asset(c.source_chain_id, c.asset_id)
+            price = self.asset_prices.get((c.source_chain_id, c.asset_id), (0, 0))[0]
+            if asset is None or price <= 0:
                 continue
-            trial, _ = _after_close(priced, i, abs(p.size_e6), cash_e6)
-            freed = req.im_e6 - requirement(trial).im_e6
-            if freed <= 0:
-                continue
-            per_unit = freed / abs(p.size_e6)
-            if best is None or per_unit > best[0]:
-                best = (per_unit, i)
-        if best is None:
-            break
-        i = best[1]
-        p = priced[i]
+            h = self.haircut_bps(c.source_chain_id, c.vault, c.asset_id, now)
+            out.append((c, price, value_e6(c.threshold, price, asset.decimals, h)))
+        return out
 
-        def ok(
-            q: int,
-            i: int = i,
-            cur: list[PricedPosition] = priced,
-            cash: int = cash_e6,
-            im_before: int = req.im_e6,
-        ) -> bool:
-            after, c = _after_close(cur, i, q, cash)
-            r = requirement(after)
-            return r.im_e6 <= im_before and c + value(after) + collateral_e6 >= r.im_e6
+    def cover(self, acct: str, unpaid_penalty: int, rep: LiquidationReport, now: int) -> None:
+        """Steps 5 and 6: the fund pays the deficit now, as far as its cash goes; the deficit
+        and the unpaid penalty are claimed from the locks. What the fund paid and the penalty
+        are the fund's claim (its receivable); a debt the fund could not pay stays on the
+        account until the seize executes."""
+        deficit = max(0, -self.ledger.cash[acct])
+        paid = min(deficit, max(0, self.ledger.cash[INSURANCE]))
+        self.ledger.transfer(INSURANCE, acct, paid, "deficit")
+        need, fund_claim, worth_total = deficit + unpaid_penalty, paid + unpaid_penalty, 0
+        for c, price, _ in self.seizable(acct, now):
+            if need <= 0:
+                break
+            asset = self.config.asset(c.source_chain_id, c.asset_id)
+            assert asset is not None
+            h = self.haircut_bps(c.source_chain_id, c.vault, c.asset_id, now)
+            units = min(c.threshold, units_for_value(need, price, asset.decimals, h))
+            worth = value_e6(units, price, asset.decimals, h)
+            self.set_credit(c.key, "seized", units)
+            nonce = self.store.next_vault_nonce(c.source_chain_id, c.vault)
+            msg = Seize(
+                c.source_chain_id,
+                c.vault,
+                c.lock_id,
+                units,
+                nonce,
+                now + self.config.liquidation.message_ttl_s,
+            )
+            claim = fund_claim if need <= worth else min(fund_claim, worth)
+            rep.seizes.append(self.emit(msg, acct, claim, now))
+            fund_claim -= claim
+            need -= worth
+            worth_total += worth
+        rep.fund_paid_e6 = paid
+        rep.shortfall_e6 = max(0, deficit - paid - worth_total)
 
-        hi = abs(p.size_e6)
-        if ok(hi):
-            lo = 0  # ok(0) is false: equity < IM now
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if ok(mid):
-                    hi = mid
-                else:
-                    lo = mid
-        trade = -hi if p.size_e6 > 0 else hi
-        priced, new_cash = _after_close(priced, i, hi, cash_e6)
-        closes.append(Close(p.option.name, trade, p.mark, new_cash - cash_e6))
-        cash_e6 = new_cash
-        priced = [x for x in priced if x.size_e6]
-    return closes, priced, cash_e6
+    def seize_executed(self, entry_id: int, realised_e6: int, *, now: int) -> int:
+        """The source chain executed a Seize: its value (``realised_e6``, what the seized units
+        fetched) is booked to the account, which repays the fund's claim from it. Returns what
+        the fund received."""
+        if isinstance(realised_e6, bool) or not isinstance(realised_e6, int) or realised_e6 < 0:
+            raise E.AccountError(f"realised value {realised_e6!r} must be a non-negative integer")
+        rows = [r for r in self.store.outbox(False) if r[0] == entry_id and r[1] == "Seize"]
+        if not rows:
+            raise E.UnknownCreditError(f"outbox entry {entry_id} is not a Seize")
+        acct, claim = rows[0][4], int(rows[0][5])
+        with self.event(
+            "seize-executed", now, {"outbox": entry_id, "realised_e6": str(realised_e6)}
+        ):
+            if not self.store.mark_outbox(entry_id, "executed_at", now, realised_e6):
+                raise E.UnknownCreditError(f"Seize {entry_id} was already booked as executed")
+            self.ledger.transfer(SEIZED, acct, realised_e6, "seized")
+            back = min(claim, max(0, self.ledger.cash[acct]))
+            self.ledger.transfer(acct, INSURANCE, back, "claim")
+        return back
 
-
-def close_all(priced: list[PricedPosition], cash_e6: int) -> tuple[list[Close], int]:
-    closes = []
-    for p in priced:
-        if p.size_e6:
-            trade = -p.size_e6
-            delta = close_cash_e6(trade, p.mark)
-            closes.append(Close(p.option.name, trade, p.mark, delta))
-            cash_e6 += delta
-    return closes, cash_e6
-
-
-def plan_seizes(
-    debt_e6: int,
-    credits: Sequence[tuple[Credit, int, int, int]],
-    penalty_bps: int,
-) -> list[SeizePlan]:
-    """Cover ``debt_e6`` (and the penalty on it) from ``(credit, price_e8, decimals, haircut)``
-    in the given order; each seize takes the fewest units that cover what is still owed."""
-    plans = []
-    owed = debt_e6 + (-(-debt_e6 * penalty_bps // BPS))  # debt plus penalty, penalty rounded up
-    for credit, price_e8, decimals, haircut in credits:
-        if owed <= 0:
-            break
-        units = min(credit.threshold, units_for_value(owed, price_e8, decimals, haircut))
-        if units <= 0:
-            continue
-        proceeds = value_e6(units, price_e8, decimals, haircut)
-        # The penalty is the fee part of what was taken: penalty / proceeds = bps / (1 + bps).
-        penalty = proceeds * penalty_bps // (BPS + penalty_bps)
-        plans.append(SeizePlan(credit, units, proceeds, penalty))
-        owed -= proceeds
-    return plans
+    def receivable_e6(self) -> int:
+        """The fund's claims on seizes not executed yet."""
+        return sum(int(r[5]) for r in self.store.outbox(False) if r[1] == "Seize" and r[8] is None)

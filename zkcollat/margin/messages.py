@@ -2,7 +2,9 @@
 
 domain: name "zkcollat", version "1", chainId = sourceChainId, verifyingContract = vault, so a
 message signed for one vault or chain is worthless at any other. Each names the lock
-``(sourceChainId, vault, lockId)`` and carries a nonce (per vault, increasing from 0).
+``(sourceChainId, vault, lockId)`` and carries an unordered nonce (each used once, none blocks
+another) and a deadline after which the vault refuses it. There is no recipient: a seize pays
+the recipient registered in the vault for this destination chain.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from zkcollat.attest.attestation import zkcollat_domain
 from zkcollat.attest.eip712 import Domain, Types, normalize_address, typed_data_digest
 from zkcollat.attest.secp256k1 import PrivateKey, Signature, recover_address
+from zkcollat.errors import EncodingError
 
 RELEASE_TYPES: Types = {
     "Release": [
@@ -20,6 +23,7 @@ RELEASE_TYPES: Types = {
         ("vault", "address"),
         ("lockId", "uint64"),
         ("nonce", "uint64"),
+        ("deadline", "uint64"),
     ]
 }
 SEIZE_TYPES: Types = {
@@ -28,10 +32,15 @@ SEIZE_TYPES: Types = {
         ("vault", "address"),
         ("lockId", "uint64"),
         ("amount", "uint256"),
-        ("recipient", "address"),
         ("nonce", "uint64"),
+        ("deadline", "uint64"),
     ]
 }
+
+
+def _uint(v: object, bits: int, name: str) -> None:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**bits:
+        raise EncodingError(f"{name} = {v!r} is not a uint{bits}")
 
 
 @dataclass(frozen=True)
@@ -40,11 +49,15 @@ class Release:
     vault: str
     lock_id: int
     nonce: int
+    deadline: int
 
     kind = "Release"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vault", normalize_address(self.vault, "vault"))
+        _uint(self.source_chain_id, 256, "sourceChainId")
+        for n in ("lock_id", "nonce", "deadline"):
+            _uint(getattr(self, n), 64, n)
 
     def domain(self) -> Domain:
         return zkcollat_domain(self.source_chain_id, self.vault)
@@ -55,6 +68,7 @@ class Release:
             "vault": self.vault,
             "lockId": self.lock_id,
             "nonce": self.nonce,
+            "deadline": self.deadline,
         }
 
     def digest(self) -> bytes:
@@ -69,14 +83,17 @@ class Seize:
     vault: str
     lock_id: int
     amount: int
-    recipient: str
     nonce: int
+    deadline: int
 
     kind = "Seize"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vault", normalize_address(self.vault, "vault"))
-        object.__setattr__(self, "recipient", normalize_address(self.recipient, "recipient"))
+        _uint(self.source_chain_id, 256, "sourceChainId")
+        _uint(self.amount, 256, "amount")
+        for n in ("lock_id", "nonce", "deadline"):
+            _uint(getattr(self, n), 64, n)
 
     def domain(self) -> Domain:
         return zkcollat_domain(self.source_chain_id, self.vault)
@@ -87,8 +104,8 @@ class Seize:
             "vault": self.vault,
             "lockId": self.lock_id,
             "amount": self.amount,
-            "recipient": self.recipient,
             "nonce": self.nonce,
+            "deadline": self.deadline,
         }
 
     def digest(self) -> bytes:
@@ -100,13 +117,15 @@ VaultMessage = Release | Seize
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """A signed message waiting for (or handed to) the relayer."""
+    """A signed message waiting for (or handed to) the relayer; ``executed_at`` is set when
+    the source chain reports the message executed (a seize's value is booked then)."""
 
     id: int
     message: VaultMessage
     signature: bytes
     created_at: int
     sent_at: int | None = None
+    executed_at: int | None = None
 
     @property
     def signer(self) -> str:
@@ -126,6 +145,7 @@ class OutboxEntry:
             },
             "digest": "0x" + self.message.digest().hex(),
             "signature": "0x" + self.signature.hex(),
+            "executed_at": self.executed_at,
         }
 
 

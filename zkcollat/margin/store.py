@@ -1,121 +1,379 @@
-"""The venue's SQLite schema. Integers that may exceed int64 (uint256 chain ids, uint64 lock
-ids, uint128 amounts, money) are stored as decimal TEXT and compared in Python."""
+"""All of the venue's SQL. Integers that may exceed int64 (money, uint256 chain ids, uint128
+amounts) are decimal TEXT. One writer owns the file at a time; every change of state is one
+transaction (``BEGIN IMMEDIATE``), and ``state_version`` lets a venue notice another writer.
+A file is a venue only if it carries the venue's format mark: an empty or foreign file is
+refused, never initialised (only a path that does not exist yet is created)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
-from zkcollat.attest.db import transaction
+from zkcollat.attest.db import connect, transaction
+from zkcollat.margin.errors import NotAVenueError
 
-SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS accounts (
-        account TEXT PRIMARY KEY,
-        mode TEXT NOT NULL CHECK (mode IN ('standard', 'portfolio')),
-        cash_e6 TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS positions (
-        account TEXT NOT NULL REFERENCES accounts (account),
-        instrument TEXT NOT NULL,
-        size_e6 TEXT NOT NULL,
-        PRIMARY KEY (account, instrument)
-    )""",
-    """CREATE TABLE IF NOT EXISTS credits (
-        source_chain_id TEXT NOT NULL,
-        vault TEXT NOT NULL,
-        lock_id TEXT NOT NULL,
-        account TEXT NOT NULL REFERENCES accounts (account),
-        asset_id TEXT NOT NULL,
-        threshold TEXT NOT NULL,
-        min_expiry TEXT NOT NULL,
-        valid_until TEXT NOT NULL,
-        root TEXT NOT NULL,
-        credited_at INTEGER NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('active', 'released', 'seized')),
-        seized_amount TEXT NOT NULL DEFAULT '0',
-        PRIMARY KEY (source_chain_id, vault, lock_id)
-    )""",
-    "CREATE INDEX IF NOT EXISTS credits_account ON credits (account)",
-    """CREATE TABLE IF NOT EXISTS markets (
-        underlying TEXT PRIMARY KEY,
-        spot_e8 TEXT NOT NULL,
-        iv_bps INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS asset_prices (
-        source_chain_id TEXT NOT NULL,
-        asset_id TEXT NOT NULL,
-        price_e8 TEXT NOT NULL,
-        updated_at INTEGER NOT NULL,
-        PRIMARY KEY (source_chain_id, asset_id)
-    )""",
-    """CREATE TABLE IF NOT EXISTS nonces (
-        source_chain_id TEXT NOT NULL,
-        vault TEXT NOT NULL,
-        next_nonce INTEGER NOT NULL,
-        PRIMARY KEY (source_chain_id, vault)
-    )""",
-    """CREATE TABLE IF NOT EXISTS outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL CHECK (kind IN ('Release', 'Seize')),
-        source_chain_id TEXT NOT NULL,
-        vault TEXT NOT NULL,
-        lock_id TEXT NOT NULL,
-        amount TEXT,
-        recipient TEXT,
-        nonce INTEGER NOT NULL,
-        signature TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        sent_at INTEGER,
-        UNIQUE (source_chain_id, vault, nonce)
-    )""",
-    """CREATE TABLE IF NOT EXISTS trades (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        account TEXT NOT NULL,
-        instrument TEXT NOT NULL,
-        size_e6 TEXT NOT NULL,
-        price_e8 TEXT NOT NULL,
-        cash_delta_e6 TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('order', 'liquidation')),
-        at INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS liquidations (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        account TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        detail TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS shortfalls (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        account TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        amount_e6 TEXT NOT NULL,
-        covered_e6 TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS venue_state (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    )""",
-]
+FORMAT, VERSION = "zkcollat-venue", "2"
+
+SCHEMA = (Path(__file__).parent / "schema.sql").read_text()
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
-    with transaction(conn):
-        for stmt in SCHEMA:
-            conn.execute(stmt)
-        conn.execute(
-            "INSERT OR IGNORE INTO venue_state (key, value) VALUES ('insurance_fund_e6', '0')"
+class Store:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # --- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path) -> Store:
+        if str(path) != ":memory:" and Path(path).exists():
+            raise NotAVenueError(f"{path} already exists: a venue is created only in a new file")
+        conn = connect(path)
+        with transaction(conn):
+            body = "\n".join(x for x in SCHEMA.splitlines() if not x.startswith("--"))
+            for stmt in filter(str.strip, body.split(";")):
+                conn.execute(stmt)
+            conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", FORMAT), ("version", VERSION), ("state_version", "0")],
+            )
+        return cls(conn)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        if not Path(path).is_file():
+            raise NotAVenueError(f"venue file {path} does not exist")
+        with open(path, "rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                raise NotAVenueError(f"{path} is not an SQLite file, so not a venue")
+        conn = connect(path)
+        try:
+            rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise NotAVenueError(f"{path} is not a venue database ({e})") from e
+        if rows.get("format") != FORMAT or rows.get("version") != VERSION:
+            conn.close()
+            raise NotAVenueError(
+                f"{path} is not a version-{VERSION} venue (format {rows.get('format')!r}, "
+                f"version {rows.get('version')!r})"
+            )
+        return cls(conn)
+
+    @contextmanager
+    def event(self) -> Iterator[None]:
+        with transaction(self.conn):
+            yield
+
+    def state_version(self) -> int:
+        return int(
+            self.conn.execute("SELECT value FROM meta WHERE key='state_version'").fetchone()[0]
         )
 
+    def bump_version(self, v: int) -> None:
+        self.conn.execute("UPDATE meta SET value = ? WHERE key = 'state_version'", (str(v),))
 
-def get_int(conn: sqlite3.Connection, key: str) -> int:
-    row = conn.execute("SELECT value FROM venue_state WHERE key = ?", (key,)).fetchone()
-    return 0 if row is None else int(row[0])
+    # --- loading -------------------------------------------------------------------------
 
+    def load_accounts(self) -> list[tuple[str, str, int]]:
+        return [
+            (a, m, int(c))
+            for a, m, c in self.conn.execute("SELECT account, mode, cash_e6 FROM accounts")
+        ]
 
-def set_int(conn: sqlite3.Connection, key: str, value: int) -> None:
-    conn.execute(
-        "INSERT INTO venue_state (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, str(value)),
-    )
+    def load_positions(self) -> list[tuple[str, str, int, int]]:
+        return [
+            (a, n, int(s), int(b))
+            for a, n, s, b in self.conn.execute(
+                "SELECT account, instrument, size_e6, basis_e6 FROM positions"
+            )
+        ]
+
+    def load_outside(self) -> dict[str, int]:
+        return {n: int(v) for n, v in self.conn.execute("SELECT name, amount_e6 FROM outside")}
+
+    def load_instruments(self) -> list[dict[str, Any]]:
+        return [
+            json.loads(s)
+            for (s,) in self.conn.execute("SELECT spec FROM instruments ORDER BY listed_at, name")
+        ]
+
+    def load_orders(self) -> list[tuple[str, int, str, bool, int, int, int, bool, int]]:
+        rows = self.conn.execute(
+            "SELECT account, nonce, instrument, buy, price_e8, lots, seq, reduce_only, expiry "
+            "FROM orders ORDER BY seq"
+        )
+        return [
+            (a, int(n), i, bool(b), int(p), lo, s, bool(r), e)
+            for a, n, i, b, p, lo, s, r, e in rows
+        ]
+
+    def load_markets(self) -> dict[str, dict[str, Any]]:
+        return {
+            u: json.loads(s) for u, s in self.conn.execute("SELECT underlying, state FROM markets")
+        }
+
+    def load_asset_prices(self) -> dict[tuple[int, int], tuple[int, int]]:
+        rows = self.conn.execute(
+            "SELECT source_chain_id, asset_id, price_e8, updated_at FROM asset_prices"
+        )
+        return {(int(c), int(a, 16)): (int(p), int(t)) for c, a, p, t in rows}
+
+    def load_credits(self) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute("SELECT * FROM credits ORDER BY rowid"))
+
+    # --- writing -------------------------------------------------------------------------
+
+    def save_cash(self, rows: Iterable[tuple[str, str, int, int]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO accounts VALUES (?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET "
+            "cash_e6 = excluded.cash_e6, mode = excluded.mode",
+            [(a, m, str(c), t) for a, m, c, t in rows],
+        )
+
+    def save_positions(self, rows: Iterable[tuple[str, str, int, int]]) -> None:
+        for a, n, s, b in rows:
+            if s:
+                self.conn.execute(
+                    "INSERT INTO positions VALUES (?, ?, ?, ?) ON CONFLICT (account, instrument) "
+                    "DO UPDATE SET size_e6 = excluded.size_e6, basis_e6 = excluded.basis_e6",
+                    (a, n, str(s), str(b)),
+                )
+            else:
+                self.conn.execute(
+                    "DELETE FROM positions WHERE account = ? AND instrument = ?", (a, n)
+                )
+
+    def save_outside(self, outside: dict[str, int]) -> None:
+        self.conn.executemany(
+            "INSERT INTO outside VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "amount_e6 = excluded.amount_e6",
+            [(k, str(v)) for k, v in outside.items()],
+        )
+
+    def add_event(self, kind: str, at: int, detail: dict[str, Any]) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO events (kind, at, detail) VALUES (?, ?, ?)", (kind, at, json.dumps(detail))
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def add_postings(self, event: int, rows: Iterable[tuple[str, str, int, str]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO journal (event, src, dst, amount_e6, kind) VALUES (?, ?, ?, ?, ?)",
+            [(event, s, d, str(a), k) for s, d, a, k in rows],
+        )
+
+    def journal_balances(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for s, d, a in self.conn.execute("SELECT src, dst, amount_e6 FROM journal"):
+            out[s] = out.get(s, 0) - int(a)
+            out[d] = out.get(d, 0) + int(a)
+        return out
+
+    def use_nonce(self, account: str, nonce: int, kind: str, at: int) -> bool:
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO nonces VALUES (?, ?, ?, ?)", (account, str(nonce), kind, at)
+        )
+        return cur.rowcount == 1
+
+    def nonce_used(self, account: str, nonce: int) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM nonces WHERE account = ? AND nonce = ?", (account, str(nonce))
+            ).fetchone()
+            is not None
+        )
+
+    def add_instrument(self, name: str, spec: dict[str, Any], at: int) -> None:
+        self.conn.execute("INSERT INTO instruments VALUES (?, ?, ?)", (name, json.dumps(spec), at))
+
+    def update_instrument(self, name: str, spec: dict[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE instruments SET spec = ? WHERE name = ?", (json.dumps(spec), name)
+        )
+
+    def add_order(
+        self,
+        account: str,
+        nonce: int,
+        instrument: str,
+        buy: bool,
+        price_e8: int,
+        lots: int,
+        seq: int,
+        reduce_only: bool,
+        expiry: int,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                account,
+                str(nonce),
+                instrument,
+                int(buy),
+                str(price_e8),
+                lots,
+                seq,
+                int(reduce_only),
+                expiry,
+            ),
+        )
+
+    def set_order_lots(self, account: str, nonce: int, lots: int) -> None:
+        if lots:
+            self.conn.execute(
+                "UPDATE orders SET lots = ? WHERE account = ? AND nonce = ?",
+                (lots, account, str(nonce)),
+            )
+        else:
+            self.conn.execute(
+                "DELETE FROM orders WHERE account = ? AND nonce = ?", (account, str(nonce))
+            )
+
+    def add_trades(
+        self, rows: Iterable[tuple[str, str, str, str | None, int, int, int, str, int]]
+    ) -> None:
+        self.conn.executemany(
+            "INSERT INTO trades (instrument, buyer, seller, maker, price_e8, size_e6, cash_e6, "
+            "kind, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i, b, s, m, str(p), str(z), str(c), k, t) for i, b, s, m, p, z, c, k, t in rows],
+        )
+
+    def trades(
+        self, account: str | None, instrument: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        keys = (
+            "id",
+            "instrument",
+            "buyer",
+            "seller",
+            "maker",
+            "price_e8",
+            "size_e6",
+            "cash_e6",
+            "kind",
+            "at",
+        )
+        q = f"SELECT {', '.join(keys)} FROM trades"
+        cond, args = [], []
+        if account:
+            cond.append("(buyer = ? OR seller = ?)")
+            args += [account, account]
+        if instrument:
+            cond.append("instrument = ?")
+            args.append(instrument)
+        if cond:
+            q += " WHERE " + " AND ".join(cond)
+        rows = self.conn.execute(q + " ORDER BY id DESC LIMIT ?", (*args, limit))
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def save_market(
+        self, underlying: str, state: dict[str, Any], accepted_at: int | None, spot_e8: int | None
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO markets VALUES (?, ?) ON CONFLICT (underlying) DO UPDATE "
+            "SET state = excluded.state",
+            (underlying, json.dumps(state)),
+        )
+        if accepted_at is not None and spot_e8 is not None:
+            self.conn.execute(
+                "INSERT INTO oracle_history VALUES (?, ?, ?)",
+                (underlying, accepted_at, str(spot_e8)),
+            )
+
+    def oracle_history(self, underlying: str, end: int) -> list[tuple[int, int]]:
+        rows = self.conn.execute(
+            "SELECT at, spot_e8 FROM oracle_history WHERE underlying = ? AND at <= ? "
+            "ORDER BY at, rowid",
+            (underlying, end),
+        )
+        return [(t, int(s)) for t, s in rows]
+
+    def save_asset_price(self, chain: int, asset: str, price_e8: int, at: int) -> None:
+        self.conn.execute(
+            "INSERT INTO asset_prices VALUES (?, ?, ?, ?) ON CONFLICT (source_chain_id, asset_id) "
+            "DO UPDATE SET price_e8 = excluded.price_e8, updated_at = excluded.updated_at",
+            (str(chain), asset, str(price_e8), at),
+        )
+
+    def add_credit(self, row: tuple[Any, ...]) -> None:
+        self.conn.execute("INSERT INTO credits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+    def credit_row(self, chain: int, vault: str, lock_id: int) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self.conn.execute(
+            "SELECT * FROM credits WHERE source_chain_id = ? AND vault = ? AND lock_id = ?",
+            (str(chain), vault, str(lock_id)),
+        ).fetchone()
+        return row
+
+    def set_credit_status(
+        self, chain: int, vault: str, lock_id: int, status: str, seized: int
+    ) -> None:
+        self.conn.execute(
+            "UPDATE credits SET status = ?, seized_amount = ? "
+            "WHERE source_chain_id = ? AND vault = ? AND lock_id = ?",
+            (status, str(seized), str(chain), vault, str(lock_id)),
+        )
+
+    def next_vault_nonce(self, chain: int, vault: str) -> int:
+        row = self.conn.execute(
+            "SELECT next_nonce FROM vault_nonces WHERE source_chain_id = ? AND vault = ?",
+            (str(chain), vault),
+        ).fetchone()
+        n = 0 if row is None else int(row[0])
+        self.conn.execute(
+            "INSERT INTO vault_nonces VALUES (?, ?, ?) ON CONFLICT (source_chain_id, vault) "
+            "DO UPDATE SET next_nonce = excluded.next_nonce",
+            (str(chain), vault, n + 1),
+        )
+        return n
+
+    def add_outbox(
+        self,
+        kind: str,
+        message: dict[str, Any],
+        sig: bytes,
+        account: str,
+        expected_e6: int,
+        at: int,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO outbox (kind, message, signature, account, expected_e6, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                kind,
+                json.dumps({k: str(v) for k, v in message.items()}),
+                sig.hex(),
+                account,
+                str(expected_e6),
+                at,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def outbox(self, pending_only: bool) -> list[tuple[Any, ...]]:
+        q = (
+            "SELECT id, kind, message, signature, account, expected_e6, created_at, sent_at, "
+            "executed_at, realised_e6 FROM outbox"
+        )
+        return list(
+            self.conn.execute(
+                q + (" WHERE sent_at IS NULL" if pending_only else "") + " ORDER BY id"
+            )
+        )
+
+    def mark_outbox(
+        self, entry_id: int, column: str, at: int, realised_e6: int | None = None
+    ) -> bool:
+        assert column in ("sent_at", "executed_at")
+        cur = self.conn.execute(
+            f"UPDATE outbox SET {column} = ?, realised_e6 = COALESCE(?, realised_e6) "
+            f"WHERE id = ? AND {column} IS NULL",
+            (at, None if realised_e6 is None else str(realised_e6), entry_id),
+        )
+        return cur.rowcount == 1
