@@ -213,10 +213,10 @@ def _rel(ref: KeystoreRef, base: Path) -> dict[str, str]:
 
 
 def _proving_key(net: Devnet, log: Any) -> None:
-    from zkcollat.statements import CollateralLock
     from zkcollat.formats import pkey
     from zkcollat.formats.snarkjs import vk_to_json, write_json_atomic
     from zkcollat.groth16.setup import setup
+    from zkcollat.statements import CollateralLock
 
     t0 = time.perf_counter()
     cs = CollateralLock(DEPTH).compile()
