@@ -14,6 +14,7 @@ from zkcollat.errors import KeyFormatError, ProvingError, VerificationError
 from zkcollat.field import P, R
 from zkcollat.formats import pkey
 from zkcollat.formats.snarkjs import proof_from_json, proof_to_json, vk_from_json, vk_to_json
+from zkcollat.formats.verify_json import verify_snarkjs_or_raise
 from zkcollat.groth16.keys import DevelopmentKeyWarning, Proof
 from zkcollat.groth16.prove import fullprove, prove, rerandomize
 from zkcollat.groth16.setup import setup
@@ -91,7 +92,7 @@ def test_tampered_proof_coordinates_fail(native: Backend, cube_keys) -> None:  #
     as_json = proof_to_json(proof)
     as_json["pi_a"][0] = str(proof.a.x + P)
     with pytest.raises(VerificationError, match="pi_a"):
-        verify_or_raise(vk, [str(x) for x in public], as_json)
+        verify_snarkjs_or_raise(vk, [str(x) for x in public], as_json)
 
 
 def test_g2_outside_subgroup_is_rejected_in_proof(native: Backend, cube_keys) -> None:  # type: ignore[no-untyped-def]
@@ -163,9 +164,9 @@ def test_verification_key_json_round_trip_and_marks(native: Backend, cube_keys) 
         ({k: v for k, v in data.items() if k != "vk_alpha_1"}, "vk_alpha_1"),
     ):
         with pytest.raises(VerificationError, match=match):
-            verify_or_raise(broken, public, proof)
+            verify_snarkjs_or_raise(broken, public, proof)
     with pytest.raises(VerificationError, match="not valid JSON"):
-        verify_or_raise("{not json", public, proof)
+        verify_snarkjs_or_raise("{not json", public, proof)
 
 
 def test_proving_key_file(native: Backend, cube_keys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

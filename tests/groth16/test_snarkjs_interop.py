@@ -17,11 +17,11 @@ import pytest
 from tests.jstools import snarkjs_cli
 from zkcollat.formats.r1cs_bin import write_r1cs
 from zkcollat.formats.snarkjs import proof_to_json, public_to_json, vk_to_json
+from zkcollat.formats.verify_json import verify_snarkjs
 from zkcollat.formats.wtns import write_wtns
 from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of
 from zkcollat.groth16.prove import fullprove
 from zkcollat.groth16.setup import setup
-from zkcollat.groth16.verify import verify
 from zkcollat.statements import MerkleInclusion
 
 pytestmark = pytest.mark.slow
@@ -98,6 +98,6 @@ def test_we_verify_snarkjs_proof_of_our_r1cs(native, tmp_path: Path) -> None:  #
     public = json.loads((tmp_path / "public.json").read_text())
     proof = json.loads((tmp_path / "proof.json").read_text())
     assert [int(x) for x in public] == cs.public_values(witness)
-    assert verify(vk, public, proof)
+    assert verify_snarkjs(vk, public, proof)
     public[1] = str(int(public[1]) + 1)
-    assert not verify(vk, public, proof)
+    assert not verify_snarkjs(vk, public, proof)

@@ -397,14 +397,14 @@ def verify_cmd(vk_path: str, public_path: str, proof_path: str, as_json: bool) -
       zkcollat verify verification_key.json public.json proof.json
     """
     from zkcollat.errors import VerificationError
-    from zkcollat.groth16.verify import verify_or_raise
+    from zkcollat.formats.verify_json import verify_snarkjs_or_raise
 
     vk = load_vk(vk_path)
     public = load_json_file(public_path, "public signals")
     proof = load_json_file(proof_path, "proof")
     try:
         with timed() as t:
-            verify_or_raise(vk, public, proof)
+            verify_snarkjs_or_raise(vk, public, proof)
     except VerificationError as e:
         if as_json:
             click.echo(json.dumps({"valid": False, "reason": str(e)}))

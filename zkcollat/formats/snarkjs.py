@@ -19,6 +19,9 @@ from zkcollat.errors import EncodingError, KeyFormatError, ProofFormatError
 from zkcollat.field import R, parse_decimal
 from zkcollat.groth16.keys import Proof, VerifyingKey
 
+#: A JSON document as ``json.loads`` returns it (or its text, which readers parse first).
+JsonValue = str | bytes | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
 #: Marker written into keys that come from a single-party (development) setup.
 DEV_KEY_NOTE = (
     "development key: made by one party without a multi-party ceremony; not for production"

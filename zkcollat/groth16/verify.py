@@ -4,37 +4,24 @@
 
 checked as one product of four pairings equal to 1. ``verify`` answers a bool;
 ``verify_or_raise`` raises :class:`~zkcollat.errors.VerificationError` naming the reason.
-Both accept parsed objects or their snarkjs JSON (dicts, lists or text).
+Both take parsed objects only; reading snarkjs JSON is the edge's job
+(:func:`zkcollat.formats.snarkjs.verify_snarkjs` parses and then calls these).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
 
 from zkcollat.curve.backend import Backend, get_backend
 from zkcollat.curve.points import G1Point, G2Point
-from zkcollat.errors import VerificationError, ZkcollatError
+from zkcollat.errors import VerificationError
 from zkcollat.field import R
-from zkcollat.formats.snarkjs import proof_from_json, public_from_json, vk_from_json
 from zkcollat.groth16.keys import Proof, VerifyingKey
 
 
-def _as_vk(vk: VerifyingKey | Any) -> VerifyingKey:
-    return vk if isinstance(vk, VerifyingKey) else vk_from_json(vk)
-
-
-def _as_proof(proof: Proof | Any) -> Proof:
-    return proof if isinstance(proof, Proof) else proof_from_json(proof)
-
-
-def _as_public(public: Any) -> list[int]:
-    if isinstance(public, (str, bytes)) or (
-        isinstance(public, list) and any(isinstance(x, str) for x in public)
-    ):
-        return public_from_json(public)
-    if not isinstance(public, (list, tuple)):
+def _check_public(public: Sequence[int]) -> list[int]:
+    if isinstance(public, (str, bytes)) or not isinstance(public, Sequence):
         raise VerificationError("public inputs must be a list of field elements")
     out = []
     for i, x in enumerate(public):
@@ -79,31 +66,28 @@ def _check_points(b: Backend, vk: VerifyingKey, proof: Proof) -> None:
 
 
 def verify_or_raise(
-    vk: VerifyingKey | Any, public: Any, proof: Proof | Any, *, backend: Backend | None = None
+    vk: VerifyingKey, public: Sequence[int], proof: Proof, *, backend: Backend | None = None
 ) -> None:
     """Return if the proof is valid; else raise VerificationError saying why."""
     b = backend or get_backend()
-    try:
-        vk_ = _as_vk(vk)
-        proof_ = _as_proof(proof)
-        xs = _as_public(public)
-    except VerificationError:
-        raise
-    except ZkcollatError as e:
-        raise VerificationError(str(e)) from e
-    if len(xs) != vk_.n_public:
+    if not isinstance(vk, VerifyingKey):
+        raise VerificationError(f"the verifying key is a {type(vk).__name__}, not a VerifyingKey")
+    if not isinstance(proof, Proof):
+        raise VerificationError(f"the proof is a {type(proof).__name__}, not a Proof")
+    xs = _check_public(public)
+    if len(xs) != vk.n_public:
         raise VerificationError(
-            f"the key expects {vk_.n_public} public inputs, {len(xs)} were given"
+            f"the key expects {vk.n_public} public inputs, {len(xs)} were given"
         )
-    _check_points(b, vk_, proof_)
-    ic = vk_.gamma_abc_g1
+    _check_points(b, vk, proof)
+    ic = vk.gamma_abc_g1
     vk_x = b.g1_add(ic[0], b.g1_msm(list(ic[1:]), xs)) if xs else ic[0]
     ok = b.pairing_check(
         [
-            (b.g1_neg(proof_.a), proof_.b),
-            (vk_.alpha_g1, vk_.beta_g2),
-            (vk_x, vk_.gamma_g2),
-            (proof_.c, vk_.delta_g2),
+            (b.g1_neg(proof.a), proof.b),
+            (vk.alpha_g1, vk.beta_g2),
+            (vk_x, vk.gamma_g2),
+            (proof.c, vk.delta_g2),
         ],
         subgroup_checked=True,
     )  # every G2 point was checked above, with its name
@@ -114,7 +98,7 @@ def verify_or_raise(
 
 
 def verify(
-    vk: VerifyingKey | Any, public: Any, proof: Proof | Any, *, backend: Backend | None = None
+    vk: VerifyingKey, public: Sequence[int], proof: Proof, *, backend: Backend | None = None
 ) -> bool:
     """True iff the proof is valid; malformed input of any kind is simply invalid (False)."""
     try:
