@@ -16,28 +16,67 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar, overload
+from dataclasses import dataclass
+from typing import Concatenate, NamedTuple, ParamSpec, TypeVar, overload
 
 from zkcollat.errors import CircuitError
 from zkcollat.field import R
 from zkcollat.r1cs.lc import ONE_WIRE, LinComb, Operand, as_lc
 
-# Solver step kinds (first element of each step tuple).
-STEP_MUL = 0  # (STEP_MUL, out_wire, a_idx, a_coef, b_idx | None, b_coef | None)
-STEP_HINT = 1  # (STEP_HINT, out_wires, fn, ((idx, coef), ...), constraint-free)
-STEP_CHECK = 2  # (STEP_CHECK, constraint_index, a_idx, a_coef, b_idx, b_coef, c_idx, c_coef)
-
-#: A compiled linear combination: parallel tuples of wire indices and coefficients.
-CompiledLC = tuple[tuple[int, ...], tuple[int, ...]]
-
 Terms = dict[int, int]
+
+
+class CompiledLC(NamedTuple):
+    """A linear combination ready for the solver: parallel wire indices and coefficients
+    (coefficients above r/2 stored as small negatives, so ``sum(w * c) % R`` stays cheap)."""
+
+    wires: tuple[int, ...]
+    coeffs: tuple[int, ...]
 
 
 def compile_lc(terms: Terms) -> CompiledLC:
     """Split ``{wire: coeff}`` into parallel tuples; small negative coefficients stay small."""
-    idx = tuple(terms)
-    coef = tuple(c - R if c > R // 2 else c for c in terms.values())
-    return idx, coef
+    return CompiledLC(tuple(terms), tuple(c - R if c > R // 2 else c for c in terms.values()))
+
+
+#: A hint: computes advice values from input values (one int, or a sequence of them).
+HintFn = Callable[..., int] | Callable[..., Sequence[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class MulStep:
+    """Solver step: ``w[out] = <a, w> * <b, w>``; ``b is None`` means the square of ``a``."""
+
+    out: int
+    a: CompiledLC
+    b: CompiledLC | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckStep:
+    """Solver step: check constraint number ``constraint``, ``<a, w> * <b, w> = <c, w>``
+    (``a`` with no wires: the linear constraint ``0 = <c, w>``)."""
+
+    constraint: int
+    a: CompiledLC
+    b: CompiledLC
+    c: CompiledLC
+
+
+@dataclass(frozen=True, slots=True)
+class HintStep:
+    """Solver step: ``w[outs] = fn(<arg, w> for arg in args)``; no constraint (advice)."""
+
+    outs: tuple[int, ...]
+    fn: HintFn
+    args: tuple[CompiledLC, ...]
+    #: ``fn`` returns a sequence of ``len(outs)`` ints (``n_out`` was given), not one int.
+    multi: bool
+    #: ``<scope path>:<label>``, the key of ``hint_overrides``.
+    label: str
+
+
+SolverStep = MulStep | CheckStep | HintStep
 
 
 class Api:
@@ -54,13 +93,11 @@ class Api:
         self.constraints: list[tuple[Terms, Terms, Terms]] = []
         self.constraint_scopes: list[str] = []
         self.constraint_notes: list[str] = []
-        self.steps: list[tuple[Any, ...]] = []
+        self.steps: list[SolverStep] = []
         self._scope: list[str] = []
         self._path = ""
         self._bounds: dict[tuple[tuple[int, int], ...], int] = {}
         self._sealed = False
-        #: Free-form per-compilation memo for gadgets (for example shared constants).
-        self.memo: dict[Any, Any] = {}
 
     # --- scopes -----------------------------------------------------------------------------
 
@@ -123,7 +160,7 @@ class Api:
             return
         i = self._add_constraint(a.terms, b.terms, c.terms, note)
         self.steps.append(
-            (STEP_CHECK, i, *compile_lc(a.terms), *compile_lc(b.terms), *compile_lc(c.terms))
+            CheckStep(i, compile_lc(a.terms), compile_lc(b.terms), compile_lc(c.terms))
         )
 
     def mul(self, a: Operand, b: Operand, note: str = "mul") -> LinComb:
@@ -138,11 +175,8 @@ class Api:
             return la.scale(lb.constant_value())
         out = self._new_wire(f"{self._path}:{note}")
         self._add_constraint(la.terms, lb.terms, {out: 1}, note)
-        ai, ac = compile_lc(la.terms)
-        if la.terms == lb.terms:
-            self.steps.append((STEP_MUL, out, ai, ac, None, None))
-        else:
-            self.steps.append((STEP_MUL, out, ai, ac, *compile_lc(lb.terms)))
+        b_lc = None if la.terms == lb.terms else compile_lc(lb.terms)
+        self.steps.append(MulStep(out, compile_lc(la.terms), b_lc))
         return LinComb.wire(out)
 
     def square(self, a: Operand, note: str = "square") -> LinComb:
@@ -194,7 +228,7 @@ class Api:
 
     def hint(
         self,
-        fn: Callable[..., Any],
+        fn: HintFn,
         *inputs: Operand,
         n_out: int | None = None,
         label: str = "hint",
@@ -215,8 +249,7 @@ class Api:
                 raise CircuitError(f"{self._path}: hint {label!r} must have n_out >= 1")
             outs = tuple(self._new_wire(f"{self._path}:{label}[{i}]") for i in range(n_out))
         self.steps.append(
-            (
-                STEP_HINT,
+            HintStep(
                 outs,
                 fn,
                 tuple(compile_lc(x.terms) for x in lcs),
@@ -276,4 +309,15 @@ def gadget(
     return deco
 
 
-__all__ = ["Api", "CompiledLC", "ONE_WIRE", "gadget", "compile_lc"]
+__all__ = [
+    "ONE_WIRE",
+    "Api",
+    "CheckStep",
+    "CompiledLC",
+    "HintFn",
+    "HintStep",
+    "MulStep",
+    "SolverStep",
+    "compile_lc",
+    "gadget",
+]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import mul
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import Any
 
 from zkcollat.errors import CircuitError, EncodingError, InputError, UnsatisfiedConstraint
 from zkcollat.field import FR_BYTES, R
-from zkcollat.r1cs.builder import STEP_CHECK, STEP_MUL, Api
+from zkcollat.r1cs.builder import Api, CheckStep, HintFn, HintStep, MulStep
 
 Terms = dict[int, int]
 
@@ -279,7 +279,7 @@ class ConstraintSystem:
         self,
         inputs: Mapping[str, Any] | str | Path,
         check: bool = True,
-        hint_overrides: Mapping[str, Callable[..., Any]] | None = None,
+        hint_overrides: Mapping[str, HintFn] | None = None,
     ) -> list[int]:
         """Compute the full witness vector ``w`` (``w[0] = 1``) for the given inputs.
 
@@ -296,13 +296,13 @@ class ConstraintSystem:
 
     def hint_labels(self) -> list[str]:
         """The labels of the hints in solving order (keys for ``hint_overrides``)."""
-        return [st[5] for st in self._steps if st[0] not in (STEP_MUL, STEP_CHECK)]
+        return [st.label for st in self._steps if isinstance(st, HintStep)]
 
     def solve_values(
         self,
         input_values: Sequence[int],
         check: bool = True,
-        hint_overrides: Mapping[str, Callable[..., Any]] | None = None,
+        hint_overrides: Mapping[str, HintFn] | None = None,
     ) -> list[int]:
         """Like :meth:`solve` from already validated input wire values (public then private)."""
         if hint_overrides:
@@ -317,37 +317,34 @@ class ConstraintSystem:
         w[1 : 1 + n_in] = input_values
         wget = w.__getitem__
         for st in self._steps:
-            kind = st[0]
-            if kind == STEP_MUL:
-                a = sum(map(mul, map(wget, st[2]), st[3])) % R
-                if st[4] is None:
-                    w[st[1]] = a * a % R
+            if isinstance(st, MulStep):
+                a = sum(map(mul, map(wget, st.a.wires), st.a.coeffs)) % R
+                if st.b is None:
+                    w[st.out] = a * a % R
                 else:
-                    w[st[1]] = a * (sum(map(mul, map(wget, st[4]), st[5])) % R) % R
-            elif kind == STEP_CHECK:
+                    w[st.out] = a * (sum(map(mul, map(wget, st.b.wires), st.b.coeffs)) % R) % R
+            elif isinstance(st, CheckStep):
                 if check:
-                    c = sum(map(mul, map(wget, st[6]), st[7]))
-                    if st[2]:
-                        a = sum(map(mul, map(wget, st[2]), st[3])) % R
-                        c -= a * (sum(map(mul, map(wget, st[4]), st[5])) % R)
+                    c = sum(map(mul, map(wget, st.c.wires), st.c.coeffs))
+                    if st.a.wires:
+                        a = sum(map(mul, map(wget, st.a.wires), st.a.coeffs)) % R
+                        c -= a * (sum(map(mul, map(wget, st.b.wires), st.b.coeffs)) % R)
                     if c % R:
-                        raise UnsatisfiedConstraint(self._failure(st[1], w))
-            else:  # STEP_HINT
-                args = [sum(map(mul, map(wget, i), c)) % R for i, c in st[3]]
-                fn = st[2] if hint_overrides is None else hint_overrides.get(st[5], st[2])
+                        raise UnsatisfiedConstraint(self._failure(st.constraint, w))
+            else:
+                args = [sum(map(mul, map(wget, lc.wires), lc.coeffs)) % R for lc in st.args]
+                fn = st.fn if hint_overrides is None else hint_overrides.get(st.label, st.fn)
                 try:
-                    res = fn(*args)
+                    res: object = fn(*args)
                 except Exception as e:  # a hint that fails names itself
-                    raise UnsatisfiedConstraint(f"hint {st[5]} failed on {args}: {e}") from e
-                outs = st[1]
-                vals = list(res) if st[4] and isinstance(res, (list, tuple)) else [res]
-                if len(vals) != len(outs) or not all(
-                    isinstance(v, int) and not isinstance(v, bool) for v in vals
-                ):
+                    raise UnsatisfiedConstraint(f"hint {st.label} failed on {args}: {e}") from e
+                vals = list(res) if st.multi and isinstance(res, (list, tuple)) else [res]
+                ints = [v for v in vals if isinstance(v, int) and not isinstance(v, bool)]
+                if len(ints) != len(st.outs) or len(vals) != len(ints):
                     raise CircuitError(
-                        f"hint {st[5]} returned {res!r}, expected {len(outs)} int(s)"
+                        f"hint {st.label} returned {res!r}, expected {len(st.outs)} int(s)"
                     )
-                for o, v in zip(outs, vals, strict=True):
+                for o, v in zip(st.outs, ints, strict=True):
                     w[o] = v % R
         return w
 
