@@ -29,6 +29,7 @@ from tests.jstools import ROOT, circom2_compile, snarkjs_cli
 from zkcollat.errors import InputError, UnsatisfiedConstraint
 from zkcollat.field import R
 from zkcollat.formats.r1cs_bin import R1csFile, read_r1cs
+from zkcollat.formats.signals import read_input_json
 from zkcollat.formats.wtns import read_wtns
 from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of
 from zkcollat.hash import poseidon_hash
@@ -271,7 +272,7 @@ def test_same_input_json_same_public_signals(
     inputs = GOOD[stem]()
     # the very file both take: what the Python solver reads from disk, snarkjs reads too
     (tmp_path / "input.json").write_text(json.dumps(_to_json(inputs)))
-    ours = c.python.solve(tmp_path / "input.json")
+    ours = c.python.solve(read_input_json(tmp_path / "input.json"))
     theirs = _circom_witness(c, inputs, tmp_path)
     n = c.python.n_public
     assert theirs[0] == 1

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from zkcollat.errors import CircuitError, InputError, UnsatisfiedConstraint
 from zkcollat.field import R
+from zkcollat.formats.signals import read_input_json
 from zkcollat.r1cs import Api, Circuit, LinComb, Private, Public, circuit, linear_sum
 from zkcollat.r1cs.lc import as_lc
 
@@ -102,10 +103,10 @@ def test_solve_from_input_json(tmp_path: Path) -> None:
     p = tmp_path / "input.json"
     p.write_text(json.dumps(cubic_inputs()))
     cs = Cubic().compile()
-    assert cs.solve(p) == cs.solve(cubic_inputs())
+    assert cs.solve(read_input_json(p)) == cs.solve(cubic_inputs())
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(InputError, match="cannot read input file"):
-        cs.solve(tmp_path / "broken.json")
+        cs.solve(read_input_json(tmp_path / "broken.json"))
 
 
 def test_lincomb_operators_and_misuse() -> None:

@@ -147,13 +147,14 @@ def circuit_witness(
     as_json: bool,
 ) -> None:
     """Solve circuit NAME's witness from INPUT_JSON (protocol signal names) into a .wtns file."""
+    from zkcollat.formats.signals import read_input_json
     from zkcollat.formats.wtns import write_wtns
 
     name = _normalise(name)
     cs = compiled(name, **circuit_params(name, depth, bits))
     existing_file(input_json, "input")
     new_file(output, "output", force=force)
-    w = cs.solve(input_json)
+    w = cs.solve(read_input_json(input_json))
     write_wtns(w, output)
     out = {"wtns": output, "wires": len(w), "public": [str(x) for x in cs.public_values(w)]}
     emit(

@@ -277,13 +277,14 @@ def prove_cmd(
     pk = load_pk(pk_path)
     results: list[dict[str, Any]] = []
     if input_path is not None:
+        from zkcollat.formats.signals import read_input_json
         from zkcollat.groth16.prove import fullprove
 
         name, params = (circuit_name, {}) if circuit_name else circuit_of_key(pk)
         cs = compiled(name, **params)
         existing_file(input_path, "input")
         with timed() as t:
-            proof, public = fullprove(pk, cs, input_path)
+            proof, public = fullprove(pk, cs, read_input_json(input_path))
         _write_proof(Path(proof_out), Path(public_out), proof, public)
         results.append(
             {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
 
 from zkcollat.curve.backend import Backend, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
@@ -157,7 +156,7 @@ class ProvingKey:
             }
         return self._vectors[b.name]
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         return {
             "n_public": self.n_public,
             "n_wires": self.n_wires,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from zkcollat.curve.backend import Backend, get_backend
 from zkcollat.curve.points import G1Point, G2Point
@@ -73,11 +72,11 @@ def prove(
 def fullprove(
     pk: ProvingKey,
     cs: ConstraintSystem,
-    inputs: Mapping[str, Any] | str | Path,
+    inputs: Mapping[str, object],
     *,
     backend: Backend | None = None,
 ) -> tuple[Proof, list[int]]:
-    """Solve the witness from named inputs (dict or input.json path) and prove.
+    """Solve the witness from named inputs (an ``input.json`` object) and prove.
 
     Returns the proof and the public signals (``public.json`` order).
     """

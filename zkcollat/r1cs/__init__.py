@@ -20,8 +20,6 @@ from zkcollat.r1cs.system import (
     ConstraintSystem,
     InputSpec,
     SparseMatrix,
-    witness_from_json,
-    witness_to_json,
 )
 
 #: Signals are linear combinations of wires; the name used in docstrings.
@@ -45,6 +43,4 @@ __all__ = [
     "clear_cache",
     "gadget",
     "linear_sum",
-    "witness_from_json",
-    "witness_to_json",
 ]

@@ -19,7 +19,7 @@ Example::
             api.assert_equal(merkle_root(api, leaf, self.pathElements, self.pathIndices), self.root)
 
     cs = CollateralLock(20).compile()          # compiled once per (class, parameters)
-    w = cs.solve({"root": "...", ...})        # or cs.solve("input.json")
+    w = cs.solve({"root": "...", ...})        # an input.json object
 
 Public inputs take wires ``1..nPublic`` in declaration order, private inputs follow; the order
 of ``Public()`` attributes is the order of ``public.json``.
@@ -29,22 +29,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import ClassVar, Generic, Self, TypeVar, cast, overload
 
 from zkcollat.errors import CircuitError
 from zkcollat.r1cs.builder import Api
 from zkcollat.r1cs.lc import LinComb
 from zkcollat.r1cs.system import ConstraintSystem, InputSpec
 
-SizeSpec = int | str | Callable[[Any], int] | None
+#: The size of an array input: an int, the name of a circuit parameter, or a function of
+#: the circuit instance.
+ArraySize = int | str | Callable[["Circuit"], int]
+SizeSpec = ArraySize | None
+
+#: What an input is inside ``define``: one signal, or a list of them for an array.
+S = TypeVar("S", LinComb, list[LinComb])
 
 
-class Input:
+class Input(Generic[S]):
     """An input declared on a :class:`Circuit` subclass (use :class:`Public` / :class:`Private`).
 
     ``size`` makes it a 1-D array: an int, the name of a circuit parameter, or a callable
-    taking the circuit instance. Inside ``define``, ``self.<name>`` is a signal (or a list).
+    taking the circuit instance. Inside ``define``, ``self.<name>`` is a signal (a
+    :class:`LinComb`), or a list of signals for an array.
     """
 
     public: ClassVar[bool] = False
@@ -68,7 +74,13 @@ class Input:
             raise CircuitError(f"input {self.name!r} must have a size >= 1, got {s!r}")
         return s
 
-    def __get__(self, obj: Circuit | None, objtype: type | None = None) -> Any:
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, obj: Circuit, objtype: type | None = None) -> S: ...
+
+    def __get__(self, obj: Circuit | None, objtype: type | None = None) -> Self | S:
         if obj is None:
             return self
         signals = obj.__dict__.get("_signals")
@@ -76,19 +88,37 @@ class Input:
             raise CircuitError(
                 f"input {self.name!r} of {type(obj).__name__} is a signal only inside define(api)"
             )
-        return signals[self.name]
+        return cast(S, signals[self.name])
 
 
-class Public(Input):
+class Public(Input[S]):
     """A public input: part of ``public.json`` and of the verifier's public signals."""
 
     public = True
 
+    @overload
+    def __init__(self: Public[LinComb], size: None = None) -> None: ...
 
-class Private(Input):
+    @overload
+    def __init__(self: Public[list[LinComb]], size: ArraySize) -> None: ...
+
+    def __init__(self, size: SizeSpec = None) -> None:
+        super().__init__(size)
+
+
+class Private(Input[S]):
     """A private input (witness only)."""
 
     public = False
+
+    @overload
+    def __init__(self: Private[LinComb], size: None = None) -> None: ...
+
+    @overload
+    def __init__(self: Private[list[LinComb]], size: ArraySize) -> None: ...
+
+    def __init__(self, size: SizeSpec = None) -> None:
+        super().__init__(size)
 
 
 _CACHE: dict[tuple[type, Hashable], ConstraintSystem] = {}
@@ -122,9 +152,9 @@ class Circuit:
         self.params: dict[str, Hashable] = dict(params)
 
     @classmethod
-    def declared_inputs(cls) -> list[Input]:
+    def declared_inputs(cls) -> list[Input[LinComb] | Input[list[LinComb]]]:
         """Inputs in declaration order (base classes first)."""
-        seen: dict[str, Input] = {}
+        seen: dict[str, Input[LinComb] | Input[list[LinComb]]] = {}
         for klass in reversed(cls.__mro__):
             for k, v in vars(klass).items():
                 if isinstance(v, Input):
@@ -183,7 +213,7 @@ class Circuit:
         return ConstraintSystem(api, specs)
 
     # Conveniences: solve through the cached system.
-    def solve(self, inputs: Mapping[str, Any] | str | Path) -> list[int]:
+    def solve(self, inputs: Mapping[str, object]) -> list[int]:
         """``self.compile().solve(inputs)``."""
         return self.compile().solve(inputs)
 
@@ -212,7 +242,7 @@ def circuit(
     """
 
     def deco(fn: Callable[..., None]) -> Circuit:
-        attrs: dict[str, Any] = {}
+        attrs: dict[str, object] = {}
         order: list[str] = []
         for decls, kind in ((public, Public), (private, Private)):
             for d in decls:

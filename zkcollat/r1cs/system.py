@@ -16,16 +16,13 @@ same data as three CSR matrices for a prover.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import mul
-from pathlib import Path
-from typing import Any
 
-from zkcollat.errors import CircuitError, EncodingError, InputError, UnsatisfiedConstraint
+from zkcollat.errors import CircuitError, InputError, UnsatisfiedConstraint
 from zkcollat.field import FR_BYTES, R
 from zkcollat.r1cs.builder import Api, CheckStep, HintFn, HintStep, MulStep
 
@@ -104,7 +101,7 @@ class CircuitStats:
     nnz_c: int
     by_scope: dict[str, int] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "constraints": self.constraints,
@@ -206,20 +203,15 @@ class ConstraintSystem:
 
     # --- inputs -----------------------------------------------------------------------------
 
-    def parse_inputs(self, inputs: Mapping[str, Any] | str | Path) -> list[int]:
+    def parse_inputs(self, inputs: Mapping[str, object]) -> list[int]:
         """Validate prover inputs and return the input wire values (public then private).
 
-        ``inputs`` is a mapping or the path of an ``input.json`` whose keys are the circuit's
-        signal names, arrays as JSON arrays, values as decimal strings or ints. Raises
-        :class:`InputError` listing every missing, extra, malformed and out-of-range name.
+        ``inputs`` maps the circuit's signal names to values (an ``input.json`` object, which
+        ``zkcollat.formats.signals.read_input_json`` reads): arrays as lists, values as decimal
+        strings or ints. Raises :class:`InputError` listing every missing, extra, malformed and
+        out-of-range name.
         """
-        if isinstance(inputs, (str, Path)):
-            try:
-                data = json.loads(Path(inputs).read_text())
-            except (OSError, ValueError) as e:
-                raise InputError(f"cannot read input file {str(inputs)!r}: {e}") from e
-        else:
-            data = inputs
+        data: object = inputs
         if not isinstance(data, Mapping):
             raise InputError(
                 f"inputs must be a JSON object of signal names, got {type(data).__name__}"
@@ -235,7 +227,7 @@ class ConstraintSystem:
                 continue
             raw = data[s.name]
             if s.size is None:
-                items: list[tuple[str, Any]] = [(s.name, raw)]
+                items: list[tuple[str, object]] = [(s.name, raw)]
                 if isinstance(raw, list):
                     malformed.append(f"{s.name} (a scalar, got an array)")
                     continue
@@ -277,7 +269,7 @@ class ConstraintSystem:
 
     def solve(
         self,
-        inputs: Mapping[str, Any] | str | Path,
+        inputs: Mapping[str, object],
         check: bool = True,
         hint_overrides: Mapping[str, HintFn] | None = None,
     ) -> list[int]:
@@ -412,7 +404,7 @@ class ConstraintSystem:
         return list(w[1 : 1 + self.n_public])
 
 
-def _parse_value(v: Any) -> int | None:
+def _parse_value(v: object) -> int | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, int):
@@ -420,21 +412,3 @@ def _parse_value(v: Any) -> int | None:
     if isinstance(v, str) and _DECIMAL.match(v):
         return int(v)
     return None
-
-
-def witness_to_json(w: Sequence[int]) -> list[str]:
-    """A witness as snarkjs's ``witness.json`` (decimal strings)."""
-    return [str(v) for v in w]
-
-
-def witness_from_json(data: Any) -> list[int]:
-    """Inverse of :func:`witness_to_json`, rejecting malformed or out-of-range values."""
-    if not isinstance(data, list):
-        raise EncodingError("a witness JSON must be an array of decimal strings")
-    out = []
-    for i, v in enumerate(data):
-        iv = _parse_value(v)
-        if iv is None or iv < 0 or iv >= R:
-            raise EncodingError(f"witness[{i}] = {v!r} is not a field element in [0, r)")
-        out.append(iv)
-    return out
