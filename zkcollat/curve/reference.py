@@ -84,7 +84,7 @@ def _scalars(scalars: Scalars, n: int) -> list[int]:
 class _RefVector(PointVector):
     def __init__(self, points: Sequence[Any], g2: bool, subgroup: bool = True) -> None:
         conv = _g2_in if g2 else _g1_in
-        self._pts = [conv(p, f"point[{i}]") for i, p in enumerate(points)]  # type: ignore[arg-type]
+        self._pts = [conv(p, f"point[{i}]") for i, p in enumerate(points)]
         self._g2 = g2
         if (
             g2 and subgroup

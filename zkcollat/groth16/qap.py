@@ -32,7 +32,7 @@ def domain_size(cs: ConstraintSystem) -> int:
 def circuit_digest(cs: ConstraintSystem) -> bytes:
     """SHA-256 over the wire counts and the three matrices: ties keys to one circuit."""
     cached = getattr(cs, "_zkcollat_digest", None)
-    if cached is not None:
+    if isinstance(cached, bytes):
         return cached
     h = hashlib.sha256()
     h.update(f"zkcollat-r1cs-v1:{cs.n_wires}:{cs.n_public}:{cs.n_constraints}".encode())

@@ -62,7 +62,8 @@ def haircut_bps(asset: AssetConfig, latency_s: int, z: float) -> int:
 def value_e6(amount: int, price_e8: int, decimals: int, haircut: int) -> int:
     """amount base units * price (quote per whole token, 1e-8) * (1 - haircut), in 1e-6 quote,
     rounded down. Integer arithmetic throughout."""
-    return amount * price_e8 * (BPS - haircut) * E6 // (10**decimals * E8 * BPS)
+    scale: int = 10**decimals * E8 * BPS
+    return amount * price_e8 * (BPS - haircut) * E6 // scale
 
 
 def units_for_value(value_e6_needed: int, price_e8: int, decimals: int, haircut: int) -> int:
@@ -72,7 +73,7 @@ def units_for_value(value_e6_needed: int, price_e8: int, decimals: int, haircut:
     per = price_e8 * (BPS - haircut) * E6
     if per == 0:
         return 2**256  # worthless at this haircut: no amount suffices
-    den = 10**decimals * E8 * BPS
+    den: int = 10**decimals * E8 * BPS
     return -(-value_e6_needed * den // per)
 
 

@@ -299,11 +299,11 @@ def gadget(
     """Decorate a gadget ``fn(api, ...)`` so that its constraints are scoped under ``name``."""
 
     def deco(fn: Callable[Concatenate[Api, P], T]) -> Callable[Concatenate[Api, P], T]:
-        @functools.wraps(fn)
-        def wrapper(api: Api, *args: P.args, **kwargs: P.kwargs) -> T:
+        def wrapper(api: Api, /, *args: P.args, **kwargs: P.kwargs) -> T:
             with api.scope(name):
                 return fn(api, *args, **kwargs)
 
+        functools.update_wrapper(wrapper, fn)
         return wrapper
 
     return deco

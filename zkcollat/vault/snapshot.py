@@ -38,9 +38,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from zkcollat.errors import EncodingError, FieldError
+from zkcollat.errors import EncodingError, FieldError, VaultError
 from zkcollat.field import R, parse_decimal
-from zkcollat.vault.errors import LockFieldError, SnapshotError, VaultError
+from zkcollat.vault.errors import LockFieldError, SnapshotError
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.store import MAX_BLOCK
 from zkcollat.vault.tree import MAX_DEPTH
