@@ -252,6 +252,7 @@ def register(margin: click.Group) -> None:
     @pass_ctx
     def list_instrument(
         vc: VenueCtx,
+        /,
         underlying: str,
         expiry: int,
         strike_e8: int,

@@ -26,13 +26,13 @@ def parse_decimal(text: str, places: int, *, signed: bool = False, limit: int = 
     frac = m.group(2) or ""
     if len(frac) > places:
         raise ValueError(f"{text!r} has more than {places} decimals")
-    v = int(m.group(1)) * 10**places + int(frac.ljust(places, "0") or 0)
+    v: int = int(m.group(1)) * 10**places + int(frac.ljust(places, "0") or 0)
     if v >= limit:
         raise ValueError(f"{text!r} is too large")
     return -v if neg else v
 
 
-class DecimalUnits(click.ParamType):
+class DecimalUnits(click.ParamType[int]):
     """A decimal on the command line, as an integer of 10^-places units."""
 
     def __init__(self, places: int, *, positive: bool = True, signed: bool = False) -> None:
@@ -51,7 +51,7 @@ class DecimalUnits(click.ParamType):
         return v
 
 
-class UInt(click.ParamType):
+class UInt(click.ParamType[int]):
     name = "uint"
 
     def __init__(self, bits: int = 64) -> None:
