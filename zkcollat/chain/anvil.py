@@ -21,6 +21,15 @@ ANVIL_ENV = "ZKCOLLAT_ANVIL"
 _NPM_BIN = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
 
 
+def node_modules() -> Path:
+    """The project's ``node_modules`` (the pinned npm peers): the cwd's, a parent's, or the
+    checkout's."""
+    for root in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]]:
+        if (root / "node_modules").is_dir():
+            return (root / "node_modules").resolve()
+    raise ChainError("node_modules not found: run `npm ci` in the project")
+
+
 def anvil_binary() -> Path:
     """The pinned anvil: ``$ZKCOLLAT_ANVIL``, else ``node_modules`` of the cwd or the project."""
     env = os.environ.get(ANVIL_ENV)

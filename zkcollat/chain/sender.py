@@ -25,9 +25,10 @@ from zkcollat.chain.journal import ChainJournal, TxRecord
 
 @dataclass(frozen=True)
 class Call:
-    """What to send: destination, calldata, value (wei); gas estimated unless given."""
+    """What to send: destination (None: contract creation), calldata, value (wei); gas
+    estimated unless given."""
 
-    to: str
+    to: str | None
     data: bytes
     value: int = 0
     gas: int | None = None
@@ -73,16 +74,19 @@ class TxSender:
     def estimate(self, call: Call) -> int:
         tx: dict[str, Any] = {
             "from": Web3.to_checksum_address(self.address),
-            "to": Web3.to_checksum_address(call.to),
             "data": HexBytes(call.data),
             "value": call.value,
         }
+        if call.to is not None:
+            tx["to"] = Web3.to_checksum_address(call.to)
         try:
             return int(
                 self.client.call("eth_estimateGas", lambda: self.client.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
             )
         except (ContractLogicError, Web3RPCError) as e:
-            raise TransactionFailed(f"call to {call.to} would revert: {revert_reason(e)}") from e
+            raise TransactionFailed(
+                f"call to {call.to or 'a new contract'} would revert: {revert_reason(e)}"
+            ) from e
 
     def submit(self, kind: str, key: str, call: Call) -> TxRecord:
         """Return the live or mined transaction for (kind, key), sending a new one if none."""
@@ -96,13 +100,14 @@ class TxSender:
         tx: dict[str, Any] = {
             "chainId": self.chain_id,
             "nonce": nonce,
-            "to": Web3.to_checksum_address(call.to),
             "data": HexBytes(call.data),
             "value": call.value,
             "gas": gas,
             "type": 2,
             **self._fees(),
         }
+        if call.to is not None:
+            tx["to"] = Web3.to_checksum_address(call.to)
         signed = self.account.sign_transaction(tx)
         rec = self.journal.record_intended(
             self.chain_id,

@@ -93,6 +93,7 @@ def _register() -> None:
         devnet_cmd,
         margin_cmd,
         proof_cmd,
+        relayer_cmd,
         vault_cmd,
     )
 
@@ -106,6 +107,8 @@ def _register() -> None:
     main.add_command(margin_cmd.margin)
     main.add_command(demo_cmd.demo)
     main.add_command(devnet_cmd.devnet)
+    main.add_command(relayer_cmd.relayer)
+    main.add_command(relayer_cmd.committee)
 
 
 _register()

@@ -19,10 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkcollat.chain.anvil import AnvilProcess, runs_anvil, start_anvil, stop_anvil
+from zkcollat.chain.anvil import (
+    AnvilProcess,
+    free_port,
+    node_modules,
+    runs_anvil,
+    start_anvil,
+    stop_anvil,
+)
 from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError, RpcUnavailable
-from zkcollat.chain.keystore import KeystoreRef, create_keystore, write_private
+from zkcollat.chain.keystore import KeystoreRef, create_keystore, load_account, write_private
+from zkcollat.chain.sender import TxSender
+from zkcollat.relayer import deploy
+from zkcollat.relayer.contracts import PROJECT
 
 SOURCE_CHAIN_ID = 31337
 EXECUTION_CHAIN_ID = 31338
@@ -31,6 +41,8 @@ EXECUTION_BLOCK_TIME_S = 2.0
 DEPTH = 20
 CONFIRMATIONS = 2
 FUND_WEI = 1000 * 10**18
+COLLATERAL_MINT = 1000 * 10**18
+QUOTE_MINT = 10_000_000 * 10**6
 
 #: Development accounts: who signs what. The committee members are ``member-0..2``.
 ACCOUNTS = ("deployer", "relayer", "venue", "trader", "maker", "recipient")
@@ -135,6 +147,7 @@ def up(
     *,
     source_block_time_s: float = SOURCE_BLOCK_TIME_S,
     execution_block_time_s: float = EXECUTION_BLOCK_TIME_S,
+    project: Path | None = None,
     log: Any = print,
 ) -> Devnet:
     """Bring the devnet in ``d`` up (idempotent); return it."""
@@ -197,6 +210,10 @@ def up(
 
         _proving_key(net, log)
         net.save()
+        _deploy(net, project, log)
+        net.save()
+        _relayer_config(net)
+        net.save()
         return net
     except BaseException:
         for node in started:
@@ -234,6 +251,91 @@ def _proving_key(net: Devnet, log: Any) -> None:
         f"development proving key for CollateralLock({DEPTH}) in "
         f"{time.perf_counter() - t0:.1f} s (single-party setup, no ceremony)"
     )
+
+
+def _senders(net: Devnet) -> tuple[TxSender, TxSender]:
+    j = deploy.journal(net.dir / "deploy.sqlite")
+    acct = load_account(net.account("deployer")).account
+    return TxSender(net.client("source"), acct, j), TxSender(net.client("execution"), acct, j)
+
+
+def _deploy(net: Devnet, project: Path | None, log: Any) -> None:
+    proj = project if project is not None else PROJECT
+    src_tx, exe_tx = _senders(net)
+    members = [m["address"] for m in net.doc["committee"]["members"]]
+    addrs = deploy.deploy_all(
+        net.client("source"),
+        net.client("execution"),
+        src_tx,
+        exe_tx,
+        members=members,
+        threshold=THRESHOLD,
+        depth=DEPTH,
+        recipient=net.address("recipient"),
+        settlement=net.address("venue"),
+        vk_path=net.dir / "verification_key.json",
+        node_modules=node_modules(),
+        project=proj,
+        log=log,
+    )
+    for side in SIDES:
+        net.side(side).update(addrs[side])
+    net.doc["contracts"] = {"project": str(proj), "artifacts": str(proj / "out")}
+    w3 = src_tx.client.w3
+    out = proj / "out"
+    token, quote = addrs["source"]["token"], addrs["execution"]["quoteToken"]
+    mints = [
+        (src_tx, token, "trader", COLLATERAL_MINT),
+        (exe_tx, quote, "trader", QUOTE_MINT),
+        (exe_tx, quote, "maker", QUOTE_MINT),
+    ]
+    for sender, tok, who, amount in mints:
+        data = deploy.calldata(
+            w3, "TestToken", tok, "mint", w3.to_checksum_address(net.address(who)), amount, out=out
+        )
+        deploy.send(sender, f"mint:{tok}:{who}", tok, data)
+    log(
+        f"minted {COLLATERAL_MINT} COL base units to the trader, {QUOTE_MINT} QUSD base units "
+        "to the trader and the maker"
+    )
+
+
+def _relayer_config(net: Devnet) -> None:
+    """``D/relayer.json``: the configuration the relayer and the committee members read."""
+    members = []
+    for m in net.doc["committee"]["members"]:
+        members.append({"address": m["address"], "url": f"http://127.0.0.1:{free_port()}"})
+    src, exe = net.side("source"), net.side("execution")
+    cfg = {
+        "development": True,
+        "source": {
+            "rpc": src["rpc"],
+            "chainId": src["chainId"],
+            "vault": src["vault"],
+            "confirmations": net.doc["confirmations"]["source"],
+            "startBlock": 0,
+        },
+        "execution": {
+            "rpc": exe["rpc"],
+            "chainId": exe["chainId"],
+            "registry": exe["registry"],
+            "credit": exe["credit"],
+            "confirmations": net.doc["confirmations"]["execution"],
+            "startBlock": 0,
+        },
+        "relayer": {
+            "source": net.doc["accounts"]["relayer"],
+            "execution": net.doc["accounts"]["relayer"],
+        },
+        "committee": {"threshold": THRESHOLD, "members": members},
+        "store": "relayer.sqlite",
+        "mirror": "mirror.sqlite",
+        "depth": DEPTH,
+        "pollS": 0.25,
+        "artifacts": net.doc["contracts"]["artifacts"],
+    }
+    write_private(net.dir / "relayer.json", json.dumps(cfg, indent=2) + "\n")
+    net.doc["relayerConfig"] = "relayer.json"
 
 
 def status(d: Path) -> dict[str, Any]:

@@ -1,0 +1,136 @@
+"""``zkcollat relayer run`` and ``zkcollat committee serve``: the services between the chains."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from zkcollat.cli._common import emit, json_option
+
+_CONFIG = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="The configuration file (JSON; `zkcollat devnet up` writes D/relayer.json).",
+)
+
+EXIT_HALTED = 3
+
+
+@click.group()
+def relayer() -> None:
+    """The relayer between the source vault and the execution chain.
+
+    \b
+    Example:
+      zkcollat relayer run --config devnet/relayer.json
+      zkcollat relayer run --config devnet/relayer.json --once --json
+    """
+
+
+@relayer.command("run")
+@_CONFIG
+@click.option("--once", is_flag=True, help="One pass of the loop, then exit.")
+@json_option
+def run_cmd(config_path: Path, once: bool, as_json: bool) -> None:
+    """Follow both chains, commit and attest roots, deliver releases and seizes.
+
+    Exits with status 3 when it halts on purpose (a reorg deeper than the confirmation depth,
+    or its mirror of the vault tree disagreeing with the contract): an operator must look.
+    """
+    from zkcollat.relayer.config import load_config
+    from zkcollat.relayer.metrics import Metrics
+    from zkcollat.relayer.service import Halt, Relayer
+
+    cfg = load_config(config_path)
+    metrics = Metrics()
+    if cfg.metrics_port is not None and not once:
+        metrics.serve(cfg.metrics_port)
+    r = Relayer(cfg, metrics=metrics)
+    stopping = [False]
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping[0] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        if once:
+            rep = r.run_once()
+            obj = {
+                "sourceBlocks": rep.source_blocks,
+                "executionBlocks": rep.execution_blocks,
+                "committed": None if rep.committed is None else rep.committed.hash_hex,
+                "attested": None if rep.attested is None else rep.attested.hash_hex,
+                "delivered": [t.hash_hex for t in rep.delivered],
+                "alarms": [{"kind": k, "detail": d} for k, d in r.store.alarms()],
+            }
+            emit(as_json, obj, lambda: json.dumps(obj, indent=1))
+        else:
+            click.echo(f"relayer: source {cfg.source.rpc}, execution {cfg.execution.rpc}")
+            r.run(lambda: stopping[0])
+    except Halt as e:
+        click.echo(f"ALARM: {e}", err=True)
+        sys.exit(EXIT_HALTED)
+    finally:
+        r.close()
+
+
+@click.group()
+def committee() -> None:
+    """A committee member: signs roots and vault messages it has read itself.
+
+    \b
+    Example:
+      zkcollat committee serve --key devnet/keys/member-0.json --config devnet/relayer.json
+    """
+
+
+@committee.command("serve")
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="The member's keystore; its password is in KEY's .password file next to it, or "
+    "in ZKCOLLAT_KEYSTORE_PASSWORD.",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The keystore's password file (default: KEY with the suffix .password, if present).",
+)
+@_CONFIG
+def serve_cmd(key_path: Path, password_file: Path | None, config_path: Path) -> None:
+    """Serve this member's signatures on the URL the configuration gives its address."""
+    from zkcollat.chain.keystore import KeystoreRef, load_account
+    from zkcollat.relayer.config import ConfigError, load_config
+    from zkcollat.relayer.member import Member, serve
+
+    cfg = load_config(config_path)
+    pw = password_file
+    if pw is None and key_path.with_suffix(".password").is_file():
+        pw = key_path.with_suffix(".password")
+    acct = load_account(KeystoreRef(key_path, pw))
+    if acct.development:
+        click.echo("warning: development keystore", err=True)
+    member = Member(cfg, acct.account)
+    mine = [m for m in cfg.members if m.address == member.address]
+    if not mine:
+        raise ConfigError(f"{member.address} is not a member in {config_path}")
+    url = mine[0].url.removeprefix("http://")
+    host, _, port = url.partition(":")
+    click.echo(f"member {member.address} serving on http://{host}:{port}")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    serve(member, host, int(port.rstrip("/")))
