@@ -99,3 +99,18 @@ def down_cmd(directory: Path, as_json: bool) -> None:
         res,
         "\n".join(f"{s}: {'stopped' if r else 'was not running'}" for s, r in res.items()),
     )
+
+
+@devnet.command("story")
+@_DIR
+@json_option
+def story_cmd(directory: Path, as_json: bool) -> None:
+    """Run the whole path on the devnet and print each step's transactions, blocks and gas.
+
+    Starts the three committee members and the relayer for the story's duration (their logs
+    are in DIR). Steps: lock, attest, prove, credit, trade, liquidate, seize, release.
+    """
+    from zkcollat.relayer.story import run_story
+
+    res = run_story(directory, log=(lambda _s: None) if as_json else click.echo)
+    emit(as_json, res, f"story done in {res['seconds']} s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -129,8 +130,11 @@ def serve_cmd(key_path: Path, password_file: Path | None, config_path: Path) -> 
     host, _, port = url.partition(":")
     click.echo(f"member {member.address} serving on http://{host}:{port}")
 
+    done = threading.Event()
+
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
+        done.set()
 
     signal.signal(signal.SIGTERM, stop)
-    serve(member, host, int(port.rstrip("/")))
+    signal.signal(signal.SIGINT, stop)
+    serve(member, host, int(port.rstrip("/")), done)

@@ -2,3 +2,10 @@
 
 - :mod:`devnet` — two local anvil nodes with the contracts deployed and development accounts.
 """
+
+import warnings
+
+# web3 imports the deprecated websockets.legacy module; zkcollat uses HTTP only.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import web3  # noqa: F401

@@ -205,5 +205,7 @@ def serve(member: Member, host: str, port: int, stop: threading.Event | None = N
         return
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
-    stop.wait()
+    while not stop.wait(0.5):  # a timed wait, so signal handlers run in the main thread
+        pass
     server.shutdown()
+    server.server_close()
