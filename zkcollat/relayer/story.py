@@ -40,6 +40,7 @@ LOCK_B = 4 * COL
 THRESHOLD_A = 8 * COL
 THRESHOLD_B = 3 * COL
 SEIZE_AMOUNT = 8 * COL
+LOCK_GAS = 400_000  # given, not estimated: the allowance is still pending when the locks go out
 MAKER_CASH = 100_000 * 10**6
 DAY = 86400
 
@@ -118,10 +119,13 @@ class Actors:
             self._senders[k] = TxSender(client, acct, self.journal)
         return self._senders[k]
 
-    def send(self, who: str, side: str, what: str, fn: Any) -> TxRecord:
+    def submit(self, who: str, side: str, what: str, fn: Any, gas: int | None = None) -> TxRecord:
         s = self.sender(who, side)
         data = bytes.fromhex(fn._encode_transaction_data()[2:])
-        return s.wait(s.submit(what, f"{self.run}:{what}", Call(str(fn.address), data)))
+        return s.submit(what, f"{self.run}:{what}", Call(str(fn.address), data, gas=gas))
+
+    def send(self, who: str, side: str, what: str, fn: Any) -> TxRecord:
+        return self.sender(who, side).wait(self.submit(who, side, what, fn))
 
     def addr(self, who: str) -> str:
         return Web3.to_checksum_address(self.net.address(who))
@@ -158,8 +162,8 @@ def run_story(d: Path, *, log: Callable[[str], None] = print) -> dict[str, Any]:
 
 def _prover_setup(net: Devnet) -> tuple[Any, Any]:
     """The proving key and the compiled circuit, loaded while the chains work."""
-    from zkcollat.circuits import CollateralLock
     from zkcollat.formats import pkey
+    from zkcollat.statements import CollateralLock
 
     pk = pkey.load(net.dir / net.doc["provingKey"]["provingKey"])
     return pk, CollateralLock(int(net.doc["provingKey"]["depth"])).compile()
@@ -196,21 +200,16 @@ def _story(
     now = a.src.block("latest")
     assert now is not None
     expiry = now.timestamp + 90 * DAY
-    st.add(
-        a.send(
-            "trader", "source", "approve", a.token.functions.approve(vault_addr, LOCK_A + LOCK_B)
-        )
-    )
-    recs = []
+    # Sent together (consecutive account nonces), mined in the next block or two.
+    approve = a.token.functions.approve(vault_addr, LOCK_A + LOCK_B)
+    pending = [a.submit("trader", "source", "approve", approve, gas=80_000)]
     for tag, amount in (("lockA", LOCK_A), ("lockB", LOCK_B)):
-        rec = a.send(
-            "trader",
-            "source",
-            tag,
-            a.vault.functions.lock(a.token.address, amount, trader, exe_id, expiry),
-        )
+        fn = a.vault.functions.lock(a.token.address, amount, trader, exe_id, expiry)
+        pending.append(a.submit("trader", "source", tag, fn, gas=LOCK_GAS))
+    mined = [a.sender("trader", "source").wait(r) for r in pending]
+    for rec in mined:
         st.add(rec)
-        recs.append(rec)
+    recs = mined[1:]
     ids = []
     for rec in recs:
         receipt = a.src.receipt(rec.hash)
