@@ -79,6 +79,7 @@ def test_journal_one_live_transaction_per_key(tmp_path: Path) -> None:
     j.record_intended(6, "seize", "v:1:0", "0xaa", 0, b"\x03" * 32, b"raw", 2.0)
     assert j.next_nonce(5, "0xaa") == 2
     m = j.mark(b.id, "mined", block=9, status=1, gas_used=21000, now=3.0)
+    assert j.next_nonce(5, "0xaa") == 0  # mined nonces are the node's to count
     assert (m.block, m.status, m.gas_used, m.mined_at) == (9, 1, 21000, 3.0)
     assert j.mined_duplicates() == []
     assert [r.id for r in j.open_txs(6, "0xaa")] == [3]

@@ -160,10 +160,12 @@ class ChainJournal:
         return [self._rec(r) for r in self.conn.execute(q + " ORDER BY id", args).fetchall()]
 
     def next_nonce(self, chain_id: int, sender: str) -> int:
-        """One past the highest account nonce this journal ever used for ``sender`` (0 if none)."""
+        """One past the highest account nonce of ``sender``'s transactions still in flight
+        (intended or sent; 0 if none). Mined ones are counted by the node's own nonce, which
+        also goes back if a reorg takes them out."""
         row = self.conn.execute(
             "SELECT MAX(nonce) FROM chain_tx WHERE chain_id = ? AND sender = ? "
-            "AND state != 'dropped'",
+            "AND state IN ('intended', 'sent')",
             (chain_id, sender),
         ).fetchone()
         return 0 if row[0] is None else int(row[0]) + 1

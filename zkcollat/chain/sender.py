@@ -3,7 +3,7 @@
 ``TxSender.submit(kind, key, call)`` is idempotent in (kind, key): if the journal already holds
 a live transaction for the key it is resumed (its stored raw bytes rebroadcast), never rebuilt;
 a new transaction is built only for a key never sent, or whose last attempt was dropped (its
-account nonce taken by another transaction without it being mined).
+account nonce taken by another transaction without it being mined, or its block reorged out).
 """
 
 from __future__ import annotations
@@ -91,6 +91,9 @@ class TxSender:
     def submit(self, kind: str, key: str, call: Call) -> TxRecord:
         """Return the live or mined transaction for (kind, key), sending a new one if none."""
         prev = self.journal.latest(self.chain_id, kind, key)
+        if prev is not None and prev.state == "mined" and self.client.receipt(prev.hash) is None:
+            # mined, then taken out by a reorg (not re-included): free to try again
+            prev = self.journal.mark(prev.id, "dropped")
         if prev is not None and prev.state != "dropped":
             return self.resume(prev)
         gas = call.gas if call.gas is not None else int(self.estimate(call) * self.gas_margin)

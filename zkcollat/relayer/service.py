@@ -345,15 +345,28 @@ class Relayer:
         return rec
 
     def _commit(self) -> TxRecord | None:
+        """``commitRootUpTo(lockCount)`` when locks are pending and no commit is in flight.
+
+        A commit is harmless to repeat on chain (it reverts with NothingToCommit), so its key
+        is the source head it was decided at: a commit reverted or reorged out never blocks the
+        next one, and one in flight is waited for rather than doubled.
+        """
+        live = [
+            t
+            for t in self.store.journal.open_txs(self.src.chain_id, self.src_tx.address)
+            if t.kind == "commitRoot"
+        ]
+        if live:
+            return None  # resumed at the start of the pass; mined or dropped soon
         fns = self.vault.functions
-        locks = int(self._view(self.src, fns.lockCount()))
-        leaves = int(self._view(self.src, fns.leafCount()))
+        head = self.src.head()
+        locks = int(self._view(self.src, fns.lockCount(), head))
+        leaves = int(self._view(self.src, fns.leafCount(), head))
         if locks <= leaves:
             return None
         data = bytes.fromhex(fns.commitRootUpTo(locks)._encode_transaction_data()[2:])
-        return self._submit(
-            self.src_tx, "commitRoot", f"{self.cfg.vault}:{locks}", Call(self.cfg.vault, data)
-        )
+        key = f"{self.cfg.vault}:{locks}:{head}"
+        return self._submit(self.src_tx, "commitRoot", key, Call(self.cfg.vault, data))
 
     def _collect(
         self,
