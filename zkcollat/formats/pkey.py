@@ -155,6 +155,27 @@ def save(pk: ProvingKey, path: str | os.PathLike[str]) -> None:
         raise
 
 
+def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON header of a key file, read without the payload (nothing is checked but the
+    magic bytes and the JSON): its ``payload_sha256`` identifies the key cheaply, for example
+    to check that every worker of a cluster holds the same key as the client."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if head[:8] != MAGIC or len(head) < 12:
+                raise KeyFormatError(f"{os.fspath(path)!r} is not a zkcollat proving key")
+            raw = f.read(int.from_bytes(head[8:12], "big"))
+    except FileNotFoundError as e:
+        raise KeyFormatError(f"proving key file {os.fspath(path)!r} does not exist") from e
+    try:
+        header = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise KeyFormatError(f"proving key {os.fspath(path)!r}: the header is not JSON: {e}") from e
+    if not isinstance(header, dict) or not isinstance(header.get("payload_sha256"), str):
+        raise KeyFormatError(f"proving key {os.fspath(path)!r}: the header has no payload hash")
+    return header
+
+
 def load(path: str | os.PathLike[str], *, warn: bool = True) -> ProvingKey:
     """Read a key file in one piece; warns when the key comes from no ceremony."""
     try:

@@ -1,0 +1,133 @@
+"""What runs on the workers: the proving key, loaded once per worker, and the proving task.
+
+The key is not an argument of the tasks (a multi-megabyte argument to ``client.map`` is
+copied into every task and Dask warns, then fails, on large graphs): a
+:class:`ProvingKeyPlugin` registered with the client makes every worker, including workers
+that join or restart later, load the key from a path *on that worker* (a copy on each
+machine, or shared storage) and compile the circuit the key names. The plugin checks that
+the worker's key file is the client's key (same payload hash), so a stale copy on one
+machine cannot produce proofs for another key.
+
+Tasks get the plugin's name and one input object, and return a small dict: the proof and
+public signals on success, or the reason the input was refused (an error of the zkcollat
+hierarchy: bad or out-of-range signals, an unsatisfied constraint). Anything else raises, and
+Dask reports it as the task's error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from distributed import WorkerPlugin, get_worker
+
+from zkcollat.batch.errors import WorkerKeyError
+from zkcollat.errors import KeyFormatError, ZkcollatError
+
+if TYPE_CHECKING:
+    from distributed import Worker
+
+    from zkcollat.groth16.keys import ProvingKey
+    from zkcollat.r1cs.system import ConstraintSystem
+
+PLUGIN_PREFIX = "zkcollat-proving-key-"
+
+
+def circuit_of_key(pk: ProvingKey) -> tuple[str, dict[str, int]]:
+    """The circuit name and parameters that ``zkcollat setup`` recorded in the key."""
+    md = pk.vk.metadata
+    if "circuit" not in md:
+        raise KeyFormatError("the proving key does not name its circuit (metadata 'circuit')")
+    try:
+        params = json.loads(md.get("params", "{}"))
+        return md["circuit"], {str(k): int(v) for k, v in params.items()}
+    except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as e:
+        raise KeyFormatError(f"the proving key's circuit parameters are malformed: {e}") from e
+
+
+def load_key_and_circuit(path: str, *, warn: bool = False) -> tuple[ProvingKey, ConstraintSystem]:
+    """The key at ``path`` and the compiled circuit it was made for (digests compared);
+    ``warn`` for the development-key warning (the client warns once, the workers not)."""
+    from zkcollat.circuits import by_name
+    from zkcollat.formats import pkey
+    from zkcollat.groth16.qap import circuit_digest
+
+    pk = pkey.load(path, warn=warn)
+    name, params = circuit_of_key(pk)
+    cs = by_name(name, **params).compile()
+    if circuit_digest(cs) != pk.circuit_digest or cs.n_wires != pk.n_wires:
+        raise KeyFormatError(
+            f"proving key {path!r} names circuit {name} {params}, but its digest is not that "
+            "circuit's: the key was made for another version of the circuit"
+        )
+    return pk, cs
+
+
+class ProvingKeyPlugin(WorkerPlugin):
+    """Loads one proving key (and its circuit) into each worker, once.
+
+    ``pk_path`` is the key's path as the workers see it; ``payload_sha256`` the hash from
+    the client's copy (:func:`zkcollat.formats.pkey.read_header`); ``threads`` the size of the
+    native prover's thread pool, applied when the worker's environment does not set
+    ``RAYON_NUM_THREADS`` already (the pool reads it once, when first used).
+    """
+
+    def __init__(self, pk_path: str, payload_sha256: str, threads: int | None = None) -> None:
+        self.name = PLUGIN_PREFIX + payload_sha256[:16]
+        self.pk_path = pk_path
+        self.payload_sha256 = payload_sha256
+        self.threads = threads
+        self.pk: ProvingKey | None = None
+        self.cs: ConstraintSystem | None = None
+
+    def setup(self, worker: Worker) -> None:
+        from zkcollat.curve import get_backend
+        from zkcollat.formats import pkey
+
+        if self.threads is not None:
+            os.environ.setdefault("RAYON_NUM_THREADS", str(self.threads))
+        where = f"worker {worker.address}: proving key {self.pk_path!r}"
+        try:
+            header = pkey.read_header(self.pk_path)
+        except KeyFormatError as e:
+            raise WorkerKeyError(f"worker {worker.address}: {e}") from e
+        if header["payload_sha256"] != self.payload_sha256:
+            raise WorkerKeyError(
+                f"{where} is not the client's key (payload hash {header['payload_sha256'][:16]}"
+                f"... vs {self.payload_sha256[:16]}...): copy the same key to every worker"
+            )
+        try:
+            pk, cs = load_key_and_circuit(self.pk_path)
+        except ZkcollatError as e:
+            raise WorkerKeyError(f"{where}: {e}") from e
+        pk.vectors(get_backend())  # load the query vectors now, not in the first task
+        self.pk, self.cs = pk, cs
+
+    def teardown(self, worker: Worker) -> None:
+        self.pk = self.cs = None
+
+
+def prove_task(plugin_name: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Prove one input with the key of plugin ``plugin_name`` (runs on a worker)."""
+    from zkcollat.formats.snarkjs import proof_to_json, public_to_json
+    from zkcollat.groth16.prove import fullprove
+
+    worker = get_worker()
+    plugin = worker.plugins.get(plugin_name)
+    if not isinstance(plugin, ProvingKeyPlugin) or plugin.pk is None or plugin.cs is None:
+        raise WorkerKeyError(f"worker {worker.address} has no proving key {plugin_name!r}")
+    t0 = time.perf_counter()
+    try:
+        proof, public = fullprove(plugin.pk, plugin.cs, inputs)
+    except ZkcollatError as e:
+        return {"name": name, "ok": False, "reason": str(e), "worker": worker.address}
+    return {
+        "name": name,
+        "ok": True,
+        "proof": proof_to_json(proof),
+        "public": public_to_json(public),
+        "seconds": time.perf_counter() - t0,
+        "worker": worker.address,
+    }
