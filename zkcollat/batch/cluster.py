@@ -84,19 +84,22 @@ def check_scheduler_address(address: str, *, insecure: bool = False) -> tuple[st
         raise SchedulerRefused(f"scheduler address {address!r} is empty")
     try:
         protocol, location = parse_address(address.strip())
-        host, port = parse_host_port(location)
     except (ValueError, TypeError) as e:
         raise SchedulerRefused(f"scheduler address {address!r} is malformed: {e}") from e
-    if not host or not port:
-        raise SchedulerRefused(f"scheduler address {address!r} needs a host and a port")
-    if protocol == "tls":
-        return protocol, host
-    if protocol != "tcp":
+    if protocol not in ("tls", "tcp"):
         raise SchedulerRefused(
             f"scheduler address {address!r}: protocol {protocol!r} is not supported; "
             "use tls://HOST:PORT (or tcp:// to this machine)"
         )
-    if is_local_host(host) or insecure:
+    try:
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as e:
+        raise SchedulerRefused(
+            f"scheduler address {address!r} needs a host and a port: {e}"
+        ) from e
+    if not host or not port:
+        raise SchedulerRefused(f"scheduler address {address!r} needs a host and a port")
+    if protocol == "tls" or is_local_host(host) or insecure:
         return protocol, host
     raise SchedulerRefused(
         f"refusing plain tcp:// to {host}: tasks carry witnesses (the amounts a proof hides) "

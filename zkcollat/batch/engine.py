@@ -137,7 +137,7 @@ def _workers(client: Client) -> int:
     return len(info.get("workers", {}))
 
 
-def _task_error(fut: Future) -> str:
+def _task_error(fut: Future[Any]) -> str:
     from distributed.scheduler import KilledWorker
 
     exc = fut.exception()

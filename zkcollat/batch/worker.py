@@ -122,7 +122,10 @@ def prove_task(plugin_name: str, name: str, inputs: dict[str, Any]) -> dict[str,
     try:
         proof, public = fullprove(plugin.pk, plugin.cs, inputs)
     except ZkcollatError as e:
-        return {"name": name, "ok": False, "reason": str(e), "worker": worker.address}
+        # The solver's message ends with the values of the wires involved, private inputs
+        # (the amount) among them; a batch's reasons end up in logs: keep the rule only.
+        reason = str(e).split("; wires: ", 1)[0]
+        return {"name": name, "ok": False, "reason": reason, "worker": worker.address}
     return {
         "name": name,
         "ok": True,

@@ -88,6 +88,7 @@ def smoke(as_json: bool) -> None:
 def _register() -> None:
     from zkcollat.cli import (
         attest_cmd,
+        batch_cmd,
         circuit_cmd,
         demo_cmd,
         devnet_cmd,
@@ -102,6 +103,7 @@ def _register() -> None:
     main.add_command(proof_cmd.setup_cmd)
     main.add_command(proof_cmd.prove_cmd)
     main.add_command(proof_cmd.verify_cmd)
+    main.add_command(batch_cmd.prove_batch_cmd)
     main.add_command(proof_cmd.export)
     main.add_command(attest_cmd.attest)
     main.add_command(margin_cmd.margin)
