@@ -50,9 +50,9 @@ def circuit_of_key(pk: ProvingKey) -> tuple[str, dict[str, int]]:
 def load_key_and_circuit(path: str, *, warn: bool = False) -> tuple[ProvingKey, ConstraintSystem]:
     """The key at ``path`` and the compiled circuit it was made for (digests compared);
     ``warn`` for the development-key warning (the client warns once, the workers not)."""
-    from zkcollat.statements import by_name
     from zkcollat.formats import pkey
     from zkcollat.groth16.qap import circuit_digest
+    from zkcollat.statements import by_name
 
     pk = pkey.load(path, warn=warn)
     name, params = circuit_of_key(pk)
