@@ -31,7 +31,13 @@ from zkcollat.margin.instruments import Instrument
 from zkcollat.margin.ledger import DEPOSITS, FEES, INSURANCE, Ledger
 from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.requirements import MarketData, PricedPosition, price_positions
-from zkcollat.margin.risk import MarginSummary, OpenOrder, RiskParams, summarize
+from zkcollat.margin.risk import (
+    MarginSummary,
+    OpenOrder,
+    RiskParams,
+    summarize,
+    unit_requirements,
+)
 from zkcollat.margin.signed import (
     SignatureVerifier,
     SignedMessage,
@@ -96,10 +102,14 @@ class VenueCore:
         self.markets = {u: oracle.UnderlyingState(**d) for u, d in s.load_markets().items()}
         self.asset_prices = s.load_asset_prices()
         self.credits: dict[CreditKey, Credit] = {}
+        self.credits_of: dict[str, list[CreditKey]] = {}
         for row in s.load_credits():
             c = credit_from_row(row)
             self.credits[c.key] = c
-        self._units: tuple[tuple[Any, ...], dict[str, PricedPosition]] | None = None
+            self.credits_of.setdefault(c.account, []).append(c.key)
+        self._latency: dict[tuple[int, str, int], int] = {}
+        self._units: tuple[int, dict[str, PricedPosition]] | None = None
+        self._risk = self.risk_params
 
     def _rest(self, name: str, o: BookOrder) -> None:
         self.books[name].add(o)
@@ -192,6 +202,7 @@ class VenueCore:
             self.store.add_instrument(ins.name, instrument_to_json(ins), now)
             self.instruments[ins.name] = ins
             self.books[ins.name] = Book()
+            self._units = None
         return ins
 
     def instrument(self, name: str) -> Instrument:
@@ -201,6 +212,7 @@ class VenueCore:
         return ins
 
     def submit_attestation(self, signed: SignedAttestation, *, now: int) -> AcceptedRoot:
+        self._latency.clear()
         return self.registry.submit(signed, now=now)
 
     def set_market(self, underlying: str, spot_e8: int, iv_bps: int, *, now: int) -> str:
@@ -310,9 +322,9 @@ class VenueCore:
     # --- views ---------------------------------------------------------------------------
 
     def units(self, now: int) -> dict[str, PricedPosition]:
-        """Every listed, unsettled instrument priced once for a size of 1 (last accepted spot)."""
-        key = (now, self.version)
-        if self._units is not None and self._units[0] == key:
+        """Every listed, unsettled instrument priced once for a size of 1 (last accepted spot),
+        with its standard unit requirement; recomputed when the clock or a price moves."""
+        if self._units is not None and self._units[0] == now:
             return self._units[1]
         mk = {u: MarketData(s.spot_e8, s.iv_bps, s.updated_at) for u, s in self.markets.items()}
         live = [
@@ -322,7 +334,10 @@ class VenueCore:
         ]
         priced = price_positions(live, mk, now, self.config.risk_free_rate_bps)
         out = {p.option.name: p for p in priced}
-        self._units = (key, out)
+        self._units = (now, out)
+        self._risk = dataclasses.replace(
+            self.risk_params, unit_req=unit_requirements(out, self.config.standard)
+        )
         return out
 
     def open_orders(self, account: str) -> list[tuple[str, BookOrder]]:
@@ -365,7 +380,7 @@ class VenueCore:
             orders,
             units,
             self.collateral_value(acct, now, without),
-            self.risk_params,
+            self._risk,
         )
 
     def collateral_value(self, account: str, now: int, without: CreditKey | None = None) -> int:

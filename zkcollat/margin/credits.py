@@ -57,6 +57,7 @@ class CreditsDesk(VenueCore):
                 raise E.LockAlreadyCreditedError(f"lock {c.key} was already credited")
             self.store.add_credit(credit_to_row(c))
             self.credits[c.key] = c
+            self.credits_of.setdefault(acct, []).append(c.key)
         return c
 
     def request_release(self, signed: SignedMessage, *, now: int) -> OutboxEntry:
@@ -127,8 +128,9 @@ class CreditsDesk(VenueCore):
 
     def collateral_value(self, account: str, now: int, without: CreditKey | None = None) -> int:
         total = 0
-        for c in self.credits.values():
-            if c.account != account or c.key == without or not c.counts_at(now):
+        for key in self.credits_of.get(account, ()):
+            c = self.credits[key]
+            if key == without or not c.counts_at(now):
                 continue
             asset = self.config.asset(c.source_chain_id, c.asset_id)
             price = self.asset_prices.get((c.source_chain_id, c.asset_id), (0, 0))[0]
@@ -143,20 +145,37 @@ class CreditsDesk(VenueCore):
         return total
 
     def latency_s(self, source_chain_id: int, vault: str, now: int) -> int:
-        lat = self.config.latency
-        obs = self.registry.observed_latency_s(
-            source_chain_id,
-            vault,
-            now=now,
-            window_s=lat.latency_window_s,
-            interval_s=lat.attestation_interval_s,
-        )
-        return max(lat.config_latency_s(source_chain_id), obs or 0)
+        """L for haircuts: the configured settlement time or the observed relay latency, the
+        larger (remembered per clock second until the next attestation)."""
+        key = (source_chain_id, vault, now)
+        got = self._latency.get(key)
+        if got is None:
+            lat = self.config.latency
+            obs = self.registry.observed_latency_s(
+                source_chain_id,
+                vault,
+                now=now,
+                window_s=lat.latency_window_s,
+                interval_s=lat.attestation_interval_s,
+            )
+            if len(self._latency) > 4096:
+                self._latency.clear()
+            got = self._latency[key] = max(lat.config_latency_s(source_chain_id), obs or 0)
+        return got
 
     def reduce_only(self, now: int) -> bool:
         """The relay breaker: no new risk while attestations are later than breaker_latency_s."""
         lat = self.config.latency
-        for chain, vault in self.config.vaults:
+        return any(
+            self._observed(chain, vault, now) > lat.breaker_latency_s
+            for chain, vault in self.config.vaults
+        )
+
+    def _observed(self, chain: int, vault: str, now: int) -> int:
+        key = (chain, vault, -now - 1)  # the same cache, another key space
+        got = self._latency.get(key)
+        if got is None:
+            lat = self.config.latency
             obs = self.registry.observed_latency_s(
                 chain,
                 vault,
@@ -164,9 +183,8 @@ class CreditsDesk(VenueCore):
                 window_s=lat.latency_window_s,
                 interval_s=lat.attestation_interval_s,
             )
-            if obs is not None and obs > lat.breaker_latency_s:
-                return True
-        return False
+            got = self._latency[key] = obs or 0
+        return got
 
     def haircut_bps(self, source_chain_id: int, vault: str, asset_id: int, now: int) -> int:
         asset = self.config.asset(source_chain_id, asset_id)

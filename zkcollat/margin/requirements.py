@@ -90,8 +90,8 @@ def options_value_e6(priced: Iterable[PricedPosition]) -> int:
     return value_to_e6(math.fsum(p.size_e6 * p.mark for p in priced))
 
 
-def _standard_unit(p: PricedPosition, q: StandardMarginParams) -> tuple[float, float]:
-    """(IM, MM) per unit of a short position."""
+def standard_unit(p: PricedPosition, q: StandardMarginParams) -> tuple[float, float]:
+    """(IM, MM) per unit of a short position (IM never below MM)."""
     s, mark = p.spot, p.mark
     base, floor = q.im_base_bps / BPS, q.im_floor_bps / BPS
     if p.option.kind == "C":

@@ -18,11 +18,7 @@ from dataclasses import dataclass
 
 from zkcollat.margin.config import BPS, PortfolioMarginParams, StandardMarginParams
 from zkcollat.margin.pricing import E8, requirement_to_e6, value_to_e6
-from zkcollat.margin.requirements import (
-    PricedPosition,
-    portfolio_requirement,
-    standard_requirement,
-)
+from zkcollat.margin.requirements import PricedPosition, portfolio_requirement, standard_unit
 
 
 @dataclass(frozen=True)
@@ -76,6 +72,7 @@ class RiskParams:
     portfolio: PortfolioMarginParams
     rate_bps: int
     worst_fee_bps: int
+    unit_req: Mapping[str, tuple[float, float]] | None = None  # standard_unit per instrument
 
 
 def _fill_delta(orders: Iterable[OpenOrder], mark: float, fee: float) -> tuple[int, float]:
@@ -105,13 +102,13 @@ def summarize(
     p: RiskParams,
 ) -> MarginSummary:
     """``units`` holds every instrument priced once for a size of 1 (shared by all accounts)."""
-    priced = [units[n].with_size(s) for n, s in positions.items() if s]
-    value = value_to_e6(math.fsum(x.size_e6 * x.mark for x in priced))
     by_instr: dict[str, tuple[list[OpenOrder], list[OpenOrder]]] = {}
     for o in orders:
         by_instr.setdefault(o.instrument, ([], []))[0 if o.buy else 1].append(o)
     fee = p.worst_fee_bps / BPS
     if mode == "portfolio":
+        priced = [units[n].with_size(s) for n, s in positions.items() if s]
+        value = value_of(positions, units)
         base = portfolio_requirement(priced, p.portfolio, p.rate_bps)
         needs = [float(base.im_e6)]
         for side in (0, 1):
@@ -125,19 +122,58 @@ def summarize(
             needs.append(portfolio_requirement(alt, p.portfolio, p.rate_bps).im_e6 - eq)
         im = requirement_to_e6(max(needs))
         return MarginSummary(account, mode, cash_e6, value, collateral_e6, im, base.mm_e6)
-    base = standard_requirement(priced, p.standard)
+    return _standard(account, mode, cash_e6, positions, by_instr, units, collateral_e6, p, fee)
+
+
+def unit_requirements(
+    units: Mapping[str, PricedPosition], params: StandardMarginParams
+) -> dict[str, tuple[float, float]]:
+    """Standard (IM, MM) of one unit short of each instrument: computed once per price."""
+    return {n: standard_unit(u, params) for n, u in units.items()}
+
+
+def _standard(
+    account: str,
+    mode: str,
+    cash_e6: int,
+    positions: Mapping[str, int],
+    by_instr: Mapping[str, tuple[list[OpenOrder], list[OpenOrder]]],
+    units: Mapping[str, PricedPosition],
+    collateral_e6: int,
+    p: RiskParams,
+    fee: float,
+) -> MarginSummary:
+    """Standard margin is a sum over short positions of size x the unit requirement, so the
+    per-unit figures (``p.unit_req``, shared by all accounts) are all it needs."""
+    req = p.unit_req if p.unit_req is not None else unit_requirements(units, p.standard)
+    im = mm = 0.0
+    values = []
+    for n, s in positions.items():
+        values.append(s * units[n].mark)
+        if s < 0:
+            i_u, m_u = req[n]
+            im -= i_u * s
+            mm -= m_u * s
     need = 0.0
     for name, pair in by_instr.items():
         u = units[name]
         s0 = positions.get(name, 0)
-        r0 = standard_requirement([u.with_size(s0)], p.standard).im_e6 if s0 < 0 else 0
+        i_u = req[name][0]
+        r0 = -s0 * i_u if s0 < 0 else 0.0
         worst = 0.0
         for side in (0, 1):
             if pair[side]:
                 d, e = _fill_delta(pair[side], u.mark, fee)
                 s1 = s0 + d
-                r1 = standard_requirement([u.with_size(s1)], p.standard).im_e6 if s1 < 0 else 0
+                r1 = -s1 * i_u if s1 < 0 else 0.0
                 worst = max(worst, r1 - r0 - e)
         need += worst
-    im = max(base.im_e6, requirement_to_e6(base.im_e6 + need))
-    return MarginSummary(account, mode, cash_e6, value, collateral_e6, im, base.mm_e6)
+    mm_e6 = requirement_to_e6(mm)
+    im_e6 = max(requirement_to_e6(im + need), requirement_to_e6(im), mm_e6)
+    value = value_to_e6(math.fsum(values))
+    return MarginSummary(account, mode, cash_e6, value, collateral_e6, im_e6, mm_e6)
+
+
+def value_of(positions: Mapping[str, int], units: Mapping[str, PricedPosition]) -> int:
+    """Mark value of the positions, rounded down (against the holder)."""
+    return value_to_e6(math.fsum(s * units[n].mark for n, s in positions.items()))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from zkcollat.errors import ZkcollatError
 from zkcollat.margin import errors as E
 from zkcollat.margin.book import Allowance, BookOrder, Fill, MatchResult, OrderId, match
 from zkcollat.margin.core import VenueCore
@@ -139,6 +140,27 @@ class TradingDesk(VenueCore):
                 self.orders[oid] = ins.name
                 self.account_orders.setdefault(acct, set()).add(oid)
         return rep
+
+    def place_many(
+        self, orders: list[SignedMessage], *, now: int
+    ) -> list[PlaceReport | ZkcollatError]:
+        """A group commit: each order is its own matching event (a savepoint), all of them are
+        committed together, and only then acknowledged (returned). A refused order is returned
+        as its error; if the commit fails, none is acknowledged."""
+        out: list[PlaceReport | ZkcollatError] = []
+        try:
+            with self.store.event():
+                for signed in orders:
+                    try:
+                        out.append(self.place(signed, now=now))
+                    except E.ConservationError:
+                        raise
+                    except ZkcollatError as e:
+                        out.append(e)
+        except BaseException:
+            self._load()
+            raise
+        return out
 
     def check_new_risk(self, ins: Instrument, acct: str, buy: bool, lots: int, now: int) -> None:
         """Rules for orders that may add risk: oracle, breakers and limits."""
