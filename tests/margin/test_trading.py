@@ -28,6 +28,7 @@ from zkcollat.margin import errors as E
 from zkcollat.margin.ledger import FEES
 from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.signed import Cancel, sign
+from zkcollat.margin.venue import Venue
 
 
 def funded():  # type: ignore[no-untyped-def]
@@ -180,3 +181,47 @@ def test_withdrawals_are_signed_and_keep_initial_margin() -> None:
     s = v.withdraw(withdraw(v, ALICE, 1_000 * E6), now=NOW)
     assert s.meets_im and v.ledger.outside["@withdrawals"] == 1_000 * E6
     v.audit()
+
+
+def test_group_commit_acknowledges_after_commit(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.margin.helpers import VENUE_KEY, make_config
+
+    path = Path(str(tmp_path)) / "venue.sqlite"
+    v, _ = ready_venue(db=path)
+    for a in (ALICE, BOB):
+        v.deposit(a, 100_000 * E6, now=NOW)
+    m = mark(v, PUT)
+    res = v.place_many(
+        [
+            order(v, BOB, PUT, True, 10, m),
+            order(v, ALICE, PUT, True, 1, 1),
+            order(v, ALICE, PUT, False, 4, m, ioc=True),
+        ],
+        now=NOW,
+    )
+    assert isinstance(res[1], E.TickError) and sum(f.lots for f in res[2].fills) == 4  # type: ignore[union-attr]
+    again = Venue.open(path, make_config(), VENUE_KEY)  # another process sees all of it
+    assert again.ledger.position(ALICE, PUT.name) == -4 * 10**5
+    assert [o.lots for _, o in again.open_orders(BOB)] == [6]
+    again.audit()
+    # a commit that fails acknowledges nothing
+    import sqlite3
+
+    real = v.store.conn
+
+    class Failing:
+        def __getattr__(self, n: str) -> object:
+            return getattr(real, n)
+
+        def execute(self, sql: str, *a: object) -> object:
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return real.execute(sql, *a)
+
+    v.store.conn = Failing()  # type: ignore[assignment]
+    with pytest.raises(sqlite3.OperationalError):
+        v.place_many([order(v, ALICE, PUT, False, 1, m, ioc=True)], now=NOW)
+    v.store.conn = real
+    assert v.ledger.position(ALICE, PUT.name) == -4 * 10**5
