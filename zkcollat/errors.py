@@ -97,3 +97,31 @@ class MarginError(ZkcollatError):
 
 class SolidityError(ZkcollatError):
     """Solidity generation or compilation failed."""
+
+
+# --- storage ----------------------------------------------------------------------------------
+
+
+class StoreError(ZkcollatError):
+    """A store (SQLite file) cannot be opened, read or written; the message names the file."""
+
+
+class StoreCorrupted(StoreError):
+    """A store's contents are damaged or inconsistent (SQLite corruption, rows that disagree)."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the store's write lock for longer than the busy timeout."""
+
+
+class NotAStore(StoreError):
+    """An existing file is not a store of the expected kind (empty, foreign, another kind or
+    a newer schema). Such a file is never initialised over."""
+
+
+class NotAVenue(NotAStore, MarginError):
+    """The file given as a venue is not a zkcollat venue."""
+
+
+class NotARegistry(NotAStore, AttestationError):
+    """The file given as a root registry is not a zkcollat root registry."""

@@ -160,17 +160,17 @@ def test_verify_rejects_with_exit_1(world: World, tmp_path: Path) -> None:
     (tmp_path / "pub.json").write_text(json.dumps(pub))
     err = fails("verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=1)
     assert "INVALID: pairing check failed" in err
-    # a public input >= r is rejected, never reduced
+    # a public input >= r is rejected, never reduced: a malformed file, exit 2 (issue 13)
     pub = json.loads(world.public.read_text())
     pub[5] = str(int(pub[5]) + R)
     (tmp_path / "pub.json").write_text(json.dumps(pub))
     assert "is not below the field modulus r" in fails(
-        "verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=1
+        "verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=2
     )
-    # a wrong number of public inputs
+    # a wrong number of public inputs: the files do not belong together, exit 2
     (tmp_path / "pub.json").write_text(json.dumps(json.loads(world.public.read_text())[:6]))
-    assert "expects 7 public inputs" in fails(
-        "verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=1
+    assert "has 6 values; the verification key" in fails(
+        "verify", str(world.vk), str(tmp_path / "pub.json"), str(world.proof), code=2
     )
     # the wrong key for the proof: another setup of the same circuit
     other_pk, other_vk = tmp_path / "o.zkpk", tmp_path / "o.json"
@@ -189,12 +189,12 @@ def test_verify_rejects_with_exit_1(world: World, tmp_path: Path) -> None:
     )
     assert res.exit_code == 1 and json.loads(res.stdout)["valid"] is False
     assert "INVALID: pairing check failed" in res.stderr
-    # a point off the curve
+    # a point off the curve: a malformed proof file, exit 2
     proof = json.loads(world.proof.read_text())
     proof["pi_a"][1] = str(int(proof["pi_a"][1]) + 1)
     (tmp_path / "proof.json").write_text(json.dumps(proof))
     assert "pi_a" in fails(
-        "verify", str(world.vk), str(world.public), str(tmp_path / "proof.json"), code=1
+        "verify", str(world.vk), str(world.public), str(tmp_path / "proof.json"), code=2
     )
 
 
@@ -402,8 +402,10 @@ def test_export_solidity_and_calldata(world: World, tmp_path: Path) -> None:
 
 def test_debug_shows_the_traceback(world: World, tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["--debug", "vault", "root", str(tmp_path / "none.sqlite")])
-    assert res.exit_code != 0 and res.exception is not None
-    assert not isinstance(res.exception, SystemExit)
+    # the traceback is printed and the exit code is the one without --debug (issue 13)
+    assert res.exit_code == 2
+    assert "Traceback (most recent call last)" in res.stderr
+    assert "error: vault file" in res.stderr
 
 
 @pytest.mark.parametrize(

@@ -167,15 +167,13 @@ def test_missing_vault_and_bad_depth(tmp_path: Path) -> None:
         assert f"vault file {missing!r} does not exist" in fails("vault", *args)
     fails("vault", "init", str(tmp_path / "v.sqlite"), "--depth", "33")  # click usage error
     (tmp_path / "junk.sqlite").write_text("not a database at all, just text" * 10)
-    assert "cannot be opened" in fails("vault", "root", str(tmp_path / "junk.sqlite"))
+    assert "not a vault" in fails("vault", "root", str(tmp_path / "junk.sqlite"))
 
 
-def test_bulk_add_in_batches(tmp_path: Path) -> None:
-    from zkcollat.cli.vault_cmd import BATCH
-
+def test_bulk_add_is_one_transaction(tmp_path: Path) -> None:
     path = tmp_path / "big.sqlite"
     run("vault", "init", str(path), "--depth", "14")
-    n = BATCH + 904
+    n = 5000  # above the 4,096 of the former batches: still one commit (generation 1)
     lock = locks_json()[0]
     (tmp_path / "many.json").write_text(json.dumps({"locks": [lock] * n}))
     out = json.loads(
@@ -194,6 +192,7 @@ def test_bulk_add_in_batches(tmp_path: Path) -> None:
     with Vault.open(path) as v:
         assert [(b.block_number, b.size) for b in v.block_roots] == [(7, n)]
         assert v.get_lock(n - 1).lock_id == n - 1
+        assert v.store is not None and v.store.generation == 1
         v.check_integrity()
         mem = Vault(14)
         mem.insert_many([v.get_lock(i) for i in range(n)])

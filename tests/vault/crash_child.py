@@ -33,16 +33,24 @@ def make_locks(start: int, n: int) -> list[Lock]:
 
 
 class DyingConnection:
-    """Forwards to a sqlite3 connection; dies in the middle of the bulk node insert."""
+    """Forwards to a sqlite3 connection; dies in the middle of the bulk node insert
+    (``mid-nodes``) or just before COMMIT (``before-commit``)."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, mode: str) -> None:
         self._conn = conn
+        self._mode = mode
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self._conn.in_transaction)
 
     def execute(self, *args: Any) -> Any:
+        if self._mode == "before-commit" and args[0] == "COMMIT":
+            os._exit(9)
         return self._conn.execute(*args)
 
     def executemany(self, sql: str, rows: Any) -> Any:
-        if sql.startswith("INSERT OR REPLACE INTO nodes"):
+        if self._mode == "mid-nodes" and sql.startswith("INSERT OR REPLACE INTO nodes"):
             rows = list(rows)
             self._conn.executemany(sql, rows[: len(rows) // 2])
             os._exit(9)
@@ -58,12 +66,10 @@ def main() -> None:
             vault.insert_many(make_locks(vault.size, LOOP_BATCH), block_number=100 + b)
             print(f"committed {vault.size}", flush=True)
     vault.insert_many(make_locks(0, BATCH_A), block_number=1)
-    if mode == "mid-nodes":
-        vault.store.conn = DyingConnection(vault.store.conn)  # type: ignore[assignment]
-    elif mode == "before-commit":
-        vault.store._commit = lambda: os._exit(9)  # type: ignore[method-assign]
-    else:
+    if mode not in ("mid-nodes", "before-commit"):
         raise SystemExit(f"unknown mode {mode!r}")
+    dying = DyingConnection(vault.store.conn, mode)
+    vault.store.conn = vault.store.db.conn = dying  # type: ignore[assignment]
     vault.insert_many(make_locks(BATCH_A, BATCH_B), block_number=2)
     raise SystemExit("unreachable: the child should have died")
 

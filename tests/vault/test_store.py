@@ -230,9 +230,9 @@ def test_other_schema_version_is_refused(tmp_path: Path) -> None:
                       ("size", "0"), ("root", "")])
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError, match="version '1'"):
+    with pytest.raises(StoreError, match="schema version 1, which this release cannot upgrade"):
         Vault.open(path)
-    with pytest.raises(StoreError, match="schema version 2"):
+    with pytest.raises(StoreError, match="schema version 1"):
         Vault.open(path, 4)
     conn = sqlite3.connect(path)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -71,3 +71,7 @@ class FutureTimestampError(AttestationRuleError):
 
 class RootRangeError(AttestationRuleError):
     rule = "root-range"
+
+
+class Uint64RangeError(AttestationRuleError):
+    rule = "uint64-range"

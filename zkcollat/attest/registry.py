@@ -35,7 +35,15 @@ from zkcollat.field import R
 
 VaultKey = tuple[int, str]
 
+# uint64 columns (epoch, timestamp, accepted_at) hold ``value - 2^63``: the whole uint64 range
+# in SQLite's signed 64-bit INTEGER, in the same order (_to_db / _from_db). Version 1 held them
+# as plain integers (values >= 2^63 could not be stored); registry_meta holds the version.
+REGISTRY_VERSION = 2
+_OFFSET = 1 << 63
+_U64 = (1 << 64) - 1
+
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS registry_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS committees (
     epoch INTEGER PRIMARY KEY,
     threshold INTEGER NOT NULL,
@@ -92,6 +100,26 @@ class AcceptedRoot:
         return max(0, self.accepted_at - self.timestamp)
 
 
+def _to_db(value: int, name: str) -> int:
+    """A uint64 as its SQLite INTEGER (``value - 2^63``, order-preserving)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _U64:
+        raise E.Uint64RangeError(f"{name} = {value!r} is not a uint64 (0 .. 2^64 - 1)")
+    return value - _OFFSET
+
+
+def _from_db(value: int) -> int:
+    return int(value) + _OFFSET
+
+
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    """Version 1 -> 2: uint64 columns from plain integers to ``value - 2^63``."""
+    off = -_OFFSET
+    conn.execute("UPDATE committees SET epoch = epoch + ?, activated_at = activated_at + ?",
+                 (off, off))
+    conn.execute("UPDATE accepted_roots SET timestamp = timestamp + ?, "
+                 "accepted_at = accepted_at + ?, epoch = epoch + ?", (off, off, off))
+
+
 def _root_hex(root: int) -> str:
     return "0x" + root.to_bytes(32, "big").hex()
 
@@ -112,10 +140,27 @@ class RootRegistry:
         self.conn = conn
         self.config = config
         self._vaults = set(config.vaults)
+        _to_db(now, "now")
         with transaction(conn):
+            had_tables = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'accepted_roots'"
+            ).fetchone()[0]
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
+            row = conn.execute(
+                "SELECT value FROM registry_meta WHERE key = 'version'"
+            ).fetchone()
+            version = int(row[0]) if row is not None else (1 if had_tables else REGISTRY_VERSION)
+            if version > REGISTRY_VERSION:
+                raise E.CommitteeConfigError(
+                    f"the root registry's tables are of version {version}, newer than this "
+                    f"release's {REGISTRY_VERSION}: upgrade zkcollat"
+                )
+            if version == 1:
+                _migrate_v1(conn)
+            conn.execute("INSERT OR REPLACE INTO registry_meta VALUES ('version', ?)",
+                         (str(REGISTRY_VERSION),))
             if self._current_epoch() is None:
                 if committee is None:
                     raise E.CommitteeConfigError("a new registry needs its first committee")
@@ -130,13 +175,14 @@ class RootRegistry:
 
     def _current_epoch(self) -> int | None:
         row = self.conn.execute("SELECT MAX(epoch) FROM committees").fetchone()
-        return None if row[0] is None else int(row[0])
+        return None if row[0] is None else _from_db(row[0])
 
     def _store_committee(self, c: Committee, now: int) -> None:
         self.conn.execute(
             "INSERT INTO committees (epoch, threshold, members, development, activated_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (c.epoch, c.threshold, json.dumps(list(c.members)), int(c.development), now),
+            (_to_db(c.epoch, "epoch"), c.threshold, json.dumps(list(c.members)),
+             int(c.development), _to_db(now, "now")),
         )
 
     def committee(self, epoch: int | None = None) -> Committee:
@@ -144,14 +190,16 @@ class RootRegistry:
             epoch = self._current_epoch()
         row = self.conn.execute(
             "SELECT epoch, threshold, members, development FROM committees WHERE epoch = ?",
-            (epoch,),
+            (_to_db(epoch, "epoch") if epoch is not None and 0 <= epoch <= _U64 else None,),
         ).fetchone()
         if row is None:
             raise E.EpochError(f"no committee for epoch {epoch}")
-        return Committee(int(row[0]), tuple(json.loads(row[2])), int(row[1]), bool(row[3]))
+        return Committee(_from_db(row[0]), tuple(json.loads(row[2])), int(row[1]),
+                         bool(row[3]), announce=False)
 
     def rotate(self, committee: Committee, *, now: int = 0) -> None:
         """Install the next epoch's committee; earlier members not in it stop counting at once."""
+        _to_db(now, "now")
         with transaction(self.conn):
             current = self._current_epoch()
             assert current is not None
@@ -164,7 +212,7 @@ class RootRegistry:
     def _former_members(self, current_epoch: int) -> set[str]:
         out: set[str] = set()
         for (members,) in self.conn.execute(
-            "SELECT members FROM committees WHERE epoch < ?", (current_epoch,)
+            "SELECT members FROM committees WHERE epoch < ?", (_to_db(current_epoch, "epoch"),)
         ):
             out.update(json.loads(members))
         return out
@@ -174,6 +222,7 @@ class RootRegistry:
     def submit(self, signed: SignedAttestation, *, now: int) -> AcceptedRoot:
         att = signed.attestation
         cfg = self.config
+        _to_db(now, "now")
         if signed.domain != cfg.domain:
             raise E.WrongDomainError(
                 f"attestation signed for domain chainId={signed.domain.chain_id} "
@@ -263,9 +312,9 @@ class RootRegistry:
                     att.vault,
                     _bn(att.block_number),
                     _root_hex(att.root),
-                    att.timestamp,
-                    now,
-                    committee.epoch,
+                    _to_db(att.timestamp, "timestamp"),
+                    _to_db(now, "now"),
+                    _to_db(committee.epoch, "epoch"),
                     json.dumps(signers),
                 ),
             )
@@ -280,9 +329,9 @@ class RootRegistry:
             row[1],
             int(row[2]),
             int(row[3], 16),
-            int(row[4]),
-            int(row[5]),
-            int(row[6]),
+            _from_db(row[4]),
+            _from_db(row[5]),
+            _from_db(row[6]),
             tuple(json.loads(row[7])),
         )
 
@@ -335,12 +384,13 @@ class RootRegistry:
         latest = self.latest(source_chain_id, vault)
         if latest is None:
             return None
-        row = self.conn.execute(
-            "SELECT MAX(accepted_at - timestamp) FROM accepted_roots "
+        since = min(max(now - window_s, 0), _U64)
+        rows = self.conn.execute(
+            "SELECT accepted_at, timestamp FROM accepted_roots "
             "WHERE source_chain_id = ? AND vault = ? AND accepted_at >= ?",
-            (str(source_chain_id), latest.vault, now - window_s),
-        ).fetchone()
-        recent = int(row[0]) if row[0] is not None else 0
+            (str(source_chain_id), latest.vault, _to_db(since, "since")),
+        ).fetchall()
+        recent = max((a - t for a, t in rows), default=0)  # offsets cancel
         silence = now - latest.timestamp - interval_s
         return max(0, recent, silence)
 

@@ -1,17 +1,28 @@
-"""What every command shares: error handling, ``--json`` output, file helpers.
+"""What every command shares: error handling and exit codes, ``--json`` output, file helpers.
 
-Errors: a :class:`~zkcollat.errors.ZkcollatError` (or an OS error on a file) becomes one line
-``error: <message>`` on stderr and exit status 2; ``zkcollat --debug`` shows the traceback
-instead. ``verify`` and ``attest verify`` exit with 1 for a proof or an attestation that is
-rejected (:class:`Rejected`). Development-key warnings are printed as one ``warning:`` line.
+Exit codes (the README's table):
+
+- 0: done, or checked and valid;
+- 1: checked and false: a proof or attestation that ``verify``/``attest verify`` rejects, a
+  failed ``vault check`` (:class:`Rejected`, printed as ``INVALID: <reason>``);
+- 2: bad input or usage: a :class:`~zkcollat.errors.ZkcollatError` (a malformed, truncated,
+  oversized or swapped file, a value out of range, a store that is not one), an OS error on a
+  file, a click usage error. One line ``error: <message>`` on stderr, never a traceback.
+  Anything else escaping a command is a bug: it is reported as ``internal error: ...`` with
+  exit status 2 as well.
+
+``zkcollat --debug`` also prints the traceback, and keeps the exit code. Warnings (development
+keys, development committees) are printed as ``warning:`` lines, each at most once per command.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +36,7 @@ from zkcollat.formats.snarkjs import read_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_BAD_INPUT = 2
 
@@ -41,37 +53,53 @@ class ZkGroup(click.Group):
     """The top-level group: turns errors into one line and an exit status."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        shown: set[str] = set()
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+            text = f"warning: {_one_line_text(str(message))}"
+            if text not in shown:  # once per command
+                shown.add(text)
+                click.echo(text, err=True)
+
         with warnings.catch_warnings():
             warnings.simplefilter("always")
-            warnings.showwarning = _show_warning
+            warnings.showwarning = show
             try:
                 return super().invoke(ctx)
             except Rejected as e:
-                click.echo(f"INVALID: {e}", err=True)
+                if debug:
+                    traceback.print_exc()
+                click.echo(f"INVALID: {_one_line(e)}", err=True)
                 ctx.exit(EXIT_REJECTED)
-            except (ZkcollatError, OSError) as e:
-                if ctx.params.get("debug"):
-                    raise
+            except (ZkcollatError, OSError, sqlite3.Error) as e:
+                if debug:
+                    traceback.print_exc()
                 click.echo(f"error: {_one_line(e)}", err=True)
+                ctx.exit(EXIT_BAD_INPUT)
+            except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+                raise
+            except (Exception, RecursionError, MemoryError) as e:
+                if debug:
+                    traceback.print_exc()
+                click.echo(
+                    f"internal error: {type(e).__name__}: {_one_line(e)} (a bug: please report "
+                    "it with the output of `zkcollat --debug ...`)",
+                    err=True,
+                )
                 ctx.exit(EXIT_BAD_INPUT)
 
 
 def _one_line(e: BaseException) -> str:
     if isinstance(e, OSError) and e.filename is not None:
         return f"{e.strerror or e}: {os.fspath(e.filename)!r}"
-    text = str(e) or type(e).__name__
-    return " ".join(text.split())
+    return _one_line_text(str(e) or type(e).__name__)
 
 
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: Any = None,
-    line: str | None = None,
-) -> None:
-    click.echo(f"warning: {message}", err=True)
+def _one_line_text(text: str, limit: int = 2000) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def json_option(f: F) -> F:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from typing import Any
 
@@ -26,6 +25,7 @@ from zkcollat.cli._common import (
     now_or,
     parse_uint,
 )
+from zkcollat.db import FileExists, atomic_write
 from zkcollat.errors import AttestationError, EncodingError
 from zkcollat.formats.snarkjs import write_json_atomic
 
@@ -49,9 +49,10 @@ def new_key() -> tuple[int, PrivateKey]:
 
 def write_key(secret: int, path: str) -> None:
     p = new_file(path, "key file")
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(f"0x{secret:064x}\n")
+    try:  # a secret: mode 0600 from the moment it exists; never over an existing file
+        atomic_write(p, f"0x{secret:064x}\n", secret=True, overwrite=False)
+    except FileExists as e:
+        raise CliInputError(str(e)) from e
 
 
 def member_address(spec: str) -> str:
@@ -138,7 +139,7 @@ def attest_committee(
     "--from-vault",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Or: read the root from this SQLite vault (at --block if it recorded one).",
+    help="Or: the root this SQLite vault recorded for --block (refused if it recorded none).",
 )
 @click.option(
     "--block", "block_number", type=int, required=True, help="Source block number of the root."
@@ -181,8 +182,9 @@ def attest_sign(
         from zkcollat.cli.vault_cmd import open_vault
 
         with open_vault(from_vault) as v:
-            recorded = [b for b in v.block_roots if b.block_number == block_number]
-            r = recorded[0].root if recorded else v.root
+            # the root recorded for exactly this block, checked against the tree at its size
+            # (what `vault root --block N` reports for a block with a row); none: refused
+            r = v.block_root(block_number, exact=True).root
     else:
         assert root is not None
         r = parse_uint(root, "root")

@@ -22,7 +22,8 @@ from zkcollat.cli._common import (
     timed,
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
-from zkcollat.errors import KeyFormatError
+from zkcollat.db import atomic_write
+from zkcollat.errors import EncodingError, KeyFormatError, ProofFormatError
 from zkcollat.formats import pkey
 from zkcollat.formats.snarkjs import (
     proof_from_json,
@@ -389,9 +390,10 @@ def _prove_locks(
 def verify_cmd(vk_path: str, public_path: str, proof_path: str, as_json: bool) -> None:
     """Check a Groth16 proof: exit 0 if valid, 1 if invalid (with the reason).
 
-    Files that cannot be read or are not JSON are bad input (exit 2); anything the verifier
-    rejects (wrong key, wrong public inputs, a point off its curve, an input >= r) is an
-    invalid proof (exit 1).
+    Files that cannot be read or parsed are bad input (exit 2): not JSON, too large or too
+    deep, a point off its curve or outside its subgroup, a coordinate >= p, a public input
+    >= r, a file given in another's place, a public.json whose length is not the key's
+    nPublic. A well-formed proof that does not verify is invalid (exit 1).
 
     \b
     Example (snarkjs's argument order):
@@ -401,8 +403,19 @@ def verify_cmd(vk_path: str, public_path: str, proof_path: str, as_json: bool) -
     from zkcollat.formats.verify_json import verify_snarkjs_or_raise
 
     vk = load_vk(vk_path)
-    public = load_json_file(public_path, "public signals")
-    proof = load_json_file(proof_path, "proof")
+    try:
+        public = public_from_json(load_json_file(public_path, "public signals"))
+    except EncodingError as e:
+        raise ProofFormatError(f"public signals file {public_path!r}: {e}") from e
+    try:
+        proof = proof_from_json(load_json_file(proof_path, "proof"))
+    except EncodingError as e:
+        raise ProofFormatError(f"proof file {proof_path!r}: {e}") from e
+    if len(public) != vk.n_public:
+        raise ProofFormatError(
+            f"public signals file {public_path!r} has {len(public)} values; the verification "
+            f"key {vk_path!r} takes nPublic = {vk.n_public}"
+        )
     try:
         with timed() as t:
             verify_snarkjs_or_raise(vk, public, proof)
@@ -477,7 +490,7 @@ def export_solidity(
     else:
         if not Path(output).resolve().parent.exists():
             raise CliInputError(f"the folder of {output!r} does not exist")
-        Path(output).write_text(src)
+        atomic_write(output, src)
         click.echo(f"wrote {output}", err=True)
 
 

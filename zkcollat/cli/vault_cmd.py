@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -10,20 +11,19 @@ import click
 
 from zkcollat.cli._common import (
     CliInputError,
+    Rejected,
     emit,
     existing_file,
     json_option,
     load_json_file,
     new_file,
     parse_uint,
-    progress,
 )
 from zkcollat.vault import Lock, Vault
+from zkcollat.vault.errors import StoreCorrupted
 from zkcollat.vault.snapshot import load_snapshot, save_snapshot
+from zkcollat.vault.store import check_block_number
 from zkcollat.vault.tree import DEFAULT_DEPTH
-
-#: Locks per transaction in a bulk add (each batch is one hash call per tree level).
-BATCH = 4096
 
 
 def open_vault(path: str | os.PathLike[str]) -> Vault:
@@ -68,18 +68,24 @@ def vault_init(path: str, depth: int, as_json: bool) -> None:
     emit(as_json, out, f"created vault {path}: depth {depth}, empty root {out['root']}")
 
 
-def _lock_objects(path: str, first_id: int) -> list[Lock]:
+def _lock_objects(path: str, first_id: int) -> tuple[list[Lock], bool]:
+    """The locks of a locks file, and whether they carry their own ids (all or none may:
+    without, they get the vault's next ids when the append commits)."""
     data = load_json_file(path, "locks")
     if isinstance(data, dict) and "locks" in data:
         data = data["locks"]
     if not isinstance(data, list):
         raise CliInputError(f"locks file {path!r} must hold a JSON array of lock objects")
     locks = []
+    with_ids = [isinstance(raw, dict) and "lockId" in raw for raw in data]
+    if any(with_ids) and not all(with_ids):
+        i = with_ids.index(False)
+        raise CliInputError(f"{path}[{i}] has no lockId while others have one: give all or none")
     for i, raw in enumerate(data):
         if isinstance(raw, dict) and "lockId" not in raw:
             raw = {"lockId": str(first_id + i), **raw}
         locks.append(Lock.from_json(raw, f"{path}[{i}]"))
-    return locks
+    return locks, bool(data) and all(with_ids)
 
 
 @vault.command("add")
@@ -115,14 +121,17 @@ def vault_add(
 ) -> None:
     """Append locks to the vault at PATH: one from the options, or many from --locks.
 
-    Lock ids are the vault's sequence numbers: the next id is the vault's size.
+    Lock ids are the vault's sequence numbers: the next id is the vault's size when the
+    append commits (locks in a file may carry their ids: then they must be the next ones). The
+    whole file is appended in one transaction: all of it or, on any error or crash, none.
     """
     with open_vault(path) as v:
         first = v.size
+        own_ids = False
         if locks_file is not None:
             if any(x is not None for x in (owner, dest_chain, asset, amount, expiry)):
                 raise CliInputError("give either --locks or the lock options, not both")
-            locks = _lock_objects(locks_file, first)
+            locks, own_ids = _lock_objects(locks_file, first)
         else:
             given = {
                 "--owner": owner,
@@ -145,13 +154,9 @@ def vault_add(
                     parse_uint(expiry, "expiry", 64),
                 )
             ]
-        if len(locks) > BATCH:
-            with progress(range(0, len(locks), BATCH), "adding locks") as bar:
-                for i in bar:
-                    last = i + BATCH >= len(locks)
-                    v.insert_many(locks[i : i + BATCH], block if last else None)
-        else:
-            v.insert_many(locks, block)
+        if block is not None:
+            check_block_number(block)
+        first = v.insert_many(locks, block, assign_ids=not own_ids)
         out = {"first_lock_id": first, "added": len(locks), "size": v.size, "root": str(v.root)}
     emit(
         as_json,
@@ -225,8 +230,9 @@ def vault_root(path: str, block: int | None, size: int | None, as_json: bool) ->
     with open_vault(path) as v:
         out: dict[str, Any] = {"depth": v.depth, "size": v.size}
         if block is not None:
-            br = v.block_root(block)
-            out.update(block=br.block_number, size=br.size, root=str(br.root))
+            br = v.block_root(block)  # checked against the tree at its size
+            out.update(block=block, recordedBlock=br.block_number, size=br.size,
+                       root=str(br.root))
         elif size is not None:
             if not 0 <= size <= v.size:
                 raise CliInputError(f"--size {size} is not between 0 and the vault's {v.size}")
@@ -241,7 +247,9 @@ def vault_root(path: str, block: int | None, size: int | None, as_json: bool) ->
     def text() -> str:
         lines = [f"root  {out['root']}", f"size  {out['size']} locks (depth {out['depth']})"]
         if "block" in out:
-            lines.append(f"block {out['block']}")
+            at = ("" if out["recordedBlock"] == out["block"]
+                  else f" (no locks after block {out['recordedBlock']})")
+            lines.append(f"block {out['block']}{at}")
         for b in out["block_roots"][-5:]:
             lines.append(f"  block {b['blockNumber']}: {b['size']} locks, root {b['root']}")
         return "\n".join(lines)
@@ -301,8 +309,16 @@ def vault_path(path: str, lock_id: int, size: int | None, as_json: bool) -> None
 @click.argument("path", type=click.Path(dir_okay=False))
 @json_option
 def vault_check(path: str, as_json: bool) -> None:
-    """Recompute every leaf, node and block root of the vault at PATH from its locks."""
-    with open_vault(path) as v:
-        v.check_integrity()
-        out = {"ok": True, "size": v.size, "root": str(v.root)}
+    """Recompute every leaf, node and block root of the vault at PATH from its locks.
+
+    Exit status 0 when everything agrees, 1 when the vault is damaged (with the first
+    difference), 2 when PATH is not a vault at all."""
+    try:
+        with open_vault(path) as v:
+            v.check_integrity()
+            out = {"ok": True, "size": v.size, "root": str(v.root)}
+    except StoreCorrupted as e:
+        if as_json:
+            click.echo(json.dumps({"ok": False, "reason": str(e)}))
+        raise Rejected(f"vault check failed: {e}") from e
     emit(as_json, out, f"ok: {out['size']} locks, root {out['root']} recomputed")

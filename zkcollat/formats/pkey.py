@@ -23,11 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from zkcollat.curve.points import g1_from_bytes, g2_from_native_bytes
+from zkcollat.db import atomic_write
 from zkcollat.errors import KeyFormatError, ZkcollatError
 from zkcollat.groth16.keys import ProvingKey, VerifyingKey, warn_development_key
 
@@ -143,16 +143,9 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
 
 
 def save(pk: ProvingKey, path: str | os.PathLike[str]) -> None:
-    """Write the key through a temporary file renamed into place."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(encode(pk))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the key atomically (temporary file, fsync, rename). A proving key holds no
+    secret: its mode follows the umask."""
+    atomic_write(path, encode(pk))
 
 
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError
 from zkcollat.field import FR_BYTES, R
 
@@ -98,7 +99,7 @@ def r1cs_bytes(cs: R1csSource, n_labels: int | None = None) -> bytes:
 
 def write_r1cs(cs: R1csSource, path: str | Path) -> None:
     """Write ``cs`` as a circom ``.r1cs`` file."""
-    Path(path).write_bytes(r1cs_bytes(cs))
+    atomic_write(path, r1cs_bytes(cs))
 
 
 def read_sections(data: bytes, magic: bytes, max_version: int, what: str) -> dict[int, bytes]:

@@ -7,16 +7,14 @@ its curve, a G2 point outside the r-subgroup, a public signal >= r (never reduce
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from zkcollat.curve.points import G1Point, G2Point, g1_from_snarkjs, g2_from_snarkjs
+from zkcollat.db import atomic_write_json
 from zkcollat.errors import EncodingError, KeyFormatError, ProofFormatError
 from zkcollat.field import R, parse_decimal
+from zkcollat.formats import limits
 from zkcollat.groth16.keys import Proof, VerifyingKey
 
 #: A JSON document as ``json.loads`` returns it (or its text, which readers parse first).
@@ -31,9 +29,9 @@ DEV_KEY_NOTE = (
 def _obj(data: Any, what: str, exc: type[Exception]) -> dict[str, Any]:
     if isinstance(data, (str, bytes)):
         try:
-            data = json.loads(data)
-        except json.JSONDecodeError as e:
-            raise exc(f"{what} is not valid JSON: {e}") from e
+            data = limits.loads(data, what, limits.SMALL_JSON)
+        except limits.LimitError as e:
+            raise exc(str(e)) from e
     if not isinstance(data, dict):
         raise exc(f"{what} must be a JSON object")
     return data
@@ -143,9 +141,9 @@ def public_from_json(data: Any) -> list[int]:
     """Parse ``public.json``; every signal must be a canonical decimal string < r."""
     if isinstance(data, (str, bytes)):
         try:
-            data = json.loads(data)
-        except json.JSONDecodeError as e:
-            raise ProofFormatError(f"public signals are not valid JSON: {e}") from e
+            data = limits.loads(data, "public signals", limits.SMALL_JSON)
+        except limits.LimitError as e:
+            raise ProofFormatError(str(e)) from e
     if not isinstance(data, list):
         raise ProofFormatError("public signals must be a JSON array of decimal strings")
     try:
@@ -158,26 +156,11 @@ def public_from_json(data: Any) -> list[int]:
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write JSON to ``path`` through a temporary file renamed into place (never half-written)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1)
-            f.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write a public JSON file atomically (temporary file, fsync, rename; mode by the umask)."""
+    atomic_write_json(path, obj)
 
 
 def read_json(path: str | os.PathLike[str], what: str) -> Any:
-    """Read a JSON file, with an error that names the file and what it should have been."""
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError as e:
-        raise EncodingError(f"{what} file {os.fspath(path)!r} does not exist") from e
-    except json.JSONDecodeError as e:
-        raise EncodingError(f"{what} file {os.fspath(path)!r} is not valid JSON: {e}") from e
+    """Read a JSON file within :data:`zkcollat.formats.limits.DEFAULT` (size, nesting depth,
+    digits), with an error that names the file and what it should have been."""
+    return limits.read_json(path, what)

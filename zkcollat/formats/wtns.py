@@ -16,6 +16,7 @@ import struct
 from collections.abc import Sequence
 from pathlib import Path
 
+from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError
 from zkcollat.field import FR_BYTES, R
 from zkcollat.formats.r1cs_bin import read_sections
@@ -45,7 +46,7 @@ def wtns_bytes(witness: Sequence[int]) -> bytes:
 
 def write_wtns(witness: Sequence[int], path: str | Path) -> None:
     """Write a witness as a ``.wtns`` file."""
-    Path(path).write_bytes(wtns_bytes(witness))
+    atomic_write(path, wtns_bytes(witness))
 
 
 def read_wtns(source: str | Path | bytes) -> list[int]:

@@ -8,7 +8,9 @@ relayer that catches proving failures sees them too.
 
 from __future__ import annotations
 
-from zkcollat.errors import ProvingError, VaultError
+from zkcollat.errors import NotAStore, ProvingError, VaultError
+from zkcollat.errors import StoreCorrupted as _StoreCorrupted
+from zkcollat.errors import StoreError as _StoreError
 
 
 class LockFieldError(VaultError, ValueError):
@@ -42,12 +44,17 @@ class BlockOrderError(VaultError, ValueError):
     """A root recorded for a block number below the last recorded one."""
 
 
-class StoreError(VaultError):
+class StoreError(VaultError, _StoreError):
     """The SQLite store cannot be opened or written, or belongs to another tree depth."""
 
 
-class StoreCorrupted(StoreError):
+class StoreCorrupted(StoreError, _StoreCorrupted):
     """The store's contents are inconsistent (recomputed nodes or root differ from stored)."""
+
+
+class NotAVault(StoreError, NotAStore):
+    """The file given as a vault is not a zkcollat vault (empty, foreign, another kind of
+    store, a newer schema); it is never initialised over."""
 
 
 class SnapshotError(VaultError, ValueError):

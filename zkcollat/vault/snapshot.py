@@ -31,15 +31,14 @@ renamed into place (``os.replace``), so a reader never sees a half-written snaps
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
+from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError, FieldError, VaultError
 from zkcollat.field import R, parse_decimal
+from zkcollat.formats import limits
 from zkcollat.vault.errors import LockFieldError, SnapshotError
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.store import MAX_BLOCK
@@ -90,20 +89,9 @@ def dumps(obj: dict[str, Any]) -> str:
 
 
 def save_snapshot(vault: Vault, path: str | os.PathLike[str]) -> None:
-    """Write ``vault`` to ``path`` atomically (temporary file, fsync, ``os.replace``)."""
-    target = Path(path)
-    text = dumps(snapshot_to_json(vault))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write ``vault`` to ``path`` atomically (temporary file, fsync, rename; a public file:
+    its mode follows the umask)."""
+    atomic_write(path, dumps(snapshot_to_json(vault)))
 
 
 def _int(d: dict[str, Any], key: str, where: str, lo: int, hi: int) -> int:
@@ -197,13 +185,9 @@ def load_snapshot(
 ) -> Vault:
     """Read a snapshot file (see the module docstring); errors name the file and the rule."""
     try:
-        text = Path(path).read_text()
-    except OSError as e:
-        raise SnapshotError(f"snapshot file {os.fspath(path)!r} cannot be read: {e}") from e
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SnapshotError(f"snapshot file {os.fspath(path)!r} is not valid JSON: {e}") from e
+        data = limits.read_json(path, "snapshot")
+    except limits.LimitError as e:
+        raise SnapshotError(str(e)) from e
     try:
         return vault_from_json(data, store_path=store_path)
     except SnapshotError as e:

@@ -1,12 +1,21 @@
 """SQLite persistence of a vault: locks, tree nodes, and roots by source-chain block.
 
-One file, no server (the standard library's ``sqlite3``). Schema (version 2)::
+One file, no server, opened through :mod:`zkcollat.db` (WAL, busy timeout, ``BEGIN
+IMMEDIATE`` writers, read transactions, application id and schema version, quick_check; a file
+that is not a vault raises :class:`~zkcollat.errors.NotAVault` and is never initialised over).
+Schema (version 3)::
 
-    meta(key TEXT PRIMARY KEY, value TEXT)          -- format, version, depth, size, root
+    meta(key TEXT PRIMARY KEY, value TEXT)          -- format, depth, size, root, generation
     locks(chunk INTEGER PRIMARY KEY, data BLOB)     -- LOCK_CHUNK locks per row, packed
     nodes(id INTEGER PRIMARY KEY, data BLOB)        -- NODE_CHUNK nodes of one level per row
-    block_roots(block_number INTEGER PRIMARY KEY, size INTEGER, root TEXT)
-                                                    -- the root after the last lock of a block
+    block_roots(block_key INTEGER PRIMARY KEY, size INTEGER, root TEXT)
+                                                    -- the root after the last lock of a block;
+                                                    -- block_key = blockNumber - 2^63 (uint64
+                                                    -- in SQLite's int64, order kept)
+
+``generation`` counts commits: a writer compares it, inside its write transaction, with the
+one its in-memory state came from (:meth:`SqliteStore.generation`), so a writer that opened the
+vault before another one appended reloads instead of writing over newer rows.
 
 Nodes: level ``k`` (its filled nodes, as in :mod:`zkcollat.vault.tree`) is cut into chunks of
 ``NODE_CHUNK`` = 32 nodes (32-byte big-endian words, so 1 KiB); chunk ``j`` of level ``k`` is
@@ -35,8 +44,9 @@ may lose the last commits on power loss (faster single appends).
 
 On open the store checks its own consistency cheaply (chunk counts, contiguity and lengths per
 level and for the locks, against the size; ``Vault`` compares the stored root with the top
-node); ``Vault.check_integrity`` recomputes everything. A file of another schema version
-(version 1 kept one row per node and decimal lock fields) is refused, not misread.
+node); ``Vault.check_integrity`` recomputes everything. A version-2 file (no application id,
+no generation, signed block numbers) is upgraded in place; a version-1 file (one row per node,
+decimal lock fields) is refused, not misread.
 """
 
 from __future__ import annotations
@@ -44,16 +54,25 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
-from zkcollat.vault.errors import BlockOrderError, StoreCorrupted, StoreError, TreeDepthError
+from zkcollat.db import APPLICATION_IDS, Schema, open_store
+from zkcollat.vault.errors import (
+    BlockOrderError,
+    NotAVault,
+    StoreCorrupted,
+    StoreError,
+    TreeDepthError,
+)
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.tree import Update, W, check_depth
 
 FORMAT = "zkcollat-vault"
-VERSION = "2"
-MAX_BLOCK = (1 << 63) - 1  # SQLite INTEGER
+VERSION = 3
+#: blockNumber is a uint64 (PROTOCOL.md s.1); stored as ``blockNumber - 2^63`` (SQLite int64).
+MAX_BLOCK = (1 << 64) - 1
+_BLOCK_OFFSET = 1 << 63
 
 #: Nodes per row of ``nodes`` (1 KiB of 32-byte words).
 NODE_CHUNK = 32
@@ -63,14 +82,59 @@ LOCK_CHUNK = 56
 LOCK_BYTES = 72
 _LEVEL_SHIFT = 32  # node row id = level << 32 | chunk (a depth-32 level 0 has 2^27 chunks)
 
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE locks (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE nodes (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE block_roots (
-    block_number INTEGER PRIMARY KEY, size INTEGER NOT NULL, root TEXT NOT NULL
-);
-"""
+_TABLES = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE locks (chunk INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    "CREATE TABLE nodes (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    "CREATE TABLE block_roots "
+    "(block_key INTEGER PRIMARY KEY, size INTEGER NOT NULL, root TEXT NOT NULL)",
+]
+_APPLICATION_ID = next(k for k, v in APPLICATION_IDS.items() if v == "zkcollat vault")
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    for statement in _TABLES:
+        conn.execute(statement)
+
+
+def _legacy_version(conn: sqlite3.Connection) -> int | None:
+    """The version of a vault made before stores carried an application id (1 or 2)."""
+    if not conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()[0]:
+        return None
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    if meta.get("format") != FORMAT:
+        return None
+    try:
+        return int(meta.get("version", "1"))
+    except ValueError:
+        return None
+
+
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Version 3: a commit generation, and block numbers over the whole uint64 range."""
+    conn.execute("DELETE FROM meta WHERE key = 'version'")  # PRAGMA user_version now
+    conn.execute("INSERT INTO meta VALUES ('generation', '0')")
+    conn.execute("ALTER TABLE block_roots RENAME TO block_roots_v2")
+    conn.execute(_TABLES[3])
+    rows = conn.execute("SELECT block_number, size, root FROM block_roots_v2").fetchall()
+    conn.executemany("INSERT INTO block_roots VALUES (?, ?, ?)",
+                     [(b - _BLOCK_OFFSET, n, r) for b, n, r in rows])
+    conn.execute("DROP TABLE block_roots_v2")
+
+
+SCHEMA = Schema(
+    kind="vault",
+    application_id=_APPLICATION_ID,
+    version=VERSION,
+    create=_create,
+    migrations={2: _migrate_2_to_3},
+    legacy_version=_legacy_version,
+    not_a_store=NotAVault,
+    corrupted=StoreCorrupted,
+    error=StoreError,
+)
 
 
 def node_row_id(level: int, chunk: int) -> int:
@@ -109,90 +173,79 @@ def check_block_number(block_number: object) -> int:
     if isinstance(block_number, bool) or not isinstance(block_number, int) or not (
         0 <= block_number <= MAX_BLOCK
     ):
-        raise BlockOrderError(f"block number {block_number!r} must be an integer in [0, 2^63)")
+        raise BlockOrderError(
+            f"block number {block_number!r} must be an integer in [0, 2^64) (a uint64)"
+        )
     return block_number
 
 
 class SqliteStore:
-    """A vault's tables in one SQLite file (see the module docstring for the schema)."""
+    """A vault's tables in one SQLite file (see the module docstring for the schema).
+
+    Reads that must agree with each other go inside one :meth:`reading` block; an append is
+    one :meth:`writing` block (:meth:`commit` opens its own, or joins the caller's)."""
 
     def __init__(
-        self, path: str | os.PathLike[str], depth: int | None = None, *, synchronous: str = "FULL"
+        self,
+        path: str | os.PathLike[str],
+        depth: int | None = None,
+        *,
+        synchronous: str = "FULL",
+        quick_check_max_bytes: int | None = None,
     ) -> None:
-        if synchronous not in ("FULL", "NORMAL"):
-            raise StoreError(f"synchronous = {synchronous!r} must be 'FULL' or 'NORMAL'")
+        """Open the vault at ``path``; with ``depth``, create it if the file does not exist."""
         self.path = os.fspath(path)
         # the last row of each level and of the locks as this object's last commit left them,
-        # valid while the stored size is _tail_size (saves reading them back on an append)
+        # valid while the stored generation is _tail_gen (saves reading them back on an append)
         self._tail: dict[tuple[str, int], bytes] = {}
         self._new_tail: dict[tuple[str, int], bytes] = {}
-        self._tail_size: int | None = None
-        if self.path != ":memory:" and not Path(self.path).parent.exists():
-            raise StoreError(f"vault store {self.path!r}: directory does not exist")
+        self._tail_gen: int | None = None
+        if depth is not None:
+            depth = check_depth(depth)
+        elif self.path != ":memory:" and not os.path.lexists(self.path):
+            raise StoreError(f"vault store {self.path!r} is new: give its tree depth")
+        kw = {} if quick_check_max_bytes is None else {
+            "quick_check_max_bytes": quick_check_max_bytes}
+
+        def init(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", FORMAT), ("depth", str(depth)), ("size", "0"), ("root", ""),
+                 ("generation", "0")],
+            )
+
+        self.db = open_store(self.path, SCHEMA, create=depth is not None,
+                             synchronous=synchronous, init=init, **kw)
+        self.conn = self.db.conn
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute(f"PRAGMA synchronous={synchronous}")
-            has_meta = self.conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-            ).fetchone()[0]
-            meta = (dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
-                    if has_meta else {})
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"vault store {self.path!r} cannot be opened: {e}") from e
-        if not has_meta:
-            if depth is None:
-                raise StoreError(f"vault store {self.path!r} is new: give its tree depth")
-            self.depth = check_depth(depth)
-            try:
-                with self._transaction():
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            self.conn.execute(statement)
-                    self.conn.executemany(
-                        "INSERT INTO meta VALUES (?, ?)",
-                        [("format", FORMAT), ("version", VERSION), ("depth", str(self.depth)),
-                         ("size", "0"), ("root", "")],
-                    )
-            except sqlite3.DatabaseError as e:
-                raise StoreError(f"vault store {self.path!r} cannot be created: {e}") from e
-        else:
-            if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-                raise StoreError(
-                    f"{self.path!r} is not a {FORMAT} store of schema version {VERSION} "
-                    f"(format {meta.get('format')!r}, version {meta.get('version')!r}); "
-                    "an older version is not read by this release: rebuild the vault from a "
-                    "snapshot or from its source chain"
-                )
-            try:
-                self.depth = check_depth(int(meta["depth"]))
-            except (KeyError, ValueError) as e:
-                raise StoreCorrupted(f"{self.path!r}: bad depth in meta: {e}") from e
-            if depth is not None and depth != self.depth:
-                raise TreeDepthError(
-                    f"vault store {self.path!r} holds a depth-{self.depth} tree, not depth {depth}"
-                )
+            with self.db.read() as conn:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            if meta.get("format") != FORMAT:
+                raise StoreCorrupted(f"{self.path!r}: meta format is {meta.get('format')!r}, "
+                                     f"not {FORMAT!r}")
+            self.depth = check_depth(int(meta["depth"]))
+            int(meta["size"]), int(meta["generation"])
+        except (KeyError, ValueError, TreeDepthError) as e:
+            self.db.close()
+            raise StoreCorrupted(f"{self.path!r}: bad meta table ({e!r})") from e
+        except BaseException:
+            self.db.close()
+            raise
+        if depth is not None and depth != self.depth:
+            self.db.close()
+            raise TreeDepthError(
+                f"vault store {self.path!r} holds a depth-{self.depth} tree, not depth {depth}"
+            )
 
     # --- transactions -----------------------------------------------------------------------
 
-    class _Txn:
-        def __init__(self, store: SqliteStore) -> None:
-            self.store = store
+    def writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): the newest state, held until commit."""
+        return self.db.write()
 
-        def __enter__(self) -> None:
-            self.store.conn.execute("BEGIN IMMEDIATE")
-
-        def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-            if exc_type is None:
-                self.store._commit()
-            else:
-                self.store.conn.execute("ROLLBACK")
-
-    def _transaction(self) -> SqliteStore._Txn:
-        return SqliteStore._Txn(self)
-
-    def _commit(self) -> None:
-        self.conn.execute("COMMIT")
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One read transaction: every read inside sees the same committed state."""
+        return self.db.read()
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -205,6 +258,11 @@ class SqliteStore:
     @property
     def size(self) -> int:
         return int(self._meta("size"))
+
+    @property
+    def generation(self) -> int:
+        """How many commits the vault has had (changes with every append or block root)."""
+        return int(self._meta("generation"))
 
     @property
     def root(self) -> int | None:
@@ -285,11 +343,16 @@ class SqliteStore:
             return None
         return unpack_lock(lock_id, data[off : off + LOCK_BYTES])
 
-    def iter_locks(self, start: int = 0, batch: int = 64) -> Iterator[Lock]:
-        """Locks from ``start`` in id order (``batch`` lock rows fetched at a time)."""
+    def iter_locks(self, start: int = 0, stop: int | None = None,
+                   batch: int = 64) -> Iterator[Lock]:
+        """Locks ``start`` .. ``stop - 1`` (default: to the end) in id order (``batch`` lock
+        rows fetched at a time). A reader that loaded the tree at some size passes it as
+        ``stop``, so locks another process appended since do not show up."""
         first = start // LOCK_CHUNK
+        last = (1 << 62) if stop is None else -(-stop // LOCK_CHUNK)
         cur = self.conn.execute(
-            "SELECT chunk, data FROM locks WHERE chunk >= ? ORDER BY chunk", (first,)
+            "SELECT chunk, data FROM locks WHERE chunk >= ? AND chunk < ? ORDER BY chunk",
+            (first, last),
         )
         expected, prev_full = first, True
         while rows := cur.fetchmany(batch):
@@ -304,18 +367,25 @@ class SqliteStore:
                 prev_full = len(data) == LOCK_CHUNK * LOCK_BYTES
                 base = chunk * LOCK_CHUNK
                 for r in range(len(data) // LOCK_BYTES):
-                    if base + r >= start:
+                    if start <= base + r and (stop is None or base + r < stop):
                         yield unpack_lock(base + r, data[r * LOCK_BYTES : (r + 1) * LOCK_BYTES])
 
     def block_roots(self) -> list[BlockRoot]:
-        return [
-            BlockRoot(b, s, int(r))
-            for b, s, r in self.conn.execute("SELECT * FROM block_roots ORDER BY block_number")
-        ]
+        out = []
+        for key, n, r in self.conn.execute(
+            "SELECT block_key, size, root FROM block_roots ORDER BY block_key"
+        ):
+            try:
+                out.append(BlockRoot(int(key) + _BLOCK_OFFSET, int(n), int(r)))
+            except (TypeError, ValueError) as e:
+                raise StoreCorrupted(
+                    f"{self.path!r}: block root row {key!r} is malformed ({e})"
+                ) from e
+        return out
 
     def last_block(self) -> int | None:
-        row = self.conn.execute("SELECT max(block_number) FROM block_roots").fetchone()
-        return None if row[0] is None else int(row[0])
+        row = self.conn.execute("SELECT max(block_key) FROM block_roots").fetchone()
+        return None if row[0] is None else int(row[0]) + _BLOCK_OFFSET
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -354,18 +424,30 @@ class SqliteStore:
         size: int,
         root: int,
         block_number: int | None = None,
-    ) -> None:
-        """Write one append (or batch) atomically: its locks, nodes, size, root, block root.
+        *,
+        generation: int | None = None,
+    ) -> int:
+        """Write one append (or batch) atomically: its locks, nodes, size, root, block root;
+        returns the new generation.
 
         ``locks`` must be the next locks in id order and ``updates`` a plan of
-        :meth:`PoseidonTree.plan` (each replaces its level from ``start`` to the end).
+        :meth:`PoseidonTree.plan` (each replaces its level from ``start`` to the end), made
+        from the state of ``generation``: if another commit happened since, nothing is written
+        (:class:`StoreError`; the caller reloads inside its write transaction and plans again).
+        Joins the caller's :meth:`writing` transaction if there is one.
         """
         if block_number is not None:
             check_block_number(block_number)
         try:
-            with self._transaction():
+            with self.db.write():
                 stored = self.size
-                if stored != self._tail_size:  # another writer (or none yet): read the rows
+                gen = self.generation
+                if generation is not None and gen != generation:
+                    raise StoreError(
+                        f"vault store {self.path!r}: another writer committed (generation "
+                        f"{gen}, this append was planned at {generation}); nothing written"
+                    )
+                if gen != self._tail_gen:  # another writer (or none yet): read the rows
                     self._tail = {}
                 self._new_tail = {}
                 if block_number is not None:
@@ -376,6 +458,9 @@ class SqliteStore:
                         )
                 if locks:
                     self._write_locks(locks, stored)
+                elif size != stored:
+                    raise StoreError(f"vault store {self.path!r}: an append of no locks cannot "
+                                     f"move the size from {stored} to {size}")
                 node_rows: list[tuple[int, bytes]] = []
                 for level, start, data in updates:
                     j0, off = divmod(start, NODE_CHUNK)
@@ -385,22 +470,26 @@ class SqliteStore:
                 self.conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", node_rows)
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'size'", (str(size),))
                 self.conn.execute("UPDATE meta SET value = ? WHERE key = 'root'", (str(root),))
+                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'",
+                                  (str(gen + 1),))
                 if block_number is not None:
                     self.conn.execute(
                         "INSERT OR REPLACE INTO block_roots VALUES (?, ?, ?)",
-                        (block_number, size, str(root)),
+                        (block_number - _BLOCK_OFFSET, size, str(root)),
                     )
-        except BaseException as e:
-            self._tail, self._tail_size = {}, None
-            if isinstance(e, sqlite3.DatabaseError):
-                raise StoreError(
-                    f"vault store {self.path!r}: the append was not committed: {e}"
-                ) from e
+        except BaseException:
+            self._tail, self._tail_gen = {}, None
             raise
-        # committed: the rows just written are the ones the next append extends
+        # committed (or, inside the caller's transaction, about to be: the caller drops the
+        # object's cache if that fails, see Vault.insert_many)
         if self._new_tail:  # else (a block root only) the last rows are unchanged
             self._tail = self._new_tail
-        self._tail_size = size
+        self._tail_gen = gen + 1
+        return gen + 1
+
+    def forget_tail(self) -> None:
+        """Drop the cached last rows (after a transaction that did not commit)."""
+        self._tail, self._tail_gen = {}, None
 
     def _write_locks(self, locks: Sequence[Lock], stored: int) -> None:
         first = locks[0].lock_id
@@ -420,4 +509,4 @@ class SqliteStore:
                               self._rows("locks", j0, packed, LOCK_CHUNK * LOCK_BYTES))
 
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()

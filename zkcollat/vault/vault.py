@@ -15,6 +15,7 @@ an out-of-order or duplicate lock is refused (:class:`LockSequenceError`).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
@@ -52,25 +53,37 @@ class Vault:
     def __init__(self, depth: int | None = None, *, store: SqliteStore | None = None) -> None:
         """An in-memory vault of ``depth`` (default 20), or the vault held by ``store``."""
         self.store = store
+        self._generation: int | None = None
+        self._locks: list[Lock] | None = None
         if store is not None:
             if depth is not None and depth != store.depth:
                 raise TreeDepthError(
                     f"the store {store.path!r} holds a depth-{store.depth} tree, not depth {depth}"
                 )
             self.tree = PoseidonTree(store.depth)
-            self.tree.levels = store.load_levels()
-            stored_root = store.root
-            if self.tree.size and stored_root != self.tree.root:
-                raise StoreCorrupted(
-                    f"{store.path!r}: stored root {stored_root} is not the top node "
-                    f"{self.tree.root}"
-                )
-            self._locks: list[Lock] | None = None
-            self._block_roots = store.block_roots()
+            self._block_roots: list[BlockRoot] = []
+            with store.reading():  # one consistent state, whatever another process commits
+                self._load()
         else:
             self.tree = PoseidonTree(DEFAULT_DEPTH if depth is None else depth)
             self._locks = []
             self._block_roots = []
+
+    def _load(self) -> None:
+        """(Re)load the tree, block roots and generation from the store; call inside one of
+        its transactions."""
+        store = self.store
+        assert store is not None
+        tree = PoseidonTree(store.depth)
+        tree.levels = store.load_levels()
+        stored_root = store.root
+        if tree.size and stored_root != tree.root:
+            raise StoreCorrupted(
+                f"{store.path!r}: stored root {stored_root} is not the top node {tree.root}"
+            )
+        self.tree = tree
+        self._block_roots = store.block_roots()
+        self._generation = store.generation
 
     @classmethod
     def open(
@@ -116,12 +129,30 @@ class Vault:
     def block_roots(self) -> list[BlockRoot]:
         return list(self._block_roots)
 
-    def block_root(self, block_number: int) -> BlockRoot:
-        """The vault state at the end of ``block_number`` (the last recorded block <= it)."""
+    def block_root(self, block_number: int, *, exact: bool = False) -> BlockRoot:
+        """The vault state at the end of ``block_number`` (the last recorded block <= it; with
+        ``exact``, only a root recorded for that very block), checked against the tree: the
+        recorded root must be the tree's root at the recorded size, else
+        :class:`StoreCorrupted` (a damaged row is never handed out)."""
         i = bisect.bisect_right([br.block_number for br in self._block_roots], block_number)
         if i == 0:
             raise UnknownLockError(f"no root recorded at or before block {block_number}")
-        return self._block_roots[i - 1]
+        br = self._block_roots[i - 1]
+        if exact and br.block_number != block_number:
+            raise UnknownLockError(
+                f"no root recorded for block {block_number} (the last block at or before it "
+                f"with a recorded root is {br.block_number})"
+            )
+        self.check_block_root(br)
+        return br
+
+    def check_block_root(self, br: BlockRoot) -> None:
+        """:class:`StoreCorrupted` unless ``br.root`` is the tree's root at ``br.size``."""
+        if not 0 <= br.size <= self.size or self.tree.root_at(br.size) != br.root:
+            raise StoreCorrupted(
+                f"the root recorded for block {br.block_number} ({br.size} locks) is not the "
+                "tree's root at that size: the vault is damaged (run `zkcollat vault check`)"
+            )
 
     def get_lock(self, lock_id: int) -> Lock:
         """The lock with this id; :class:`UnknownLockError` if the vault has none."""
@@ -134,7 +165,8 @@ class Vault:
         if self._locks is not None:
             return self._locks[lock_id]
         assert self.store is not None
-        lock = self.store.get_lock(lock_id)
+        with self.store.reading():
+            lock = self.store.get_lock(lock_id)
         if lock is None:
             raise StoreCorrupted(f"lock {lock_id} has a leaf but no row in the store")
         return lock
@@ -143,7 +175,12 @@ class Vault:
         if self._locks is not None:
             return iter(list(self._locks))
         assert self.store is not None
-        return self.store.iter_locks()
+        return self._iter_stored()
+
+    def _iter_stored(self) -> Iterator[Lock]:
+        assert self.store is not None
+        with self.store.reading():  # the locks the tree was loaded with, no later ones
+            yield from self.store.iter_locks(stop=self.size)
 
     def generate_proof(self, lock_id: int, size: int | None = None) -> MerkleProof:
         """The inclusion path of lock ``lock_id`` (its leaf index), now or at ``size`` locks."""
@@ -154,36 +191,74 @@ class Vault:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def insert_many(self, locks: Iterable[Lock], block_number: int | None = None) -> int:
-        """Append locks in id order, atomically; returns the first new lock id.
+    def insert_many(
+        self,
+        locks: Iterable[Lock],
+        block_number: int | None = None,
+        *,
+        assign_ids: bool = False,
+    ) -> int:
+        """Append locks in id order, atomically (all of them or none); returns the first new
+        lock id.
 
         ``block_number`` (the source-chain block that created them) records the new root in
-        the roots-by-block table; block numbers must not decrease.
+        the roots-by-block table; block numbers must not decrease. With a store, the append is
+        one write transaction that first reloads the vault if another writer committed since
+        this object read it (so a stale object never writes over newer rows); ``assign_ids``
+        then numbers the locks from the size found there (ids of the given locks ignored),
+        otherwise their ids must be the next ones.
         """
         batch = list(locks)
-        first = self.size
         for i, lk in enumerate(batch):
             if not isinstance(lk, Lock):
                 raise LockSequenceError(f"locks[{i}] is a {type(lk).__name__}, not a Lock")
+        if block_number is not None:
+            check_block_number(block_number)
+        if self.store is None:
+            return self._insert(batch, block_number, assign_ids)
+        try:
+            with self.store.writing():
+                if self.store.generation != self._generation:
+                    self._load()  # another writer committed: plan on the newest state
+                return self._insert(batch, block_number, assign_ids)
+        except BaseException:
+            # nothing was committed: the in-memory state may be ahead of the file, reload it
+            self.store.forget_tail()
+            self._generation = None
+            try:
+                with self.store.reading():
+                    self._load()
+            except Exception:  # noqa: S110 - the first error is the one to report
+                pass
+            raise
+
+    def _insert(self, batch: list[Lock], block_number: int | None, assign_ids: bool) -> int:
+        first = self.size
+        if assign_ids:
+            batch = [lk if lk.lock_id == first + i else dataclasses.replace(lk, lock_id=first + i)
+                     for i, lk in enumerate(batch)]
+        for i, lk in enumerate(batch):
             if lk.lock_id != first + i:
                 raise LockSequenceError(
                     f"locks[{i}] has lockId {lk.lock_id}; the vault's next lock id is {first + i} "
                     "(lockId is the vault's sequence number, PROTOCOL.md s.3)"
                 )
-        if block_number is not None:
-            check_block_number(block_number)
-            if self._block_roots and block_number < self._block_roots[-1].block_number:
-                raise BlockOrderError(
-                    f"block number {block_number} is below the last recorded block "
-                    f"{self._block_roots[-1].block_number}"
-                )
+        if block_number is not None and self._block_roots and (
+            block_number < self._block_roots[-1].block_number
+        ):
+            raise BlockOrderError(
+                f"block number {block_number} is below the last recorded block "
+                f"{self._block_roots[-1].block_number}"
+            )
         if not batch and block_number is None:
             return first
         updates = self.tree.plan(leaves_of_locks(batch)) if batch else []
         size = first + len(batch)
         root = int.from_bytes(updates[-1][2][:32], "big") if updates else self.root
         if self.store is not None:
-            self.store.commit(batch, updates, size, root, block_number)
+            self._generation = self.store.commit(
+                batch, updates, size, root, block_number, generation=self._generation
+            )
         self.tree.apply(updates)
         if self._locks is not None:
             self._locks.extend(batch)

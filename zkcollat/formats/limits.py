@@ -1,0 +1,219 @@
+"""Bounded readers: every file format reads through these, so hostile input meets a limit and
+a project error, never a traceback, a runaway allocation or a crash of the interpreter.
+
+Limits (:class:`Limits`, defaults in :data:`DEFAULT`):
+
+- ``max_bytes``: a file (or a JSON text) larger than this is refused before it is read;
+- ``max_depth``: JSON nesting deeper than this is refused (checked while parsing: the JSON
+  parser's recursion is bounded, so 150,000 nested ``[`` cost nothing);
+- ``max_digits``: a JSON number longer than this is refused (field elements have 77 digits;
+  Python's own limit of 4,300 digits would otherwise raise a bare ``ValueError``);
+- NaN and Infinity are refused, and the text must be UTF-8.
+
+Binary formats (.r1cs, .wtns, .zkpk, .zkey, .ptau) read through :class:`BinaryReader`, whose
+every read is bounds-checked and names the file and the field, and :func:`check_count`, which
+bounds a length read from the file before anything is allocated for it.
+
+Errors are :class:`LimitError` (an :class:`~zkcollat.errors.EncodingError`): the message names
+the file (or what the text is), the field or position, and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+from zkcollat.errors import EncodingError
+
+
+class LimitError(EncodingError):
+    """Input refused by a reader: too large, too deep, too many digits, not UTF-8, not JSON, or
+    truncated; the message names the file, the field and the problem."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 256 << 20
+    max_depth: int = 64
+    max_digits: int = 100
+
+    def with_(self, **changes: int) -> Limits:
+        return replace(self, **changes)
+
+
+DEFAULT = Limits()
+#: Small JSON documents (keys, proofs, public signals, committees, attestations, configs).
+SMALL_JSON = Limits(max_bytes=16 << 20)
+
+_recursion_lock = threading.Lock()
+
+
+def _frame_depth() -> int:
+    depth, f = 0, sys._getframe()
+    while f is not None:
+        depth, f = depth + 1, f.f_back  # type: ignore[assignment]
+    return depth
+
+
+def read_bytes(path: str | os.PathLike[str], what: str, max_bytes: int) -> bytes:
+    """The bytes of ``path``, refused (before reading) if it holds more than ``max_bytes``."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                raise LimitError(
+                    f"{what} file {name!r} is {size} bytes, above the limit of {max_bytes}"
+                )
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise LimitError(f"{what} file {name!r} does not exist") from None
+    except IsADirectoryError:
+        raise LimitError(f"{what} file {name!r} is a folder") from None
+    except OSError as e:
+        raise LimitError(f"{what} file {name!r} cannot be read: {e.strerror}") from None
+    if len(data) > max_bytes:  # grew while read (a pipe, a device)
+        raise LimitError(f"{what} file {name!r} is larger than the limit of {max_bytes} bytes")
+    return data
+
+
+def loads(text: str | bytes, what: str, limits: Limits = DEFAULT) -> Any:
+    """Parse JSON ``text`` within ``limits``; ``what`` names it in errors."""
+    if len(text) > limits.max_bytes:
+        raise LimitError(f"{what} is {len(text)} bytes, above the limit of {limits.max_bytes}")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise LimitError(
+                f"{what} is not UTF-8 text (byte {e.start}: {text[e.start:e.start + 1]!r})"
+            ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+
+    def parse_int(s: str) -> int:
+        if len(s.lstrip("-")) > limits.max_digits:
+            raise LimitError(
+                f"{what}: a number of {len(s.lstrip('-'))} digits (limit {limits.max_digits}; "
+                "write large integers as decimal strings)"
+            )
+        return int(s)
+
+    def parse_float(s: str) -> float:
+        if len(s) > limits.max_digits:
+            raise LimitError(f"{what}: a number of {len(s)} characters "
+                             f"(limit {limits.max_digits})")
+        v = float(s)
+        if not math.isfinite(v):
+            raise LimitError(f"{what}: {s} is not a finite number")
+        return v
+
+    def parse_constant(s: str) -> Any:
+        raise LimitError(f"{what}: {s} is not a JSON number")
+
+    with _recursion_lock:
+        old = sys.getrecursionlimit()
+        # the C parser counts one recursion per nesting level against this limit
+        sys.setrecursionlimit(_frame_depth() + limits.max_depth + 8)
+        try:
+            return json.loads(text, parse_int=parse_int, parse_float=parse_float,
+                              parse_constant=parse_constant)
+        except RecursionError:
+            raise LimitError(
+                f"{what}: JSON nested deeper than the limit of {limits.max_depth} levels"
+            ) from None
+        except json.JSONDecodeError as e:
+            raise LimitError(
+                f"{what} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+            ) from None
+        except ValueError as e:  # the interpreter's own limits (digits of an int)
+            if isinstance(e, LimitError):
+                raise
+            raise LimitError(f"{what}: {e}") from None
+        finally:
+            sys.setrecursionlimit(old)
+
+
+def read_json(path: str | os.PathLike[str], what: str, limits: Limits = DEFAULT) -> Any:
+    """JSON from a file within ``limits``; errors name the file and what it should have been."""
+    data = read_bytes(path, what, limits.max_bytes)
+    return loads(data, f"{what} file {os.fspath(path)!r}", limits)
+
+
+def check_count(n: int, limit: int, what: str, field: str) -> int:
+    """``n`` (a count read from a file) if it is in ``[0, limit]``, else :class:`LimitError`."""
+    if not 0 <= n <= limit:
+        raise LimitError(f"{what}: {field} = {n} is above the limit of {limit}")
+    return n
+
+
+def check_depth(obj: Any, what: str, max_depth: int) -> None:
+    """:class:`LimitError` if ``obj`` (already parsed) nests lists/dicts deeper than
+    ``max_depth``; iterative, for objects that did not come through :func:`loads`."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if isinstance(o, (list, tuple, dict)):
+            if d > max_depth:
+                raise LimitError(f"{what}: nested deeper than the limit of {max_depth} levels")
+            stack.extend((v, d + 1) for v in (o.values() if isinstance(o, dict) else o))
+
+
+class BinaryReader:
+    """A bounds-checked cursor over the bytes of a binary file.
+
+    Every read names ``what`` (the file) and the field being read, so a truncated or damaged
+    file yields one line such as ``r1cs file 'c.r1cs': truncated reading section 2 size (8
+    bytes at offset 1024, 3 left)``.
+    """
+
+    def __init__(self, data: bytes | memoryview, what: str) -> None:
+        self.data = memoryview(data)
+        self.what = what
+        self.pos = 0
+
+    @property
+    def left(self) -> int:
+        return len(self.data) - self.pos
+
+    def error(self, message: str) -> LimitError:
+        return LimitError(f"{self.what}: {message}")
+
+    def take(self, n: int, field: str) -> memoryview:
+        if n < 0 or n > self.left:
+            raise self.error(
+                f"truncated reading {field} ({n} bytes at offset {self.pos}, {self.left} left)"
+            )
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def u32(self, field: str) -> int:
+        return int.from_bytes(self.take(4, field), "little")
+
+    def u64(self, field: str) -> int:
+        return int.from_bytes(self.take(8, field), "little")
+
+    def uint(self, n: int, field: str) -> int:
+        return int.from_bytes(self.take(n, field), "little")
+
+    def seek(self, pos: int, field: str) -> None:
+        if not 0 <= pos <= len(self.data):
+            raise self.error(f"{field} points to offset {pos}, outside the {len(self.data)} "
+                             "bytes of the file")
+        self.pos = pos
+
+    def count(self, n: int, limit: int, field: str, item_bytes: int = 0) -> int:
+        """A count read from the file, bounded by ``limit`` and (with ``item_bytes``) by the
+        bytes left, so nothing is allocated for items the file cannot hold."""
+        check_count(n, limit, self.what, field)
+        if item_bytes and n * item_bytes > self.left:
+            raise self.error(
+                f"{field} = {n} items of {item_bytes} bytes, but only {self.left} bytes are left"
+            )
+        return n
