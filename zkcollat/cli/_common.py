@@ -35,6 +35,7 @@ from zkcollat.errors import EncodingError, ZkcollatError
 from zkcollat.formats.snarkjs import read_json
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -128,6 +129,19 @@ def _json_default(o: Any) -> Any:
 def load_json_file(path: str | os.PathLike[str], what: str) -> Any:
     """JSON from a file; a missing file or bad JSON is an :class:`EncodingError` naming it."""
     return read_json(path, what)
+
+
+def parse_file(path: str | os.PathLike[str], what: str, parse: Callable[[Any], T]) -> T:
+    """``parse`` of the JSON in ``path`` (read within the size/depth/digit limits); a project
+    error from the parser gets the file named in its message (same class, same rule)."""
+    data = load_json_file(path, what)
+    try:
+        return parse(data)
+    except ZkcollatError as e:
+        name = repr(os.fspath(path))
+        if e.args and isinstance(e.args[0], str) and name not in e.args[0]:
+            e.args = (f"{what} file {name}: {e.args[0]}", *e.args[1:])
+        raise
 
 
 def existing_file(path: str | os.PathLike[str], what: str) -> Path:

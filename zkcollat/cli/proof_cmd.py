@@ -15,15 +15,15 @@ from zkcollat.cli._common import (
     emit,
     existing_file,
     json_option,
-    load_json_file,
     new_file,
+    parse_file,
     parse_uint,
     progress,
     timed,
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
 from zkcollat.db import atomic_write
-from zkcollat.errors import EncodingError, KeyFormatError, ProofFormatError
+from zkcollat.errors import KeyFormatError, ProofFormatError
 from zkcollat.formats import pkey
 from zkcollat.formats.snarkjs import (
     proof_from_json,
@@ -63,7 +63,7 @@ def load_pk(path: str) -> ProvingKey:
 
 
 def load_vk(path: str) -> VerifyingKey:
-    vk = vk_from_json(load_json_file(path, "verification key"))
+    vk = parse_file(path, "verification key", vk_from_json)
     if not vk.ceremony:
         click.echo(
             f"warning: {path} is a development key (no multi-party ceremony): whoever "
@@ -403,14 +403,8 @@ def verify_cmd(vk_path: str, public_path: str, proof_path: str, as_json: bool) -
     from zkcollat.formats.verify_json import verify_snarkjs_or_raise
 
     vk = load_vk(vk_path)
-    try:
-        public = public_from_json(load_json_file(public_path, "public signals"))
-    except EncodingError as e:
-        raise ProofFormatError(f"public signals file {public_path!r}: {e}") from e
-    try:
-        proof = proof_from_json(load_json_file(proof_path, "proof"))
-    except EncodingError as e:
-        raise ProofFormatError(f"proof file {proof_path!r}: {e}") from e
+    public = parse_file(public_path, "public signals", public_from_json)
+    proof = parse_file(proof_path, "proof", proof_from_json)
     if len(public) != vk.n_public:
         raise ProofFormatError(
             f"public signals file {public_path!r} has {len(public)} values; the verification "
@@ -510,8 +504,8 @@ def export_calldata(public_path: str, proof_path: str, fmt: str) -> None:
     """Print the verifyProof arguments for PROOF and PUBLIC (snarkjs's argument order)."""
     from zkcollat.solidity import calldata_json, soliditycalldata, verify_proof_calldata
 
-    public = public_from_json(load_json_file(public_path, "public signals"))
-    proof = proof_from_json(load_json_file(proof_path, "proof"))
+    public = parse_file(public_path, "public signals", public_from_json)
+    proof = parse_file(proof_path, "proof", proof_from_json)
     if fmt == "text":
         click.echo(soliditycalldata(proof, public))
     elif fmt == "json":
