@@ -224,6 +224,8 @@ def test_any_changed_wire_is_rejected(x: int, a: int, wire: int, delta: int) -> 
     assert cs.is_satisfied(w)
     if wire == 2:  # coeffs[0] is multiplied by 0: it is genuinely unconstrained
         return
+    if wire == 3 and x == 0:  # coeffs[1] = a enters only as a * x: free when x = 0
+        return
     w[wire] = (w[wire] + delta) % R
     if wire in (5, 6) and w[wire] in (0, 1):  # extra[] are free booleans: another bit is valid
         return
