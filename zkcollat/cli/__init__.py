@@ -90,6 +90,7 @@ def _register() -> None:
         attest_cmd,
         batch_cmd,
         circuit_cmd,
+        contracts_cmd,
         demo_cmd,
         devnet_cmd,
         margin_cmd,
@@ -111,6 +112,7 @@ def _register() -> None:
     main.add_command(devnet_cmd.devnet)
     main.add_command(relayer_cmd.relayer)
     main.add_command(relayer_cmd.committee)
+    main.add_command(contracts_cmd.contracts)
 
 
 _register()
