@@ -35,3 +35,34 @@ def test(forge_args: tuple[str, ...]) -> None:
     from zkcollat.contracts.toolchain import locate
 
     locate().forge("test", *forge_args)
+
+
+@contracts.command()
+@click.option("--check", is_flag=True, help="Fail if the gas differs from .gas-snapshot.")
+def snapshot(check: bool) -> None:
+    """Run the Foundry tests and write (or --check) the committed .gas-snapshot."""
+    from zkcollat.contracts.toolchain import locate
+
+    locate().forge("snapshot", *(["--check"] if check else []))
+
+
+@contracts.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object {Contract.function: gas}.")
+def gas(as_json: bool) -> None:
+    """Execution gas (transaction gas minus 21,000 and calldata) of the main calls, measured
+    on a private anvil chain in the steady state.
+
+    \b
+    Example:
+      zkcollat contracts gas --json
+    """
+    import json
+
+    from zkcollat.contracts.gas import measure
+
+    figures = measure()
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        for name, value in figures.items():
+            click.echo(f"{name:42} {value:>10,}")

@@ -135,8 +135,9 @@ class Segment:
         """Init code that deploys ``runtime`` unchanged (10 bytes, then the runtime)."""
         n = len(self.runtime)
         # PUSH2 n, DUP1, PUSH1 10, PUSH0, CODECOPY(0, 10, n), PUSH0, RETURN(0, n)
-        init = bytes([_PUSH2, n >> 8, n & 0xFF, _DUP1, _PUSH1, 10, _PUSH0, _CODECOPY,
-                      _PUSH0, _RETURN])
+        init = bytes(
+            [_PUSH2, n >> 8, n & 0xFF, _DUP1, _PUSH1, 10, _PUSH0, _CODECOPY, _PUSH0, _RETURN]
+        )
         return init + self.runtime
 
 

@@ -32,9 +32,10 @@ def _cache_dir() -> Path:
 
 
 def _complete(node_modules: Path) -> bool:
-    return all(
-        (node_modules / "@foundry-rs" / f"{t}-linux-amd64" / "bin" / t).exists() for t in TOOLS
-    ) and (node_modules / "solc" / "package.json").exists()
+    return (
+        all((node_modules / "@foundry-rs" / f"{t}-linux-amd64" / "bin" / t).exists() for t in TOOLS)
+        and (node_modules / "solc" / "package.json").exists()
+    )
 
 
 def _install(cache: Path) -> Path:

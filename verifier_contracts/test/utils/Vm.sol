@@ -47,6 +47,9 @@ interface Vm {
     function startBroadcast() external;
     function stopBroadcast() external;
     function writeFile(string calldata path, string calldata data) external;
+    function writeJson(string calldata json, string calldata path) external;
+    function envAddress(string calldata name, string calldata delim) external view returns (address[] memory);
+    function envAddress(string calldata name) external view returns (address);
     function serializeAddress(string calldata objectKey, string calldata valueKey, address value)
         external
         returns (string memory);
