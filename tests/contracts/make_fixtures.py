@@ -1,7 +1,7 @@
 """Write the fixtures the Foundry tests replay against Python (seeded, deterministic):
 
 * ``verifier_contracts/test/fixtures/poseidon.json``: Poseidon of 2 and 6 inputs (edge values
-  0, 1, r - 1, 2^160 - 1, and random ones) from :func:`zkcollat.gadgets.poseidon.poseidon_hash`;
+  0, 1, r - 1, 2^160 - 1, and random ones) from :func:`zkcollat.hash.poseidon.poseidon_hash`;
 * ``verifier_contracts/test/fixtures/vault_differential.json``: random locks committed in random
   batches, with every leaf and every root of the Python tree (:class:`PoseidonTree`), for
   depth 20 and for a depth-4 vault filled to capacity.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from zkcollat.field import R
-from zkcollat.gadgets.poseidon import poseidon_hash
+from zkcollat.hash.poseidon import poseidon_hash
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.tree import PoseidonTree
 

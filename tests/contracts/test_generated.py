@@ -12,7 +12,7 @@ from tests.contracts import make_fixtures
 from zkcollat.contracts.generate import generated_files
 from zkcollat.contracts.poseidon_evm import MAX_CODE_SIZE, poseidon_segments
 from zkcollat.field import R
-from zkcollat.gadgets.poseidon import poseidon_hash
+from zkcollat.hash.poseidon import poseidon_hash
 
 PROJECT = Path(__file__).resolve().parents[2] / "verifier_contracts"
 

@@ -1,7 +1,7 @@
 """EVM bytecode of Poseidon (PROTOCOL.md s.2) for the vault contract, generated from the constants.
 
 The vault hashes leaves with 6 inputs and nodes with 2 on chain, and the result must equal
-:func:`zkcollat.gadgets.poseidon.poseidon_hash`. This module writes that function as
+:func:`zkcollat.hash.poseidon.poseidon_hash`. This module writes that function as
 straight-line EVM code: circomlib's optimised form (:func:`poseidon_constants_opt`: folded round
 constants, sparse partial rounds, so a partial round costs ``2t - 1`` multiplications instead of
 ``t^2``), the state on the stack, every constant a ``PUSH32``, no loop and no memory except for
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from zkcollat.errors import SolidityError
 from zkcollat.field import R
-from zkcollat.gadgets.poseidon import poseidon_constants_opt
+from zkcollat.hash.poseidon import poseidon_constants_opt
 
 #: EIP-170 limit on deployed code.
 MAX_CODE_SIZE = 24_576
