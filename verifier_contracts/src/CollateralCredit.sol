@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "./interfaces/IERC20.sol";
+import {ReentrancyGuard} from "./lib/ReentrancyGuard.sol";
 import {SafeTransfer} from "./lib/SafeTransfer.sol";
 
 interface IRootRegistry {
@@ -23,7 +24,7 @@ interface ICollateralLockVerifier {
 /// `Release`/`Seize` message the committee attests for the vault. Also holds the venue's
 /// quote-currency cash: anyone deposits for their own account; withdrawals need the
 /// settlement account's approval (after its margin check).
-contract CollateralCredit {
+contract CollateralCredit is ReentrancyGuard {
     using SafeTransfer for address;
 
     /// @notice The proof's root is not an accepted root of (sourceChainId, vault).
@@ -196,7 +197,7 @@ contract CollateralCredit {
     }
 
     /// @notice Deposit `amount` of the quote token to the caller's cash account.
-    function depositCash(uint256 amount) external {
+    function depositCash(uint256 amount) external nonReentrant {
         if (amount == 0) revert BadCashAmount(amount, 0);
         uint256 before = IERC20(quoteToken).balanceOf(address(this));
         quoteToken.safeTransferFrom(msg.sender, address(this), amount);
@@ -214,7 +215,7 @@ contract CollateralCredit {
     }
 
     /// @notice Withdraw approved cash.
-    function withdrawCash(uint256 amount) external {
+    function withdrawCash(uint256 amount) external nonReentrant {
         uint256 approved = approvedWithdrawal[msg.sender];
         uint256 balance = cash[msg.sender];
         if (amount == 0 || amount > approved || amount > balance) {

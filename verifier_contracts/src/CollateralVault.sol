@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "./interfaces/IERC20.sol";
 import {Committee} from "./lib/Committee.sol";
 import {Poseidon} from "./lib/Poseidon.sol";
+import {ReentrancyGuard} from "./lib/ReentrancyGuard.sol";
 import {SafeTransfer} from "./lib/SafeTransfer.sol";
 import {ZeroHashes} from "./lib/ZeroHashes.sol";
 
@@ -15,7 +16,7 @@ import {ZeroHashes} from "./lib/ZeroHashes.sol";
 /// fact of this chain. A lock leaves the vault by `withdraw` (depositor, after
 /// `expiry + withdrawGrace`, or at once after a release), by `release` or by `seize`, the
 /// committee-attested messages of PROTOCOL.md s.7.
-contract CollateralVault is Committee {
+contract CollateralVault is Committee, ReentrancyGuard {
     using SafeTransfer for address;
 
     // --- errors ---------------------------------------------------------------------------------
@@ -199,6 +200,7 @@ contract CollateralVault is Committee {
     /// @return lockId the new lock's id (= its leaf index)
     function lock(address token, uint128 amount, address owner, uint64 destChainId, uint64 expiry)
         external
+        nonReentrant
         returns (uint64 lockId)
     {
         if (!tokenAllowed[token]) revert TokenNotAllowed(token);
@@ -304,7 +306,7 @@ contract CollateralVault is Committee {
 
     /// @notice Pay the depositor what the lock still holds: the whole amount after
     /// `expiry + withdrawGrace` or after a release; the remainder after a seize.
-    function withdraw(uint64 lockId) external {
+    function withdraw(uint64 lockId) external nonReentrant {
         Lock storage l = _locks[lockId];
         LockStatus status = l.status;
         if (status == LockStatus.None) revert UnknownLock(lockId);
@@ -346,6 +348,7 @@ contract CollateralVault is Committee {
     /// the depositor (pulled with `withdraw`).
     function seize(uint64 lockId, uint256 amount, uint64 nonce, uint64 deadline, bytes calldata signatures)
         external
+        nonReentrant
     {
         _checkMessage(nonce, deadline);
         _checkSignatures(

@@ -6,7 +6,8 @@ import {CollateralVault} from "../src/CollateralVault.sol";
 import {Committee} from "../src/lib/Committee.sol";
 import {SafeTransfer} from "../src/lib/SafeTransfer.sol";
 import {TestToken} from "../src/TestToken.sol";
-import {FeeToken} from "./mocks/FeeToken.sol";
+import {FeeToken, ReentrantToken} from "./mocks/FeeToken.sol";
+import {ReentrancyGuard} from "../src/lib/ReentrancyGuard.sol";
 
 /// @notice One test per rule of the vault, each rejection by its custom error.
 contract CollateralVaultTest is Fixture {
@@ -89,6 +90,21 @@ contract CollateralVaultTest is Fixture {
         vm.expectRevert(abi.encodeWithSelector(CollateralVault.AmountNotReceived.selector, 1000, 990));
         vault.lock(address(fee), 1000, ALICE, DEST, EXPIRY);
         vm.stopPrank();
+    }
+
+    function test_lockRefusesReentry() public {
+        ReentrantToken hook = new ReentrantToken();
+        vm.prank(vault.admin());
+        vault.setTokenAllowed(address(hook), true);
+        hook.mint(ALICE, 1000);
+        hook.setTarget(address(vault));
+        vm.startPrank(ALICE);
+        hook.approve(address(vault), 1000);
+        vault.lock(address(hook), 500, ALICE, DEST, EXPIRY);
+        vm.stopPrank();
+        assertEq(keccak256(hook.lastError()), keccak256(abi.encodeWithSelector(ReentrancyGuard.Reentered.selector)), "nested lock refused");
+        assertEq(vault.lockCount(), 1, "only the outer lock");
+        assertEq(hook.balanceOf(address(vault)), 500, "one transfer");
     }
 
     function test_lockRefusesWithoutAllowance() public {

@@ -49,4 +49,36 @@ contract VectorsTest is TestBase {
         }
         require(accepted >= 3, "at least three valid vectors");
     }
+
+    /// The named entry point agrees with verifyProof on the valid vector and on a changed input.
+    function test_namedEntryPoint() public view {
+        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/test-vectors/valid_lock.json"));
+        uint256[] memory x = vm.parseJsonUintArray(json, ".calldata.verifyProofArgs[0]");
+        uint256[2] memory a = [x[0], x[1]];
+        x = vm.parseJsonUintArray(json, ".calldata.verifyProofArgs[1][0]");
+        uint256[] memory y = vm.parseJsonUintArray(json, ".calldata.verifyProofArgs[1][1]");
+        uint256[2][2] memory b = [[x[0], x[1]], [y[0], y[1]]];
+        x = vm.parseJsonUintArray(json, ".calldata.verifyProofArgs[2]");
+        uint256[2] memory c = [x[0], x[1]];
+        uint256[] memory p = vm.parseJsonUintArray(json, ".publicSignals");
+        uint256[7] memory pub = verifier.publicSignals(
+            p[0], uint64(p[1]), address(uint160(p[2])), address(uint160(p[3])), uint64(p[4]), uint128(p[5]), uint64(p[6])
+        );
+        for (uint256 i = 0; i < 7; ++i) {
+            assertEq(pub[i], p[i], "publicSignals order");
+        }
+        assertTrue(verifier.verifyProof(a, b, c, pub), "verifyProof");
+        assertTrue(
+            verifier.verifyCollateralLock(
+                a, b, c, p[0], uint64(p[1]), address(uint160(p[2])), address(uint160(p[3])), uint64(p[4]), uint128(p[5]), uint64(p[6])
+            ),
+            "verifyCollateralLock"
+        );
+        assertTrue(
+            !verifier.verifyCollateralLock(
+                a, b, c, p[0], uint64(p[1]), address(uint160(p[2])), address(uint160(p[3])), uint64(p[4]), uint128(p[5] - 1), uint64(p[6])
+            ),
+            "changed threshold rejected"
+        );
+    }
 }

@@ -14,3 +14,32 @@ contract FeeToken is TestToken("Fee", "FEE", 18) {
         }
     }
 }
+
+interface ILockable {
+    function lock(address token, uint128 amount, address owner, uint64 destChainId, uint64 expiry)
+        external
+        returns (uint64);
+}
+
+/// @dev Calls back into the vault from inside transferFrom (a hook token) and records how the
+/// nested call failed.
+contract ReentrantToken is TestToken("Hook", "HOOK", 18) {
+    address public target;
+    bytes public lastError;
+
+    function setTarget(address t) external {
+        target = t;
+    }
+
+    function _move(address from, address to, uint256 amount) internal override {
+        if (target != address(0) && to == target) {
+            address t = target;
+            target = address(0);
+            try ILockable(t).lock(address(this), uint128(amount), from, 42161, 2_000_000_000) {}
+            catch (bytes memory err) {
+                lastError = err;
+            }
+        }
+        super._move(from, to, amount);
+    }
+}
