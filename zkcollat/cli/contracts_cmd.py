@@ -47,6 +47,15 @@ def snapshot(check: bool) -> None:
 
 
 @contracts.command()
+def slither() -> None:
+    """Slither (PyPI, pinned) on forge's build: fails on a high or medium finding that is not
+    triaged in verifier_contracts/slither.db.json (each explained in docs/slither.md)."""
+    from zkcollat.contracts.toolchain import locate
+
+    locate().slither()
+
+
+@contracts.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object {Contract.function: gas}.")
 def gas(as_json: bool) -> None:
     """Execution gas (transaction gas minus 21,000 and calldata) of the main calls, measured

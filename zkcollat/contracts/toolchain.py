@@ -71,6 +71,9 @@ class Toolchain:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["ZKCOLLAT_NODE_MODULES"] = str(self.node_modules)
+        # Slither's crytic-compile runs `forge` from PATH: the pinned one.
+        forge_dir = str(self.binary("forge").parent)
+        env["PATH"] = forge_dir + os.pathsep + env.get("PATH", "")
         env.setdefault("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1")
         return env
 
@@ -93,6 +96,30 @@ class Toolchain:
             tail = (proc.stdout or "")[-3000:] + (proc.stderr or "")[-2000:] if capture else ""
             raise SolidityError(f"forge {' '.join(args)} failed (exit {proc.returncode}) {tail}")
         return proc
+
+    def slither(self) -> None:
+        """Slither on forge's build of ``src/``; fail on any high or medium finding that is not
+        triaged in ``slither.db.json`` (each one explained in docs/slither.md)."""
+        import sys  # noqa: PLC0415
+
+        cmd = [
+            sys.executable,
+            "-m",
+            "slither",
+            ".",
+            "--exclude-dependencies",
+            "--filter-paths",
+            "test/|script/",
+            "--exclude-low",
+            "--exclude-informational",
+            "--exclude-optimization",
+            "--fail-medium",
+        ]
+        proc = subprocess.run(cmd, cwd=self.project, env=self.env())
+        if proc.returncode != 0:
+            raise SolidityError(
+                f"slither found high or medium issues not triaged (exit {proc.returncode})"
+            )
 
 
 def locate(install: bool = True) -> Toolchain:
