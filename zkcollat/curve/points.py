@@ -193,6 +193,11 @@ def g1_from_snarkjs(obj: Any, name: str = "G1 point") -> G1Point:
         return G1_IDENTITY
     if z != 1:
         raise EncodingError(f"{name}: z = {z}; only affine points (z = 1) are accepted")
+    if (x, y) == (0, 0):  # not a curve point; the identity has its own encoding
+        raise EncodingError(
+            f'{name}: ["0","0","1"] is not a canonical point encoding (the identity is '
+            '["0","1","0"])'
+        )
     return g1_checked(x, y, name)
 
 
@@ -210,6 +215,11 @@ def g2_from_snarkjs(obj: Any, name: str = "G2 point", *, subgroup: bool = True) 
         return G2_IDENTITY
     if (z0, z1) != (1, 0):
         raise EncodingError(f'{name}: z must be ["1","0"] (affine)')
+    if (x0, x1, y0, y1) == (0, 0, 0, 0):  # not a curve point; the identity has z = 0
+        raise EncodingError(
+            f"{name}: x = y = 0 with z = 1 is not a canonical point encoding (the identity is "
+            "[[0,0],[1,0],[0,0]])"
+        )
     return g2_checked((x0, x1), (y0, y1), name, subgroup=subgroup)
 
 

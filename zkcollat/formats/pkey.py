@@ -20,6 +20,7 @@ into a backend (curve membership, and the G2 subgroup).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from typing import Any
 from zkcollat.curve.points import g1_from_bytes, g2_from_native_bytes
 from zkcollat.db import atomic_write
 from zkcollat.errors import KeyFormatError, ZkcollatError
-from zkcollat.groth16.keys import ProvingKey, VerifyingKey, warn_development_key
+from zkcollat.groth16.keys import ProvingKey, VerifyingKey, key_problems, warn_development_key
 
 MAGIC = b"ZKCPK\x00v1"
 FORMAT = "zkcollat-proving-key"
@@ -115,9 +116,14 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
             gamma_abc_g1=tuple(
                 g1_from_bytes(ic[i : i + 64], f"IC[{i // 64}]") for i in range(0, len(ic), 64)
             ),
-            ceremony=bool(header["ceremony"]),
+            ceremony=header["ceremony"] is True,
             metadata={str(k): str(v) for k, v in header.get("metadata", {}).items()},
         )
+        problems = key_problems(vk)
+        if problems:
+            raise KeyFormatError(f"{source}: key refused: {'; '.join(problems)}")
+        if vk.ceremony and vk.delta_g2 == vk.gamma_g2:  # no phase-2 contribution
+            vk = dataclasses.replace(vk, ceremony=False)
         pk = ProvingKey(
             vk=vk,
             beta_g1=g1_from_bytes(sec["beta_g1"], "beta_g1"),

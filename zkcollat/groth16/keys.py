@@ -55,6 +55,38 @@ class VerifyingKey:
         return len(self.gamma_abc_g1) - 1
 
 
+def key_problems(vk: VerifyingKey) -> list[str]:
+    """Why ``vk`` must not be used, or ``[]``.
+
+    An identity ``alpha``, ``beta``, ``gamma`` or ``delta`` lets anyone forge: with
+    ``gamma = 0`` (or ``delta = 0``) the pairing with it is 1, so the public-input term (or
+    ``C``) drops out of the equation and any values satisfy it; with ``alpha`` or ``beta`` the
+    identity, ``e(alpha, beta)`` is 1 and ``A = B = C = 0`` verifies. An identity ``IC[i]``
+    (i >= 1) leaves public input i out of the check: any value of it verifies (``IC[0]``, the
+    constant term, is refused too: no honest setup gives it).
+    """
+    out = []
+    for name, pt in (("vk_alpha_1", vk.alpha_g1), ("vk_beta_2", vk.beta_g2),
+                     ("vk_gamma_2", vk.gamma_g2), ("vk_delta_2", vk.delta_g2)):
+        if pt.is_identity():
+            out.append(f"{name} is the identity: anyone could forge proofs for this key")
+    for i, pt in enumerate(vk.gamma_abc_g1):
+        if pt.is_identity():
+            out.append(
+                f"IC[{i}] is the identity: "
+                + ("the constant term is missing" if i == 0
+                   else f"public input {i - 1} would not be bound by the proof")
+            )
+    return out
+
+
+def is_development_key(vk: VerifyingKey) -> bool:
+    """A key made without a multi-party ceremony: marked so, or with ``delta == gamma`` (a
+    phase-2 key before any contribution: the phase-1 secrets alone can forge, PROTOCOL.md
+    s.5)."""
+    return not vk.ceremony or vk.delta_g2 == vk.gamma_g2
+
+
 @dataclass(frozen=True)
 class Proof:
     """A Groth16 proof ``(a, b, c)``; snarkjs calls them ``pi_a, pi_b, pi_c``.

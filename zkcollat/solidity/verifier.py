@@ -18,7 +18,7 @@ from importlib import resources
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import SolidityError
 from zkcollat.field import P
-from zkcollat.groth16.keys import VerifyingKey
+from zkcollat.groth16.keys import VerifyingKey, is_development_key, key_problems
 from zkcollat.statements import CollateralLock, StatementCircuit
 
 #: Public inputs of CollateralLock(D), PROTOCOL.md s.4.1, in public.json order (the registry's).
@@ -103,6 +103,9 @@ def _check_key(vk: VerifyingKey) -> None:
     for name, g2 in (("beta_g2", vk.beta_g2), ("gamma_g2", vk.gamma_g2), ("delta_g2", vk.delta_g2)):
         if not isinstance(g2, G2Point) or not g2.is_on_curve():
             raise SolidityError(f"verification key {name} is not a point of the G2 twist")
+    problems = key_problems(vk)
+    if problems:
+        raise SolidityError(f"no verifier for this key: {'; '.join(problems)}")
 
 
 def _g2_words(prefix: str, p: G2Point) -> dict[str, Value]:
@@ -117,6 +120,8 @@ def _context(vk: VerifyingKey, contract_name: str, regenerate: str) -> dict[str,
     neg_alpha = _neg_g1(vk.alpha_g1)
     key_note = (
         "Key from a multi-party ceremony."
+        if not is_development_key(vk)
+        else "DEVELOPMENT KEY: delta = gamma (no phase-2 contribution); not for production."
         if vk.ceremony
         else "DEVELOPMENT KEY: made by one party without a multi-party ceremony; "
         "not for production."
