@@ -102,10 +102,12 @@ def test_deficit_paid_by_fund_and_seize_booked_only_when_executed() -> None:
     assert v.credits[(SRC, "0x" + "11" * 20, 1)].status == "seized"
     # signed, not executed: nothing booked yet, the fund holds a receivable
     assert v.ledger.outside[SEIZED] == 0 and v.receivable_e6() > 0
-    fund = v.ledger.cash[INSURANCE]
+    fund, claim = v.ledger.cash[INSURANCE], v.receivable_e6()
+    assert claim >= rep.fund_paid_e6  # what the fund paid (and any unpaid penalty)
     v.audit()
     back = v.seize_executed(rep.seizes[0].id, 15_000 * E6, now=T1 + 600)
-    assert v.ledger.outside[SEIZED] == 15_000 * E6 and back > 0
+    assert v.ledger.outside[SEIZED] == 15_000 * E6 and back == min(claim, 15_000 * E6)
+    assert v.ledger.cash[ALICE] == 15_000 * E6 - back  # only what the fund did not pay back
     assert v.ledger.cash[INSURANCE] == fund + back and v.receivable_e6() == 0
     with pytest.raises(E.UnknownCreditError, match="already"):
         v.seize_executed(rep.seizes[0].id, 1, now=T1 + 700)

@@ -1,7 +1,6 @@
-"""The venue's core: its state in memory (ledger, books, oracle, credits) over the store, the
-event (one transaction that ends with the conservation check), accounts, the oracle's inputs
-and the margin view. The rooms (trading, credits, liquidation, settlement) build on it and
-``zkcollat.margin.venue.Venue`` puts them together."""
+"""The venue's core: state in memory over the store, the event (one transaction ending with
+the conservation check), accounts, oracle inputs and the margin view; the rooms (trading,
+credits, liquidation, settlement) build on it and ``venue.Venue`` puts them together."""
 
 from __future__ import annotations
 
@@ -27,7 +26,7 @@ from zkcollat.margin.collateral import (
     verify_collateral_proof,
 )
 from zkcollat.margin.config import VenueConfig
-from zkcollat.margin.instruments import Instrument
+from zkcollat.margin.instruments import Instrument, instrument_from_json, instrument_to_json
 from zkcollat.margin.ledger import DEPOSITS, FEES, INSURANCE, Ledger
 from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.requirements import MarketData, PricedPosition, price_positions
@@ -399,13 +398,3 @@ class VenueCore:
 def positive(v: object, name: str) -> None:
     if isinstance(v, bool) or not isinstance(v, int) or not 0 < v < 2**128:
         raise E.AccountError(f"{name} = {v!r} must be a positive integer below 2^128")
-
-
-def instrument_to_json(i: Instrument) -> dict[str, Any]:
-    d = dataclasses.asdict(i)
-    d["spec"] = i.spec.name
-    return d
-
-
-def instrument_from_json(d: dict[str, Any]) -> Instrument:
-    return Instrument(**{**d, "spec": OptionSpec.parse(d["spec"])})

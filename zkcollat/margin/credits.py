@@ -22,7 +22,7 @@ from zkcollat.margin.collateral import (
 from zkcollat.margin.core import VenueCore, positive
 from zkcollat.margin.ledger import WITHDRAWALS
 from zkcollat.margin.messages import OutboxEntry, Release, Seize, VaultMessage, sign_message
-from zkcollat.margin.risk import MarginSummary
+from zkcollat.margin.risk import MarginSummary, e6
 from zkcollat.margin.signed import ReleaseRequest, SignedMessage, Withdraw
 
 
@@ -73,13 +73,15 @@ class CreditsDesk(VenueCore):
             c = self.credits.get(key)
             if c is None or c.account != msg.account or c.status != "active":
                 raise E.UnknownCreditError(
-                    f"account {msg.account} has no active credit for lock {key}"
+                    f"account {msg.account} has no active credit for lock "
+                    f"{key[0]}:{key[1]}:{key[2]}"
                 )
             s = self.margin(msg.account, now=now, without=key)
             if not s.meets_im:
                 raise E.InsufficientMarginError(
-                    f"without lock {key}, {msg.account}'s equity {s.equity_e6} is below initial "
-                    f"margin {s.im_e6} (with open orders)"
+                    f"without lock {key[0]}:{key[1]}:{key[2]}, {msg.account}'s equity "
+                    f"{e6(s.equity_e6)} is below initial "
+                    f"margin {e6(s.im_e6)} (with open orders)"
                 )
             self.set_credit(key, "released", 0)
             nonce = self.store.next_vault_nonce(key[0], key[1])
@@ -210,7 +212,7 @@ class CreditsDesk(VenueCore):
             s = self.margin(acct, now=now)
             if not s.meets_im:
                 raise E.InsufficientMarginError(
-                    f"after withdrawing, {acct}'s equity {s.equity_e6} would be below initial "
-                    f"margin {s.im_e6} (with open orders)"
+                    f"after withdrawing, {acct}'s equity {e6(s.equity_e6)} would be below initial "
+                    f"margin {e6(s.im_e6)} (with open orders)"
                 )
         return s

@@ -7,7 +7,9 @@ tick; sizes are whole lots of ``lot_e6`` (1e-6 units of underlying). A listing r
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from zkcollat.margin.errors import (
     InstrumentExpiredError,
@@ -102,3 +104,13 @@ class Instrument:
 
     def round_up(self, price_e8: int) -> int:
         return -(-price_e8 // self.tick_e8) * self.tick_e8
+
+
+def instrument_to_json(i: Instrument) -> dict[str, Any]:
+    d = dataclasses.asdict(i)
+    d["spec"] = i.spec.name
+    return d
+
+
+def instrument_from_json(d: dict[str, Any]) -> Instrument:
+    return Instrument(**{**d, "spec": OptionSpec.parse(d["spec"])})

@@ -38,7 +38,7 @@ from zkcollat.margin.ledger import INSURANCE, SEIZED
 from zkcollat.margin.messages import OutboxEntry, Seize
 from zkcollat.margin.params import BPS
 from zkcollat.margin.pricing import requirement_to_e6
-from zkcollat.margin.risk import MarginSummary
+from zkcollat.margin.risk import MarginSummary, e6
 from zkcollat.margin.trading import TradingDesk
 
 LIQUIDATION_NONCE = 2**64  # never a signed order's nonce
@@ -84,7 +84,8 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
         before = self.margin(acct, now=now)
         if before.meets_mm:
             raise E.NotLiquidatableError(
-                f"account {acct}: equity {before.equity_e6} meets maintenance margin {before.mm_e6}"
+                f"account {acct}: equity {e6(before.equity_e6)} meets maintenance margin "
+                f"{e6(before.mm_e6)}"
             )
         rep = LiquidationReport(acct, before)
         with self.event("liquidation", now, {"account": acct}) as det:
@@ -159,7 +160,8 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
         else:
             buyer, seller, pay = acct, other, -cash
         self.ledger.move_position(buyer, seller, ins.name, abs(size), pay)
-        self.store.add_trades([(ins.name, buyer, seller, None, 0, abs(size), pay, kind, now)])
+        price = pay * 10**8 // abs(size)  # the price this cash implies, per unit
+        self.store.add_trades([(ins.name, buyer, seller, None, price, abs(size), pay, kind, now)])
 
     def deleverage(
         self,
@@ -234,7 +236,8 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
         deficit = max(0, -self.ledger.cash[acct])
         paid = min(deficit, max(0, self.ledger.cash[INSURANCE]))
         self.ledger.transfer(INSURANCE, acct, paid, "deficit")
-        need, fund_claim, worth_total = deficit + unpaid_penalty, paid + unpaid_penalty, 0
+        need, fund_claim = deficit + unpaid_penalty, paid + unpaid_penalty
+        plans = []
         for c, price, _ in self.seizable(acct, now):
             if need <= 0:
                 break
@@ -243,21 +246,18 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
             h = self.haircut_bps(c.source_chain_id, c.vault, c.asset_id, now)
             units = min(c.threshold, units_for_value(need, price, asset.decimals, h))
             worth = value_e6(units, price, asset.decimals, h)
+            plans.append((c, units, worth))
+            need -= worth
+        worth_total = sum(w for _, _, w in plans)
+        for i, (c, units, worth) in enumerate(plans):
+            # the fund's claim rides on the seizes in order; the last one carries the rest
+            claim = fund_claim if i == len(plans) - 1 else min(fund_claim, worth)
+            fund_claim -= claim
             self.set_credit(c.key, "seized", units)
             nonce = self.store.next_vault_nonce(c.source_chain_id, c.vault)
-            msg = Seize(
-                c.source_chain_id,
-                c.vault,
-                c.lock_id,
-                units,
-                nonce,
-                now + self.config.liquidation.message_ttl_s,
-            )
-            claim = fund_claim if need <= worth else min(fund_claim, worth)
+            ttl = self.config.liquidation.message_ttl_s
+            msg = Seize(c.source_chain_id, c.vault, c.lock_id, units, nonce, now + ttl)
             rep.seizes.append(self.emit(msg, acct, claim, now))
-            fund_claim -= claim
-            need -= worth
-            worth_total += worth
         rep.fund_paid_e6 = paid
         rep.shortfall_e6 = max(0, deficit - paid - worth_total)
 

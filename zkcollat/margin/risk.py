@@ -21,6 +21,13 @@ from zkcollat.margin.pricing import E8, requirement_to_e6, value_to_e6
 from zkcollat.margin.requirements import PricedPosition, portfolio_requirement, standard_unit
 
 
+def e6(v: int) -> str:
+    """An amount of 1e-6 quote for an error message: 1,234.567890 (exact, no float)."""
+    sign = "-" if v < 0 else ""
+    whole, frac = divmod(abs(v), 10**6)
+    return f"{sign}{whole:,}.{frac:06d}"
+
+
 @dataclass(frozen=True)
 class OpenOrder:
     instrument: str

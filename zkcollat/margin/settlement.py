@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zkcollat.margin import errors as E
-from zkcollat.margin.core import instrument_to_json
-from zkcollat.margin.instruments import Instrument
+from zkcollat.margin.instruments import Instrument, instrument_to_json
 from zkcollat.margin.liquidation import LiquidationDesk, LiquidationReport
 from zkcollat.margin.oracle import twap_e8
 

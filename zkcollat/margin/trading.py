@@ -24,7 +24,7 @@ from zkcollat.margin.core import VenueCore
 from zkcollat.margin.instruments import Instrument
 from zkcollat.margin.ledger import FEES
 from zkcollat.margin.params import BPS
-from zkcollat.margin.risk import OpenOrder
+from zkcollat.margin.risk import OpenOrder, e6
 from zkcollat.margin.signed import Cancel, Order, SignedMessage
 
 
@@ -106,8 +106,8 @@ class TradingDesk(VenueCore):
             )
             if not o.reduce_only and not with_order.meets_im:
                 raise E.InsufficientMarginError(
-                    f"{acct}: equity {with_order.equity_e6} would be below initial margin "
-                    f"{with_order.im_e6} with this order at its worst case"
+                    f"{acct}: equity {e6(with_order.equity_e6)} would be below initial margin "
+                    f"{e6(with_order.im_e6)} with this order at its worst case"
                 )
             res = match(
                 self.books[ins.name],
