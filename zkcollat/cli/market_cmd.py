@@ -219,7 +219,7 @@ def register(margin: click.Group) -> None:
     @pass_ctx
     def instruments(vc: VenueCtx, as_json: bool) -> None:
         """The listed instruments and their rules."""
-        from zkcollat.margin.core import instrument_to_json
+        from zkcollat.margin.instruments import instrument_to_json
 
         v = vc.open()
         rows = [instrument_to_json(i) for i in v.instruments.values()]
