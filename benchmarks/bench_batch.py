@@ -6,7 +6,8 @@ Measures, on the same inputs and a development key made for the run:
 * ``zkcollat.batch.prove_items`` on a LocalCluster of 1 worker and of 2 workers, T threads
   each (the worker processes are started over TLS, as ``prove-batch`` does);
 * Dask's cost per task: a no-op task's round trip, and the wall time per proof on a worker
-  minus the proof's own time measured inside the task.
+  minus the proof's own time measured inside the task;
+* a vault's tree of 2^N locks built in one process and through ``DaskHasher``.
 
 Rates are steady-state: proofs after the first one, divided by the time from the first result
 to the last (cluster start, key loading and the first proof's warm-up are reported apart).
@@ -133,6 +134,38 @@ def run_dask(pk: Path, inputs: list[dict[str, Any]], workers: int, threads: int,
             "overhead_s": overheads, "noop_roundtrip_s": roundtrip, "noop_bulk_s": bulk}
 
 
+def run_tree(log2: int, workers: int, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds to build a depth-20 vault of 2^log2 locks in memory: in this process (the
+    native batch Poseidon on every core), and through DaskHasher on ``workers`` local
+    workers of one thread each."""
+    from zkcollat.batch import ClusterSpec, open_client
+    from zkcollat.batch.tree import DaskHasher
+    from zkcollat.vault import Lock, Vault
+
+    weth = 0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2
+    locks = [Lock(i, 0xA11CE + i, 42161, weth, 10**18 + i, 1_900_000_000 + i)
+             for i in range(1 << log2)]
+    local, dask = [], []
+    roots = set()
+    for _ in range(repeat):
+        t = time.perf_counter()
+        v = Vault(depth=20)
+        v.insert_many(locks)
+        local.append(time.perf_counter() - t)
+        roots.add(v.root)
+    with open_client(ClusterSpec(workers=workers, threads_per_worker=1)) as client:
+        client.wait_for_workers(workers)
+        for _ in range(repeat):
+            t = time.perf_counter()
+            v = Vault(depth=20)
+            v.insert_many(locks, hasher=DaskHasher(client))
+            dask.append(time.perf_counter() - t)
+            roots.add(v.root)
+    if len(roots) != 1:
+        raise SystemExit("the Dask build gave another root")
+    return local, dask
+
+
 def fmt_rates(rates: list[float]) -> str:
     return f"{min(rates):.2f} / {statistics.median(rates):.2f} / {max(rates):.2f}"
 
@@ -143,6 +176,8 @@ def main() -> None:
     ap.add_argument("--inputs", type=int, default=24)
     ap.add_argument("--threads", type=int, default=1, help="prover threads per worker / loop")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--tree-log2", type=int, default=18,
+                    help="also build a depth-20 tree of 2^N locks both ways (0: skip)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()} (1, 5, 15 min) at start")
@@ -181,6 +216,11 @@ def main() -> None:
         print(f"  2 workers / 1 worker:           {scale:.2f}x (target >= 1.8x)")
         print(f"  1 Dask worker / process loop:   {statistics.median(one) / loop_med:.2f}"
               " (target >= 0.90)")
+    if args.tree_log2:
+        local, dask = run_tree(args.tree_log2, 2, args.repeat)
+        print(f"\ntree of 2^{args.tree_log2} locks (depth 20, in memory), seconds min/median: "
+              f"one process {min(local):.2f} / {statistics.median(local):.2f}; Dask 2 workers x 1 "
+              f"thread {min(dask):.2f} / {statistics.median(dask):.2f}")
     print(f"load average {os.getloadavg()} at the end")
 
 

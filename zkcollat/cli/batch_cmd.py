@@ -3,11 +3,84 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from zkcollat.cli._common import EXIT_REJECTED, emit, existing_file, json_option
+
+if TYPE_CHECKING:
+    from zkcollat.batch import ClusterSpec
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+_CLUSTER_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--scheduler",
+        default=None,
+        help="A running Dask scheduler, tls://HOST:PORT (tcp:// only to this machine, or with "
+        "--insecure). Default: a cluster of local worker processes.",
+    ),
+    click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Without --scheduler: local worker processes (default: one per core).",
+    ),
+    click.option(
+        "--threads-per-worker",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Native threads of each worker (a worker proves one input at a time); default 1 "
+        "for local workers; a remote worker keeps its RAYON_NUM_THREADS if set.",
+    ),
+    click.option(
+        "--tls-ca-file", default=None, help="tls://: the cluster's CA certificate (PEM)."
+    ),
+    click.option("--tls-cert", default=None, help="tls://: this client's certificate (PEM)."),
+    click.option("--tls-key", default=None, help="tls://: this client's private key (PEM)."),
+    click.option(
+        "--insecure",
+        is_flag=True,
+        help="Allow plain tcp:// to another host: data (witnesses: the hidden amounts) "
+        "travels unencrypted.",
+    ),
+]
+
+
+def cluster_options(f: F) -> F:
+    """The options that say where Dask work runs (``prove-batch``, ``vault import``)."""
+    for opt in reversed(_CLUSTER_OPTIONS):
+        f = opt(f)
+    return f
+
+
+def cluster_spec(
+    scheduler: str | None,
+    workers: int | None,
+    threads_per_worker: int | None,
+    insecure: bool,
+    tls_ca_file: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
+) -> ClusterSpec:
+    """The :class:`ClusterSpec` of those options; a refused scheduler address fails here,
+    before any work."""
+    from zkcollat.batch import ClusterSpec, check_scheduler_address
+
+    if scheduler is not None:
+        check_scheduler_address(scheduler, insecure=insecure)
+    return ClusterSpec(
+        scheduler=scheduler,
+        workers=workers,
+        threads_per_worker=threads_per_worker or 1,
+        insecure=insecure,
+        tls_ca_file=tls_ca_file,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
 
 
 @click.command("prove-batch")
@@ -34,37 +107,11 @@ from zkcollat.cli._common import EXIT_REJECTED, emit, existing_file, json_option
     help="Folder for NAME.proof.json and NAME.public.json (created; done inputs are skipped).",
 )
 @click.option(
-    "--scheduler",
-    default=None,
-    help="A running Dask scheduler, tls://HOST:PORT (tcp:// only to this machine, or with "
-    "--insecure). Default: a cluster of local worker processes.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Without --scheduler: local worker processes (default: one per core).",
-)
-@click.option(
-    "--threads-per-worker",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Threads of each worker's prover (a worker proves one input at a time); "
-    "default 1 for local workers; a remote worker keeps its RAYON_NUM_THREADS if set.",
-)
-@click.option(
     "--worker-pk",
     default=None,
     help="The key's path on the workers, if not the same as --pk (same key required).",
 )
-@click.option("--tls-ca-file", default=None, help="tls://: the cluster's CA certificate (PEM).")
-@click.option("--tls-cert", default=None, help="tls://: this client's certificate (PEM).")
-@click.option("--tls-key", default=None, help="tls://: this client's private key (PEM).")
-@click.option(
-    "--insecure",
-    is_flag=True,
-    help="Allow plain tcp:// to another host: witnesses (the hidden amounts) travel unencrypted.",
-)
+@cluster_options
 @json_option
 def prove_batch_cmd(
     inputs: str,
@@ -96,22 +143,14 @@ def prove_batch_cmd(
           --scheduler tls://scheduler.internal:8786 --tls-ca-file ca.pem \\
           --tls-cert client.pem --tls-key client.key
     """
-    from zkcollat.batch import BatchProgress, ClusterSpec, check_scheduler_address, open_client
+    from zkcollat.batch import BatchProgress, open_client
     from zkcollat.batch import prove_batch as run_batch
     from zkcollat.batch.files import count_inputs
 
-    existing_file(pk_path, "proving key")
-    if scheduler is not None:
-        check_scheduler_address(scheduler, insecure=insecure)  # refuse before any work
-    spec = ClusterSpec(
-        scheduler=scheduler,
-        workers=workers,
-        threads_per_worker=threads_per_worker or 1,
-        insecure=insecure,
-        tls_ca_file=tls_ca_file,
-        tls_cert=tls_cert,
-        tls_key=tls_key,
+    spec = cluster_spec(
+        scheduler, workers, threads_per_worker, insecure, tls_ca_file, tls_cert, tls_key
     )
+    existing_file(pk_path, "proving key")
     total = count_inputs(inputs)
     bar: Any = None
     shown = [0]

@@ -19,6 +19,7 @@ from zkcollat.cli._common import (
     new_file,
     parse_uint,
 )
+from zkcollat.cli.batch_cmd import cluster_options, cluster_spec
 from zkcollat.vault import Lock, Vault
 from zkcollat.vault.errors import StoreCorrupted
 from zkcollat.vault.snapshot import load_snapshot, save_snapshot
@@ -169,13 +170,29 @@ def vault_add(
 @vault.command("import")
 @click.argument("snapshot", type=click.Path(dir_okay=False))
 @click.argument("path", type=click.Path(dir_okay=False))
+@cluster_options
 @json_option
-def vault_import(snapshot: str, path: str, as_json: bool) -> None:
-    """Build a new SQLite vault at PATH from a JSON SNAPSHOT (roots are recomputed and checked)."""
+def vault_import(snapshot: str, path: str, as_json: bool, **cluster: Any) -> None:
+    """Build a new SQLite vault at PATH from a JSON SNAPSHOT (roots are recomputed and checked).
+
+    With --workers N or --scheduler the tree's leaves and levels are hashed in parallel
+    chunks on Dask: local worker processes, or a cluster (see docs/scaling.md).
+    """
     existing_file(snapshot, "snapshot")
+    dask = cluster["workers"] is not None or cluster["scheduler"] is not None
+    if not dask and any(v for k, v in cluster.items() if k not in ("workers", "scheduler")):
+        raise CliInputError("the Dask options need --workers N or --scheduler ADDRESS")
+    spec = cluster_spec(**cluster) if dask else None
     new_file(path, "vault")
     try:
-        v = load_snapshot(snapshot, store_path=path)
+        if spec is None:
+            v = load_snapshot(snapshot, store_path=path)
+        else:
+            from zkcollat.batch import open_client
+            from zkcollat.batch.tree import DaskHasher
+
+            with open_client(spec) as client:
+                v = load_snapshot(snapshot, store_path=path, hasher=DaskHasher(client))
     except BaseException:
         Path(path).unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):

@@ -42,7 +42,7 @@ from zkcollat.formats import limits
 from zkcollat.vault.errors import LockFieldError, SnapshotError
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.store import MAX_BLOCK
-from zkcollat.vault.tree import MAX_DEPTH
+from zkcollat.vault.tree import MAX_DEPTH, TreeHasher
 from zkcollat.vault.vault import Vault
 
 FORMAT = "zkcollat-vault-snapshot"
@@ -108,8 +108,15 @@ def _root(d: dict[str, Any], key: str, where: str) -> int:
         raise SnapshotError(str(e)) from e
 
 
-def vault_from_json(data: Any, *, store_path: str | os.PathLike[str] | None = None) -> Vault:
-    """Build a vault from a snapshot object (in memory, or into a new SQLite file)."""
+def vault_from_json(
+    data: Any,
+    *,
+    store_path: str | os.PathLike[str] | None = None,
+    hasher: TreeHasher | None = None,
+) -> Vault:
+    """Build a vault from a snapshot object (in memory, or into a new SQLite file);
+    ``hasher`` hashes the tree elsewhere (``zkcollat.batch.tree.DaskHasher``): the roots are
+    still compared with the snapshot's."""
     if not isinstance(data, dict):
         raise SnapshotError(f"a snapshot must be a JSON object, got {type(data).__name__}")
     missing = [k for k in _KEYS if k not in data and k != "blockRoots"]
@@ -162,14 +169,14 @@ def vault_from_json(data: Any, *, store_path: str | os.PathLike[str] | None = No
             raise SnapshotError(f"the store {os.fspath(store_path or '')!r} is not empty")
         done = 0
         for b, s, r in blocks:
-            vault.insert_many(locks[done:s], block_number=b)
+            vault.insert_many(locks[done:s], block_number=b, hasher=hasher)
             done = s
             if vault.root != r:
                 raise SnapshotError(
                     f"snapshot.blockRoots for block {b}: root {r} is not the root {vault.root} "
                     f"of the first {s} locks"
                 )
-        vault.insert_many(locks[done:])
+        vault.insert_many(locks[done:], hasher=hasher)
         if vault.root != root:
             raise SnapshotError(
                 f"snapshot.root = {root} is not the root {vault.root} recomputed from its locks"
@@ -181,7 +188,10 @@ def vault_from_json(data: Any, *, store_path: str | os.PathLike[str] | None = No
 
 
 def load_snapshot(
-    path: str | os.PathLike[str], *, store_path: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    store_path: str | os.PathLike[str] | None = None,
+    hasher: TreeHasher | None = None,
 ) -> Vault:
     """Read a snapshot file (see the module docstring); errors name the file and the rule."""
     try:
@@ -189,6 +199,6 @@ def load_snapshot(
     except limits.LimitError as e:
         raise SnapshotError(str(e)) from e
     try:
-        return vault_from_json(data, store_path=store_path)
+        return vault_from_json(data, store_path=store_path, hasher=hasher)
     except SnapshotError as e:
         raise SnapshotError(f"{os.fspath(path)}: {e}") from e

@@ -60,6 +60,23 @@ def hash_pairs(packed: bytes) -> bytes:
     return get_backend().poseidon_packed(2, packed)
 
 
+class TreeHasher:
+    """How a bulk build hashes: in this process by default. Another hasher (for example
+    ``zkcollat.batch.tree.DaskHasher``, which hashes chunks on a Dask cluster) must return
+    exactly what these do; a vault import compares the result with the snapshot's roots."""
+
+    def leaves(self, packed_locks: bytes) -> bytes:
+        """Poseidon(6) of each 192-byte packed lock record (``Lock.packed``)."""
+        return get_backend().poseidon_packed(6, packed_locks)
+
+    def pairs(self, packed: bytes) -> bytes:
+        """``H(left, right)`` of consecutive 32-byte word pairs."""
+        return hash_pairs(packed)
+
+
+LOCAL_HASHER = TreeHasher()
+
+
 def hash2(left: int, right: int) -> int:
     return int.from_bytes(hash_pairs(left.to_bytes(W, "big") + right.to_bytes(W, "big")), "big")
 
@@ -195,12 +212,14 @@ class PoseidonTree:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def plan(self, new_leaves: bytes) -> list[Update]:
+    def plan(self, new_leaves: bytes, hasher: TreeHasher | None = None) -> list[Update]:
         """The node writes that append ``new_leaves`` (packed words), without applying them.
 
-        One batch hash per level: the parents of the changed suffix of level ``k - 1``
-        (plus its unchanged left neighbour when the suffix starts on a right child).
+        One batch hash per level (``hasher.pairs``, in this process by default): the parents
+        of the changed suffix of level ``k - 1`` (plus its unchanged left neighbour when the
+        suffix starts on a right child).
         """
+        pairs = (hasher or LOCAL_HASHER).pairs
         if len(new_leaves) % W:
             raise EncodingError(f"packed leaves must be whole 32-byte words, got {len(new_leaves)}")
         m = len(new_leaves) // W
@@ -219,7 +238,11 @@ class PoseidonTree:
             cur = bytes(self.levels[k - 1][2 * start * W : prev_start * W]) + prev_new
             if (len(cur) // W) % 2:
                 cur += self._zero_words[k - 1]
-            new = hash_pairs(cur)
+            new = pairs(cur)
+            if len(new) * 2 != len(cur):
+                raise EncodingError(
+                    f"level {k}: the hasher returned {len(new)} bytes for {len(cur) // W} words"
+                )
             updates.append((k, start, new))
             prev_start, prev_new = start, new
         return updates

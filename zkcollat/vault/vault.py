@@ -20,7 +20,6 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 
-from zkcollat.curve.backend import get_backend
 from zkcollat.vault.errors import (
     BlockOrderError,
     LockSequenceError,
@@ -30,19 +29,33 @@ from zkcollat.vault.errors import (
 )
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.store import BlockRoot, SqliteStore, check_block_number
-from zkcollat.vault.tree import DEFAULT_DEPTH, MerkleProof, PoseidonTree, verify_proof
+from zkcollat.vault.tree import (
+    DEFAULT_DEPTH,
+    LOCAL_HASHER,
+    MerkleProof,
+    PoseidonTree,
+    TreeHasher,
+    W,
+    verify_proof,
+)
 
 #: Locks hashed per native call in a bulk build (bounds the packed buffer to 12 MiB).
 HASH_CHUNK = 1 << 16
 
 
-def leaves_of_locks(locks: Sequence[Lock]) -> bytes:
-    """The packed leaves of ``locks``: the backend's batch Poseidon(6), in chunks."""
-    b = get_backend()
+def leaves_of_locks(locks: Sequence[Lock], hasher: TreeHasher | None = None) -> bytes:
+    """The packed leaves of ``locks``: batch Poseidon(6) in chunks (``hasher.leaves``, in
+    this process by default)."""
+    h = hasher or LOCAL_HASHER
     out = []
     for i in range(0, len(locks), HASH_CHUNK):
-        packed = b"".join([lk.packed() for lk in locks[i : i + HASH_CHUNK]])
-        out.append(b.poseidon_packed(6, packed))
+        chunk = locks[i : i + HASH_CHUNK]
+        leaves = h.leaves(b"".join([lk.packed() for lk in chunk]))
+        if len(leaves) != W * len(chunk):
+            raise StoreCorrupted(
+                f"the hasher returned {len(leaves)} bytes of leaves for {len(chunk)} locks"
+            )
+        out.append(leaves)
     return b"".join(out)
 
 
@@ -197,6 +210,7 @@ class Vault:
         block_number: int | None = None,
         *,
         assign_ids: bool = False,
+        hasher: TreeHasher | None = None,
     ) -> int:
         """Append locks in id order, atomically (all of them or none); returns the first new
         lock id.
@@ -206,7 +220,8 @@ class Vault:
         one write transaction that first reloads the vault if another writer committed since
         this object read it (so a stale object never writes over newer rows); ``assign_ids``
         then numbers the locks from the size found there (ids of the given locks ignored),
-        otherwise their ids must be the next ones.
+        otherwise their ids must be the next ones. ``hasher`` hashes the leaves and levels
+        elsewhere (a bulk build on a Dask cluster: ``zkcollat.batch.tree``).
         """
         batch = list(locks)
         for i, lk in enumerate(batch):
@@ -215,12 +230,12 @@ class Vault:
         if block_number is not None:
             check_block_number(block_number)
         if self.store is None:
-            return self._insert(batch, block_number, assign_ids)
+            return self._insert(batch, block_number, assign_ids, hasher)
         try:
             with self.store.writing():
                 if self.store.generation != self._generation:
                     self._load()  # another writer committed: plan on the newest state
-                return self._insert(batch, block_number, assign_ids)
+                return self._insert(batch, block_number, assign_ids, hasher)
         except BaseException:
             # nothing was committed: the in-memory state may be ahead of the file, reload it
             self.store.forget_tail()
@@ -232,7 +247,13 @@ class Vault:
                 pass
             raise
 
-    def _insert(self, batch: list[Lock], block_number: int | None, assign_ids: bool) -> int:
+    def _insert(
+        self,
+        batch: list[Lock],
+        block_number: int | None,
+        assign_ids: bool,
+        hasher: TreeHasher | None = None,
+    ) -> int:
         first = self.size
         if assign_ids:
             batch = [lk if lk.lock_id == first + i else dataclasses.replace(lk, lock_id=first + i)
@@ -252,7 +273,7 @@ class Vault:
             )
         if not batch and block_number is None:
             return first
-        updates = self.tree.plan(leaves_of_locks(batch)) if batch else []
+        updates = self.tree.plan(leaves_of_locks(batch, hasher), hasher) if batch else []
         size = first + len(batch)
         root = int.from_bytes(updates[-1][2][:32], "big") if updates else self.root
         if self.store is not None:
