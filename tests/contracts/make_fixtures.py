@@ -89,6 +89,8 @@ def vault_fixture() -> dict[str, Any]:
         "generatedBy": "python tests/contracts/make_fixtures.py",
         "deep": vault_run(20, batches, "zkcollat vault differential v1"),
         "full": vault_run(4, [1, 2, 3, 1, 5, 4], "zkcollat vault full v1"),
+        "single": vault_run(5, [1] * 32, "zkcollat vault one by one v1"),
+        "pairs": vault_run(6, [2, 3, 2, 2, 6, 1, 8, 2, 2, 30, 5, 1], "zkcollat vault pairs v1"),
     }
 
 

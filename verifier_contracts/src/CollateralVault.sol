@@ -261,6 +261,10 @@ contract CollateralVault is Committee, ReentrancyGuard {
         address h = poseidon2;
         uint256 first = start;
         uint256 last = end - 1;
+        // next: position, at the current level, of the ancestor of the next leaf to come. A
+        // later commit reads the frontier of a level only if next is odd (its left sibling,
+        // at next - 1, is then complete), so it is written only then.
+        uint256 next = end;
         uint256 d = depth;
         for (uint256 level = 0; level < d; ++level) {
             // nodes[0 ..] hold positions first .. last of this level; their parents overwrite
@@ -278,7 +282,7 @@ contract CollateralVault is Committee, ReentrancyGuard {
             for (; pos < last; pos += 2) {
                 uint256 left = nodes[k];
                 // The last pair's left node: the sibling a later commit may start next to.
-                if (pos + 1 == last) _frontier[level] = left;
+                if (pos + 1 == last && next == last) _frontier[level] = left;
                 nodes[j] = Poseidon.hash2(h, left, nodes[k + 1]);
                 k += 2;
                 ++j;
@@ -286,7 +290,7 @@ contract CollateralVault is Committee, ReentrancyGuard {
             if (pos == last) {
                 // The last node is a left child whose right sibling is still empty.
                 uint256 left = nodes[k];
-                _frontier[level] = left;
+                if (next == last + 1) _frontier[level] = left;
                 uint256 z;
                 assembly ("memory-safe") {
                     z := mload(add(add(zeros, 0x20), shl(5, level)))
@@ -295,6 +299,7 @@ contract CollateralVault is Committee, ReentrancyGuard {
             }
             first >>= 1;
             last >>= 1;
+            next >>= 1;
         }
         root = nodes[0];
         leafCount = end;

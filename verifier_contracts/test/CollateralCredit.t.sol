@@ -144,4 +144,43 @@ contract CollateralCreditTest is TestBase {
         assertEq(usd.balanceOf(owner), 400, "withdrawn");
         assertEq(cc.cash(owner), 600, "left");
     }
+
+    function test_releaseMessage() public {
+        _acceptRoot(pub[0]);
+        vm.prank(owner);
+        bytes32 key = cc.credit(SRC, VAULT, proof, pub);
+        assertEq(key, cc.creditKey(SRC, VAULT, uint64(pub[4])), "key");
+        vm.prank(SETTLEMENT);
+        uint64 nonce = cc.markReleased(SRC, VAULT, uint64(pub[4]), 2_000_000_000);
+        assertEq(nonce, 0, "first message");
+        assertEq(cc.messageNonce(), 1, "nonce advanced");
+        assertTrue(!cc.isCounting(key), "a released credit never counts again");
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.AlreadyCredited.selector, SRC, VAULT, uint64(pub[4])));
+        cc.credit(SRC, VAULT, proof, pub);
+    }
+
+    function test_outOfRangePublicInputsRefused() public {
+        _acceptRoot(pub[0]);
+        uint256[7] memory p = pub;
+        p[4] = uint256(1) << 64;
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PublicInputOutOfRange.selector, 4, p[4]));
+        cc.credit(SRC, VAULT, proof, p);
+        p = pub;
+        p[5] = uint256(1) << 128;
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PublicInputOutOfRange.selector, 5, p[5]));
+        cc.credit(SRC, VAULT, proof, p);
+    }
+
+    function test_creditCountsUntilTheWindow() public {
+        _acceptRoot(pub[0]);
+        vm.prank(owner);
+        bytes32 key = cc.credit(SRC, VAULT, proof, pub);
+        vm.warp(pub[6] - 1 days - 1);
+        assertTrue(cc.isCounting(key), "counts before minExpiry - window");
+        vm.warp(pub[6] - 1 days);
+        assertTrue(!cc.isCounting(key), "stops at minExpiry - window");
+    }
 }

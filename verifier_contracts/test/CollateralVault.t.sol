@@ -276,4 +276,59 @@ contract CollateralVaultTest is Fixture {
         vm.expectRevert(CollateralVault.ZeroRecipient.selector);
         vault.setRecipient(10, address(0), 8, deadline, sigs);
     }
+
+    function test_rotationOnTheVault() public {
+        uint256[3] memory nextKeys = [uint256(0xD0D), 0xE1E, 0xF1F];
+        address[] memory next = new address[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            next[i] = vm.addr(nextKeys[i]);
+        }
+        bytes32 h = keccak256(abi.encode(vault.ROTATION_TYPEHASH(), uint64(1), keccak256(abi.encodePacked(next)), uint8(2)));
+        vault.rotateCommittee(1, next, 2, signBy(vault.domainSeparator(), h, keys2()));
+        assertEq(vault.epoch(), 1, "epoch");
+        assertEq(vault.members()[2], next[2], "members");
+        uint64 id = mintAndLock(ALICE, 100, EXPIRY);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        bytes memory old = _seizeSig(id, 1, 1, deadline, keys2());
+        vm.expectRevert(abi.encodeWithSelector(Committee.NotCommitteeMember.selector, 0, committee[0]));
+        vault.seize(id, 1, 1, deadline, old);
+        uint256[] memory nk = new uint256[](2);
+        nk[0] = nextKeys[2];
+        nk[1] = nextKeys[0];
+        vault.seize(id, 1, 1, deadline, _seizeSig(id, 1, 1, deadline, nk));
+        assertEq(token.balanceOf(RECIPIENT), 1, "new committee seizes");
+    }
+
+    function test_withdrawReleasedOnlyByDepositor() public {
+        uint64 id = mintAndLock(ALICE, 7, EXPIRY);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        vault.release(id, 1, deadline, _releaseSig(id, 1, deadline, keys2()));
+        vm.expectRevert(abi.encodeWithSelector(CollateralVault.NotDepositor.selector, id, address(this)));
+        vault.withdraw(id);
+        uint256 seizeNonce = 2;
+        bytes memory sigs = _seizeSig(id, 1, uint64(seizeNonce), deadline, keys2());
+        vm.expectRevert(
+            abi.encodeWithSelector(CollateralVault.LockNotActive.selector, id, CollateralVault.LockStatus.Released)
+        );
+        vault.seize(id, 1, uint64(seizeNonce), deadline, sigs);
+    }
+
+    function testFuzz_randomSignaturesNeverSeize(bytes32 r, bytes32 s, uint8 v, uint256 amount) public {
+        uint64 id = mintAndLock(ALICE, 100, EXPIRY);
+        bytes memory sigs = abi.encodePacked(r, s, v, r, s, v);
+        vm.expectRevert();
+        vault.seize(id, amount, 1, uint64(block.timestamp + 1), sigs);
+        assertEq(token.balanceOf(address(vault)), 100, "nothing moved");
+    }
+
+    function testFuzz_seizeNeverPaysMoreThanTheLock(uint128 lockAmount, uint256 seizeAmount) public {
+        lockAmount = uint128(bound(lockAmount, 1, type(uint128).max));
+        uint64 id = mintAndLock(ALICE, lockAmount, EXPIRY);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        vault.seize(id, seizeAmount, 1, deadline, _seizeSig(id, seizeAmount, 1, deadline, keys2()));
+        uint256 paid = token.balanceOf(RECIPIENT);
+        assertEq(paid, seizeAmount < lockAmount ? seizeAmount : lockAmount, "min(amount, lock)");
+        assertEq(token.balanceOf(address(vault)), lockAmount - paid, "remainder stays");
+        assertEq(vault.totalHeld(address(token)), lockAmount - paid, "books");
+    }
 }

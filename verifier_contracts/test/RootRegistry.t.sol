@@ -173,6 +173,17 @@ contract RootRegistryTest is TestBase {
         reg.submitRoot(a, rs);
         vm.expectRevert(abi.encodeWithSelector(RootRegistry.BadPauseMessage.selector, true, 0));
         reg.setPaused(true, 0, sigs);
+        // Resume with the next nonce.
+        h = keccak256(abi.encode(reg.PAUSE_TYPEHASH(), false, uint64(1)));
+        digest = keccak256(abi.encodePacked("\x19\x01", reg.domainSeparator(), h));
+        sigs = "";
+        for (uint256 i = 0; i < 2; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
+            sigs = abi.encodePacked(sigs, r, s, v);
+        }
+        reg.setPaused(false, 1, sigs);
+        assertEq(reg.pauseNonce(), 2, "pause nonce");
+        reg.submitRoot(a, rs);
     }
 
     function testFuzz_randomSignaturesRejected(bytes32 r, bytes32 s, uint8 v) public {

@@ -54,6 +54,16 @@ contract VaultDifferentialTest is Fixture {
         _replay(".deep");
     }
 
+    function test_oneLockPerCommitMatchesPython() public {
+        _replay(".single");
+        assertEq(vault.leafCount(), 32, "filled one by one");
+    }
+
+    function test_unevenBatchesMatchPython() public {
+        _replay(".pairs");
+        assertEq(vault.leafCount(), 64, "filled in uneven batches");
+    }
+
     function test_fullVaultMatchesPythonAndRefuses() public {
         _replay(".full");
         assertEq(vault.lockCount(), 16, "filled");
