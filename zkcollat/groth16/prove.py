@@ -46,6 +46,24 @@ def prove(
         rows = witness_rows(cs, w_all, b)
     except UnsatisfiedConstraint as e:
         raise ProvingError(str(e)) from e
+    return prove_from_rows(pk, w_all, rows, backend=b, blinding=blinding)
+
+
+def prove_from_rows(
+    pk: ProvingKey,
+    w_all: bytes,
+    rows: tuple[bytes, bytes, bytes],
+    *,
+    backend: Backend | None = None,
+    blinding: tuple[int, int] | None = None,
+) -> Proof:
+    """The MSMs of a proof from the packed witness and its rows ``A.w, B.w, C.w`` on the domain.
+
+    For callers that obtain the rows otherwise than from a ConstraintSystem (a snarkjs key
+    carries only A and B: C.w is then A.w * B.w row by row).
+    """
+    b = backend or get_backend()
+    n_public = pk.n_public
     r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
     vec = pk.vectors(b)
     h = b.quotient_packed(*rows)[: (pk.domain_size - 1) * 32]  # deg h <= n - 2
@@ -54,7 +72,7 @@ def prove(
     a_acc = vec["a"].msm(w_all)
     b2_acc = vec["b_g2"].msm(w_all)
     b1_acc = vec["b_g1"].msm(w_all)
-    l_acc = vec["l"].msm(w_all[(cs.n_public + 1) * 32 :])
+    l_acc = vec["l"].msm(w_all[(n_public + 1) * 32 :])
     h_acc = vec["h"].msm(h)
     assert isinstance(a_acc, G1Point) and isinstance(b1_acc, G1Point)
     assert isinstance(b2_acc, G2Point) and isinstance(l_acc, G1Point) and isinstance(h_acc, G1Point)

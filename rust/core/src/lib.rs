@@ -9,6 +9,7 @@
 pub mod codec;
 pub mod error;
 pub mod fft;
+pub mod lem;
 pub mod msm;
 pub mod pairing;
 pub mod poseidon;

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod curve;
 mod errors;
 mod hash;
+mod lem;
 mod poly;
 
 #[pymodule]
@@ -13,5 +14,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     curve::register(m)?;
     poly::register(m)?;
     hash::register(m)?;
+    lem::register(m)?;
     Ok(())
 }

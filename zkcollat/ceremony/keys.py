@@ -1,0 +1,217 @@
+"""snarkjs keys as zkcollat proving keys and back (``keys import|export``, ``prove --zkey``).
+
+The two formats hold the same Groth16 key except for the H points: a ``.zkey`` stores
+``Q_j = L'_{2j+1}(tau) / delta`` (Lagrange basis of the domain of size 2n, odd points), a
+``.zkpk`` the power form ``M_i = tau^i Z(tau) / delta``, i < n - 1. For ``h = x^i``,
+``p = h Z`` takes the value ``-2 (g w^j)^i`` at the odd point ``g w^j`` (g a primitive 2n-th root
+of unity, w = g^2, and ``Z(g w^j) = g^n - 1 = -2``), so
+
+    M_i = -2 g^i * sum_j w^(ij) Q_j     (an FFT over the points, then one scalar per point)
+
+and back with the inverse FFT (``M_(n-1)`` is never used: deg h <= n - 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from pathlib import Path
+
+from zkcollat.ceremony.phase2 import Circuit, coefficient_section
+from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_record
+from zkcollat.curve.points import G1Point, G2Point, g1_from_bytes, g2_from_native_bytes
+from zkcollat.errors import KeyFormatError, ProvingError
+from zkcollat.field import R
+from zkcollat.formats import pkey
+from zkcollat.formats.lem import (
+    g1_from_lem,
+    g1_to_lem,
+    g2_from_lem,
+    g2_to_lem,
+    lem_combine,
+    lem_fft_g1,
+    lem_to_std,
+    std_to_lem,
+)
+from zkcollat.formats.zkey import COEF_FACTOR_INV, COEF_SIZE, Zkey
+from zkcollat.groth16.keys import ProvingKey, VerifyingKey
+
+
+def _odd_factors(n: int) -> list[int]:
+    """``-2 g^i`` for i < n, g the primitive 2n-th root of unity of snarkjs's domains."""
+    g = pow(5, (R - 1) // (2 * n), R)
+    out, t = [], R - 2
+    for _ in range(n):
+        out.append(t)
+        t = t * g % R
+    return out
+
+
+def h_to_power_form(h_lem: bytes, n: int) -> bytes:
+    """zkey H (n LEM points) -> zkpk h_query (n - 1 points, zkcollat layout)."""
+    f = lem_fft_g1(h_lem)
+    k = _odd_factors(n)
+    m = lem_combine(f, list(range(n + 1)), list(range(n)), k, g2=False)
+    return lem_to_std(m, g2=False)[: (n - 1) * 64]
+
+
+def h_to_odd_form(h_std: bytes, n: int) -> bytes:
+    """zkpk h_query (n - 1 points) -> zkey H (n LEM points)."""
+    m = std_to_lem(h_std, g2=False) + bytes(64)
+    k = [pow(x, -1, R) for x in _odd_factors(n)]
+    f = lem_combine(m, list(range(n + 1)), list(range(n)), k, g2=False)
+    return lem_fft_g1(f, inverse=True)
+
+
+def zkey_digest(zk: Zkey) -> bytes:
+    """A circuit digest for a key of a circuit zkcollat did not compile: the zkey's A and B."""
+    return hashlib.sha256(b"zkcollat-zkey-coeffs-v1" + zk.coeffs).digest()
+
+
+def zkey_to_pk(
+    zk: Zkey,
+    *,
+    circuit_digest: bytes | None = None,
+    trusted: bool = False,
+    metadata: dict[str, str] | None = None,
+) -> ProvingKey:
+    """The zkcollat proving key of a snarkjs key (every point checked; vk's G2 in subgroup)."""
+    vk = VerifyingKey(
+        alpha_g1=g1_from_lem(zk.alpha_g1, "alpha1"),
+        beta_g2=g2_from_lem(zk.beta_g2, "beta2"),
+        gamma_g2=g2_from_lem(zk.gamma_g2, "gamma2"),
+        delta_g2=g2_from_lem(zk.delta_g2, "delta2"),
+        gamma_abc_g1=tuple(
+            g1_from_lem(zk.ic[i : i + 64], f"IC[{i // 64}]") for i in range(0, len(zk.ic), 64)
+        ),
+        ceremony=trusted,
+        metadata=dict(metadata or {}),
+    )
+    return ProvingKey(
+        vk=vk,
+        beta_g1=g1_from_lem(zk.beta_g1, "beta1"),
+        delta_g1=g1_from_lem(zk.delta_g1, "delta1"),
+        n_wires=zk.n_vars,
+        domain_size=zk.domain_size,
+        circuit_digest=circuit_digest or zkey_digest(zk),
+        a_query=lem_to_std(zk.a, g2=False),
+        b_g1_query=lem_to_std(zk.b1, g2=False),
+        b_g2_query=lem_to_std(zk.b2, g2=True),
+        h_query=h_to_power_form(zk.h, zk.domain_size),
+        l_query=lem_to_std(zk.c, g2=False),
+    )
+
+
+def pk_to_zkey(pk: ProvingKey, circuit: Circuit) -> Zkey:
+    """A snarkjs key with the points of ``pk`` for ``circuit`` (no phase-2 record: a zkcollat
+    development key stays one; its circuit hash is zero, so ``zkey verify`` refuses it)."""
+    if (circuit.n_vars, circuit.n_public, circuit.domain_size) != (
+        pk.n_wires,
+        pk.n_public,
+        pk.domain_size,
+    ):
+        raise KeyFormatError(
+            f"the key has {pk.n_wires} wires, {pk.n_public} public, domain {pk.domain_size}; "
+            f"the circuit {circuit.n_vars}, {circuit.n_public}, {circuit.domain_size}"
+        )
+    vk = pk.vk
+    return Zkey(
+        n_vars=pk.n_wires,
+        n_public=pk.n_public,
+        domain_size=pk.domain_size,
+        alpha_g1=g1_to_lem(vk.alpha_g1),
+        beta_g1=g1_to_lem(pk.beta_g1),
+        beta_g2=g2_to_lem(vk.beta_g2),
+        gamma_g2=g2_to_lem(vk.gamma_g2),
+        delta_g1=g1_to_lem(pk.delta_g1),
+        delta_g2=g2_to_lem(vk.delta_g2),
+        ic=b"".join(g1_to_lem(p) for p in vk.gamma_abc_g1),
+        coeffs=coefficient_section(circuit),
+        a=std_to_lem(pk.a_query, g2=False),
+        b1=std_to_lem(pk.b_g1_query, g2=False),
+        b2=std_to_lem(pk.b_g2_query, g2=True),
+        c=std_to_lem(pk.l_query, g2=False),
+        h=h_to_odd_form(pk.h_query, pk.domain_size),
+        cs_hash=bytes(64),
+    )
+
+
+# --- proving with a zkey and a witness, as `snarkjs groth16 prove` ------------------------------
+
+
+def zkey_rows(coeffs: bytes, witness: list[int], n: int) -> tuple[bytes, bytes, bytes]:
+    """``A.w, B.w`` from the key's coefficients, and ``C.w = A.w * B.w`` row by row (a snarkjs
+    key carries no C matrix; a witness that satisfies the circuit makes it exact)."""
+    (count,) = struct.unpack_from("<I", coeffs, 0)
+    a, b = [0] * n, [0] * n
+    acc = (a, b)
+    unpack = struct.Struct("<III").unpack_from
+    for i in range(count):
+        o = 4 + i * COEF_SIZE
+        m, c, s = unpack(coeffs, o)
+        v = int.from_bytes(coeffs[o + 12 : o + 44], "little")
+        acc[m][c] += v * witness[s]
+    inv = COEF_FACTOR_INV
+    a = [x * inv % R for x in a]
+    b = [x * inv % R for x in b]
+    c = [x * y % R for x, y in zip(a, b, strict=True)]
+    from zkcollat.field import pack_fr
+
+    return pack_fr(a), pack_fr(b), pack_fr(c)
+
+
+def cached_pk(zkey_path: str | Path) -> tuple[ProvingKey, Zkey, str]:
+    """The proving key of a ``.zkey``, converted once and cached by the file's SHA-256."""
+    from zkcollat.formats.zkey import read_zkey
+
+    data = Path(zkey_path).read_bytes()
+    digest = file_sha256(data)
+    zk = read_zkey(data, name=f"zkey {str(zkey_path)!r}")
+    path = cache_dir() / "zkey" / f"{digest}.zkpk"
+    trusted = trusted_record(digest) is not None
+    if path.exists():
+        try:
+            pk = pkey.load(path, warn=False)
+            if pk.vk.ceremony == trusted and pk.circuit_digest == zkey_digest(zk):
+                return pk, zk, digest
+        except KeyFormatError:
+            pass  # a damaged cache entry is rebuilt
+    pk = zkey_to_pk(zk, trusted=trusted, metadata={"zkey_sha256": digest})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pkey.save(pk, path)
+    return pk, zk, digest
+
+
+def prove_with_zkey(pk: ProvingKey, zk: Zkey, witness: list[int]) -> tuple[object, list[int]]:
+    """A proof and the public signals from a key and a full witness (``.wtns`` values)."""
+    from zkcollat.field import pack_fr
+    from zkcollat.groth16.prove import prove_from_rows
+    from zkcollat.groth16.verify import verify
+
+    if len(witness) != zk.n_vars:
+        raise ProvingError(
+            f"the witness has {len(witness)} values; the key's circuit has {zk.n_vars} signals"
+        )
+    if witness[0] != 1:
+        raise ProvingError("witness[0] must be the constant 1")
+    rows = zkey_rows(zk.coeffs, witness, zk.domain_size)
+    proof = prove_from_rows(pk, pack_fr(witness, "witness"), rows)
+    public = witness[1 : zk.n_public + 1]
+    if not verify(pk.vk, public, proof):
+        raise ProvingError(
+            "the witness does not satisfy the key's circuit (the proof does not verify): "
+            "was the .wtns computed for this circuit?"
+        )
+    return proof, public
+
+
+__all__ = [
+    "G1Point",
+    "G2Point",
+    "cached_pk",
+    "g1_from_bytes",
+    "g2_from_native_bytes",
+    "pk_to_zkey",
+    "prove_with_zkey",
+    "zkey_to_pk",
+]
