@@ -13,13 +13,14 @@ and back with the inverse FFT (``M_(n-1)`` is never used: deg h <= n - 2).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import struct
 from pathlib import Path
 
 from zkcollat.ceremony.phase2 import Circuit, coefficient_section
 from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_record
-from zkcollat.curve.points import G1Point, G2Point, g1_from_bytes, g2_from_native_bytes
 from zkcollat.errors import KeyFormatError, ProvingError
 from zkcollat.field import R
 from zkcollat.formats import pkey
@@ -34,7 +35,7 @@ from zkcollat.formats.lem import (
     std_to_lem,
 )
 from zkcollat.formats.zkey import COEF_FACTOR_INV, COEF_SIZE, Zkey
-from zkcollat.groth16.keys import ProvingKey, VerifyingKey
+from zkcollat.groth16.keys import Proof, ProvingKey, VerifyingKey
 
 
 def _odd_factors(n: int) -> list[int]:
@@ -68,15 +69,9 @@ def zkey_digest(zk: Zkey) -> bytes:
     return hashlib.sha256(b"zkcollat-zkey-coeffs-v1" + zk.coeffs).digest()
 
 
-def zkey_to_pk(
-    zk: Zkey,
-    *,
-    circuit_digest: bytes | None = None,
-    trusted: bool = False,
-    metadata: dict[str, str] | None = None,
-) -> ProvingKey:
-    """The zkcollat proving key of a snarkjs key (every point checked; vk's G2 in subgroup)."""
-    vk = VerifyingKey(
+def zkey_to_vk(zk: Zkey, *, trusted: bool = False) -> VerifyingKey:
+    """The verification key of a snarkjs key (G2 points checked in the subgroup)."""
+    return VerifyingKey(
         alpha_g1=g1_from_lem(zk.alpha_g1, "alpha1"),
         beta_g2=g2_from_lem(zk.beta_g2, "beta2"),
         gamma_g2=g2_from_lem(zk.gamma_g2, "gamma2"),
@@ -85,8 +80,18 @@ def zkey_to_pk(
             g1_from_lem(zk.ic[i : i + 64], f"IC[{i // 64}]") for i in range(0, len(zk.ic), 64)
         ),
         ceremony=trusted,
-        metadata=dict(metadata or {}),
     )
+
+
+def zkey_to_pk(
+    zk: Zkey,
+    *,
+    circuit_digest: bytes | None = None,
+    trusted: bool = False,
+    metadata: dict[str, str] | None = None,
+) -> ProvingKey:
+    """The zkcollat proving key of a snarkjs key (every point checked; vk's G2 in subgroup)."""
+    vk = dataclasses.replace(zkey_to_vk(zk, trusted=trusted), metadata=dict(metadata or {}))
     return ProvingKey(
         vk=vk,
         beta_g1=g1_from_lem(zk.beta_g1, "beta1"),
@@ -182,7 +187,7 @@ def cached_pk(zkey_path: str | Path) -> tuple[ProvingKey, Zkey, str]:
     return pk, zk, digest
 
 
-def prove_with_zkey(pk: ProvingKey, zk: Zkey, witness: list[int]) -> tuple[object, list[int]]:
+def prove_with_zkey(pk: ProvingKey, zk: Zkey, witness: list[int]) -> tuple[Proof, list[int]]:
     """A proof and the public signals from a key and a full witness (``.wtns`` values)."""
     from zkcollat.field import pack_fr
     from zkcollat.groth16.prove import prove_from_rows
@@ -205,13 +210,86 @@ def prove_with_zkey(pk: ProvingKey, zk: Zkey, witness: list[int]) -> tuple[objec
     return proof, public
 
 
-__all__ = [
-    "G1Point",
-    "G2Point",
-    "cached_pk",
-    "g1_from_bytes",
-    "g2_from_native_bytes",
-    "pk_to_zkey",
-    "prove_with_zkey",
-    "zkey_to_pk",
-]
+# --- keys of zkcollat's own statements -----------------------------------------------------------
+
+_PARAM = {"collateral_lock": "depth", "merkle_inclusion": "depth", "balance_threshold": "bits"}
+_DEFAULT = {"depth": 20, "bits": 128}
+
+
+def describe(name: str, params: dict[str, int]) -> str:
+    key = _PARAM.get(name, "")
+    value = params.get(key, _DEFAULT.get(key))
+    return f"{name} {key} {value}" if key else name
+
+
+def _identify(zk: Zkey, name: str) -> str | None:
+    """Which parameter of circuit ``name`` has the key's signal counts (None if none does)."""
+    from zkcollat.circuits import by_name
+
+    key = _PARAM.get(name)
+    if key is None:
+        return None
+    v1 = by_name(name, **{key: 1}).compile().n_wires
+    v2 = by_name(name, **{key: 2}).compile().n_wires
+    step = v2 - v1
+    if step <= 0 or (zk.n_vars - v1) % step:
+        return None
+    guess = 1 + (zk.n_vars - v1) // step
+    top = 32 if key == "depth" else 252
+    if not 1 <= guess <= top:
+        return None
+    cs = by_name(name, **{key: guess}).compile()
+    if (cs.n_wires, cs.n_public) != (zk.n_vars, zk.n_public):
+        return None
+    return f"{name} {key} {guess}"
+
+
+def circuit_of(cs: object) -> Circuit:
+    """The phase-2 view of a compiled zkcollat circuit (through its ``.r1cs`` bytes)."""
+    from zkcollat.ceremony.phase2 import circuit_from_r1cs
+    from zkcollat.formats.r1cs_bin import r1cs_bytes
+
+    return circuit_from_r1cs(r1cs_bytes(cs))  # type: ignore[arg-type]
+
+
+def check_key_circuit(zk: Zkey, name: str, params: dict[str, int], cs: object) -> None:
+    """Refuse a key made for another circuit, naming both ("key is for collateral_lock depth
+    32; circuit is collateral_lock depth 20")."""
+    circuit = circuit_of(cs)
+    if zk.coeffs == coefficient_section(circuit) and (zk.n_vars, zk.n_public) == (
+        circuit.n_vars,
+        circuit.n_public,
+    ):
+        return
+    mine = describe(name, params)
+    theirs = _identify(zk, name)
+    if theirs is None:
+        theirs = (
+            f"another circuit ({zk.n_vars} signals, {zk.n_public} public, domain {zk.domain_size})"
+        )
+    raise KeyFormatError(f"key is for {theirs}; circuit is {mine}")
+
+
+def pk_for_circuit(
+    zkey_path: str | Path, name: str, params: dict[str, int], cs: object
+) -> ProvingKey:
+    """The cached proving key of a ``.zkey`` made for zkcollat's circuit ``name``."""
+    from zkcollat.groth16.qap import circuit_digest
+
+    pk, zk, _ = cached_pk(zkey_path)
+    check_key_circuit(zk, name, params, cs)
+    pk.circuit_digest = circuit_digest(cs)  # type: ignore[arg-type]
+    pk.vk = VerifyingKey(
+        alpha_g1=pk.vk.alpha_g1,
+        beta_g2=pk.vk.beta_g2,
+        gamma_g2=pk.vk.gamma_g2,
+        delta_g2=pk.vk.delta_g2,
+        gamma_abc_g1=pk.vk.gamma_abc_g1,
+        ceremony=pk.vk.ceremony,
+        metadata={
+            **pk.vk.metadata,
+            "circuit": name,
+            "params": json.dumps(params, sort_keys=True),
+        },
+    )
+    return pk

@@ -89,6 +89,7 @@ def _register() -> None:
     from zkcollat.cli import (
         attest_cmd,
         batch_cmd,
+        ceremony_cmd,
         circuit_cmd,
         contracts_cmd,
         demo_cmd,
@@ -107,6 +108,8 @@ def _register() -> None:
     main.add_command(batch_cmd.prove_batch_cmd)
     main.add_command(proof_cmd.export)
     main.add_command(attest_cmd.attest)
+    main.add_command(ceremony_cmd.ceremony)
+    main.add_command(ceremony_cmd.keys)
     main.add_command(margin_cmd.margin)
     main.add_command(demo_cmd.demo)
     main.add_command(devnet_cmd.devnet)

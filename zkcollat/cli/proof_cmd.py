@@ -198,6 +198,20 @@ def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[i
     help="Proving key (.zkpk) from `zkcollat setup`.",
 )
 @click.option(
+    "--zkey",
+    "zkey_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Or: a snarkjs proving key (.zkey), converted once and cached by its hash.",
+)
+@click.option(
+    "--wtns",
+    "wtns_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --zkey: a circom witness (.wtns), as `snarkjs groth16 prove KEY WTNS ...`.",
+)
+@click.option(
     "--vault",
     "vault_path",
     type=click.Path(dir_okay=False),
@@ -234,6 +248,7 @@ def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[i
     help="With --input: the circuit (default: the one named in the key).",
 )
 @click.option(
+    "-o",
     "--proof",
     "proof_out",
     default="proof.json",
@@ -252,6 +267,8 @@ def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[i
 @json_option
 def prove_cmd(
     pk_path: str,
+    zkey_path: str | None,
+    wtns_path: str | None,
     vault_path: str | None,
     lock_ids: tuple[int, ...],
     threshold: str | None,
@@ -274,10 +291,24 @@ def prove_cmd(
       zkcollat prove --pk proving_key.zkpk --vault vault.sqlite --lock 0 \\
           --threshold 8000000000000000000 --min-expiry 1890000000 --dest-chain 42161
       zkcollat prove --pk proving_key.zkpk --input input.json
+      zkcollat prove --zkey circuit.zkey --wtns witness.wtns -o proof.json --public public.json
     """
+    from zkcollat.cli import ceremony_cmd
+
+    if zkey_path is not None and wtns_path is not None:
+        if vault_path is not None or input_path is not None:
+            raise CliInputError("--zkey with --wtns proves the witness; drop --vault/--input")
+        out = ceremony_cmd.prove_wtns(zkey_path, wtns_path, proof_out, public_out)
+        emit(as_json, out, f"wrote {proof_out} and {public_out} ({out['seconds']:.2f} s)")
+        return
+    if wtns_path is not None:
+        raise CliInputError("--wtns needs --zkey")
     if (vault_path is None) == (input_path is None):
         raise CliInputError("give either --vault (with --lock) or --input")
-    pk = load_pk(pk_path)
+    if zkey_path is not None:
+        pk = ceremony_cmd.zkey_pk(zkey_path, vault_path, circuit_name)
+    else:
+        pk = load_pk(pk_path)
     results: list[dict[str, Any]] = []
     if input_path is not None:
         from zkcollat.formats.signals import read_input_json
