@@ -153,7 +153,7 @@ def test_truncated_and_malformed_zkey_refused(tiny: tuple) -> None:  # type: ign
 
 
 def test_zkey_for_another_circuit_names_both(native: Backend) -> None:
-    from zkcollat.circuits import MerkleInclusion
+    from zkcollat.statements import MerkleInclusion
 
     ptau = read_ptau(make_ptau(9, *SECRETS))
     zk = new_zkey(circuit_of(MerkleInclusion(2).compile()), ptau)

@@ -224,7 +224,7 @@ def describe(name: str, params: dict[str, int]) -> str:
 
 def _identify(zk: Zkey, name: str) -> str | None:
     """Which parameter of circuit ``name`` has the key's signal counts (None if none does)."""
-    from zkcollat.circuits import by_name
+    from zkcollat.statements import by_name
 
     key = _PARAM.get(name)
     if key is None:
