@@ -1,0 +1,162 @@
+"""snarkjs keys, side by side in one run: zkcollat vs snarkjs on the circom CollateralLock(20).
+
+* ``prove``: ``zkcollat prove --zkey K --wtns W`` against ``snarkjs groth16 prove K W``, each as a
+  whole process (command line), and zkcollat's prover in process (key cached and loaded once);
+* ``contribute``: ``zkcollat ceremony contribute`` against ``snarkjs zkey contribute``, whole
+  process.
+
+The circuit is circuits/main/collateral_lock_20.circom compiled with circom2 (or, with
+``--r1cs-ours``, the .r1cs that ``zkcollat circuit export`` writes); the witness comes from the
+circom witness generator. The ptau is made locally with snarkjs (unsafe: benchmark only) and
+cached in benchmarks/.cache/. rapidsnark (the Go module's prebuilt prover) is not run here.
+Prints min and median of several runs.
+
+    python benchmarks/bench_ceremony.py --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.jstools import circom2_compile, snarkjs_cli  # noqa: E402
+from zkcollat.ceremony.keys import cached_pk, prove_with_zkey  # noqa: E402
+from zkcollat.formats.wtns import read_wtns  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / ".cache"
+CLI = [sys.executable, str(ROOT / "cli.py")]
+
+
+def sh(cmd: list[str], cwd: Path) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=3600)
+    dt = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return dt
+
+
+def ptau(power: int) -> Path:
+    final = CACHE / f"pot{power}_final.ptau"
+    if not final.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        sj = snarkjs_cli()
+        sh([*sj, "powersoftau", "new", "bn128", str(power), "p0.ptau"], CACHE)
+        sh([*sj, "powersoftau", "contribute", "p0.ptau", "p1.ptau", "-e=bench", "--name=b"], CACHE)
+        sh([*sj, "powersoftau", "prepare", "phase2", "p1.ptau", final.name], CACHE)
+    return final
+
+
+def stats(xs: list[float]) -> str:
+    return f"min {min(xs) * 1e3:8.1f} ms   median {statistics.median(xs) * 1e3:8.1f} ms"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench_ceremony_"))
+    env_cache = tmp / "cache"
+    os.environ["ZKCOLLAT_CACHE"] = str(env_cache)
+    sj = snarkjs_cli()
+
+    r1cs, wasm = circom2_compile(ROOT / "circuits" / "main" / "collateral_lock_20.circom", tmp)
+    inputs = _inputs()
+    (tmp / "input.json").write_text(json.dumps(inputs))
+    sh([*sj, "wtns", "calculate", str(wasm), "input.json", "w.wtns"], tmp)
+    p = ptau(13)
+    sh([*CLI, "ceremony", "new", str(r1cs), str(p), "-o", "k0.zkey"], tmp)
+    sh([*CLI, "ceremony", "contribute", "k0.zkey", "k.zkey"], tmp)
+    print(
+        f"CollateralLock(20), circom2 --O2: {r1cs.stat().st_size} bytes of .r1cs; key "
+        f"{(tmp / 'k.zkey').stat().st_size} bytes; {args.runs} runs each; "
+        f"{os.cpu_count()} cores"
+    )
+
+    ours_c, theirs_c = [], []
+    for i in range(args.runs):
+        ours_c.append(sh([*CLI, "ceremony", "contribute", "k.zkey", f"o{i}.zkey"], tmp))
+        theirs_c.append(sh([*sj, "zkey", "contribute", "k.zkey", f"s{i}.zkey", "-e=x"], tmp))
+    print(f"contribute  zkcollat ceremony contribute  {stats(ours_c)}")
+    print(f"contribute  snarkjs zkey contribute       {stats(theirs_c)}")
+    print(
+        f"            ratio of medians snarkjs/zkcollat: "
+        f"{statistics.median(theirs_c) / statistics.median(ours_c):.1f}x"
+    )
+
+    sh([*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json"], tmp)  # cache
+    ours_p, theirs_p = [], []
+    for _ in range(args.runs):
+        ours_p.append(
+            sh(
+                [
+                    *CLI,
+                    "prove",
+                    "--zkey",
+                    "k.zkey",
+                    "--wtns",
+                    "w.wtns",
+                    "-o",
+                    "p.json",
+                    "--public",
+                    "pub.json",
+                ],
+                tmp,
+            )
+        )
+        theirs_p.append(
+            sh([*sj, "groth16", "prove", "k.zkey", "w.wtns", "sp.json", "spub.json"], tmp)
+        )
+    print(f"prove (cli) zkcollat prove --zkey --wtns  {stats(ours_p)}")
+    print(f"prove (cli) snarkjs groth16 prove         {stats(theirs_p)}")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pk, zk, _ = cached_pk(tmp / "k.zkey")
+        w = read_wtns(tmp / "w.wtns")
+        prove_with_zkey(pk, zk, w)  # warm-up: vectors loaded into the backend
+        inproc = []
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            prove_with_zkey(pk, zk, w)
+            inproc.append(time.perf_counter() - t)
+    print(f"prove (in process) zkcollat               {stats(inproc)}  (includes a verify)")
+
+
+def _inputs() -> dict[str, object]:
+    """A valid CollateralLock(20) input: one lock in an otherwise empty tree."""
+    from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of
+    from zkcollat.hash.poseidon import poseidon_hash
+
+    lock = [5, 0xA11CE, 42161, 0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2, 10**19, 1_900_000_000]
+    leaf = poseidon_hash(lock)
+    siblings = [(k + 1) * 0x9E3779B97F4A7C15 for k in range(20)]
+    bits = path_indices_of(5, 20)
+    return {
+        "root": str(merkle_root_plain(leaf, siblings, bits)),
+        "destChainId": str(lock[2]),
+        "owner": str(lock[1]),
+        "assetId": str(lock[3]),
+        "lockId": str(lock[0]),
+        "threshold": str(8 * 10**18),
+        "minExpiry": "1890000000",
+        "amount": str(lock[4]),
+        "expiry": str(lock[5]),
+        "pathElements": [str(s) for s in siblings],
+        "pathIndices": [str(b) for b in bits],
+    }
+
+
+if __name__ == "__main__":
+    main()
