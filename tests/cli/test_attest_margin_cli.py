@@ -422,15 +422,21 @@ def test_margin_bad_input(world: World, tmp_path: Path) -> None:
     for name in ("config.json", "signer.key", "verification_key.json"):
         (d / name).write_bytes((tmp_path / "venue" / name).read_bytes())
     (d / "venue.sqlite").write_bytes(b"")
-    assert "is not an SQLite file" in fails("margin", "--venue", str(d), "account", ALICE)
+    assert "is empty (0 bytes): not a venue" in fails("margin", "--venue", str(d), "account", ALICE)
     assert (d / "venue.sqlite").read_bytes() == b""
+    (d / "venue.sqlite").write_bytes(b"not a database at all")
+    assert "not the SQLite header" in fails("margin", "--venue", str(d), "account", ALICE)
+    (d / "venue.sqlite").unlink()
     with sqlite3.connect(d / "venue.sqlite") as c:
         c.execute("CREATE TABLE other (x)")
-    assert "not a venue database" in fails("margin", "--venue", str(d), "account", ALICE)
-    with sqlite3.connect(d / "venue.sqlite") as c:
-        c.execute("CREATE TABLE meta (key, value)")
-        c.execute("INSERT INTO meta VALUES ('format', 'zkcollat-venue'), ('version', '1')")
-    assert "not a version-2 venue" in fails("margin", "--venue", str(d), "account", ALICE)
+    assert "another program, not a venue" in fails("margin", "--venue", str(d), "account", ALICE)
+    (d / "venue.sqlite").unlink()
+    from zkcollat.vault import Vault
+
+    Vault.open(d / "venue.sqlite", depth=4).close()  # a vault is not a venue either
+    assert "is a zkcollat vault, not a venue" in fails(
+        "margin", "--venue", str(d), "account", ALICE
+    )
     run(*v, "submit-root", str(bundle))
     assert "block" in fails(*v, "submit-root", str(bundle))
     (tmp_path / "pub.json").write_text(json.dumps(["1", "2"]))

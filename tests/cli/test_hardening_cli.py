@@ -23,9 +23,26 @@ def _mode(p: Path) -> int:
 
 
 def _sign(vault: Path, block: str, out: Path, key: Path, *, code: int = 0) -> str:
-    args = ["attest", "sign", "--key", str(key), "--source-chain", "1", "--vault-address",
-            VAULT_ADDRESS, "--from-vault", str(vault), "--block", block, "--timestamp",
-            "1800000000", "--chain-id", EXEC_CHAIN, "-o", str(out)]
+    args = [
+        "attest",
+        "sign",
+        "--key",
+        str(key),
+        "--source-chain",
+        "1",
+        "--vault-address",
+        VAULT_ADDRESS,
+        "--from-vault",
+        str(vault),
+        "--block",
+        block,
+        "--timestamp",
+        "1800000000",
+        "--chain-id",
+        EXEC_CHAIN,
+        "-o",
+        str(out),
+    ]
     if code:
         return fails(*args, code=code)
     return run(*args).stdout
@@ -36,8 +53,9 @@ def test_sign_block_is_what_vault_root_reports(world: World, tmp_path: Path) -> 
         out = tmp_path / f"att{block}.json"
         _sign(world.vault, block, out, world.keys[0])
         signed = json.loads(out.read_text())["attestation"]
-        reported = json.loads(run("vault", "root", str(world.vault), "--block", block,
-                                  "--json").stdout)
+        reported = json.loads(
+            run("vault", "root", str(world.vault), "--block", block, "--json").stdout
+        )
         assert int(signed["root"], 16) == int(reported["root"])
         assert signed["blockNumber"] == block == str(reported["recordedBlock"])
     # a block with no row of its own: refused (never the current root labelled block N)
@@ -54,8 +72,7 @@ def test_damaged_block_root_is_refused_everywhere(world: World, tmp_path: Path) 
     conn.commit()
     conn.close()
     assert "not the tree's root" in fails("vault", "root", str(vault), "--block", "100")
-    assert "not the tree's root" in _sign(vault, "100", tmp_path / "a.json", world.keys[0],
-                                          code=2)
+    assert "not the tree's root" in _sign(vault, "100", tmp_path / "a.json", world.keys[0], code=2)
     assert not (tmp_path / "a.json").exists()
     # the undamaged block still works, and vault check says the vault is damaged: exit 1
     run("vault", "root", str(vault), "--block", "101")
@@ -70,23 +87,33 @@ def test_vault_check_exit_codes(world: World, tmp_path: Path) -> None:
     empty.write_bytes(b"")
     assert "empty (0 bytes)" in fails("vault", "check", str(empty), code=2)  # not a vault
     assert empty.read_bytes() == b""
-    for cmd in (["vault", "add", str(empty), "--locks", str(world.dir / "locks.json")],
-                ["vault", "root", str(empty)]):
+    for cmd in (
+        ["vault", "add", str(empty), "--locks", str(world.dir / "locks.json")],
+        ["vault", "root", str(empty)],
+    ):
         assert "not a vault" in fails(*cmd)
         assert empty.read_bytes() == b""  # never initialised over
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o077])
-def test_public_outputs_follow_the_umask_secrets_are_0600(world: World, tmp_path: Path,
-                                                          mask: int) -> None:
+def test_public_outputs_follow_the_umask_secrets_are_0600(
+    world: World, tmp_path: Path, mask: int
+) -> None:
     old = os.umask(mask)
     try:
         expected = public_mode()
         run("attest", "keygen", "-o", str(tmp_path / "k.key"))
         run("vault", "export", str(world.vault), "-o", str(tmp_path / "snap.json"))
         run("export", "solidity", str(world.vk), "-o", str(tmp_path / "V.sol"))
-        run("attest", "committee", "--threshold", "2", *map(str, world.keys),
-            "-o", str(tmp_path / "c.json"))
+        run(
+            "attest",
+            "committee",
+            "--threshold",
+            "2",
+            *map(str, world.keys),
+            "-o",
+            str(tmp_path / "c.json"),
+        )
         _sign(world.vault, "100", tmp_path / "att.json", world.keys[0])
         run("vault", "init", str(tmp_path / "v.sqlite"), "--depth", "4")
     finally:
@@ -104,15 +131,34 @@ def test_keygen_never_overwrites(world: World, tmp_path: Path) -> None:
     assert key.read_text() == "keep me"
 
 
-def test_development_committee_announced_once_per_command(world: World,
-                                                          tmp_path: Path) -> None:
+def test_development_committee_announced_once_per_command(world: World, tmp_path: Path) -> None:
     dev = tmp_path / "dev.json"
-    run("attest", "committee", "--threshold", "1", "--development", *map(str, world.keys),
-        "-o", str(dev))
+    run(
+        "attest",
+        "committee",
+        "--threshold",
+        "1",
+        "--development",
+        *map(str, world.keys),
+        "-o",
+        str(dev),
+    )
     signed = tmp_path / "att.json"
     _sign(world.vault, "100", signed, world.keys[0])
-    res = CliRunner().invoke(main, ["attest", "verify", str(signed), "--committee", str(dev),
-                                    "--chain-id", EXEC_CHAIN, "--now", "1800000000"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "attest",
+            "verify",
+            str(signed),
+            "--committee",
+            str(dev),
+            "--chain-id",
+            EXEC_CHAIN,
+            "--now",
+            "1800000000",
+        ],
+    )
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.stderr.splitlines() if "development committee" in ln]
     assert len(lines) == 1 and lines[0].startswith("warning: ")
@@ -120,15 +166,29 @@ def test_development_committee_announced_once_per_command(world: World,
 
 
 def test_zero_address_member_refused(world: World, tmp_path: Path) -> None:
-    err = fails("attest", "committee", "--threshold", "2", str(world.keys[0]), str(world.keys[1]),
-                "0x" + "00" * 20, "-o", str(tmp_path / "c.json"))
+    err = fails(
+        "attest",
+        "committee",
+        "--threshold",
+        "2",
+        str(world.keys[0]),
+        str(world.keys[1]),
+        "0x" + "00" * 20,
+        "-o",
+        str(tmp_path / "c.json"),
+    )
     assert "zero address" in err
 
 
 def test_verify_malformed_or_swapped_files_exit_2(world: World, tmp_path: Path) -> None:
     vk, pub, proof = str(world.vk), str(world.public), str(world.proof)
-    for args in ([vk, proof, pub], [pub, vk, proof], [proof, pub, vk], [vk, pub, vk],
-                 [vk, vk, proof]):
+    for args in (
+        [vk, proof, pub],
+        [pub, vk, proof],
+        [proof, pub, vk],
+        [vk, pub, vk],
+        [vk, vk, proof],
+    ):
         err = fails("verify", *args, code=2)
         errors = [ln for ln in err.splitlines() if not ln.startswith("warning: ")]
         assert len(errors) == 1 and errors[0].startswith("error: "), err

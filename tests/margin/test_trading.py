@@ -209,6 +209,8 @@ def test_group_commit_acknowledges_after_commit(tmp_path: object) -> None:
     # a commit that fails acknowledges nothing
     import sqlite3
 
+    from zkcollat.errors import StoreError
+
     real = v.store.conn
 
     class Failing:
@@ -220,8 +222,8 @@ def test_group_commit_acknowledges_after_commit(tmp_path: object) -> None:
                 raise sqlite3.OperationalError("disk I/O error")
             return real.execute(sql, *a)
 
-    v.store.conn = Failing()  # type: ignore[assignment]
-    with pytest.raises(sqlite3.OperationalError):
+    v.store.db.conn = Failing()  # type: ignore[assignment]
+    with pytest.raises(StoreError, match="disk I/O error"):
         v.place_many([order(v, ALICE, PUT, False, 1, m, ioc=True)], now=NOW)
-    v.store.conn = real
+    v.store.db.conn = real
     assert v.ledger.position(ALICE, PUT.name) == -4 * 10**5

@@ -57,8 +57,14 @@ class ZkGroup(click.Group):
         debug = bool(ctx.params.get("debug"))
         shown: set[str] = set()
 
-        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                 file: Any = None, line: str | None = None) -> None:
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: Any = None,
+            line: str | None = None,
+        ) -> None:
             text = f"warning: {_one_line_text(str(message))}"
             if text not in shown:  # once per command
                 shown.add(text)

@@ -350,7 +350,7 @@ def register(margin: click.Group) -> None:
         before = account_report(real, account, vc.now)
         copy = sqlite3.connect(":memory:", isolation_level=None)
         real.conn.backup(copy)
-        v = Venue(Store(copy), real.config, real.signer, now=vc.now)
+        v = Venue(Store.wrap(copy), real.config, real.signer, now=vc.now)
         v.markets = {
             u: replace(st, spot_e8=st.spot_e8 * (10_000 + spot_pct) // 10_000)
             for u, st in v.markets.items()

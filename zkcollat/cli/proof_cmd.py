@@ -65,11 +65,13 @@ def load_pk(path: str) -> ProvingKey:
 def load_vk(path: str) -> VerifyingKey:
     vk = parse_file(path, "verification key", vk_from_json)
     if not vk.ceremony:
-        why = ("delta = gamma: no phase-2 contribution" if vk.delta_g2 == vk.gamma_g2
-               else "no multi-party ceremony")
+        why = (
+            "delta = gamma: no phase-2 contribution"
+            if vk.delta_g2 == vk.gamma_g2
+            else "no multi-party ceremony"
+        )
         click.echo(
-            f"warning: {path} is a development key ({why}): whoever ran the setup can forge "
-            "proofs",
+            f"warning: {path} is a development key ({why}): whoever ran the setup can forge proofs",
             err=True,
         )
     return vk

@@ -248,8 +248,7 @@ def vault_root(path: str, block: int | None, size: int | None, as_json: bool) ->
         out: dict[str, Any] = {"depth": v.depth, "size": v.size}
         if block is not None:
             br = v.block_root(block)  # checked against the tree at its size
-            out.update(block=block, recordedBlock=br.block_number, size=br.size,
-                       root=str(br.root))
+            out.update(block=block, recordedBlock=br.block_number, size=br.size, root=str(br.root))
         elif size is not None:
             if not 0 <= size <= v.size:
                 raise CliInputError(f"--size {size} is not between 0 and the vault's {v.size}")
@@ -264,8 +263,11 @@ def vault_root(path: str, block: int | None, size: int | None, as_json: bool) ->
     def text() -> str:
         lines = [f"root  {out['root']}", f"size  {out['size']} locks (depth {out['depth']})"]
         if "block" in out:
-            at = ("" if out["recordedBlock"] == out["block"]
-                  else f" (no locks after block {out['recordedBlock']})")
+            at = (
+                ""
+                if out["recordedBlock"] == out["block"]
+                else f" (no locks after block {out['recordedBlock']})"
+            )
             lines.append(f"block {out['block']}{at}")
         for b in out["block_roots"][-5:]:
             lines.append(f"  block {b['blockNumber']}: {b['size']} locks, root {b['root']}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zkcollat.errors import CreditError, MarginError
+from zkcollat.errors import CreditError, MarginError, NotAVenue
 
 # --- credits (PROTOCOL.md s.7) ----------------------------------------------------------------
 
@@ -175,5 +175,5 @@ class ConservationError(MarginRuleError):
     rule = "conservation"
 
 
-class NotAVenueError(MarginRuleError):
+class NotAVenueError(NotAVenue, MarginRuleError):
     rule = "not-a-venue"

@@ -1,8 +1,9 @@
 """All of the venue's SQL. Integers that may exceed int64 (money, uint256 chain ids, uint128
-amounts) are decimal TEXT. One writer owns the file at a time; every change of state is one
-transaction (``BEGIN IMMEDIATE``), and ``state_version`` lets a venue notice another writer.
-A file is a venue only if it carries the venue's format mark: an empty or foreign file is
-refused, never initialised (only a path that does not exist yet is created)."""
+amounts) are decimal TEXT. The file is opened through :mod:`zkcollat.db` (WAL, busy timeout,
+``BEGIN IMMEDIATE`` writers, the venue's application id and schema version): an empty or
+foreign file, or another kind of zkcollat store, is refused and never initialised; only a path
+that does not exist yet is created. Every change of state is one write transaction, and
+``state_version`` lets a venue notice another writer."""
 
 from __future__ import annotations
 
@@ -13,17 +14,37 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from zkcollat.attest.db import connect, transaction
+from zkcollat.db import Schema, open_store
+from zkcollat.db import Store as DbStore
 from zkcollat.margin.errors import NotAVenueError
 
-FORMAT, VERSION = "zkcollat-venue", "2"
+_SQL = (Path(__file__).parent / "schema.sql").read_text()
+STATEMENTS = [
+    st
+    for st in "\n".join(x for x in _SQL.splitlines() if not x.startswith("--")).split(";")
+    if st.strip()
+]
 
-SCHEMA = (Path(__file__).parent / "schema.sql").read_text()
+
+def _create(conn: sqlite3.Connection) -> None:
+    for st in STATEMENTS:
+        conn.execute(st)
+    conn.execute("INSERT INTO meta VALUES ('state_version', '0')")
+
+
+SCHEMA = Schema(
+    kind="venue",
+    application_id=int.from_bytes(b"zkcM", "big"),
+    version=2,
+    create=_create,
+    not_a_store=NotAVenueError,
+)
 
 
 class Store:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: DbStore) -> None:
+        self.db = db
+        self.conn = db.conn
 
     # --- opening -------------------------------------------------------------------------
 
@@ -31,41 +52,20 @@ class Store:
     def create(cls, path: str | Path) -> Store:
         if str(path) != ":memory:" and Path(path).exists():
             raise NotAVenueError(f"{path} already exists: a venue is created only in a new file")
-        conn = connect(path)
-        with transaction(conn):
-            body = "\n".join(x for x in SCHEMA.splitlines() if not x.startswith("--"))
-            for stmt in filter(str.strip, body.split(";")):
-                conn.execute(stmt)
-            conn.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("format", FORMAT), ("version", VERSION), ("state_version", "0")],
-            )
-        return cls(conn)
+        return cls(open_store(path, SCHEMA, create=True))
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        if not Path(path).is_file():
-            raise NotAVenueError(f"venue file {path} does not exist")
-        with open(path, "rb") as f:
-            if f.read(16) != b"SQLite format 3\x00":
-                raise NotAVenueError(f"{path} is not an SQLite file, so not a venue")
-        conn = connect(path)
-        try:
-            rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.DatabaseError as e:
-            conn.close()
-            raise NotAVenueError(f"{path} is not a venue database ({e})") from e
-        if rows.get("format") != FORMAT or rows.get("version") != VERSION:
-            conn.close()
-            raise NotAVenueError(
-                f"{path} is not a version-{VERSION} venue (format {rows.get('format')!r}, "
-                f"version {rows.get('version')!r})"
-            )
-        return cls(conn)
+        return cls(open_store(path, SCHEMA))
+
+    @classmethod
+    def wrap(cls, conn: sqlite3.Connection) -> Store:
+        """A venue over a connection of its own (a copy made with ``backup``, say)."""
+        return cls(DbStore(conn, ":memory:", SCHEMA))
 
     @contextmanager
     def event(self) -> Iterator[None]:
-        with transaction(self.conn):
+        with self.db.write():
             yield
 
     def state_version(self) -> int:
