@@ -102,7 +102,11 @@ def run_dask(pk: Path, inputs: list[dict[str, Any]], workers: int, threads: int,
     from zkcollat.batch import ClusterSpec, InputItem, open_client, prove_items
 
     t0 = time.perf_counter()
-    with open_client(ClusterSpec(workers=workers, threads_per_worker=threads)) as client:
+    with (
+        warnings.catch_warnings(),  # the development key's warning, once per prove_items
+        open_client(ClusterSpec(workers=workers, threads_per_worker=threads)) as client,
+    ):
+        warnings.simplefilter("ignore")
         startup = time.perf_counter() - t0
         client.wait_for_workers(workers)
         # Dask's own cost: a no-op task's round trip, one at a time and in bulk
