@@ -160,9 +160,13 @@ def test_worker_killed_halfway_batch_completes_each_proof_once(
     folder = write_folder(tmp_path / "in", dict(zip(names, inputs, strict=True)))
     written: Counter[str] = Counter()
     killed: list[int] = []
-    with open_client(ClusterSpec(workers=2)) as client:  # prove-batch's default cluster
+    # prove-batch's default cluster (with --threads-per-worker 2)
+    with open_client(ClusterSpec(workers=2, threads_per_worker=2)) as client:
         pids: dict[str, int] = client.run(os.getpid)
         assert len(pids) == 2
+        # a lambda travels by value (os.environ.get would carry this process's environment)
+        threads = client.run(lambda: os.environ.get("RAYON_NUM_THREADS"))
+        assert list(threads.values()) == ["2", "2"]  # the native pool's size on each worker
 
         def on_result(r: ProofResult) -> None:
             written[r.name] += 1
