@@ -27,6 +27,7 @@ from tests.margin.helpers import (
 from zkcollat.margin import errors as E
 from zkcollat.margin.ledger import FEES
 from zkcollat.margin.pricing import OptionSpec
+from zkcollat.margin.risk import OpenOrder
 from zkcollat.margin.signed import Cancel, sign
 from zkcollat.margin.venue import Venue
 
@@ -227,3 +228,36 @@ def test_group_commit_acknowledges_after_commit(tmp_path: object) -> None:
         v.place_many([order(v, ALICE, PUT, False, 1, m, ioc=True)], now=NOW)
     v.store.db.conn = real
     assert v.ledger.position(ALICE, PUT.name) == -4 * 10**5
+
+
+def test_portfolio_mode_switch_and_orders() -> None:
+    v, _ = funded()
+    m = mark(v, PUT)
+    v.place(order(v, BOB, PUT, True, 50, m), now=NOW)
+    v.place(order(v, ALICE, PUT, False, 50, m, ioc=True), now=NOW)
+    std = v.margin(ALICE, now=NOW)
+    s = v.set_margin_mode(ALICE, "portfolio", now=NOW)
+    assert s.mode == "portfolio" and s.im_e6 != std.im_e6 and s.meets_im
+    v.place(order(v, ALICE, PUT, False, 10, m), now=NOW)  # open orders count in portfolio too
+    assert v.margin(ALICE, now=NOW).im_e6 > s.im_e6
+    with pytest.raises(E.AccountError):
+        v.set_margin_mode(ALICE, "cross", now=NOW)
+    poor, _ = ready_venue()
+    poor.deposit(ALICE, 1_000 * E6, now=NOW)
+    poor.deposit(BOB, 100_000 * E6, now=NOW)
+    pm = mark(poor, PUT)
+    poor.set_margin_mode(ALICE, "portfolio", now=NOW)
+    lot = poor.instruments[PUT.name].lot_e6
+    n = 1
+    while poor.margin(
+        ALICE, now=NOW, orders=[OpenOrder(PUT.name, False, (n + 1) * lot, pm)]
+    ).meets_im:
+        n += 1
+    poor.place(order(poor, BOB, PUT, True, n, pm), now=NOW)
+    poor.place(order(poor, ALICE, PUT, False, n, pm, ioc=True), now=NOW)
+    with pytest.raises(E.InsufficientMarginError):
+        poor.set_margin_mode(ALICE, "standard", now=NOW)  # would need more under standard
+    assert poor.modes[ALICE] == "portfolio"
+    reopened = poor.store.conn.execute("SELECT mode FROM accounts WHERE account = ?", (ALICE,))
+    assert reopened.fetchone()[0] == "portfolio"
+    poor.audit()

@@ -216,3 +216,22 @@ class CreditsDesk(VenueCore):
                     f"margin {e6(s.im_e6)} (with open orders)"
                 )
         return s
+
+    def set_margin_mode(self, account: str, mode: str, *, now: int) -> MarginSummary:
+        """Standard or portfolio margin for ``account``: refused if the account would not meet
+        initial margin (with its open orders) under the new mode."""
+        acct = self.addr(account)
+        if mode not in ("standard", "portfolio"):
+            raise E.AccountError(f"margin mode {mode!r} is not 'standard' or 'portfolio'")
+        if acct not in self.modes:
+            raise E.AccountError(f"account {acct} does not exist")
+        with self.event("mode", now, {"account": acct, "mode": mode}):
+            self.modes[acct] = mode
+            self.ledger.dirty_cash.add(acct)  # the account row carries the mode
+            s = self.margin(acct, now=now)
+            if not s.meets_im:
+                raise E.InsufficientMarginError(
+                    f"{acct}: equity {e6(s.equity_e6)} would be below {mode} initial margin "
+                    f"{e6(s.im_e6)}"
+                )
+        return s
