@@ -25,21 +25,30 @@ from typing import Any
 from web3 import Web3
 from web3.logs import DISCARD
 
+from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError
 from zkcollat.chain.journal import ChainJournal, TxRecord
 from zkcollat.chain.keystore import load_account
 from zkcollat.chain.sender import Call, TxSender
+from zkcollat.margin.pricing import OptionSpec
+from zkcollat.margin.risk import OpenOrder
+from zkcollat.margin.signed import Order, ReleaseRequest, sign
+from zkcollat.relayer.config import load_config
 from zkcollat.relayer.contracts import abi
 from zkcollat.relayer.devnet import Devnet, load
 from zkcollat.relayer.procs import Services
+from zkcollat.relayer.venue_sync import VenueSync
 
 COL = 10**18
 LOCK_A = 10 * COL
 LOCK_B = 4 * COL
 THRESHOLD_A = 8 * COL
 THRESHOLD_B = 3 * COL
-SEIZE_AMOUNT = 8 * COL
+SPOT_E8 = 3000 * 10**8
+STRIKE_E8 = 2800 * 10**8
+IV_BPS = 6000
+INSURANCE_E6 = 50_000 * 10**6
 LOCK_GAS = 400_000  # given, not estimated: the allowance is still pending when the locks go out
 MAKER_CASH = 100_000 * 10**6
 DAY = 86400
@@ -60,6 +69,14 @@ class Step:
         self.gas += int(rec.gas_used or 0)
         if rec.block is not None:
             self.blocks.append(rec.block)
+
+    def add_event(self, client: ChainClient, ev: Any) -> None:
+        """The transaction that emitted ``ev`` (a web3 event log)."""
+        receipt = client.receipt(bytes(ev["transactionHash"]))
+        assert receipt is not None
+        self.tx.append("0x" + bytes(ev["transactionHash"]).hex())
+        self.gas += int(receipt["gasUsed"])
+        self.blocks.append(int(ev["blockNumber"]))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,14 +148,6 @@ class Actors:
         return Web3.to_checksum_address(self.net.address(who))
 
 
-def _relayer_txs(net: Devnet, kind: str) -> list[TxRecord]:
-    conn = sqlite3.connect(net.dir / "relayer.sqlite")
-    try:
-        return [r for r in ChainJournal(conn).all_txs() if r.kind == kind and r.state == "mined"]
-    finally:
-        conn.close()
-
-
 def run_story(d: Path, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     net = load(d)
     run = str(int(time.time()))
@@ -160,6 +169,49 @@ def run_story(d: Path, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     }
 
 
+def make_venue(net: Devnet, d: Path) -> Any:
+    """A venue for the devnet: its chain, registry and vault, the collateral token as an
+    ETH-priced asset, the committee and the devnet's verification key."""
+    import dataclasses
+    import json
+    from importlib import resources
+
+    from zkcollat.attest.committee import Committee
+    from zkcollat.formats.snarkjs import vk_from_json
+    from zkcollat.margin.config import VenueConfig
+    from zkcollat.margin.venue import Venue
+
+    base = json.loads(resources.files("zkcollat.margin").joinpath("example_venue.json").read_text())
+    src, exe = net.side("source"), net.side("execution")
+    base.update(
+        chain_id=exe["chainId"],
+        registry_address=exe["registry"],
+        vaults=[[src["chainId"], src["vault"]]],
+        venue_address=exe["credit"],
+    )
+    base["assets"] = [
+        {
+            "source_chain_id": src["chainId"],
+            "asset_id": src["token"],
+            "symbol": "COL",
+            "decimals": 18,
+            "base_haircut_bps": 500,
+            "sigma_bps": 8000,
+        }
+    ]
+    base["latency"].update(relay_latency_s=30, execution_s=10, finality_s={str(src["chainId"]): 5})
+    base["liquidation"]["message_ttl_s"] = DAY
+    vk = vk_from_json(json.loads((net.dir / "verification_key.json").read_text()))
+    cfg = dataclasses.replace(VenueConfig.from_json(base), verifying_key=vk)
+    com = net.doc["committee"]
+    committee = Committee(
+        int(com["epoch"]), tuple(m["address"] for m in com["members"]), int(com["threshold"])
+    )
+    d.mkdir(parents=True, exist_ok=True)
+    signer = PrivateKey.from_bytes(bytes(load_account(net.account("venue")).account.key))
+    return Venue.create(d / "venue.sqlite", cfg, signer, committee=committee, now=int(time.time()))
+
+
 def _prover_setup(net: Devnet) -> tuple[Any, Any]:
     """The proving key and the compiled circuit, loaded while the chains work."""
     from zkcollat.formats import pkey
@@ -178,6 +230,10 @@ def _story(
 
     steps: list[Step] = []
     src_id, exe_id = a.src.chain_id, a.exe.chain_id
+    cfg = load_config(net.dir / str(net.doc.get("relayerConfig", "relayer.json")))
+    venue_dir = net.dir / f"venue-{a.run}"
+    venue = make_venue(net, venue_dir)
+    starts = (a.src.head(), a.exe.head())  # this story's venue reads from here on
     vault_addr = Web3.to_checksum_address(net.side("source")["vault"])
     trader, maker = a.addr("trader"), a.addr("maker")
     recipient = a.addr("recipient")
@@ -197,14 +253,14 @@ def _story(
 
     # lock --------------------------------------------------------------------------------
     st = begin("lock", "source")
-    now = a.src.block("latest")
-    assert now is not None
-    expiry = now.timestamp + 90 * DAY
+    head_blk = a.src.block("latest")
+    assert head_blk is not None
+    expiry = head_blk.timestamp + 90 * DAY
     # Sent together (consecutive account nonces), mined in the next block or two.
     approve = a.token.functions.approve(vault_addr, LOCK_A + LOCK_B)
     pending = [a.submit("trader", "source", "approve", approve, gas=80_000)]
-    for tag, amount in (("lockA", LOCK_A), ("lockB", LOCK_B)):
-        fn = a.vault.functions.lock(a.token.address, amount, trader, exe_id, expiry)
+    for tag, amount, owner in (("lockA", LOCK_A, trader), ("lockB", LOCK_B, maker)):
+        fn = a.vault.functions.lock(a.token.address, amount, owner, exe_id, expiry)
         pending.append(a.submit("trader", "source", tag, fn, gas=LOCK_GAS))
     mined = [a.sender("trader", "source").wait(r) for r in pending]
     for rec in mined:
@@ -218,7 +274,11 @@ def _story(
         ids.append(int(ev[0]["args"]["lockId"]))
     lock_a, lock_b = ids
     st.detail = {"lockIds": ids}
-    end(st, f"trader locked 10 COL (lock {lock_a}) and 4 COL (lock {lock_b}) for chain {exe_id}")
+    end(
+        st,
+        f"trader locked 10 COL (lock {lock_a}, for itself) and 4 COL (lock {lock_b}, for the "
+        f"maker's account) for chain {exe_id}",
+    )
 
     # attest ----------------------------------------------------------------------------------
     st = begin("attest", "execution")
@@ -237,10 +297,13 @@ def _story(
         return (root, count) if ok else None
 
     root, size = _wait("the registry to accept a root with both locks", accepted_root)
-    for r in _relayer_txs(net, "commitRoot")[-1:]:
-        st.add(r)
-    for r in _relayer_txs(net, "submitRoot")[-1:]:
-        st.add(r)
+    # the transactions that made it: the commit of the root and its submission
+    blk = int(a.registry.functions.latestBlock(key).call())
+    for ev in a.vault.events.RootCommitted().get_logs(from_block=blk, to_block=blk):
+        st.add_event(a.src, ev)
+    for ev in a.registry.events.RootAccepted().get_logs(from_block=max(0, a.exe.head() - 50)):
+        if int(ev["args"]["blockNumber"]) == blk:
+            st.add_event(a.exe, ev)
     st.detail = {"root": str(root)}
     end(st, f"root {str(root)[:12]}… committed on the source chain and accepted by the registry")
 
@@ -268,7 +331,7 @@ def _story(
     pk, cs = prover.result(timeout=120)
     min_expiry = expiry - DAY
     proofs = {}
-    for lock_id, threshold in ((lock_a, THRESHOLD_A), (lock_b, THRESHOLD_B)):
+    for lock_id, threshold, owner in ((lock_a, THRESHOLD_A, trader), (lock_b, THRESHOLD_B, maker)):
         proofs[lock_id] = prove_lock(
             tree,
             lock_id,
@@ -277,22 +340,37 @@ def _story(
             pk=pk,
             cs=cs,
             dest_chain_id=exe_id,
-            owner=int(trader, 16),
+            owner=int(owner, 16),
             size=size,
         )
     st.detail = {"thresholds": [str(THRESHOLD_A), str(THRESHOLD_B)], "minExpiry": min_expiry}
-    end(st, f"trader proved locks {lock_a} (>= 8 COL) and {lock_b} (>= 3 COL), amounts hidden")
+    end(st, f"owners proved locks {lock_a} (>= 8 COL) and {lock_b} (>= 3 COL), amounts hidden")
 
     # credit ----------------------------------------------------------------------------------
     st = begin("credit", "execution")
-    for lock_id, (proof, public) in proofs.items():
+    for (lock_id, (proof, public)), who in zip(proofs.items(), ("trader", "maker"), strict=True):
         pa, pb, pc, pub = calldata_args(proof, public)
         fn = a.credit.functions.credit(src_id, vault_addr, (pa, pb, pc), pub)
-        st.add(a.send("trader", "execution", f"credit{lock_id}", fn))
+        st.add(a.send(who, "execution", f"credit{lock_id}", fn))
         ckey = a.credit.functions.creditKey(src_id, vault_addr, lock_id).call()
         if not a.credit.functions.isCounting(ckey).call():
             raise StoryError(f"credit of lock {lock_id} does not count")
-    end(st, f"locks {lock_a} and {lock_b} credited to the trader on chain {exe_id}")
+    sync = VenueSync(
+        venue,
+        cfg,
+        load_account(net.account("venue")).account,
+        venue_dir / "sync.sqlite",
+        start_blocks=starts,
+    )
+    _wait(
+        "the venue to learn both credits from the chain",
+        lambda: (
+            sync.run_once()
+            and venue.get_credit(src_id, vault_addr.lower(), lock_a) is not None
+            and venue.get_credit(src_id, vault_addr.lower(), lock_b) is not None
+        ),
+    )
+    end(st, f"lock {lock_a} credited to the trader, {lock_b} to the maker; the venue synced both")
 
     # trade -----------------------------------------------------------------------------------
     st = begin("trade", "execution")
@@ -303,22 +381,90 @@ def _story(
         )
     )
     st.add(a.send("maker", "execution", "depositCash", a.credit.functions.depositCash(MAKER_CASH)))
-    cash = int(a.credit.functions.cash(maker).call())
-    st.detail = {"makerCash": str(cash)}
-    end(st, f"maker deposited {MAKER_CASH / 10**6:,.0f} QUSD of cash with the credit contract")
+    _wait(
+        "the venue to book the maker's deposit",
+        lambda: (
+            sync.run_once() is not None and venue.ledger.cash.get(maker.lower(), 0) >= MAKER_CASH
+        ),
+    )
+    now = int(time.time())
+    token_id = int(net.side("source")["token"], 16)
+    venue.set_market("ETH", SPOT_E8, IV_BPS, now=now)
+    venue.set_asset_price(src_id, token_id, SPOT_E8, now=now)
+    put = OptionSpec("ETH", (now // DAY + 30) * DAY, STRIKE_E8, "P")
+    ins = venue.list_instrument(put, now=now)
+    venue.fund_insurance(INSURANCE_E6, now=now)
+    keys = {
+        w: PrivateKey.from_bytes(bytes(load_account(net.account(w)).account.key))
+        for w in ("trader", "maker")
+    }
+    nonces = iter(range(1, 10**6))
+
+    def order(who: str, buy: bool, lots: int, price: int, **kw: bool) -> Any:
+        flags = {"market": False, "ioc": False, "post_only": False, "reduce_only": False, **kw}
+        o = Order(
+            keys[who].address,
+            put.name,
+            buy,
+            lots,
+            price,
+            nonce=next(nonces),
+            expiry=now + 600,
+            **flags,
+        )
+        return sign(keys[who], o, venue.domain)
+
+    bid = ins.round_down(venue.mark_e8(put.name, now))
+    venue.place(order("maker", True, 1000, bid, post_only=True), now=now)
+    lo, hi = 0, 1000
+    while lo < hi:  # the largest sale initial margin allows
+        mid = (lo + hi + 1) // 2
+        if venue.margin(
+            trader.lower(), now=now, orders=[OpenOrder(put.name, False, mid * ins.lot_e6, bid)]
+        ).meets_im:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo == 0:
+        raise StoryError("the trader cannot sell a single lot")
+    rep = venue.place(order("trader", False, lo, bid, ioc=True), now=now)
+    sold = sum(f.lots for f in rep.fills) * ins.lot_e6
+    st.detail = {"instrument": put.name, "size_e6": sold, "price_e8": bid}
+    end(
+        st,
+        f"maker deposited {MAKER_CASH / 10**6:,.0f} QUSD on chain; the trader sold "
+        f"{sold / 1e6:g} {put.name} to the maker at {bid / 1e8:,.2f}",
+    )
 
     # liquidate -------------------------------------------------------------------------------
     st = begin("liquidate", "execution")
-    deadline = a.src.block("latest").timestamp + DAY  # type: ignore[union-attr]
+    shocked = SPOT_E8 * 70 // 100
+    venue.set_market("ETH", shocked, IV_BPS, now=now + 60)
+    venue.set_market("ETH", shocked, IV_BPS, now=now + 120)
+    venue.set_asset_price(src_id, token_id, shocked, now=now + 120)
+    now += 120
+    if venue.margin(trader.lower(), now=now).meets_mm:
+        raise StoryError("the shock did not make the trader liquidatable")
+    ask = ins.round_up(venue.mark_e8(put.name, now))
+    venue.place(order("maker", False, 1000, ask, reduce_only=True), now=now)
+    liq = venue.liquidate(trader.lower(), now=now)
+    seizes = [e for e in liq.seizes if e.message.lock_id == lock_a]
+    if not seizes:
+        raise StoryError(f"the liquidation seized nothing: {liq.to_json()}")
+    seize_amount = int(seizes[0].message.amount)
     before = int(a.token.functions.balanceOf(recipient).call())
-    rec = a.send(
-        "venue",
-        "execution",
-        "markSeized",
-        a.credit.functions.markSeized(src_id, vault_addr, lock_a, SEIZE_AMOUNT, deadline),
+    for h in sync.run_once(now).sent:
+        rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
+        assert rec_ is not None
+        st.tx.append(h)
+        st.gas += int(rec_["gasUsed"])
+        st.blocks.append(int(rec_["blockNumber"]))
+    st.detail = {"seizeAmount": str(seize_amount), "penalty_e6": liq.penalty_e6}
+    end(
+        st,
+        f"ETH -30%: the venue liquidated the trader; Seize of {seize_amount / COL:g} COL of "
+        f"lock {lock_a} sent through the credit contract",
     )
-    st.add(rec)
-    end(st, f"the venue marked lock {lock_a} seized for {SEIZE_AMOUNT / COL:g} COL (Seize emitted)")
 
     # seize -----------------------------------------------------------------------------------
     st = begin("seize", "source")
@@ -327,44 +473,45 @@ def _story(
         evs = a.vault.events.Seized().get_logs(from_block=0, argument_filters={"lockId": lock_a})
         return evs[0] if evs else None
 
-    ev = _wait(f"the vault to execute the Seize of lock {lock_a}", seized)
-    receipt = a.src.receipt(bytes(ev["transactionHash"]))
-    assert receipt is not None
-    st.tx.append("0x" + bytes(ev["transactionHash"]).hex())
-    st.gas += int(receipt["gasUsed"])
-    st.blocks.append(int(ev["blockNumber"]))
+    st.add_event(a.src, _wait(f"the vault to execute the Seize of lock {lock_a}", seized))
     got = int(a.token.functions.balanceOf(recipient).call()) - before
-    if got != min(SEIZE_AMOUNT, LOCK_A):
-        raise StoryError(f"the recipient received {got}, expected {min(SEIZE_AMOUNT, LOCK_A)}")
+    if got != min(seize_amount, LOCK_A):
+        raise StoryError(f"the recipient received {got}, expected {min(seize_amount, LOCK_A)}")
+    _wait(
+        "the venue to book the seize",
+        lambda: sync.run_once().seizes_booked or not venue.receivable_e6(),
+    )
     st.detail = {"paid": str(got), "recipient": recipient}
     end(st, f"committee attested, relayer executed: {got / COL:g} COL paid to the recipient")
 
     # release ---------------------------------------------------------------------------------
     st = begin("release", "source")
-    st.add(
-        a.send(
-            "venue",
-            "execution",
-            "markReleased",
-            a.credit.functions.markReleased(src_id, vault_addr, lock_b, deadline),
-        )
+    rr = ReleaseRequest(
+        keys["maker"].address, src_id, vault_addr.lower(), lock_b, next(nonces), now + 600
     )
+    venue.request_release(sign(keys["maker"], rr, venue.domain), now=now)
+    for h in sync.run_once(now).sent:
+        rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
+        assert rec_ is not None
+        st.tx.append(h)
+        st.gas += int(rec_["gasUsed"])
+        st.blocks.append(int(rec_["blockNumber"]))
 
     def released() -> Any:
         evs = a.vault.events.Released().get_logs(from_block=0, argument_filters={"lockId": lock_b})
         return evs[0] if evs else None
 
-    ev = _wait(f"the vault to execute the Release of lock {lock_b}", released)
-    receipt = a.src.receipt(bytes(ev["transactionHash"]))
-    assert receipt is not None
-    st.tx.append("0x" + bytes(ev["transactionHash"]).hex())
-    st.gas += int(receipt["gasUsed"])
-    st.blocks.append(int(ev["blockNumber"]))
+    st.add_event(a.src, _wait(f"the vault to execute the Release of lock {lock_b}", released))
     before = int(a.token.functions.balanceOf(trader).call())
     st.add(a.send("trader", "source", "withdraw", a.vault.functions.withdraw(lock_b)))
     back = int(a.token.functions.balanceOf(trader).call()) - before
     if back != LOCK_B:
         raise StoryError(f"the depositor got {back} back, expected {LOCK_B}")
     st.detail = {"returned": str(back)}
-    end(st, f"lock {lock_b} released by the committee and withdrawn: {back / COL:g} COL back")
+    end(
+        st,
+        f"the maker's release of lock {lock_b} went through the committee; the depositor "
+        f"withdrew {back / COL:g} COL",
+    )
+    sync.close()
     return steps

@@ -1,0 +1,289 @@
+"""The venue on chain: ``zkcollat margin sync``, between the Python venue and the contracts.
+
+The venue (``zkcollat.margin``) keeps its own books; the execution chain is where money and
+credits are. One pass of :class:`VenueSync`:
+
+- follows the execution chain at its confirmation depth: each ``RootAccepted`` is replayed into
+  the venue's registry with the attestation and signatures read from the ``submitRoot``
+  transaction (the venue checks the committee again and measures the relay latency that drives
+  its haircut and its breaker); each ``Credited`` is replayed into ``venue.credit`` with the
+  proof and public inputs read from the ``credit`` transaction (the venue verifies the proof
+  again); each ``CashDeposited`` becomes ``venue.deposit``;
+- sends each Release/Seize of the venue's outbox through the credit contract
+  (``markReleased``/``markSeized`` from the venue's settlement account, journaled, keyed by the
+  outbox entry), then marks it sent; the committee attests the contract's event, not the venue's
+  own signature;
+- follows the source vault at its depth: a ``Seized`` lock books the value of what was paid
+  (paid units at the venue's asset price, rounded down) with ``venue.seize_executed``.
+
+Replays are harmless: roots and credits are checked against the venue's state first, and a
+deposit is recorded as intended in the sync store before the venue books it and as done after;
+an intended deposit found on restart raises an alarm instead of being booked a second time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+
+from zkcollat.attest.attestation import RootAttestation, SignedAttestation, zkcollat_domain
+from zkcollat.chain.client import BlockRef, ChainClient, LogRef
+from zkcollat.chain.errors import ChainError
+from zkcollat.chain.follow import Follower
+from zkcollat.chain.journal import ChainJournal
+from zkcollat.chain.sender import Call, TxSender
+from zkcollat.margin.messages import Release
+from zkcollat.margin.venue import Venue
+from zkcollat.relayer.config import RelayConfig
+from zkcollat.relayer.contracts import contract, decode
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sync_deposit (
+    chain_id INTEGER NOT NULL,
+    block INTEGER NOT NULL,
+    tx TEXT NOT NULL,
+    log_index INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('intended', 'done')),
+    PRIMARY KEY (chain_id, block, tx, log_index)
+);
+CREATE TABLE IF NOT EXISTS sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT);
+"""
+
+
+class SyncError(ChainError):
+    """The venue and the chain disagree in a way a pass cannot settle: an operator must look."""
+
+
+@dataclass
+class SyncReport:
+    roots: int = 0
+    credits: int = 0
+    deposits: int = 0
+    sent: list[str] = field(default_factory=list)
+    seizes_booked: int = 0
+
+
+class VenueSync:
+    def __init__(
+        self,
+        venue: Venue,
+        cfg: RelayConfig,
+        settlement: LocalAccount,
+        store: Path,
+        *,
+        start_blocks: tuple[int, int] | None = None,
+    ) -> None:
+        """``start_blocks`` = (source, execution): where a venue that starts then begins to
+        read (default: the configuration's start blocks)."""
+        self.venue = venue
+        self.cfg = cfg
+        self.conn = sqlite3.connect(store, timeout=30)
+        with self.conn:
+            self.conn.executescript(SCHEMA)
+        self.journal = ChainJournal(self.conn)
+        self.src = ChainClient(cfg.source.rpc, expected_chain_id=cfg.source.chain_id)
+        self.exe = ChainClient(cfg.execution.rpc, expected_chain_id=cfg.execution.chain_id)
+        self.sender = TxSender(self.exe, settlement, self.journal)
+        self.registry = contract(self.exe.w3, "RootRegistry", cfg.registry, cfg.artifacts)
+        self.credit = contract(self.exe.w3, "CollateralCredit", cfg.credit, cfg.artifacts)
+        self.vault = contract(self.src.w3, "CollateralVault", cfg.vault, cfg.artifacts)
+        src_start, exe_start = (
+            (cfg.source.start_block, cfg.execution.start_block)
+            if start_blocks is None
+            else start_blocks
+        )
+        self.exe_follow = Follower(
+            self.exe,
+            self.journal,
+            [cfg.registry, cfg.credit],
+            depth=cfg.execution.confirmations,
+            start_block=exe_start,
+        )
+        self.src_follow = Follower(
+            self.src,
+            self.journal,
+            [cfg.vault],
+            depth=cfg.source.confirmations,
+            start_block=src_start,
+        )
+        self.domain = zkcollat_domain(cfg.execution.chain_id, cfg.registry)
+        self._report = SyncReport()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _tx_input(self, tx_hash: bytes) -> bytes:
+        tx = self.exe.call(
+            "eth_getTransactionByHash", lambda: self.exe.w3.eth.get_transaction(HexBytes(tx_hash))
+        )
+        return bytes(tx["input"])
+
+    def _block_time(self, client: ChainClient, number: int) -> int:
+        b = client.block(number)
+        if b is None:
+            raise ChainError(f"chain {client.chain_id} has no block {number}")
+        return b.timestamp
+
+    def run_once(self, now: int | None = None) -> SyncReport:
+        self._report = SyncReport()
+        t = int(time.time()) if now is None else now
+        self._check_intents()
+        self.sender.resume_all()
+        self.exe_follow.poll(lambda logs, end: self._on_execution(logs, end, t))
+        self._send_outbox(t)
+        self.src_follow.poll(lambda logs, end: self._on_source(logs, end, t))
+        return self._report
+
+    def _check_intents(self) -> None:
+        rows = self.conn.execute(
+            "SELECT tx, log_index, account, amount FROM sync_deposit WHERE state = 'intended'"
+        ).fetchall()
+        if rows:
+            raise SyncError(
+                f"deposit(s) {rows} were being booked when the sync stopped: check the venue's "
+                "journal and mark them done in the sync store before syncing again"
+            )
+
+    # --- execution chain -----------------------------------------------------------------------
+
+    def _on_execution(self, logs: list[LogRef], end: BlockRef, _now: int) -> None:
+        for lg in logs:
+            # the venue learns each event at the time of its block: a root accepted an hour ago
+            # and synced now is an hour old, not a fresh one with an hour of latency
+            now = self._block_time(self.exe, lg.block_number)
+            c = self.registry if lg.address == self.cfg.registry else self.credit
+            ev = decode(c, lg)
+            if ev is None:
+                continue
+            name, a = ev
+            if name == "RootAccepted":
+                self._root(lg, a, now)
+            elif name == "Credited":
+                self._credited(lg, a, now)
+            elif name == "CashDeposited":
+                self._deposit(lg, a, now)
+
+    def _root(self, lg: LogRef, a: dict[str, Any], now: int) -> None:
+        src, vault = int(a["sourceChainId"]), str(a["vault"]).lower()
+        latest = self.venue.registry.latest(src, vault)
+        if latest is not None and latest.block_number >= int(a["blockNumber"]):
+            return  # replayed
+        fn, args = self.registry.decode_function_input(self._tx_input(lg.tx_hash))
+        if fn.fn_name != "submitRoot":
+            raise SyncError(f"RootAccepted in {lg.key} does not come from submitRoot")
+        att_t, sigs = args["a"], bytes(args["signatures"])
+        f = [att_t[k] for k in ("sourceChainId", "vault", "blockNumber", "root", "timestamp")]
+        att = RootAttestation(
+            int(f[0]), str(f[1]), int(f[2]), int.from_bytes(bytes(f[3]), "big"), int(f[4])
+        )
+        signed = SignedAttestation(
+            att, self.domain, tuple(sigs[i : i + 65] for i in range(0, len(sigs), 65))
+        )
+        self.venue.submit_attestation(signed, now=now)
+        self._report.roots += 1
+
+    def _credited(self, lg: LogRef, a: dict[str, Any], now: int) -> None:
+        src, vault, lock_id = int(a["sourceChainId"]), str(a["vault"]).lower(), int(a["lockId"])
+        if self.venue.get_credit(src, vault, lock_id) is not None:
+            return  # replayed
+        fn, args = self.credit.decode_function_input(self._tx_input(lg.tx_hash))
+        if fn.fn_name != "credit":
+            raise SyncError(f"Credited in {lg.key} does not come from credit()")
+        pr = args["proof"]
+        pa, pb, pc = (pr["a"], pr["b"], pr["c"]) if isinstance(pr, dict) else pr
+        proof = {
+            "pi_a": [str(pa[0]), str(pa[1]), "1"],
+            "pi_b": [[str(pb[0][1]), str(pb[0][0])], [str(pb[1][1]), str(pb[1][0])], ["1", "0"]],
+            "pi_c": [str(pc[0]), str(pc[1]), "1"],
+            "protocol": "groth16",
+            "curve": "bn128",
+        }
+        self.venue.credit(
+            str(a["owner"]).lower(),
+            proof,
+            [int(x) for x in args["pub"]],
+            now=now,
+            source_chain_id=src,
+            vault=vault,
+        )
+        self._report.credits += 1
+
+    def _deposit(self, lg: LogRef, a: dict[str, Any], now: int) -> None:
+        chain_id, block, tx, log_index = lg.key
+        account, amount = str(a["account"]).lower(), int(a["amount"])
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO sync_deposit VALUES (?, ?, ?, ?, ?, ?, 'intended')",
+                (chain_id, block, tx, log_index, account, str(amount)),
+            )
+        if cur.rowcount == 0:
+            return  # booked before
+        self.venue.deposit(account, amount, now=now)
+        with self.conn:
+            self.conn.execute(
+                "UPDATE sync_deposit SET state = 'done' WHERE chain_id = ? AND block = ? AND "
+                "tx = ? AND log_index = ?",
+                (chain_id, block, tx, log_index),
+            )
+        self._report.deposits += 1
+
+    # --- outgoing messages ---------------------------------------------------------------------
+
+    def _send_outbox(self, now: int) -> None:
+        for entry in self.venue.outbox(pending_only=True):
+            if entry.sent_at is not None:
+                continue
+            m = entry.message
+            f = self.credit.functions
+            vault = Web3.to_checksum_address(m.vault)
+            fn = (
+                f.markReleased(m.source_chain_id, vault, m.lock_id, m.deadline)
+                if isinstance(m, Release)
+                else f.markSeized(m.source_chain_id, vault, m.lock_id, m.amount, m.deadline)
+            )
+            data = bytes.fromhex(fn._encode_transaction_data()[2:])
+            rec = self.sender.wait(
+                self.sender.submit(
+                    f"mark{m.kind}", f"outbox:{entry.id}", Call(self.cfg.credit, data)
+                )
+            )
+            self.venue.mark_sent(entry.id, now=now)
+            self._report.sent.append(rec.hash_hex)
+
+    # --- source chain ------------------------------------------------------------------------
+
+    def _on_source(self, logs: list[LogRef], end: BlockRef, now: int) -> None:
+        for lg in logs:
+            ev = decode(self.vault, lg)
+            if ev is None or ev[0] != "Seized":
+                continue
+            a = ev[1]
+            lock_id, paid = int(a["lockId"]), int(a["paid"])
+            for entry in self.venue.outbox(pending_only=False):
+                m = entry.message
+                if m.kind != "Seize" or m.lock_id != lock_id or entry.executed_at is not None:
+                    continue
+                if (m.source_chain_id, m.vault) != (self.cfg.source.chain_id, self.cfg.vault):
+                    continue
+                self.venue.seize_executed(entry.id, self._value_e6(m, paid, now), now=now)
+                self._report.seizes_booked += 1
+
+    def _value_e6(self, m: Any, paid: int, now: int) -> int:
+        """Paid units at the venue's price of the asset, rounded down (against the account)."""
+        credit = self.venue.get_credit(m.source_chain_id, m.vault, m.lock_id)
+        if credit is None:
+            raise SyncError(f"seized lock {m.lock_id} has no credit in the venue")
+        asset = self.venue.config.asset(m.source_chain_id, credit.asset_id)
+        price = self.venue.asset_prices.get((m.source_chain_id, credit.asset_id), (0, 0))[0]
+        if asset is None or price <= 0:
+            raise SyncError(f"no price for the asset of lock {m.lock_id}")
+        return int(paid * price * 10**6 // (10**8 * 10**asset.decimals))
