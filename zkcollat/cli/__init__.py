@@ -116,6 +116,7 @@ def _register() -> None:
     main.add_command(relayer_cmd.relayer)
     main.add_command(relayer_cmd.committee)
     main.add_command(contracts_cmd.contracts)
+    margin_cmd.margin.add_command(relayer_cmd.sync_cmd)
 
 
 _register()

@@ -138,3 +138,62 @@ def serve_cmd(key_path: Path, password_file: Path | None, config_path: Path) -> 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     serve(member, host, int(port.rstrip("/")), done)
+
+
+@click.command("sync")
+@_CONFIG
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="Keystore of the venue's settlement account (it sends markSeized/markReleased).",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The keystore's password file (default: KEY with the suffix .password, if present).",
+)
+@json_option
+@click.pass_context
+def sync_cmd(
+    ctx: click.Context, config_path: Path, key_path: Path, password_file: Path | None, as_json: bool
+) -> None:
+    """One pass between the venue and the chains (the chains at their confirmation depth).
+
+    \b
+    Learns accepted roots, credits and cash deposits from the execution chain; sends the
+    venue's Release/Seize messages through the credit contract; books executed seizes.
+    Example:
+      zkcollat margin --venue venue sync --config devnet/relayer.json \\
+          --key devnet/keys/venue.json
+    """
+    from zkcollat.chain.keystore import KeystoreRef, load_account
+    from zkcollat.relayer.config import load_config
+    from zkcollat.relayer.venue_sync import VenueSync
+
+    vc = ctx.obj
+    venue = vc.open()
+    pw = password_file
+    if pw is None and key_path.with_suffix(".password").is_file():
+        pw = key_path.with_suffix(".password")
+    acct = load_account(KeystoreRef(key_path, pw)).account
+    sync = VenueSync(venue, load_config(config_path), acct, vc.dir / "sync.sqlite")
+    try:
+        rep = sync.run_once(vc.now)
+    finally:
+        sync.close()
+    obj = {
+        "roots": rep.roots,
+        "credits": rep.credits,
+        "deposits": rep.deposits,
+        "sent": rep.sent,
+        "seizesBooked": rep.seizes_booked,
+    }
+    emit(
+        as_json,
+        obj,
+        f"synced: {rep.roots} root(s), {rep.credits} credit(s), {rep.deposits} deposit(s); "
+        f"sent {len(rep.sent)} message(s); booked {rep.seizes_booked} seize(s)",
+    )
