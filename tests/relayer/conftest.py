@@ -10,15 +10,15 @@ import pytest
 
 from zkcollat.chain.anvil import anvil_binary
 from zkcollat.chain.errors import ChainError
+from zkcollat.contracts.toolchain import PROJECT
 from zkcollat.relayer import devnet as dn
-from zkcollat.relayer.contracts import PROJECT
+from zkcollat.relayer.contracts import ensure_build
 
 
 def contracts_project() -> Path:
-    """The Foundry project with its build (``verifier_contracts``, built by forge)."""
+    """The Foundry project (``verifier_contracts``), built with the pinned forge if needed."""
     p = Path(os.environ.get("ZKCOLLAT_CONTRACTS_PROJECT", PROJECT))
-    if not (p / "out" / "CollateralVault.sol" / "CollateralVault.json").is_file():
-        pytest.skip(f"no contract build in {p}/out (run `zkcollat contracts build`)")
+    ensure_build(p)
     return p
 
 

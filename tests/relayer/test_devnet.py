@@ -60,7 +60,13 @@ def test_up_status_down_up(devnet_dir: Path) -> None:
     for side in dn.SIDES:
         c = net.client(side)
         for name in dn.ACCOUNTS:
-            assert c.balance(net.address(name)) == dn.FUND_WEI
+            if name != "deployer":  # the deployer paid for the deployment
+                assert c.balance(net.address(name)) == dn.FUND_WEI
+    src = net.client("source")
+    assert src.w3.eth.get_code(src.w3.to_checksum_address(doc["source"]["vault"]))
+    exe = net.client("execution")
+    for k in ("registry", "verifier", "credit"):
+        assert exe.w3.eth.get_code(exe.w3.to_checksum_address(doc["execution"][k]))
     assert len(doc["committee"]["members"]) == 3 and doc["committee"]["threshold"] == 2
     assert (devnet_dir / doc["provingKey"]["provingKey"]).is_file()
     pids = {s: doc[s]["pid"] for s in dn.SIDES}

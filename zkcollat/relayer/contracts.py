@@ -1,14 +1,13 @@
 """The deployed contracts as web3 objects, from Foundry's build artifacts (``forge build``).
 
 ABIs are read from ``verifier_contracts/out/<Name>.sol/<Name>.json`` (or the folder a
-configuration names), never written out by hand, so the relayer always speaks the ABI of the
-contracts that were built. Event decoding goes through the same ABI.
+configuration names) through :func:`zkcollat.contracts.deploy.artifact`, never written out by
+hand, so the relayer always speaks the ABI of the contracts that were built. Event decoding goes
+through the same ABI.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,9 @@ from web3.contract import Contract
 
 from zkcollat.chain.client import LogRef
 from zkcollat.chain.errors import ChainError
-
-PROJECT = Path(__file__).resolve().parents[2] / "verifier_contracts"
+from zkcollat.contracts.deploy import Artifact, artifact
+from zkcollat.contracts.toolchain import PROJECT
+from zkcollat.errors import SolidityError
 
 
 class ArtifactError(ChainError):
@@ -29,34 +29,29 @@ def artifacts_dir(given: Path | None = None) -> Path:
     return given if given is not None else PROJECT / "out"
 
 
-@cache
-def _artifact(out: Path, name: str) -> dict[str, Any]:
-    p = out / f"{name}.sol" / f"{name}.json"
+def _artifact(out: Path, name: str) -> Artifact:
     try:
-        d = json.loads(p.read_text())
-    except OSError as e:
-        raise ArtifactError(
-            f"no build artifact for {name} at {p}: run `zkcollat contracts build` first"
-        ) from e
-    except json.JSONDecodeError as e:
-        raise ArtifactError(f"artifact {p} is not JSON: {e}") from e
-    if not isinstance(d, dict) or not isinstance(d.get("abi"), list):
-        raise ArtifactError(f"artifact {p} has no ABI")
-    return d
+        return artifact(name, out.parent)
+    except SolidityError as e:
+        raise ArtifactError(str(e)) from e
 
 
 def abi(name: str, out: Path | None = None) -> list[dict[str, Any]]:
-    a = _artifact(artifacts_dir(out), name)["abi"]
-    assert isinstance(a, list)
-    return a
+    return _artifact(artifacts_dir(out), name).abi
 
 
 def bytecode(name: str, out: Path | None = None) -> bytes:
-    d = _artifact(artifacts_dir(out), name)
-    obj = d.get("bytecode", {}).get("object") if isinstance(d.get("bytecode"), dict) else None
-    if not isinstance(obj, str) or len(obj) < 4:
-        raise ArtifactError(f"artifact of {name} has no creation bytecode")
-    return bytes.fromhex(obj.removeprefix("0x"))
+    return _artifact(artifacts_dir(out), name).bytecode
+
+
+def ensure_build(project: Path = PROJECT) -> Path:
+    """The project's forge build (``out/``), built with the pinned toolchain if missing."""
+    if not (project / "out" / "CollateralVault.sol" / "CollateralVault.json").is_file():
+        from zkcollat.contracts.toolchain import Toolchain, locate
+
+        tc = locate()
+        Toolchain(tc.node_modules, project).forge("build")
+    return project / "out"
 
 
 def contract(w3: Web3, name: str, address: str, out: Path | None = None) -> Contract:

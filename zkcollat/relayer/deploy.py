@@ -24,7 +24,9 @@ from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError
 from zkcollat.chain.journal import ChainJournal, TxRecord
 from zkcollat.chain.sender import Call, TxSender
-from zkcollat.relayer.contracts import PROJECT, abi, bytecode
+from zkcollat.contracts.deploy import poseidon_creation_codes
+from zkcollat.contracts.toolchain import PROJECT
+from zkcollat.relayer.contracts import abi, bytecode
 
 WITHDRAW_GRACE_S = 3600
 LIQUIDATION_WINDOW_S = 86400
@@ -93,11 +95,12 @@ def deploy_all(
 ) -> dict[str, dict[str, str]]:
     """Deploy everything; ``{"source": {...addresses}, "execution": {...}}``."""
     out = project / "out"
-    poseidon = json.loads((project / "poseidon" / "poseidon.json").read_text())
     cs = Web3.to_checksum_address
-    hashers = [deploy_raw(src_sender, "poseidon2", bytes.fromhex(poseidon["poseidon2"][2:]))]
-    for i, seg in enumerate(poseidon["poseidon6"]):
-        hashers.append(deploy_raw(src_sender, f"poseidon6.{i}", bytes.fromhex(seg[2:])))
+    names = ["poseidon2", "poseidon6.0", "poseidon6.1", "poseidon6.2"]
+    hashers = [
+        deploy_raw(src_sender, n, code)
+        for n, code in zip(names, poseidon_creation_codes(project), strict=True)
+    ]
     token = deploy(
         src_sender, "TestToken", ["Collateral", "COL", COLLATERAL_DECIMALS], out, "token"
     )

@@ -31,8 +31,9 @@ from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError, RpcUnavailable
 from zkcollat.chain.keystore import KeystoreRef, create_keystore, load_account, write_private
 from zkcollat.chain.sender import TxSender
+from zkcollat.contracts.toolchain import PROJECT
 from zkcollat.relayer import deploy
-from zkcollat.relayer.contracts import PROJECT
+from zkcollat.relayer.contracts import ensure_build
 
 SOURCE_CHAIN_ID = 31337
 EXECUTION_CHAIN_ID = 31338
@@ -261,6 +262,7 @@ def _senders(net: Devnet) -> tuple[TxSender, TxSender]:
 
 def _deploy(net: Devnet, project: Path | None, log: Any) -> None:
     proj = project if project is not None else PROJECT
+    ensure_build(proj)
     src_tx, exe_tx = _senders(net)
     members = [m["address"] for m in net.doc["committee"]["members"]]
     addrs = deploy.deploy_all(
