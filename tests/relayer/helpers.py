@@ -64,7 +64,11 @@ def until(relayer: Relayer, cond: Callable[[], Any], what: str, timeout_s: float
         if v:
             return v
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            txs = [(t.kind, t.key, t.state, t.status) for t in relayer.store.journal.all_txs()]
+            raise AssertionError(
+                f"timed out waiting for {what}; relayer transactions {txs[-6:]}, latest root "
+                f"{relayer.store.latest_root()}, alarms {relayer.store.alarms()}"
+            )
         time.sleep(0.2)
 
 

@@ -217,6 +217,24 @@ class ChainJournal:
             )
         return self.by_id(tx_id)
 
+    def unmine(self, tx_id: int) -> TxRecord:
+        """A mined transaction whose block was reorged out: back to sent (to be rebroadcast)."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE chain_tx SET state = 'sent', block = NULL, status = NULL, gas_used = NULL, "
+                "mined_at = NULL WHERE id = ? AND state = 'mined'",
+                (tx_id,),
+            )
+        return self.by_id(tx_id)
+
+    def recently_mined(self, chain_id: int, sender: str, since_block: int) -> list[TxRecord]:
+        rows = self.conn.execute(
+            f"SELECT {_TX_COLS} FROM chain_tx WHERE chain_id = ? AND sender = ? "
+            "AND state = 'mined' AND block >= ? ORDER BY nonce",
+            (chain_id, sender, since_block),
+        ).fetchall()
+        return [self._rec(r) for r in rows]
+
     def mined_duplicates(self) -> list[tuple[int, str, str, int]]:
         """(chain, kind, key, count) for any key mined more than once: must always be empty."""
         rows = self.conn.execute(

@@ -3,7 +3,9 @@
 ``TxSender.submit(kind, key, call)`` is idempotent in (kind, key): if the journal already holds
 a live transaction for the key it is resumed (its stored raw bytes rebroadcast), never rebuilt;
 a new transaction is built only for a key never sent, or whose last attempt was dropped (its
-account nonce taken by another transaction without it being mined, or its block reorged out).
+account nonce taken by another transaction without it being mined). A transaction mined in a
+block that a reorg took away goes back to sent and its same bytes are broadcast again, so the
+account's later transactions are not left behind a nonce gap.
 """
 
 from __future__ import annotations
@@ -92,8 +94,9 @@ class TxSender:
         """Return the live or mined transaction for (kind, key), sending a new one if none."""
         prev = self.journal.latest(self.chain_id, kind, key)
         if prev is not None and prev.state == "mined" and self.client.receipt(prev.hash) is None:
-            # mined, then taken out by a reorg (not re-included): free to try again
-            prev = self.journal.mark(prev.id, "dropped")
+            # mined, then taken out by a reorg: the same bytes go out again (its account nonce
+            # is free again, and later transactions of this account wait for it)
+            prev = self.journal.unmine(prev.id)
         if prev is not None and prev.state != "dropped":
             return self.resume(prev)
         gas = call.gas if call.gas is not None else int(self.estimate(call) * self.gas_margin)
@@ -166,7 +169,13 @@ class TxSender:
             return self.resume(rec)
         return self._broadcast(rec)
 
-    def resume_all(self) -> list[TxRecord]:
+    def resume_all(self, reorg_window: int = 64) -> list[TxRecord]:
+        """Resume every open transaction, after putting back to sent any mined in the last
+        ``reorg_window`` blocks whose receipt a reorg took away."""
+        since = self.client.head() - reorg_window
+        for r in self.journal.recently_mined(self.chain_id, self.address, since):
+            if self.client.receipt(r.hash) is None:
+                self.journal.unmine(r.id)
         return [self.resume(r) for r in self.journal.open_txs(self.chain_id, self.address)]
 
     def wait(self, rec: TxRecord, timeout_s: float = 60.0, poll_s: float = 0.1) -> TxRecord:

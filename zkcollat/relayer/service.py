@@ -152,6 +152,7 @@ class Relayer:
     # --- helpers ---------------------------------------------------------------------------
 
     def _time(self, client: ChainClient, number: int) -> int:
+        """Timestamp of a block at the confirmation depth (cached: such blocks do not change)."""
         k = (client.chain_id, number)
         if k not in self._times:
             b = client.block(number)
@@ -386,6 +387,7 @@ class Relayer:
             ans = self.ask(m, path, body)
             if "error" in ans:
                 self.metrics.failures.labels(what="member_refused").inc()
+                print(f"relayer: member {m.address} refused {subject}: {ans['error']}", flush=True)
                 continue
             problem = check(ans)
             sig_hex = ans.get("signature")
@@ -445,7 +447,10 @@ class Relayer:
 
     def _deliver(self) -> list[TxRecord]:
         out = []
-        now = self._time(self.src, self.src.head())
+        latest = self.src.block("latest")  # not cached: the head may still be reorged
+        if latest is None:
+            raise ChainError(f"chain {self.src.chain_id} has no latest block")
+        now = latest.timestamp
         for m in self.store.pending_messages():
             if m.deadline < now:
                 self.store.message_failed(m.id, f"deadline {m.deadline} passed at {now}")

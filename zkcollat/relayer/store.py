@@ -137,9 +137,12 @@ class RelayerStore:
         )
 
     def add_root(self, block: int, block_time: int, leaf_count: int, root: int) -> None:
+        # Two commits in one block: the block's root is the last one (the most leaves).
         self.conn.execute(
-            "INSERT OR IGNORE INTO root (block, block_time, leaf_count, root, seen_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO root (block, block_time, leaf_count, root, seen_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (block) DO UPDATE SET "
+            "leaf_count = excluded.leaf_count, root = excluded.root "
+            "WHERE excluded.leaf_count > root.leaf_count",
             (block, block_time, leaf_count, str(root), time.time()),
         )
 
