@@ -1,7 +1,7 @@
 """``zkcollat margin``: the execution side's options venue, kept in a folder.
 
 The folder (``--venue DIR``, default ``venue``) holds ``config.json`` (a VenueConfig, see
-``zkcollat/margin/example_venue.json``), ``verification_key.json``, ``venue.sqlite`` (the
+``zkcollat margin example-config``), ``verification_key.json``, ``venue.sqlite`` (the
 whole venue state) and ``signer.key`` (the key that signs Release/Seize messages). Accounts
 act for themselves: orders, cancels, withdrawals and releases are signed with the account's
 key file (``--key``, as ``zkcollat attest keygen`` writes it). Times are unix seconds:
@@ -126,9 +126,10 @@ def margin(ctx: click.Context, venue_dir: str, now: int | None) -> None:
 @click.option(
     "--config",
     "config_path",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False),
-    help="Venue parameters (JSON; see zkcollat/margin/example_venue.json).",
+    help="Venue parameters (JSON; default: the packaged example that "
+    "`zkcollat margin example-config` prints).",
 )
 @click.option(
     "--committee",
@@ -154,7 +155,7 @@ def margin(ctx: click.Context, venue_dir: str, now: int | None) -> None:
 @pass_ctx
 def margin_init(
     vc: VenueCtx,
-    config_path: str,
+    config_path: str | None,
     committee_path: str,
     vk_path: str,
     signer_key: str | None,
@@ -166,7 +167,11 @@ def margin_init(
 
     if (vc.dir / DB).exists():
         raise CliInputError(f"{vc.dir / DB} already exists (the venue is initialised)")
-    raw = load_json_file(config_path, "venue config")
+    raw = (
+        json.loads(example_config_text())
+        if config_path is None
+        else load_json_file(config_path, "venue config")
+    )
     if not isinstance(raw, dict):
         raise CliInputError(f"venue config {config_path!r} must be a JSON object")
     load_vk(vk_path)
@@ -195,6 +200,19 @@ def margin_init(
         f"venue {vc.dir} on chain {cfg.chain_id}: committee "
         f"{committee.threshold} of {len(committee.members)}, signer {key.address}",
     )
+
+
+def example_config_text() -> str:
+    """The packaged example venue config (zkcollat/margin/example_venue.json)."""
+    from importlib import resources
+
+    return resources.files("zkcollat.margin").joinpath("example_venue.json").read_text("utf-8")
+
+
+@margin.command("example-config")
+def margin_example_config() -> None:
+    """Print the packaged example venue config (edit it and pass it to `init --config`)."""
+    click.echo(example_config_text(), nl=False)
 
 
 @margin.command("submit-root")
