@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zkcollat.curve.backend import get_backend  # noqa: E402
 from zkcollat.groth16.prove import prove  # noqa: E402
 from zkcollat.groth16.setup import setup  # noqa: E402
+from zkcollat.relayer.prover import lock_inputs, prove_lock  # noqa: E402
 from zkcollat.statements import CollateralLock  # noqa: E402
 from zkcollat.vault import Lock, Vault  # noqa: E402
-from zkcollat.vault.prover import lock_inputs, prove_lock  # noqa: E402
 from zkcollat.vault.vault import leaves_of_locks  # noqa: E402
 
 

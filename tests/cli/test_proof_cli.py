@@ -17,10 +17,10 @@ from zkcollat.formats.r1cs_bin import read_r1cs
 from zkcollat.formats.snarkjs import proof_from_json, public_from_json, read_json, vk_from_json
 from zkcollat.formats.wtns import read_wtns
 from zkcollat.groth16.verify import verify
+from zkcollat.relayer.prover import lock_inputs
 from zkcollat.solidity import calldata_json, soliditycalldata, verify_proof_calldata
 from zkcollat.statements import BalanceThreshold, CollateralLock
 from zkcollat.vault import Vault
-from zkcollat.vault.prover import lock_inputs
 
 
 def test_circuit_info() -> None:

@@ -164,3 +164,14 @@ def deployed(cases: dict[str, Case]) -> Deployed:
     }
     harness = {n: evm.deploy(compilation[f"Harness_{_ident(n)}"].bytecode) for n in cases}
     return Deployed(evm, compilation, sources, cases, verifier, collateral, harness)
+
+
+def export_cli(args: list[str]) -> int:
+    """``zkcollat export ARGS`` through click (in process); its stdout goes to ours."""
+    from click.testing import CliRunner
+
+    from zkcollat.cli import main
+
+    result = CliRunner().invoke(main, ["export", *args])
+    print(result.stdout, end="")
+    return result.exit_code

@@ -11,12 +11,12 @@ import pytest
 
 from tests.jstools import snarkjs_cli
 from tests.solidity.conftest import COLLATERAL_VALUES, VECTORS
+from tests.solidity.conftest import export_cli as cli
 from zkcollat.curve import G1Point
 from zkcollat.errors import EncodingError, FieldError, PointError
 from zkcollat.field import R
 from zkcollat.formats.snarkjs import proof_from_json, public_from_json
 from zkcollat.groth16.keys import Proof
-from zkcollat.solidity.__main__ import main as cli
 from zkcollat.solidity.calldata import (
     calldata_args,
     calldata_json,
@@ -102,7 +102,7 @@ def test_cli_calldata(
     (tmp_path / "proof.json").write_text(json.dumps(d["proof"]))
     (tmp_path / "public.json").write_text(json.dumps(d["public"]))
     proof, public = vector
-    args = [str(tmp_path / "proof.json"), str(tmp_path / "public.json")]
+    args = [str(tmp_path / "public.json"), str(tmp_path / "proof.json")]  # snarkjs's order
     assert cli(["calldata", *args]) == 0
     assert capsys.readouterr().out.strip() == soliditycalldata(proof, public)
     assert cli(["calldata", *args, "--format", "hex"]) == 0

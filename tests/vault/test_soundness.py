@@ -26,9 +26,9 @@ from zkcollat.errors import InputError
 from zkcollat.field import R
 from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.relayer.prover import lock_inputs
 from zkcollat.statements import CollateralLock
 from zkcollat.vault import Lock, PoseidonTree, Vault
-from zkcollat.vault.prover import lock_inputs
 
 DEPTH = 4
 U64, U128, U160 = 1 << 64, 1 << 128, 1 << 160

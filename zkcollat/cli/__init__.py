@@ -1,8 +1,8 @@
 """The ``zkcollat`` command line (click). Commands are thin: each calls one library function.
 
 Commands are grouped the way snarkjs users expect (``vault``, ``circuit``, ``setup``,
-``prove``, ``verify``, ``export``, ``attest``, ``margin``, ``demo``); each module of this
-package holds one group. Error handling and ``--json`` output are in ``_common``.
+``prove``, ``verify``, ``export``, ``attest``, ``margin``, ``vectors``, ``demo``); each module of
+this package holds one group. Error handling and ``--json`` output are in ``_common``.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def _register() -> None:
         proof_cmd,
         relayer_cmd,
         vault_cmd,
+        vectors_cmd,
     )
 
     main.add_command(vault_cmd.vault)
@@ -117,6 +118,7 @@ def _register() -> None:
     main.add_command(relayer_cmd.committee)
     main.add_command(contracts_cmd.contracts)
     margin_cmd.margin.add_command(relayer_cmd.sync_cmd)
+    main.add_command(vectors_cmd.vectors)
 
 
 _register()

@@ -166,9 +166,9 @@ def run_demo(
     from zkcollat.margin.errors import LockAlreadyCreditedError
     from zkcollat.margin.risk import OpenOrder
     from zkcollat.margin.venue import Venue
+    from zkcollat.relayer.prover import prove_lock_public
     from zkcollat.statements import CollateralLock
     from zkcollat.vault import Vault
-    from zkcollat.vault.prover import prove_lock_public
 
     now = int(time.time())
     story = Story(as_json, 9)

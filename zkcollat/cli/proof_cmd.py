@@ -366,8 +366,8 @@ def _prove_locks(
     public_out: str,
 ) -> list[dict[str, Any]]:
     from zkcollat.cli.vault_cmd import open_vault
+    from zkcollat.relayer.prover import prove_lock
     from zkcollat.statements import CollateralLock
-    from zkcollat.vault.prover import prove_lock
 
     missing = [
         n

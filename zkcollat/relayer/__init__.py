@@ -1,5 +1,7 @@
 """Services between the two chains: the devnet, the relayer and the committee members.
 
+- :mod:`prover` — a CollateralLock proof for one lock of a vault (``prove_lock``): the witness
+  built from the vault's lock and path, checked against the statement before proving.
 - :mod:`devnet` — two local anvil nodes with the contracts deployed and development accounts.
 """
 

@@ -8,7 +8,7 @@
   ``verifyProof`` arguments (text, JSON list, ints) or as raw transaction bytes.
 
 ``zkcollat.solidity.solc`` (compile with solc-js) and ``zkcollat.solidity.evm`` (a local revm
-through pyrevm) serve tests and benchmarks. Command line: ``python -m zkcollat.solidity``.
+through pyrevm) serve tests and benchmarks. Command line: ``zkcollat export solidity|calldata``.
 """
 
 from zkcollat.solidity.calldata import (

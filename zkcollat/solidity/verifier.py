@@ -26,13 +26,13 @@ COLLATERAL_LOCK_PUBLIC = CollateralLock.public_inputs.names()
 
 #: How the generated files say they can be regenerated.
 REGENERATE_HINT = (
-    "Regenerate: python -m zkcollat.solidity verifier verification_key.json -o <file>.sol"
+    "Regenerate: zkcollat export solidity verification_key.json --generic -o <file>.sol"
 )
 
 
 def regenerate_hint(statement: type[StatementCircuit]) -> str:
     return (
-        "Regenerate: python -m zkcollat.solidity verifier verification_key.json "
+        "Regenerate: zkcollat export solidity verification_key.json "
         f"--statement {statement.name} -o <file>.sol"
     )
 

@@ -2,7 +2,7 @@
 
 Callers that only care that the vault refused something catch ``VaultError``; the subclasses
 say which rule was broken and carry the offending field or lock id as attributes. The
-refusals of :func:`zkcollat.vault.prover.prove_lock` are also :class:`ProvingError`, so a
+refusals of :func:`zkcollat.relayer.prover.prove_lock` are also :class:`ProvingError`, so a
 relayer that catches proving failures sees them too.
 """
 

@@ -13,6 +13,7 @@ from zkcollat.errors import KeyFormatError, ProvingError, VaultError
 from zkcollat.groth16.keys import ProvingKey, VerifyingKey
 from zkcollat.groth16.setup import setup
 from zkcollat.groth16.verify import verify
+from zkcollat.relayer.prover import prove_lock
 from zkcollat.statements import CollateralLock
 from zkcollat.vault import Lock, Vault
 from zkcollat.vault.errors import (
@@ -22,7 +23,6 @@ from zkcollat.vault.errors import (
     UnknownLockError,
     WrongDestination,
 )
-from zkcollat.vault.prover import prove_lock
 
 DEPTH = 4
 

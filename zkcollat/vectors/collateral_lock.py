@@ -1,7 +1,7 @@
 """CollateralLock test vectors for contract auditors: a deterministic generator and a checker.
 
-    python -m zkcollat.vault.vectors generate [--out DIR] [--depth D]   # rewrite the vectors
-    python -m zkcollat.vault.vectors check [DIR]                        # verify every vector
+    zkcollat vectors build [--out DIR] [--depth D]   # rewrite the vectors (generate())
+    zkcollat vectors check [DIR]                     # verify every vector (check_dir())
 
 ``generate`` is deterministic: development keys from ``setup(cs, seed=SEED)`` (public seed:
 **forgeable, for tests only**), proofs with a fixed blinding ``(r, s)`` derived from each
@@ -16,10 +16,8 @@ expected error and that the circuit's constraints are unsatisfiable for the give
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +39,7 @@ from zkcollat.groth16.keys import Proof
 from zkcollat.groth16.setup import setup
 from zkcollat.groth16.verify import verify
 from zkcollat.r1cs.system import ConstraintSystem
+from zkcollat.relayer.prover import lock_inputs, prove_lock
 from zkcollat.solidity.calldata import (
     VERIFY_COLLATERAL_LOCK_SIGNATURE,
     calldata_json,
@@ -53,13 +52,12 @@ from zkcollat.solidity.verifier import COLLATERAL_LOCK_PUBLIC
 from zkcollat.statements import CollateralLock
 from zkcollat.vault import errors as vault_errors
 from zkcollat.vault.lock import Lock
-from zkcollat.vault.prover import lock_inputs, prove_lock
 from zkcollat.vault.vault import Vault
 
 SEED = b"zkcollat CollateralLock test vectors v1"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "verifier_contracts" / "test-vectors"
 DEFAULT_DEPTH = 20
-GENERATED_BY = "python -m zkcollat.vault.vectors generate"
+GENERATED_BY = "zkcollat vectors build"
 DEST_CHAIN = 42161  # the execution chain of most locks
 OTHER_CHAIN = 10
 
@@ -355,31 +353,3 @@ def check_dir(path: Path) -> dict[str, str]:
         raise VectorMismatch(f"no vectors in {path}")
     cache: dict[int, ConstraintSystem] = {}
     return {p.name: check_vector(json.loads(p.read_text()), cache) for p in files}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m zkcollat.vault.vectors", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("generate", help="rewrite the vectors (deterministic)")
-    g.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    g.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
-    c = sub.add_parser("check", help="verify every vector in a folder")
-    c.add_argument("dir", type=Path, nargs="?", default=DEFAULT_OUT)
-    args = ap.parse_args(argv)
-    if args.command == "generate":
-        for p in generate(args.out, args.depth):
-            print(p)
-        return 0
-    try:
-        results = check_dir(args.dir)
-    except ZkcollatError as e:
-        print(f"FAIL: {e}", file=sys.stderr)
-        return 1
-    for file, verdict in results.items():
-        print(f"ok  {file}: {verdict}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

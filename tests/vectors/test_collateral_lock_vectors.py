@@ -11,15 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from zkcollat.vault.vectors import (
+from zkcollat.cli import main as zkcollat_cli
+from zkcollat.vectors import (
     DEFAULT_OUT,
     VectorMismatch,
     check_dir,
     check_vector,
     generate,
-    main,
 )
+
+
+def main(argv: list[str]) -> int:
+    """``zkcollat vectors ARGV`` (the vectors' command line), in process."""
+    return CliRunner().invoke(zkcollat_cli, ["vectors", *argv]).exit_code
 
 COMMITTED = DEFAULT_OUT
 EXPECTED_FILES = {
