@@ -121,10 +121,10 @@ class Driver(Actors):
     def credit_lock(self, lock_id: int, threshold: int) -> None:
         """Prove ``lock_id`` against the registry's latest root and credit it."""
         from zkcollat.formats import pkey
+        from zkcollat.relayer.prover import prove_lock
         from zkcollat.solidity.calldata import calldata_args
         from zkcollat.statements import CollateralLock
         from zkcollat.vault import Lock, Vault
-        from zkcollat.vault.prover import prove_lock
 
         if self._prover is None:
             pk = pkey.load(self.net.dir / "proving_key.zkpk")

@@ -224,9 +224,9 @@ def _prover_setup(net: Devnet) -> tuple[Any, Any]:
 def _story(
     net: Devnet, a: Actors, svc: Services, prover: Future[Any], log: Callable[[str], None]
 ) -> list[Step]:
+    from zkcollat.relayer.prover import prove_lock
     from zkcollat.solidity.calldata import calldata_args
     from zkcollat.vault import Lock, Vault
-    from zkcollat.vault.prover import prove_lock
 
     steps: list[Step] = []
     src_id, exe_id = a.src.chain_id, a.exe.chain_id
