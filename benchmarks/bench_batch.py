@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def make_inputs(depth: int, n: int) -> list[dict[str, Any]]:
+    from zkcollat.relayer.prover import lock_inputs
     from zkcollat.vault import Lock, Vault
-    from zkcollat.vault.prover import lock_inputs
 
     v = Vault(depth=depth)
     weth = 0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2

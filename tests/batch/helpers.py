@@ -9,8 +9,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from zkcollat.cli import main
+from zkcollat.relayer.prover import lock_inputs
 from zkcollat.vault import Lock, Vault
-from zkcollat.vault.prover import lock_inputs
 
 DEPTH = 4
 WETH = 0xC02AAA39B223FE8D0A0E5C4F27EAD9083C756CC2
