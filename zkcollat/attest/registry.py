@@ -129,6 +129,9 @@ def _bn(block: int) -> str:
 
 
 class RootRegistry:
+    """The execution side's accepted roots per (sourceChainId, vault) and the committee's
+    epochs, in SQLite; ``submit`` applies the rules of the module docstring in order."""
+
     def __init__(
         self,
         conn: sqlite3.Connection,

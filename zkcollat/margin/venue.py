@@ -29,6 +29,9 @@ from zkcollat.margin.store import Store
 
 
 class Venue(SettlementDesk):
+    """The options venue of one execution chain: accounts, credits of proven locks, the order
+    books, margin, liquidation and settlement, persisted in one SQLite store."""
+
     @classmethod
     def create(cls, path: str | Path, config: VenueConfig, signer: PrivateKey, **kw: Any) -> Venue:
         """A new venue in a file that does not exist yet (or ``":memory:"``)."""
