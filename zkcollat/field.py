@@ -69,11 +69,6 @@ def fr_from_bytes(data: bytes, name: str = "value") -> int:
     return check_fr(int.from_bytes(data, "big"), name)
 
 
-def fq_to_bytes(value: int) -> bytes:
-    """32-byte big-endian encoding of an element of F_q (checked)."""
-    return check_fq(value).to_bytes(FR_BYTES, "big")
-
-
 def fq_from_bytes(data: bytes, name: str = "coordinate") -> int:
     """Decode 32 big-endian bytes into F_q, rejecting values >= p (never reducing)."""
     if len(data) != FR_BYTES:

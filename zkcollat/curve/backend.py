@@ -71,9 +71,6 @@ class Backend(ABC):
     @abstractmethod
     def g1_mul(self, a: G1Point, k: int) -> G1Point: ...
 
-    def g1_is_on_curve(self, a: G1Point) -> bool:
-        return a.is_on_curve()
-
     @abstractmethod
     def g1_vector(self, points: Sequence[G1Point]) -> PointVector: ...
 
@@ -104,9 +101,6 @@ class Backend(ABC):
 
     @abstractmethod
     def g2_mul(self, a: G2Point, k: int) -> G2Point: ...
-
-    def g2_is_on_curve(self, a: G2Point) -> bool:
-        return a.is_on_curve()
 
     @abstractmethod
     def g2_in_subgroup(self, a: G2Point) -> bool:

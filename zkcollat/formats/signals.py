@@ -1,9 +1,8 @@
-"""Signal files in JSON: a prover's ``input.json`` and snarkjs's ``witness.json``.
-
-``input.json`` is an object of the circuit's signal names (PROTOCOL.md s.4), arrays as JSON
-arrays, values as decimal strings or integers; :func:`read_input_json` only reads the object,
-and :meth:`ConstraintSystem.parse_inputs <zkcollat.r1cs.system.ConstraintSystem.parse_inputs>`
-checks every name and value against the circuit. A witness is an array of decimal strings.
+"""A prover's ``input.json``: an object of the circuit's signal names (PROTOCOL.md s.4), arrays
+as JSON arrays, values as decimal strings or integers. :func:`read_input_json` only reads the
+object; :meth:`ConstraintSystem.parse_inputs <zkcollat.r1cs.system.ConstraintSystem.parse_inputs>`
+checks every name and value against the circuit. (Witnesses travel as snarkjs ``.wtns``:
+``zkcollat.formats.wtns``.)
 """
 
 from __future__ import annotations
@@ -11,11 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
-from zkcollat.errors import EncodingError, InputError
-from zkcollat.field import R
+from zkcollat.errors import InputError
 
 _DECIMAL = re.compile(r"[0-9]+\Z")
 
@@ -32,26 +29,3 @@ def read_input_json(path: str | os.PathLike[str]) -> dict[str, object]:
             f"got {type(data).__name__}"
         )
     return data
-
-
-def witness_to_json(w: Sequence[int]) -> list[str]:
-    """A witness as snarkjs's ``witness.json`` (decimal strings)."""
-    return [str(v) for v in w]
-
-
-def witness_from_json(data: object) -> list[int]:
-    """Inverse of :func:`witness_to_json`, rejecting malformed or out-of-range values."""
-    if not isinstance(data, list):
-        raise EncodingError("a witness JSON must be an array of decimal strings")
-    out = []
-    for i, v in enumerate(data):
-        if isinstance(v, str) and _DECIMAL.match(v):
-            iv = int(v)
-        elif isinstance(v, int) and not isinstance(v, bool):
-            iv = v
-        else:
-            iv = -1
-        if not 0 <= iv < R:
-            raise EncodingError(f"witness[{i}] = {v!r} is not a field element in [0, r)")
-        out.append(iv)
-    return out

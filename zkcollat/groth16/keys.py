@@ -187,12 +187,3 @@ class ProvingKey:
                 "l": SparseQuery.load(b, self.l_query, g2=False),
             }
         return self._vectors[b.name]
-
-    def describe(self) -> dict[str, object]:
-        return {
-            "n_public": self.n_public,
-            "n_wires": self.n_wires,
-            "domain_size": self.domain_size,
-            "ceremony": self.vk.ceremony,
-            "circuit_digest": self.circuit_digest.hex(),
-        }

@@ -57,14 +57,6 @@ class LinComb:
             raise CircuitError(f"{self!r} is not a constant")
         return self.terms.get(ONE_WIRE, 0)
 
-    def single_wire(self) -> int | None:
-        """The wire index if this is exactly ``1 * wire`` (wire != 0), else None."""
-        if len(self.terms) == 1:
-            ((w, c),) = self.terms.items()
-            if c == 1 and w != ONE_WIRE:
-                return w
-        return None
-
     def key(self) -> tuple[tuple[int, int], ...]:
         """A hashable canonical form (sorted terms), for caches keyed by combination."""
         return tuple(sorted(self.terms.items()))

@@ -26,8 +26,6 @@ from zkcollat.groth16.keys import Proof
 from zkcollat.statements import CollateralLock, StatementCircuit
 from zkcollat.statements.schema import PublicInputs
 
-#: Solidity types of the named arguments of ``verifyCollateralLock`` (PROTOCOL.md s.4.1 order).
-COLLATERAL_LOCK_TYPES = tuple(t.solidity for t in CollateralLock.public_inputs.types())
 _TYPE_BITS = {"uint256": 256, "uint128": 128, "uint64": 64, "address": 160}
 
 Args = list[Any]

@@ -66,7 +66,6 @@ class LocalEvm:
             raise SolidityError(
                 "pyrevm is not installed; `pip install pyrevm` to run contracts locally"
             ) from exc
-        self._pyrevm: Any = pyrevm
         self._evm: Any = pyrevm.EVM(spec_id=SPEC)
         self._evm.set_balance(DEPLOYER, 10**24)
         self._evm.set_balance(CALLER, 10**24)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from zkcollat.curve.backend import get_backend
 from zkcollat.errors import EncodingError, FieldError
-from zkcollat.field import FR_BYTES, check_fr, pack_fr, unpack_fr
+from zkcollat.field import FR_BYTES, check_fr, pack_fr
 from zkcollat.hash import poseidon_hash
 from zkcollat.vault.errors import StoreCorrupted, TreeDepthError, TreeFullError, UnknownLockError
 
@@ -159,9 +159,6 @@ class PoseidonTree:
         if not 0 <= index < self.size:
             raise UnknownLockError(f"leaf index {index} is not in a tree of {self.size} leaves")
         return self.node(0, index)
-
-    def leaves_packed(self) -> bytes:
-        return bytes(self.levels[0])
 
     def _node_at(self, level: int, index: int, size: int) -> int:
         """The node at (level, index) in the tree as it was with ``size`` leaves."""
@@ -306,6 +303,3 @@ class PoseidonTree:
         t.levels = [bytearray(b) for b in self.levels]
         return t
 
-
-def leaves_of(tree: PoseidonTree) -> list[int]:
-    return unpack_fr(tree.leaves_packed())
