@@ -140,10 +140,10 @@ def _seizes(
     net: dn.Devnet, a: Actors, locks: list[tuple[int, int]], src_id: int, vault: str
 ) -> dict[str, Any]:
     from zkcollat.formats import pkey
+    from zkcollat.relayer.prover import prove_lock
     from zkcollat.solidity.calldata import calldata_args
     from zkcollat.statements import CollateralLock
     from zkcollat.vault import Lock, Vault
-    from zkcollat.vault.prover import prove_lock
 
     pk = pkey.load(net.dir / "proving_key.zkpk")
     cs = CollateralLock(20).compile()
