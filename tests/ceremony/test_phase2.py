@@ -152,6 +152,7 @@ def test_truncated_and_malformed_zkey_refused(tiny: tuple) -> None:  # type: ign
         verify(z, _circuit, _ptau)
 
 
+@pytest.mark.slow  # a 2^9 ptau and MerkleInclusion(2): seconds with the native kernels
 def test_zkey_for_another_circuit_names_both(native: Backend) -> None:
     from zkcollat.statements import MerkleInclusion
 
