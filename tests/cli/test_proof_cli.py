@@ -79,7 +79,7 @@ def test_circuit_export_and_witness(world: World, tmp_path: Path) -> None:
         str(tmp_path / "w2.wtns"),
     )
     inp.write_text("{")
-    assert "cannot read input file" in fails(
+    assert "is not valid JSON" in fails(
         "circuit",
         "witness",
         "collateral_lock",

@@ -24,12 +24,12 @@ import dataclasses
 import hashlib
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 from zkcollat.curve.points import g1_from_bytes, g2_from_native_bytes
 from zkcollat.db import atomic_write
 from zkcollat.errors import KeyFormatError, ZkcollatError
+from zkcollat.formats import limits
 from zkcollat.groth16.keys import ProvingKey, VerifyingKey, key_problems, warn_development_key
 
 MAGIC = b"ZKCPK\x00v1"
@@ -75,6 +75,10 @@ def encode(pk: ProvingKey) -> bytes:
     return MAGIC + len(head).to_bytes(4, "big") + head + payload
 
 
+#: Largest key file the loader takes (a depth-32 CollateralLock key is well below).
+MAX_FILE_BYTES = 1 << 34
+
+
 def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> ProvingKey:
     """Parse and check a proving key file's bytes (raises KeyFormatError naming the problem)."""
     if data[:8] != MAGIC:
@@ -82,10 +86,15 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
     if len(data) < 12:
         raise KeyFormatError(f"{source} is truncated")
     n = int.from_bytes(data[8:12], "big")
+    if 12 + n > len(data):
+        raise KeyFormatError(f"{source} is truncated (a header of {n} bytes, {len(data) - 12} "
+                             "bytes in the file after the length)")
     try:
-        header: dict[str, Any] = json.loads(data[12 : 12 + n])
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise KeyFormatError(f"{source}: the header is not valid JSON: {e}") from e
+        header = limits.loads(data[12 : 12 + n], f"{source}: the header", limits.SMALL_JSON)
+    except limits.LimitError as e:
+        raise KeyFormatError(str(e)) from e
+    if not isinstance(header, dict):
+        raise KeyFormatError(f"{source}: the header is not a JSON object")
     if header.get("format") != FORMAT or header.get("version") != VERSION:
         raise KeyFormatError(f"{source}: unsupported format/version {header.get('version')!r}")
     payload = data[12 + n :]
@@ -139,7 +148,7 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
         )
     except KeyFormatError:
         raise
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as e:
         if isinstance(e, ZkcollatError):
             raise KeyFormatError(f"{source}: {e}") from e
         raise KeyFormatError(f"{source}: malformed header ({e!r})") from e
@@ -167,9 +176,10 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     except FileNotFoundError as e:
         raise KeyFormatError(f"proving key file {os.fspath(path)!r} does not exist") from e
     try:
-        header = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise KeyFormatError(f"proving key {os.fspath(path)!r}: the header is not JSON: {e}") from e
+        header = limits.loads(raw, f"proving key {os.fspath(path)!r}: the header",
+                              limits.SMALL_JSON)
+    except limits.LimitError as e:
+        raise KeyFormatError(str(e)) from e
     if not isinstance(header, dict) or not isinstance(header.get("payload_sha256"), str):
         raise KeyFormatError(f"proving key {os.fspath(path)!r}: the header has no payload hash")
     return header
@@ -178,8 +188,8 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
 def load(path: str | os.PathLike[str], *, warn: bool = True) -> ProvingKey:
     """Read a key file in one piece; warns when the key comes from no ceremony."""
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError as e:
-        raise KeyFormatError(f"proving key file {os.fspath(path)!r} does not exist") from e
+        data = limits.read_bytes(path, "proving key", MAX_FILE_BYTES)
+    except limits.LimitError as e:
+        raise KeyFormatError(str(e)) from e
     return decode(data, source=f"proving key {os.fspath(path)!r}", warn=warn)
 

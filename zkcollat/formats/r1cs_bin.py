@@ -18,6 +18,7 @@ circom's PLONK extensions) are not supported and rejected.
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,10 @@ from typing import Protocol
 from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError
 from zkcollat.field import FR_BYTES, R
+from zkcollat.formats import limits
+
+#: Largest file the reader takes (a 2^24-constraint circuit is ~2.5 GiB; ours are MBs).
+MAX_FILE_BYTES = 1 << 31
 
 MAGIC = b"r1cs"
 VERSION = 1
@@ -129,7 +134,16 @@ def read_sections(data: bytes, magic: bytes, max_version: int, what: str) -> dic
 
 def read_r1cs(source: str | Path | bytes) -> R1csFile:
     """Parse an ``.r1cs`` file (path or bytes); see the module docstring for what is rejected."""
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if isinstance(source, bytes):
+        return _read_r1cs(source)
+    data = limits.read_bytes(source, ".r1cs", MAX_FILE_BYTES)
+    try:
+        return _read_r1cs(data)
+    except EncodingError as e:
+        raise EncodingError(f".r1cs file {os.fspath(source)!r}: {e}") from e
+
+
+def _read_r1cs(data: bytes) -> R1csFile:
     sections = read_sections(data, MAGIC, VERSION, ".r1cs")
     unknown = set(sections) - {SECTION_HEADER, SECTION_CONSTRAINTS, SECTION_WIRE2LABEL}
     if unknown:

@@ -7,12 +7,11 @@ checks every name and value against the circuit. (Witnesses travel as snarkjs ``
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from pathlib import Path
 
 from zkcollat.errors import InputError
+from zkcollat.formats import limits
 
 _DECIMAL = re.compile(r"[0-9]+\Z")
 
@@ -20,9 +19,9 @@ _DECIMAL = re.compile(r"[0-9]+\Z")
 def read_input_json(path: str | os.PathLike[str]) -> dict[str, object]:
     """The object of an ``input.json``; InputError if it cannot be read or is not an object."""
     try:
-        data: object = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e:
-        raise InputError(f"cannot read input file {str(path)!r}: {e}") from e
+        data: object = limits.read_json(path, "input", limits.SMALL_JSON)
+    except limits.LimitError as e:
+        raise InputError(str(e)) from e
     if not isinstance(data, dict):
         raise InputError(
             f"input file {str(path)!r} must hold a JSON object of signal names, "

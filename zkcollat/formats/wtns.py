@@ -12,6 +12,7 @@ whose size does not match ``nWitness``, and any value ``>= r``.
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,8 @@ from pathlib import Path
 from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError
 from zkcollat.field import FR_BYTES, R
-from zkcollat.formats.r1cs_bin import read_sections
+from zkcollat.formats import limits
+from zkcollat.formats.r1cs_bin import MAX_FILE_BYTES, read_sections
 
 MAGIC = b"wtns"
 VERSION = 2
@@ -51,7 +53,16 @@ def write_wtns(witness: Sequence[int], path: str | Path) -> None:
 
 def read_wtns(source: str | Path | bytes) -> list[int]:
     """Parse a ``.wtns`` file (path or bytes) into the witness vector."""
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if isinstance(source, bytes):
+        return _read_wtns(source)
+    data = limits.read_bytes(source, ".wtns", MAX_FILE_BYTES)
+    try:
+        return _read_wtns(data)
+    except EncodingError as e:
+        raise EncodingError(f".wtns file {os.fspath(source)!r}: {e}") from e
+
+
+def _read_wtns(data: bytes) -> list[int]:
     sections = read_sections(data, MAGIC, VERSION, ".wtns")
     if set(sections) != {1, 2}:
         raise EncodingError(f".wtns: expected sections 1 and 2, got {sorted(sections)}")
