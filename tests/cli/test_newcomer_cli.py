@@ -31,3 +31,47 @@ def test_margin_init_without_config_anywhere(
     assert "already exists" in fails(
         *v, "init", "--committee", str(world.committee), "--vk", str(world.vk)
     )
+
+
+def test_sign_append_reuses_the_bundle(world: World, tmp_path: Path) -> None:
+    from tests.cli.test_attest_margin_cli import sign_args, verify_args
+
+    bundle = tmp_path / "att.json"
+    run(*sign_args(world, bundle, world.keys[0]))
+    first = json.loads(bundle.read_text())
+    assert run(*verify_args(bundle, world), ok=False).exit_code == 1  # 1 of 2 signatures
+    run("attest", "sign", "--append", "--key", str(world.keys[1]), "-o", str(bundle))
+    both = json.loads(bundle.read_text())
+    assert {k: v for k, v in both.items() if k != "signatures"} == {
+        k: v for k, v in first.items() if k != "signatures"
+    }
+    assert len(both["signatures"]) == 2 and both["signatures"][0] == first["signatures"][0]
+    assert run(*verify_args(bundle, world)).stdout.startswith("OK")
+    # a field given anyway must match the bundle's
+    assert "cannot append" in fails(
+        "attest", "sign", "--append", "--key", str(world.keys[2]), "--block", "100",
+        "-o", str(bundle),
+    )  # fmt: skip
+    assert "cannot append" in fails(
+        "attest", "sign", "--append", "--key", str(world.keys[2]), "--root", "5", "-o", str(bundle)
+    )
+    assert json.loads(bundle.read_text()) == both  # refusals leave the bundle as it was
+    # without --append the fields are required, and the bundle must exist to append to
+    missing = fails("attest", "sign", "--key", str(world.keys[0]), "-o", str(tmp_path / "n.json"))
+    assert "missing --source-chain, --vault-address, --block, --chain-id" in missing
+    assert "does not exist" in fails(
+        "attest", "sign", "--append", "--key", str(world.keys[0]), "-o", str(tmp_path / "n.json")
+    )
+
+
+@pytest.mark.slow
+def test_demo_force_runs_over_an_earlier_run(tmp_path: Path) -> None:
+    d = tmp_path / "run"
+    args = ["demo", "--locks", "8", "--depth", "4", "--no-evm", "--dir", str(d), "--json"]
+    run(*args)
+    (d / "notes.txt").write_text("mine")
+    assert "is not empty (--force runs over it)" in fails(*args)
+    out = json.loads(run(*args, "--force").stdout)  # venue.sqlite etc. replaced, not reused
+    assert out["figures"]["verify"]["python_valid"] is True
+    assert (d / "notes.txt").read_text() == "mine"  # not the demo's: left alone
+    assert (d / "venue.sqlite").is_file() and (d / "outbox.jsonl").is_file()

@@ -132,8 +132,8 @@ def attest_committee(
     type=click.Path(dir_okay=False),
     help="Key file of a signing member (repeat).",
 )
-@click.option("--source-chain", required=True, help="Chain id of the vault's chain.")
-@click.option("--vault-address", required=True, help="The vault contract's address.")
+@click.option("--source-chain", default=None, help="Chain id of the vault's chain.")
+@click.option("--vault-address", default=None, help="The vault contract's address.")
 @click.option("--root", default=None, help="The vault root (decimal or 0x hex).")
 @click.option(
     "--from-vault",
@@ -142,40 +142,71 @@ def attest_committee(
     help="Or: the root this SQLite vault recorded for --block (refused if it recorded none).",
 )
 @click.option(
-    "--block", "block_number", type=int, required=True, help="Source block number of the root."
+    "--block", "block_number", type=int, default=None, help="Source block number of the root."
 )
 @click.option("--timestamp", type=int, default=None, help="Source block time (default: now).")
-@click.option("--chain-id", required=True, help="The execution chain (EIP-712 domain).")
+@click.option("--chain-id", default=None, help="The execution chain (EIP-712 domain).")
 @click.option(
     "--registry",
-    default=ZERO_ADDRESS,
-    show_default=True,
-    help="The execution side's root registry (EIP-712 verifyingContract).",
+    default=None,
+    help="The execution side's root registry (EIP-712 verifyingContract; default: zero).",
 )
 @click.option(
     "--append",
     is_flag=True,
-    help="Add the signatures to the bundle already in OUTPUT (same attestation).",
+    help="Add the signatures to the bundle already in OUTPUT: its attestation and domain are "
+    "reused (only --key and -o needed); any field given must match it.",
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @json_option
 def attest_sign(
     keys: tuple[str, ...],
-    source_chain: str,
-    vault_address: str,
+    source_chain: str | None,
+    vault_address: str | None,
     root: str | None,
     from_vault: str | None,
-    block_number: int,
+    block_number: int | None,
     timestamp: int | None,
-    chain_id: str,
-    registry: str,
+    chain_id: str | None,
+    registry: str | None,
     append: bool,
     output: str,
     as_json: bool,
 ) -> None:
-    """Sign a RootAttestation with one or more member keys; write the signed bundle."""
+    """Sign a RootAttestation with one or more member keys; write the signed bundle.
+
+    With --append the bundle in OUTPUT supplies the attestation and the domain: only --key
+    and -o are needed (fields given anyway must equal the bundle's)."""
     from zkcollat.attest.attestation import zkcollat_domain
 
+    old = None
+    if append:
+        old = SignedAttestation.from_json(load_json_file(output, "signed attestation"))
+        a0, d0 = old.attestation, old.domain
+        source_chain = str(a0.source_chain_id) if source_chain is None else source_chain
+        vault_address = a0.vault if vault_address is None else vault_address
+        block_number = a0.block_number if block_number is None else block_number
+        timestamp = a0.timestamp if timestamp is None else timestamp
+        chain_id = str(d0.chain_id) if chain_id is None else chain_id
+        registry = d0.verifying_contract if registry is None else registry
+        if root is None and from_vault is None:
+            root = str(a0.root)
+    else:
+        new_file(output, "signed attestation")
+    missing = [
+        name
+        for name, value in (
+            ("--source-chain", source_chain),
+            ("--vault-address", vault_address),
+            ("--block", block_number),
+            ("--chain-id", chain_id),
+        )
+        if value is None
+    ]
+    if missing:
+        raise CliInputError(f"missing {', '.join(missing)} (or --append to an existing bundle)")
+    assert source_chain is not None and vault_address is not None and chain_id is not None
+    assert block_number is not None
     if (root is None) == (from_vault is None):
         raise CliInputError("give either --root or --from-vault")
     if from_vault is not None:
@@ -191,15 +222,14 @@ def attest_sign(
     att = RootAttestation(
         parse_uint(source_chain, "sourceChainId"), vault_address, block_number, r, now_or(timestamp)
     )
-    domain = zkcollat_domain(parse_uint(chain_id, "chainId"), registry)
+    domain = zkcollat_domain(
+        parse_uint(chain_id, "chainId"), ZERO_ADDRESS if registry is None else registry
+    )
     signed = sign_attestation(att, domain, [read_key(k) for k in keys])
-    if append:
-        old = SignedAttestation.from_json(load_json_file(output, "signed attestation"))
+    if old is not None:
         if old.attestation != att or old.domain != domain:
             raise CliInputError(f"{output} holds another attestation or domain; cannot append")
         signed = SignedAttestation(att, domain, old.signatures + signed.signatures)
-    else:
-        new_file(output, "signed attestation")
     write_json_atomic(output, signed.to_json())
     emit(
         as_json,

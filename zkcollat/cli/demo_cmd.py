@@ -438,6 +438,19 @@ def run_demo(
     return {"steps": story.steps, "figures": figures}
 
 
+#: The files a run writes in --dir (``--force`` replaces them; SQLite side files too).
+DEMO_FILES = (
+    "vault.sqlite",
+    "proving_key.zkpk",
+    "verification_key.json",
+    "venue.sqlite",
+    "attestation.json",
+    "proof.json",
+    "public.json",
+    "outbox.jsonl",
+)
+
+
 @click.command("demo")
 @click.option(
     "--locks",
@@ -459,6 +472,12 @@ def run_demo(
     "default: a temporary folder, removed afterwards.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Run again over a --dir that holds an earlier run: its files are replaced "
+    "(other files are left alone).",
+)
+@click.option(
     "--node-modules",
     type=click.Path(file_okay=False),
     default=None,
@@ -470,6 +489,7 @@ def demo(
     n_locks: int,
     depth: int,
     workdir: str | None,
+    force: bool,
     node_modules: str | None,
     no_evm: bool,
     as_json: bool,
@@ -494,8 +514,14 @@ def demo(
     if workdir is not None:
         d = Path(workdir)
         d.mkdir(parents=True, exist_ok=True)
-        if any(d.iterdir()):
-            raise CliInputError(f"--dir {workdir!r} is not empty")
+        if force:
+            for name in DEMO_FILES:
+                for f in (d / name, d / f"{name}-wal", d / f"{name}-shm", d / f"{name}-journal"):
+                    if f.is_dir():
+                        raise CliInputError(f"--dir {workdir!r}: {f.name} is a folder")
+                    f.unlink(missing_ok=True)
+        elif any(d.iterdir()):
+            raise CliInputError(f"--dir {workdir!r} is not empty (--force runs over it)")
         result = run_demo(n_locks, depth, d, nm, as_json, evm=not no_evm)
     else:
         tmp = tempfile.mkdtemp(prefix="zkcollat-demo-")
