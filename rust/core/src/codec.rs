@@ -1,8 +1,9 @@
 //! Bytes <-> arkworks values, with every range and curve check.
 
-use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_bn254::{Config, Fq, Fq2, Fr, G1Affine, G2Affine, G2Projective};
+use ark_ec::bn::BnConfig;
 use ark_ec::AffineRepr;
-use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
+use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, PrimeField, Zero};
 use rayon::prelude::*;
 
 use crate::{Error, Result};
@@ -128,7 +129,7 @@ pub fn g2_from_bytes(b: &[u8], what: &str, subgroup: bool) -> Result<G2Affine> {
     if !p.is_on_curve() {
         return Err(Error::Point(format!("{what} is not on the BN254 G2 twist curve")));
     }
-    if subgroup && !p.is_in_correct_subgroup_assuming_on_curve() {
+    if subgroup && !g2_in_subgroup(&p) {
         return Err(Error::Point(format!("{what} is not in the r-order subgroup G2")));
     }
     Ok(p)
@@ -170,4 +171,78 @@ pub fn g2s_from_bytes_with(buf: &[u8], what: &str, subgroup: bool) -> Result<Vec
         .enumerate()
         .map(|(i, c)| g2_from_bytes(c, &format!("{what}[{i}]"), subgroup))
         .collect()
+}
+
+/// psi, the untwist-Frobenius-twist endomorphism of the twist, on Jacobian coordinates:
+/// (X, Y, Z) -> (X^p c_x, Y^p c_y, Z^p).
+fn psi(q: &G2Projective) -> G2Projective {
+    let (mut x, mut y, mut z) = (q.x, q.y, q.z);
+    x.frobenius_map_in_place(1);
+    y.frobenius_map_in_place(1);
+    z.frobenius_map_in_place(1);
+    G2Projective::new_unchecked(
+        x * <Config as BnConfig>::TWIST_MUL_BY_Q_X,
+        y * <Config as BnConfig>::TWIST_MUL_BY_Q_Y,
+        z,
+    )
+}
+
+/// Membership of an on-curve twist point in the r-order subgroup G2, with one 63-bit scalar
+/// multiplication: `[x+1]Q + psi([x]Q) + psi^2([x]Q) == psi^3([2x]Q)` (x = 4965661367192848881,
+/// the BN parameter; El Housni, Guillevic, Piellard, "Co-factor clearing and subgroup membership
+/// testing on pairing-friendly curves", 2022). arkworks checks `psi(Q) == [6x^2]Q`, which needs a
+/// 127-bit one; the tests compare both on points in and out of the subgroup.
+pub fn g2_in_subgroup(q: &G2Affine) -> bool {
+    if q.is_zero() {
+        return true;
+    }
+    let t = q.mul_bigint(<Config as BnConfig>::X);
+    let psi_t = psi(&t);
+    let psi2_t = psi(&psi_t);
+    let lhs = t + q + psi_t + psi2_t;
+    let rhs = psi(&psi2_t).double();
+    lhs == rhs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_std::UniformRand;
+
+    /// A point of the twist, almost surely outside G2 (the cofactor is about 2^254).
+    fn twist_point(rng: &mut impl ark_std::rand::Rng) -> G2Affine {
+        loop {
+            let x = Fq2::rand(rng);
+            let rhs = x * x * x + <ark_bn254::g2::Config as ark_ec::short_weierstrass::SWCurveConfig>::COEFF_B;
+            if let Some(y) = rhs.sqrt() {
+                let p = G2Affine::new_unchecked(x, y);
+                assert!(p.is_on_curve());
+                return p;
+            }
+        }
+    }
+
+    #[test]
+    fn g2_subgroup_check_agrees_with_arkworks() {
+        let mut rng = ark_std::test_rng();
+        for _ in 0..64 {
+            let inside = (G2Projective::generator() * Fr::rand(&mut rng)).into_affine();
+            assert!(g2_in_subgroup(&inside));
+            let outside = twist_point(&mut rng);
+            assert_eq!(
+                g2_in_subgroup(&outside),
+                outside.is_in_correct_subgroup_assuming_on_curve()
+            );
+            assert!(!g2_in_subgroup(&outside));
+            // a subgroup point plus a point with a component outside: still outside
+            let mixed = (inside + outside).into_affine();
+            assert!(!g2_in_subgroup(&mixed));
+            // clearing the cofactor lands in G2
+            let cleared = outside.clear_cofactor();
+            assert!(g2_in_subgroup(&cleared));
+            assert!(cleared.is_in_correct_subgroup_assuming_on_curve());
+        }
+        assert!(g2_in_subgroup(&G2Affine::identity()));
+    }
 }

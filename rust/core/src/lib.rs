@@ -9,10 +9,12 @@
 pub mod codec;
 pub mod error;
 pub mod fft;
+pub mod groth16;
 pub mod lem;
 pub mod msm;
 pub mod pairing;
 pub mod poseidon;
+pub mod prover;
 pub mod qap;
 
 pub use error::Error;

@@ -1,0 +1,143 @@
+//! The Groth16 prover in one call: witness rows, the quotient H(x), five MSMs and the
+//! final combination, with no round trip to Python in between.
+//!
+//! ```text
+//!   A = alpha + sum_j w_j u_j(tau) + r delta                      (G1)
+//!   B = beta  + sum_j w_j v_j(tau) + s delta                      (G2, and in G1 for C)
+//!   C = sum_{j private} w_j l_j + sum_i h_i tau^i Z(tau)/delta + s A + r B1 - r s delta
+//! ```
+//!
+//! Query vectors keep only their non-identity points (a wire absent from every B row has the
+//! identity as `v_j(tau) G`), with the wire index of each point; arkworks' MSM then sorts
+//! the scalars by size, adds the 0/1 scalars (bits) without a bucket pass and skips zeros.
+
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::{BigInt, PrimeField};
+use rayon::prelude::*;
+
+use crate::qap::{quotient_coeffs, Matrices, Rows};
+use crate::{Error, Result};
+
+/// A key query without its identity points; `wires[k]` is the wire of `points[k]`.
+pub struct Query<G: CurveGroup> {
+    points: Vec<G::Affine>,
+    wires: Vec<u32>,
+    /// The length of the full vector (one point per wire, identity included).
+    pub length: usize,
+}
+
+impl<G> Query<G>
+where
+    G: CurveGroup<ScalarField = Fr> + VariableBaseMSM<MulBase = <G as CurveGroup>::Affine>,
+{
+    pub fn new(full: Vec<G::Affine>) -> Result<Self> {
+        let length = full.len();
+        if u32::try_from(length).is_err() {
+            return Err(Error::Length(format!("a query of {length} points is too long")));
+        }
+        let (wires, points) =
+            full.into_iter().enumerate().filter(|(_, p)| !p.is_zero()).map(|(i, p)| (i as u32, p)).unzip();
+        Ok(Self { points, wires, length })
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// `sum s_j P_j` over the full vector, `scalars` holding one scalar per wire.
+    pub fn msm(&self, scalars: &[BigInt<4>]) -> G {
+        debug_assert_eq!(scalars.len(), self.length);
+        let s: Vec<BigInt<4>> = self.wires.iter().map(|&i| scalars[i as usize]).collect();
+        G::msm_bigint(&self.points, &s)
+    }
+}
+
+/// The proving key's points, decoded and checked once.
+pub struct ProvingKey {
+    pub alpha_g1: G1Affine,
+    pub beta_g1: G1Affine,
+    pub delta_g1: G1Affine,
+    pub beta_g2: G2Affine,
+    pub delta_g2: G2Affine,
+    pub a: Query<G1Projective>,
+    pub b_g1: Query<G1Projective>,
+    pub b_g2: Query<G2Projective>,
+    /// `tau^i Z(tau) / delta G1` for i < n - 1.
+    pub h: Vec<G1Affine>,
+    /// Over the private wires (n_public + 1 ..).
+    pub l: Query<G1Projective>,
+    pub n_public: usize,
+    pub n_wires: usize,
+    pub domain_size: usize,
+}
+
+/// A proof, or the first constraint the witness does not satisfy.
+pub enum Proved {
+    Proof(G1Affine, G2Affine, G1Affine),
+    Unsatisfied(usize),
+}
+
+impl ProvingKey {
+    /// Check that the parts fit together (lengths against the wire count and the domain).
+    pub fn check(&self) -> Result<()> {
+        let n = self.n_wires;
+        let ok = self.a.length == n
+            && self.b_g1.length == n
+            && self.b_g2.length == n
+            && self.l.length + self.n_public + 1 == n
+            && self.domain_size.is_power_of_two()
+            && self.h.len() + 1 == self.domain_size;
+        if !ok {
+            return Err(Error::Length(
+                "proving key: query lengths do not match the wire count and domain".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A proof for witness `w` of the circuit `m` with blinding `(r, s)`.
+    pub fn prove(&self, m: &Matrices, w: &[Fr], r: Fr, s: Fr) -> Result<Proved> {
+        if m.n_wires != self.n_wires || m.n_public != self.n_public {
+            return Err(Error::Length(format!(
+                "the circuit has {} wires and {} public inputs, the key {} and {}",
+                m.n_wires, m.n_public, self.n_wires, self.n_public
+            )));
+        }
+        let (a, b, c) = match m.rows(w, self.domain_size)? {
+            Rows::Unsatisfied(i) => return Ok(Proved::Unsatisfied(i)),
+            Rows::Ok(a, b, c) => (a, b, c),
+        };
+        let wb: Vec<BigInt<4>> = w.par_iter().map(|x| x.into_bigint()).collect();
+        let n_pub = self.n_public;
+        // H (FFTs then its MSM) on one side, the four witness MSMs on the other.
+        let (h_acc, (a_acc, b1_acc, b2_acc, l_acc)) = rayon::join(
+            || -> Result<G1Projective> {
+                let h = quotient_coeffs(a, b, c)?;
+                let hb: Vec<BigInt<4>> =
+                    h[..self.h.len()].par_iter().map(|x| x.into_bigint()).collect();
+                Ok(G1Projective::msm_bigint(&self.h, &hb))
+            },
+            || {
+                let a_acc = self.a.msm(&wb);
+                let b1_acc = self.b_g1.msm(&wb);
+                let b2_acc = self.b_g2.msm(&wb);
+                let l_acc = self.l.msm(&wb[n_pub + 1..]);
+                (a_acc, b1_acc, b2_acc, l_acc)
+            },
+        );
+        let h_acc = h_acc?;
+        let (rb, sb) = (r.into_bigint(), s.into_bigint());
+        let a_pt = self.alpha_g1.into_group() + a_acc + self.delta_g1.mul_bigint(rb);
+        let b2 = self.beta_g2.into_group() + b2_acc + self.delta_g2.mul_bigint(sb);
+        let b1 = self.beta_g1.into_group() + b1_acc + self.delta_g1.mul_bigint(sb);
+        let c_pt = l_acc + h_acc + a_pt * s + b1 * r - self.delta_g1.mul_bigint((r * s).into_bigint());
+        let [a_aff, c_aff] =
+            <[G1Affine; 2]>::try_from(G1Projective::normalize_batch(&[a_pt, c_pt])).expect("2");
+        Ok(Proved::Proof(a_aff, b2.into_affine(), c_aff))
+    }
+}
