@@ -39,3 +39,32 @@ class PoseidonOpt:
         self, t: int, n_full: int, n_partial: int, c: bytes, s: bytes, m: bytes, p: bytes
     ) -> None: ...
     def hash_many(self, inputs: bytes) -> bytes: ...
+
+class PreparedVk:
+    n_public: int
+    def __init__(
+        self, alpha_g1: bytes, beta_g2: bytes, gamma_g2: bytes, delta_g2: bytes, ic: bytes
+    ) -> None: ...
+    def verify(self, public: bytes, proof: bytes) -> bool: ...
+    def verify_batch(self, public: bytes, proofs: bytes, coeffs: bytes) -> list[int]: ...
+
+class Prover:
+    def __init__(
+        self,
+        alpha_g1: bytes,
+        beta_g1: bytes,
+        delta_g1: bytes,
+        beta_g2: bytes,
+        delta_g2: bytes,
+        a: bytes,
+        b_g1: bytes,
+        b_g2: bytes,
+        h: bytes,
+        l: bytes,
+        n_public: int,
+        n_wires: int,
+        domain_size: int,
+    ) -> None: ...
+    def prove(
+        self, r1cs: R1cs, witness: bytes, r: bytes, s: bytes
+    ) -> tuple[bytes, bytes, bytes] | int: ...

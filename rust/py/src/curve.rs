@@ -65,7 +65,7 @@ fn g2_mul<'py>(py: Python<'py>, a: &[u8], k: &[u8]) -> PyResult<Bound<'py, PyByt
 #[pyfunction]
 fn g2_in_subgroup(py: Python<'_>, a: &[u8]) -> PyResult<bool> {
     let p = g2_from_bytes(a, "a", false).map_err(|e| to_py(py, e))?;
-    Ok(p.is_in_correct_subgroup_assuming_on_curve())
+    Ok(zkcollat_core::codec::g2_in_subgroup(&p))
 }
 
 /// Product of pairings is one: `g1s` is n*64 bytes, `g2s` n*128 bytes, all checked on their

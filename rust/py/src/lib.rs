@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod curve;
 mod errors;
+mod groth16;
 mod hash;
 mod lem;
 mod poly;
@@ -15,5 +16,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     poly::register(m)?;
     hash::register(m)?;
     lem::register(m)?;
+    groth16::register(m)?;
     Ok(())
 }

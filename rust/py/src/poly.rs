@@ -52,7 +52,13 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The R1CS matrices of one circuit, held in Rust for repeated witness evaluation.
 #[pyclass(frozen)]
-struct R1cs(zkcollat_core::qap::Matrices);
+pub struct R1cs(zkcollat_core::qap::Matrices);
+
+impl R1cs {
+    pub fn matrices(&self) -> &zkcollat_core::qap::Matrices {
+        &self.0
+    }
+}
 
 fn csr(
     n_wires: usize,

@@ -1,0 +1,245 @@
+//! Groth16: a prepared verifying key (single and batch verification) and the one-call prover.
+//!
+//! A proof crosses the boundary as 256 bytes: `A (64) || B (128, x.c0 x.c1 y.c0 y.c1) || C (64)`.
+
+use ark_bn254::Fr;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+use rayon::prelude::*;
+use zkcollat_core::codec::{
+    fr_from_be, frs_from_be, g1_from_bytes, g1_to_bytes, g1s_from_bytes, g2_from_bytes,
+    g2_to_bytes, g2s_from_bytes_with,
+};
+use zkcollat_core::groth16::{PreparedVk as CoreVk, ProofPoints};
+use zkcollat_core::prover::{Proved, ProvingKey, Query};
+use zkcollat_core::{Error, Result};
+
+use crate::errors::detached;
+use crate::poly::R1cs;
+
+const PROOF_BYTES: usize = 256;
+
+fn proof_from_bytes(b: &[u8], what: &str) -> Result<ProofPoints> {
+    if b.len() != PROOF_BYTES {
+        return Err(Error::Encoding(format!("{what} must be 256 bytes, got {}", b.len())));
+    }
+    Ok(ProofPoints {
+        a: g1_from_bytes(&b[..64], &format!("{what}.a"))?,
+        b: g2_from_bytes(&b[64..192], &format!("{what}.b"), true)?,
+        c: g1_from_bytes(&b[192..], &format!("{what}.c"))?,
+    })
+}
+
+/// Public inputs: 32-byte big-endian words, each < r (never reduced).
+fn publics(buf: &[u8], what: &str) -> Result<Vec<Fr>> {
+    if buf.len() % 32 != 0 {
+        return Err(Error::Encoding(format!("{what} must be a multiple of 32 bytes")));
+    }
+    buf.chunks(32)
+        .enumerate()
+        .map(|(i, w)| {
+            fr_from_be(w, &format!("{what}[{i}]")).map_err(|_| {
+                Error::Field(format!(
+                    "{what}[{i}] = 0x{} is not below r (inputs are never reduced)",
+                    hex(w)
+                ))
+            })
+        })
+        .collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A verifying key with its pairing data precomputed (lines of -gamma and -delta,
+/// e(alpha, beta), fixed-base tables of IC); checks every key point on construction.
+#[pyclass(frozen)]
+pub struct PreparedVk(CoreVk);
+
+#[pymethods]
+impl PreparedVk {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        alpha_g1: &[u8],
+        beta_g2: &[u8],
+        gamma_g2: &[u8],
+        delta_g2: &[u8],
+        ic: &[u8],
+    ) -> PyResult<Self> {
+        let vk = detached(py, || {
+            CoreVk::new(
+                g1_from_bytes(alpha_g1, "vk.alpha_g1")?,
+                g2_from_bytes(beta_g2, "vk.beta_g2", true)?,
+                g2_from_bytes(gamma_g2, "vk.gamma_g2", true)?,
+                g2_from_bytes(delta_g2, "vk.delta_g2", true)?,
+                &g1s_from_bytes(ic, "vk.IC")?,
+            )
+        })?;
+        Ok(Self(vk))
+    }
+
+    #[getter]
+    fn n_public(&self) -> usize {
+        self.0.n_public()
+    }
+
+    /// True iff `proof` (256 bytes) is valid for the packed public inputs; malformed input
+    /// (a point off its curve or outside G2, an input >= r, a wrong count) raises.
+    fn verify(&self, py: Python<'_>, public: &[u8], proof: &[u8]) -> PyResult<bool> {
+        detached(py, || {
+            let xs = publics(public, "public input")?;
+            let p = proof_from_bytes(proof, "proof")?;
+            self.0.verify(&xs, &p)
+        })
+    }
+
+    /// The invalid proofs among `n`, as `(index, reason)` in index order (empty: all valid).
+    /// `public` holds n * n_public words, `proofs` n * 256 bytes, `coeffs` n secret words
+    /// (non-zero, < r). A proof whose points or inputs do not decode is invalid with the
+    /// decoder's reason and left out of the batch; the others are checked together, and when
+    /// that check fails, in halves until each invalid one is found.
+    fn verify_batch(
+        &self,
+        py: Python<'_>,
+        public: &[u8],
+        proofs: &[u8],
+        coeffs: &[u8],
+    ) -> PyResult<Vec<(usize, String)>> {
+        detached(py, || {
+            if proofs.len() % PROOF_BYTES != 0 {
+                return Err(Error::Encoding("proofs must be a multiple of 256 bytes".into()));
+            }
+            let n = proofs.len() / PROOF_BYTES;
+            let k = self.0.n_public();
+            if public.len() != n * k * 32 {
+                return Err(Error::Length(format!(
+                    "{n} proofs of a key with {k} public inputs need {} bytes of inputs, got {}",
+                    n * k * 32,
+                    public.len()
+                )));
+            }
+            let rs = frs_from_be(coeffs, "coefficient")?;
+            if rs.len() != n {
+                return Err(Error::Length(format!("{} coefficients for {n} proofs", rs.len())));
+            }
+            let decoded: Vec<Result<(Vec<Fr>, ProofPoints)>> = proofs
+                .par_chunks(PROOF_BYTES)
+                .enumerate()
+                .map(|(i, pb)| {
+                    let xs = publics(&public[i * k * 32..(i + 1) * k * 32], "public input")?;
+                    Ok((xs, proof_from_bytes(pb, "proof")?))
+                })
+                .collect();
+            let mut bad: Vec<(usize, String)> = Vec::new();
+            let mut items = Vec::with_capacity(n);
+            let mut index = Vec::with_capacity(n);
+            let mut batch_rs = Vec::with_capacity(n);
+            for (i, d) in decoded.into_iter().enumerate() {
+                match d {
+                    Ok(item) => {
+                        items.push(item);
+                        index.push(i);
+                        batch_rs.push(rs[i]);
+                    }
+                    Err(e) => bad.push((i, e.to_string())),
+                }
+            }
+            for j in self.0.verify_batch(&items, &batch_rs)? {
+                bad.push((
+                    index[j],
+                    "pairing check failed: the proof is not valid for these public inputs under \
+                     this key"
+                        .into(),
+                ));
+            }
+            bad.sort_unstable_by_key(|(i, _)| *i);
+            Ok(bad)
+        })
+    }
+}
+
+/// The proving key's points in Rust, for the one-call prover.
+#[pyclass(frozen)]
+pub struct Prover(ProvingKey);
+
+#[pymethods]
+impl Prover {
+    /// G1 points 64 bytes, G2 128 bytes (identity = zeros). G2 query points are checked on
+    /// the twist but not in the subgroup: a corrupted key only yields proofs that fail.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (alpha_g1, beta_g1, delta_g1, beta_g2, delta_g2, a, b_g1, b_g2, h, l, n_public, n_wires, domain_size))]
+    fn new(
+        py: Python<'_>,
+        alpha_g1: &[u8],
+        beta_g1: &[u8],
+        delta_g1: &[u8],
+        beta_g2: &[u8],
+        delta_g2: &[u8],
+        a: &[u8],
+        b_g1: &[u8],
+        b_g2: &[u8],
+        h: &[u8],
+        l: &[u8],
+        n_public: usize,
+        n_wires: usize,
+        domain_size: usize,
+    ) -> PyResult<Self> {
+        let pk = detached(py, || {
+            let pk = ProvingKey {
+                alpha_g1: g1_from_bytes(alpha_g1, "alpha_g1")?,
+                beta_g1: g1_from_bytes(beta_g1, "beta_g1")?,
+                delta_g1: g1_from_bytes(delta_g1, "delta_g1")?,
+                beta_g2: g2_from_bytes(beta_g2, "beta_g2", false)?,
+                delta_g2: g2_from_bytes(delta_g2, "delta_g2", false)?,
+                a: Query::new(g1s_from_bytes(a, "a_query")?)?,
+                b_g1: Query::new(g1s_from_bytes(b_g1, "b_g1_query")?)?,
+                b_g2: Query::new(g2s_from_bytes_with(b_g2, "b_g2_query", false)?)?,
+                h: g1s_from_bytes(h, "h_query")?,
+                l: Query::new(g1s_from_bytes(l, "l_query")?)?,
+                n_public,
+                n_wires,
+                domain_size,
+            };
+            pk.check()?;
+            Ok(pk)
+        })?;
+        Ok(Self(pk))
+    }
+
+    /// `(a, b, c)` as bytes, or the index of the first unsatisfied constraint (int).
+    fn prove<'py>(
+        &self,
+        py: Python<'py>,
+        r1cs: &Bound<'py, R1cs>,
+        witness: &[u8],
+        r: &[u8],
+        s: &[u8],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let m = r1cs.get();
+        let out = detached(py, || {
+            let w = frs_from_be(witness, "witness")?;
+            self.0.prove(m.matrices(), &w, fr_from_be(r, "r")?, fr_from_be(s, "s")?)
+        })?;
+        match out {
+            Proved::Unsatisfied(i) => Ok(i.into_pyobject(py)?.into_any()),
+            Proved::Proof(a, b, c) => Ok(PyTuple::new(
+                py,
+                [
+                    PyBytes::new(py, &g1_to_bytes(&a)),
+                    PyBytes::new(py, &g2_to_bytes(&b)),
+                    PyBytes::new(py, &g1_to_bytes(&c)),
+                ],
+            )?
+            .into_any()),
+        }
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PreparedVk>()?;
+    m.add_class::<Prover>()?;
+    Ok(())
+}
