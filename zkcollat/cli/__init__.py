@@ -16,8 +16,34 @@ import click
 from zkcollat import __version__
 from zkcollat.cli._common import ZkGroup
 
+# Each command group is imported when it runs, not at start-up (see ZkGroup): a new command
+# is registered here by name, module and attribute (not with main.add_command at import).
+_COMMANDS = {
+    "vault": ("zkcollat.cli.vault_cmd", "vault"),
+    "circuit": ("zkcollat.cli.circuit_cmd", "circuit"),
+    "setup": ("zkcollat.cli.proof_cmd", "setup_cmd"),
+    "prove": ("zkcollat.cli.proof_cmd", "prove_cmd"),
+    "verify": ("zkcollat.cli.proof_cmd", "verify_cmd"),
+    "prove-batch": ("zkcollat.cli.batch_cmd", "prove_batch_cmd"),
+    "export": ("zkcollat.cli.proof_cmd", "export"),
+    "attest": ("zkcollat.cli.attest_cmd", "attest"),
+    "ceremony": ("zkcollat.cli.ceremony_cmd", "ceremony"),
+    "keys": ("zkcollat.cli.ceremony_cmd", "keys"),
+    "margin": ("zkcollat.cli.margin_cmd", "margin"),
+    "demo": ("zkcollat.cli.demo_cmd", "demo"),
+    "devnet": ("zkcollat.cli.devnet_cmd", "devnet"),
+    "relayer": ("zkcollat.cli.relayer_cmd", "relayer"),
+    "committee": ("zkcollat.cli.relayer_cmd", "committee"),
+    "contracts": ("zkcollat.cli.contracts_cmd", "contracts"),
+    "vectors": ("zkcollat.cli.vectors_cmd", "vectors"),
+}
+#: Subcommands defined in another module than their group's, added when the group loads.
+_ATTACH = {
+    "margin": [("zkcollat.cli.relayer_cmd", "sync_cmd")],
+}
 
-@click.group(cls=ZkGroup)
+
+@click.group(cls=ZkGroup, lazy=_COMMANDS, attach=_ATTACH)
 @click.version_option(__version__, prog_name="zkcollat")
 @click.option(
     "--backend",
@@ -84,43 +110,5 @@ def smoke(as_json: bool) -> None:
     if not all(r["ok"] for r in results.values()):
         sys.exit(1)
 
-
-def _register() -> None:
-    from zkcollat.cli import (
-        attest_cmd,
-        batch_cmd,
-        ceremony_cmd,
-        circuit_cmd,
-        contracts_cmd,
-        demo_cmd,
-        devnet_cmd,
-        margin_cmd,
-        proof_cmd,
-        relayer_cmd,
-        vault_cmd,
-        vectors_cmd,
-    )
-
-    main.add_command(vault_cmd.vault)
-    main.add_command(circuit_cmd.circuit)
-    main.add_command(proof_cmd.setup_cmd)
-    main.add_command(proof_cmd.prove_cmd)
-    main.add_command(proof_cmd.verify_cmd)
-    main.add_command(batch_cmd.prove_batch_cmd)
-    main.add_command(proof_cmd.export)
-    main.add_command(attest_cmd.attest)
-    main.add_command(ceremony_cmd.ceremony)
-    main.add_command(ceremony_cmd.keys)
-    main.add_command(margin_cmd.margin)
-    main.add_command(demo_cmd.demo)
-    main.add_command(devnet_cmd.devnet)
-    main.add_command(relayer_cmd.relayer)
-    main.add_command(relayer_cmd.committee)
-    main.add_command(contracts_cmd.contracts)
-    margin_cmd.margin.add_command(relayer_cmd.sync_cmd)
-    main.add_command(vectors_cmd.vectors)
-
-
-_register()
 
 __all__ = ["main"]

@@ -32,7 +32,6 @@ from typing import Any, TypeVar
 import click
 
 from zkcollat.errors import EncodingError, ZkcollatError
-from zkcollat.formats.snarkjs import read_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -51,7 +50,44 @@ class Rejected(Exception):
 
 
 class ZkGroup(click.Group):
-    """The top-level group: turns errors into one line and an exit status."""
+    """The top-level group: turns errors into one line and an exit status.
+
+    Command groups are loaded lazily: ``lazy`` maps a command name to ``(module, attribute)``,
+    imported only when that command runs (or ``--help`` lists them all), so that
+    ``zkcollat prove`` does not pay for the attestation or margin modules' imports.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        lazy: dict[str, tuple[str, str]] | None = None,
+        attach: dict[str, list[tuple[str, str]]] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.lazy = dict(lazy or {})
+        #: subcommands defined outside their group's module, added to it when it loads
+        self.attach = dict(attach or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in self.lazy:
+            return found
+        import importlib
+
+        module, attr = self.lazy[cmd_name]
+        command = getattr(importlib.import_module(module), attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module}.{attr} is not a click command")
+        for sub_module, sub_attr in self.attach.get(cmd_name, []):
+            sub = getattr(importlib.import_module(sub_module), sub_attr)
+            if isinstance(command, click.Group) and isinstance(sub, click.Command):
+                command.add_command(sub)
+        self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
@@ -134,6 +170,8 @@ def _json_default(o: Any) -> Any:
 
 def load_json_file(path: str | os.PathLike[str], what: str) -> Any:
     """JSON from a file; a missing file or bad JSON is an :class:`EncodingError` naming it."""
+    from zkcollat.formats.snarkjs import read_json
+
     return read_json(path, what)
 
 
