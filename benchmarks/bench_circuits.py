@@ -79,6 +79,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--hashes", type=int, default=5000)
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_circuits.py")
 
     print(f"== CollateralLock({args.depth})")
     clear_cache()

@@ -54,6 +54,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--reference-sizes", type=int, nargs="*", default=[8], metavar="LOG2")
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_core.py")
     sizes = [10, 12] if args.quick else [10, 14, 16]
     ref_sizes = [s for s in args.reference_sizes if s <= max(sizes)]
     rng = random.Random(1)

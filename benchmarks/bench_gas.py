@@ -83,6 +83,9 @@ def main() -> None:
                         help="also a synthetic key with this many public inputs")
     parser.add_argument("--runs", type=int, default=200, help="solc optimizer runs")
     args = parser.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_gas.py")
     settings = {**DEFAULT_SETTINGS, "optimizer": {"enabled": True, "runs": args.runs}}
     cases = []
     if VECTOR.exists():

@@ -70,6 +70,9 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=None,
                     help="keep the SQLite vault here; if it exists, reuse it (no bulk build)")
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_vault.py")
     n = 1 << args.log2
     print(f"backend: {type(get_backend()).__name__}; vault of 2^{args.log2} = {n} locks, "
           f"depth {args.depth}")
