@@ -56,6 +56,36 @@ class PointVector(ABC):
         """``sum(s_i * P_{start+i})``: an MSM over the slice of points beginning at ``start``."""
 
 
+class PreparedVerifyingKey(ABC):
+    """A Groth16 verifying key made ready for many checks by a backend (``Backend.prepare_vk``).
+
+    Proofs are 256 bytes ``A (64) || B (128, native G2 order) || C (64)``; public inputs are
+    packed 32-byte words. Malformed points (off curve, B outside G2) raise PointError naming
+    ``proof.a``, ``proof.b`` or ``proof.c``; an input >= r raises
+    FieldError; a wrong input count LengthMismatch.
+    """
+
+    @abstractmethod
+    def verify(self, public: bytes, proof: bytes) -> bool:
+        """True iff the proof is valid for the public inputs."""
+
+    @abstractmethod
+    def verify_batch(self, public: bytes, proofs: bytes, coeffs: bytes) -> list[tuple[int, str]]:
+        """``(index, reason)`` of each invalid proof among ``len(proofs) // 256``, in index
+        order (empty: all valid). ``coeffs`` holds one secret, non-zero random word per proof
+        (the caller draws them); a proof that does not decode is invalid with the reason."""
+
+
+class FusedProver(ABC):
+    """A Groth16 prover that does rows, quotient, MSMs and combination in one backend call."""
+
+    @abstractmethod
+    def prove(
+        self, cs: Any, witness: bytes, r: int, s: int
+    ) -> tuple[G1Point, G2Point, G1Point] | int:
+        """``(A, B, C)``, or the index of the first constraint the witness does not satisfy."""
+
+
 class Backend(ABC):
     """The operations of the BN254 core. See the module docstring for shared conventions."""
 
@@ -220,6 +250,25 @@ class Backend(ABC):
         return pack_fr(
             poseidon_hash(values[i : i + n_inputs]) for i in range(0, len(values), n_inputs)
         )
+
+    # --- Groth16 kernels (optional: None means "use the generic code of zkcollat.groth16") ---
+    def prepare_vk(
+        self,
+        alpha_g1: G1Point,
+        beta_g2: G2Point,
+        gamma_g2: G2Point,
+        delta_g2: G2Point,
+        gamma_abc_g1: Sequence[G1Point],
+    ) -> PreparedVerifyingKey | None:
+        """A key prepared for fast verification (points checked, PointError naming the bad one),
+        or None when the backend has no such kernel: the reference backend keeps the plain
+        four-pairing check of ``zkcollat.groth16.verify``."""
+        return None
+
+    def fused_prover(self, pk: Any) -> FusedProver | None:
+        """A one-call prover for a ``zkcollat.groth16.keys.ProvingKey``, or None (the generic
+        prover of ``zkcollat.groth16.prove`` then composes the proof from MSMs)."""
+        return None
 
     # --- pairings ---
     @abstractmethod

@@ -14,7 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from zkcollat import _native
-from zkcollat.curve.backend import Backend, PointVector, Scalars
+from zkcollat.curve.backend import (
+    Backend,
+    FusedProver,
+    PointVector,
+    PreparedVerifyingKey,
+    Scalars,
+)
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import FieldError, LengthMismatch, PointError
 from zkcollat.field import R, pack_fr, unpack_fr
@@ -91,6 +97,31 @@ class _NativeVector(PointVector):
         return self._unpack(self._vec.msm_range(start, _buf(scalars)))
 
 
+class _NativePreparedVk(PreparedVerifyingKey):
+    def __init__(self, handle: Any) -> None:
+        self._h = handle
+
+    def verify(self, public: bytes, proof: bytes) -> bool:
+        return bool(self._h.verify(public, proof))
+
+    def verify_batch(self, public: bytes, proofs: bytes, coeffs: bytes) -> list[tuple[int, str]]:
+        return [(int(i), str(why)) for i, why in self._h.verify_batch(public, proofs, coeffs)]
+
+
+class _NativeProver(FusedProver):
+    def __init__(self, backend: NativeBackend, handle: Any) -> None:
+        self._backend = backend
+        self._h = handle
+
+    def prove(
+        self, cs: Any, witness: bytes, r: int, s: int
+    ) -> tuple[G1Point, G2Point, G1Point] | int:
+        out = self._h.prove(self._backend.r1cs(cs), witness, _scalar(r), _scalar(s))
+        if isinstance(out, int):
+            return out
+        return g1_unpack(out[0]), g2_unpack(out[1]), g1_unpack(out[2])
+
+
 class NativeBackend(Backend):
     """Rust/arkworks backend (see the module docstring)."""
 
@@ -119,13 +150,17 @@ class NativeBackend(Backend):
     def g2_vector_from_bytes(self, data: bytes, *, subgroup: bool = True) -> PointVector:
         return _NativeVector.g2(data, subgroup=subgroup)
 
-    def qap_rows(self, cs: Any, witness: bytes, n: int) -> tuple[bytes, bytes, bytes] | int:
+    def r1cs(self, cs: Any) -> Any:
+        """The native copy of a constraint system's matrices (made once per system)."""
         handle = _R1CS.get(cs)
         if handle is None:
             mats = [(m.row_ptr, m.cols, m.packed_vals()) for m in cs.matrices()]
             handle = _native.R1cs(cs.n_wires, cs.n_public, *mats)
             _R1CS[cs] = handle
-        out = handle.rows(witness, n)
+        return handle
+
+    def qap_rows(self, cs: Any, witness: bytes, n: int) -> tuple[bytes, bytes, bytes] | int:
+        out = self.r1cs(cs).rows(witness, n)
         return out if isinstance(out, int) else (bytes(out[0]), bytes(out[1]), bytes(out[2]))
 
     def quotient_packed(self, a: bytes, b: bytes, c: bytes) -> bytes:
@@ -180,6 +215,45 @@ class NativeBackend(Backend):
 
     def poseidon_packed(self, n_inputs: int, inputs: bytes) -> bytes:
         return bytes(_poseidon(n_inputs).hash_many(inputs))
+
+    def prepare_vk(
+        self,
+        alpha_g1: G1Point,
+        beta_g2: G2Point,
+        gamma_g2: G2Point,
+        delta_g2: G2Point,
+        gamma_abc_g1: Sequence[G1Point],
+    ) -> PreparedVerifyingKey:
+        _check_coords((*alpha_g1, *(c for p in gamma_abc_g1 for c in p)), "vk G1 point")
+        for q in (beta_g2, gamma_g2, delta_g2):
+            _check_coords((*q.x, *q.y), "vk G2 point")
+        handle = _native.PreparedVk(
+            alpha_g1.to_bytes(),
+            beta_g2.to_native_bytes(),
+            gamma_g2.to_native_bytes(),
+            delta_g2.to_native_bytes(),
+            b"".join(p.to_bytes() for p in gamma_abc_g1),
+        )
+        return _NativePreparedVk(handle)
+
+    def fused_prover(self, pk: Any) -> FusedProver:
+        vk = pk.vk
+        handle = _native.Prover(
+            vk.alpha_g1.to_bytes(),
+            pk.beta_g1.to_bytes(),
+            pk.delta_g1.to_bytes(),
+            vk.beta_g2.to_native_bytes(),
+            vk.delta_g2.to_native_bytes(),
+            pk.a_query,
+            pk.b_g1_query,
+            pk.b_g2_query,
+            pk.h_query,
+            pk.l_query,
+            pk.n_public,
+            pk.n_wires,
+            pk.domain_size,
+        )
+        return _NativeProver(self, handle)
 
     def pairing_check(
         self, pairs: Sequence[tuple[G1Point, G2Point]], *, subgroup_checked: bool = False

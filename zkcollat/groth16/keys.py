@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-from zkcollat.curve.backend import Backend, PointVector, get_backend
+from zkcollat.curve.backend import Backend, FusedProver, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import LengthMismatch
 
@@ -165,6 +165,7 @@ class ProvingKey:
     h_query: bytes
     l_query: bytes
     _vectors: dict[str, dict[str, SparseQuery]] = field(default_factory=dict, repr=False)
+    _fused: dict[str, FusedProver | None] = field(default_factory=dict, repr=False)
 
     @property
     def n_public(self) -> int:
@@ -187,3 +188,16 @@ class ProvingKey:
                 "l": SparseQuery.load(b, self.l_query, g2=False),
             }
         return self._vectors[b.name]
+
+    def fused_prover(self, backend: Backend | None = None) -> FusedProver | None:
+        """The backend's one-call prover for this key (None: compose from ``vectors``), cached.
+
+        The native backend keeps the query points in Rust (identity points dropped) and
+        proves from a witness in one call: no point or scalar crosses back to Python until
+        the proof.
+        """
+        b = backend or get_backend()
+        if b.name not in self._fused:
+            self._fused[b.name] = b.fused_prover(self)
+        return self._fused[b.name]
+
