@@ -21,7 +21,17 @@ def require_native(script: str) -> None:
 
     active = get_backend().name
     if active == "native":
-        return
+        from zkcollat.curve import native
+
+        if native.HAS_GROTH16_KERNELS:
+            return
+        print(
+            f"{script}: refusing to run: the native extension ({native._native.__file__}) "
+            "predates the Groth16 kernels (PreparedVk, Prover): rebuild it "
+            "(rust/py: cargo build --release, copied to zkcollat/_native*.so).",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_NOT_NATIVE)
     wanted = os.environ.get("ZKCOLLAT_BACKEND", "").strip()
     if wanted and wanted != "native":
         why = f"ZKCOLLAT_BACKEND={wanted} is set"

@@ -54,6 +54,11 @@ def _check_coords(values: Sequence[int], what: str) -> None:
             raise PointError(f"{what} has a coordinate {v} that is not below p")
 
 
+#: An extension built before the Groth16 kernels (a stale local build) lacks them: the
+#: generic prover and verifier of zkcollat.groth16 then run on its primitives instead.
+#: The benchmarks refuse such a build (benchmarks/native_only.py).
+HAS_GROTH16_KERNELS = hasattr(_native, "PreparedVk") and hasattr(_native, "Prover")
+
 #: Native copies of constraint systems' matrices, dropped with the system.
 _R1CS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
@@ -223,7 +228,9 @@ class NativeBackend(Backend):
         gamma_g2: G2Point,
         delta_g2: G2Point,
         gamma_abc_g1: Sequence[G1Point],
-    ) -> PreparedVerifyingKey:
+    ) -> PreparedVerifyingKey | None:
+        if not HAS_GROTH16_KERNELS:
+            return None
         _check_coords((*alpha_g1, *(c for p in gamma_abc_g1 for c in p)), "vk G1 point")
         for q in (beta_g2, gamma_g2, delta_g2):
             _check_coords((*q.x, *q.y), "vk G2 point")
@@ -236,7 +243,9 @@ class NativeBackend(Backend):
         )
         return _NativePreparedVk(handle)
 
-    def fused_prover(self, pk: Any) -> FusedProver:
+    def fused_prover(self, pk: Any) -> FusedProver | None:
+        if not HAS_GROTH16_KERNELS:
+            return None
         vk = pk.vk
         handle = _native.Prover(
             vk.alpha_g1.to_bytes(),
