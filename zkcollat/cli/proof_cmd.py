@@ -316,8 +316,11 @@ def prove_cmd(
         from zkcollat.formats.signals import read_input_json
         from zkcollat.groth16.prove import fullprove
 
-        name, params = (circuit_name, {}) if circuit_name else circuit_of_key(pk)
-        cs = compiled(name, **params)
+        if pk.circuit is not None and not circuit_name:
+            cs = pk.circuit  # carried by the key: no compile, no hashing
+        else:
+            name, params = (circuit_name, {}) if circuit_name else circuit_of_key(pk)
+            cs = compiled(name, **params)
         existing_file(input_path, "input")
         with timed() as t:
             proof, public = fullprove(pk, cs, read_input_json(input_path))
@@ -388,7 +391,15 @@ def _prove_locks(
     ow = None if owner is None else parse_uint(owner, "owner", 160)
     results = []
     with open_vault(vault_path) as v:
-        cs: ConstraintSystem = CollateralLock(v.depth).compile()
+        # The key's own circuit when it carries one for this depth (no compile, no hashing);
+        # otherwise the vault's, and a key made for another circuit is refused by prove.
+        carried = pk.circuit
+        depth_ok = carried is not None and any(
+            s.name == "pathElements" and s.size == v.depth for s in carried.inputs
+        )
+        cs: ConstraintSystem = (
+            carried if carried is not None and depth_ok else CollateralLock(v.depth).compile()
+        )
         for lid in lock_ids:
             v.get_lock(lid)  # an unknown id fails before any proving
         with progress(lock_ids, "proving") as bar:

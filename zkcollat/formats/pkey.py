@@ -10,12 +10,15 @@ Layout::
     payload   sections, concatenated:
               alpha_g1, beta_g1, delta_g1 (64 bytes each), beta_g2, gamma_g2, delta_g2
               (128 bytes each), gamma_abc_g1 ((n_public + 1) * 64), a_query, b_g1_query,
-              b_g2_query, h_query, l_query
+              b_g2_query, h_query, l_query, and from version 2 optionally ``circuit``: the
+              compiled circuit (``zkcollat.formats.circuit``), whose digest is the header's
+              ``circuit_digest``, so that proving needs neither ``define`` nor hashing
 
 G1 points are 64 bytes ``x || y``; G2 points 128 bytes ``x.c0 || x.c1 || y.c0 || y.c1``
 (the native backend's order); the identity is all zeros; integers are 32-byte big-endian.
-The payload hash detects corruption; the points themselves are validated again when loaded
-into a backend (curve membership, and the G2 subgroup).
+Version 1 files (no circuit) still load. The payload hash detects corruption; the points
+themselves are validated again when loaded into a backend (curve membership, and the G2
+subgroup).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from zkcollat.groth16.keys import ProvingKey, VerifyingKey, key_problems, warn_d
 
 MAGIC = b"ZKCPK\x00v1"
 FORMAT = "zkcollat-proving-key"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 def encode(pk: ProvingKey) -> bytes:
@@ -54,6 +58,12 @@ def encode(pk: ProvingKey) -> bytes:
         ("h_query", pk.h_query),
         ("l_query", pk.l_query),
     ]
+    if pk.circuit is not None:
+        from zkcollat.formats import circuit
+
+        embedded = circuit.encode(pk.circuit)
+        if embedded is not None:
+            parts.append(("circuit", embedded))
     sections, offset = {}, 0
     for name, data in parts:
         sections[name] = [offset, len(data)]
@@ -95,7 +105,7 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
         raise KeyFormatError(str(e)) from e
     if not isinstance(header, dict):
         raise KeyFormatError(f"{source}: the header is not a JSON object")
-    if header.get("format") != FORMAT or header.get("version") != VERSION:
+    if header.get("format") != FORMAT or header.get("version") not in READABLE_VERSIONS:
         raise KeyFormatError(f"{source}: unsupported format/version {header.get('version')!r}")
     payload = data[12 + n :]
     if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
@@ -146,6 +156,10 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
             h_query=sec["h_query"],
             l_query=sec["l_query"],
         )
+        if "circuit" in sec:
+            from zkcollat.formats import circuit
+
+            pk.circuit = circuit.decode(sec["circuit"], source=source, digest=pk.circuit_digest)
     except KeyFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as e:
@@ -192,4 +206,3 @@ def load(path: str | os.PathLike[str], *, warn: bool = True) -> ProvingKey:
     except limits.LimitError as e:
         raise KeyFormatError(str(e)) from e
     return decode(data, source=f"proving key {os.fspath(path)!r}", warn=warn)
-

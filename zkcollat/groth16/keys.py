@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from zkcollat.curve.backend import Backend, FusedProver, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import LengthMismatch
+
+if TYPE_CHECKING:
+    from zkcollat.r1cs.system import ConstraintSystem
 
 
 class DevelopmentKeyWarning(UserWarning):
@@ -151,6 +155,10 @@ class ProvingKey:
       for every wire j;
     * ``h_query[i] = tau^i Z(tau) / delta G1`` for i < n - 1;
     * ``l_query[j] = (beta u_j + alpha v_j + w_j)(tau) / delta G1`` for the private wires.
+
+    ``circuit`` is the compiled circuit the key was made for, when the key carries it (keys
+    from ``setup`` do, and ``.zkpk`` version 2 files store it): a prover then needs no
+    ``define`` run and no hashing to check that key and circuit match.
     """
 
     vk: VerifyingKey
@@ -164,6 +172,7 @@ class ProvingKey:
     b_g2_query: bytes
     h_query: bytes
     l_query: bytes
+    circuit: ConstraintSystem | None = field(default=None, repr=False, compare=False)
     _vectors: dict[str, dict[str, SparseQuery]] = field(default_factory=dict, repr=False)
     _fused: dict[str, FusedProver | None] = field(default_factory=dict, repr=False)
 

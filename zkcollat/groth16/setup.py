@@ -92,6 +92,7 @@ def setup(
         n_wires=cs.n_wires,
         domain_size=n,
         circuit_digest=circuit_digest(cs),
+        circuit=cs,
         a_query=g1s(u),
         b_g1_query=g1s(v),
         b_g2_query=g2s(v),
