@@ -108,41 +108,41 @@ fn miller_loop(pairs: &[(G1Affine, &Prepared)]) -> Fq12 {
     if live.is_empty() {
         return Fq12::one();
     }
-    let chunk = if live.len() < 16 {
-        live.len()
-    } else {
-        live.len().div_ceil(rayon::current_num_threads().max(1))
-    };
-    let loop_count = <Config as BnConfig>::ATE_LOOP_COUNT;
-    let f: Fq12 = live
-        .par_chunks(chunk)
-        .map(|group| {
-            let mut f = Fq12::one();
-            let mut k = 0;
-            for i in (1..loop_count.len()).rev() {
-                if i != loop_count.len() - 1 {
-                    f.square_in_place();
-                }
-                for (p, q) in group {
-                    ell(&mut f, &q.ell_coeffs[k], p);
-                }
-                k += 1;
-                if loop_count[i - 1] != 0 {
-                    for (p, q) in group {
-                        ell(&mut f, &q.ell_coeffs[k], p);
-                    }
-                    k += 1;
-                }
-            }
-            for (p, q) in group {
-                ell(&mut f, &q.ell_coeffs[k], p);
-                ell(&mut f, &q.ell_coeffs[k + 1], p);
-            }
-            f
-        })
-        .reduce(Fq12::one, |a, b| a * b);
+    // A single verification (three pairs) stays on the calling thread: handing it to the
+    // thread pool costs more than it saves, and far more when the machine is busy.
+    if live.len() < 16 {
+        return miller_loop_serial(&live);
+    }
+    let chunk = live.len().div_ceil(rayon::current_num_threads().max(1));
+    live.par_chunks(chunk).map(miller_loop_serial).reduce(Fq12::one, |a, b| a * b)
+}
+
+/// The Miller loop of `group` with one shared squaring chain.
+fn miller_loop_serial(group: &[(G1Affine, &Prepared)]) -> Fq12 {
     // BN254's x is positive: no final conjugation (arkworks' loop has the same shape).
     debug_assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
+    let loop_count = <Config as BnConfig>::ATE_LOOP_COUNT;
+    let mut f = Fq12::one();
+    let mut k = 0;
+    for i in (1..loop_count.len()).rev() {
+        if i != loop_count.len() - 1 {
+            f.square_in_place();
+        }
+        for (p, q) in group {
+            ell(&mut f, &q.ell_coeffs[k], p);
+        }
+        k += 1;
+        if loop_count[i - 1] != 0 {
+            for (p, q) in group {
+                ell(&mut f, &q.ell_coeffs[k], p);
+            }
+            k += 1;
+        }
+    }
+    for (p, q) in group {
+        ell(&mut f, &q.ell_coeffs[k], p);
+        ell(&mut f, &q.ell_coeffs[k + 1], p);
+    }
     f
 }
 
