@@ -79,7 +79,7 @@ class ZkGroup(click.Group):
         import importlib
 
         module, attr = self.lazy[cmd_name]
-        command = getattr(importlib.import_module(module), attr)
+        command: object = getattr(importlib.import_module(module), attr)
         if not isinstance(command, click.Command):
             raise TypeError(f"{module}.{attr} is not a click command")
         for sub_module, sub_attr in self.attach.get(cmd_name, []):
