@@ -54,6 +54,12 @@ def parse_decimal(text: object, modulus: int, name: str) -> int:
         raise EncodingError(f"{name} = {text!r} is not a decimal integer string")
     if len(text) > 1 and text[0] == "0":
         raise EncodingError(f"{name} = {text!r} has leading zeros")
+    if len(text) > len(str(modulus)):  # refused before converting (and before Python's own
+        # 4,300-digit limit turns it into a bare ValueError)
+        raise EncodingError(
+            f"{name} is a {len(text)}-digit number, not below the "
+            f"{'field modulus r' if modulus == R else 'base field modulus p'}"
+        )
     return _check(int(text), modulus, name, "r" if modulus == R else "p")
 
 

@@ -111,3 +111,13 @@ def test_unreadable_files(tmp_path: Path) -> None:
     (tmp_path / "t.json").write_text("[]")
     with pytest.raises(SnapshotError, match="JSON object"):
         load_snapshot(tmp_path / "t.json")
+
+
+def test_root_of_thousands_of_digits_is_a_snapshot_error(tmp_path: Path) -> None:
+    """Found by the slow fuzz run: a 5,075-digit root string reached int() and Python's own
+    4,300-digit limit (a bare ValueError, reported as an internal error)."""
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"format": "zkcollat-vault-snapshot", "version": 1, "depth": 4,
+                                "size": 0, "root": "9" * 5075, "locks": []}))
+    with pytest.raises(SnapshotError, match="5075-digit number"):
+        load_snapshot(path)
