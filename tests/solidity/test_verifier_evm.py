@@ -314,3 +314,30 @@ def test_pairing_precompile_agrees_with_the_backend_on_eip197_vectors(deployed: 
             for i in range(0, len(data), 192)
         ]
         assert get_backend().pairing_check(pairs) is vec["expected"]
+
+
+# --- gas of a failing precompile call ---------------------------------------------------------
+
+
+def test_a_point_off_its_curve_costs_bounded_gas_not_the_whole_limit(deployed: Deployed) -> None:
+    """A precompile call that fails consumes all the gas it was given: each call must be given
+    exactly its EIP-1108 price, so an invalid proof costs about what a valid one costs and the
+    gas used does not grow with the transaction's gas limit."""
+    case = deployed.cases["collateral7"]
+    words, addr, public = proof_words(case), deployed.verifier["collateral7"], list(case.public)
+    valid = deployed.evm.call(addr, verify_proof_calldata(case.proof, case.public))
+    assert valid.as_bool() is True
+    off_curve = {
+        "A off curve (1, 3)": [1, 3, *words[2:]],
+        "C off curve (A.x, C.y)": [*words[:6], words[0], words[7]],
+        "B off the twist": [*words[:5], (words[5] + 1) % P, *words[6:]],
+    }
+    for label, mutated in off_curve.items():
+        for limit in (1_000_000, 10_000_000, 30_000_000):
+            data = selector(verify_proof_signature(7)) + encode_words([*mutated, *public])
+            res = deployed.evm.call(addr, data, gas=limit)
+            assert res.success and res.as_bool() is False, (label, limit)
+            # The failing pairing is charged its price (181,000 for 4 pairs), as the valid
+            # proof's succeeding one is: the two differ by at most a few hundred gas.
+            assert res.gas_used < valid.gas_used + 1_000, (label, limit, res.gas_used)
+            assert res.gas_used < 400_000, (label, limit, res.gas_used)
