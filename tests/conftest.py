@@ -22,6 +22,21 @@ def _native_or_fail() -> None:
         pytest.skip(f"native backend unavailable: {exc}")
 
 
+@pytest.fixture(autouse=True)
+def _restore_active_backend() -> Iterator[None]:
+    """Give every test the backend that was active before it, whatever the test selected.
+
+    The CLI's ``--backend`` selects the backend for the whole process, which is right for a
+    command but leaks between in-process CliRunner tests: one ``--backend reference`` run
+    would leave every later test on pure-Python arithmetic.
+    """
+    from zkcollat.curve import backend as backend_module
+
+    before = backend_module._current
+    yield
+    backend_module._current = before
+
+
 @pytest.fixture(params=["reference", "native"])
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """Each test using this fixture runs on both backends (and makes it the active one)."""
