@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
 
-from zkcollat.chain import ChainJournal, KeystoreError, KeystoreRef, create_keystore, load_account
+from zkcollat.chain import (
+    JournalError,
+    KeystoreError,
+    KeystoreRef,
+    create_keystore,
+    load_account,
+    open_journal,
+)
 
 
 def test_keystore_roundtrip_and_development_mark(tmp_path: Path) -> None:
@@ -64,13 +70,13 @@ def test_keystore_ref_json_relative_to_base(tmp_path: Path) -> None:
 
 
 def test_journal_one_live_transaction_per_key(tmp_path: Path) -> None:
-    j = ChainJournal(sqlite3.connect(tmp_path / "j.sqlite"))
+    j = open_journal(tmp_path / "j.sqlite")
     a = j.record_intended(5, "seize", "v:1:0", "0xaa", 0, b"\x01" * 32, b"raw", 1.0)
     assert (a.state, a.attempt) == ("intended", 0)
-    with pytest.raises(sqlite3.IntegrityError, match="already has a live transaction"):
+    with pytest.raises(JournalError, match="already has a live transaction"):
         j.record_intended(5, "seize", "v:1:0", "0xaa", 1, b"\x02" * 32, b"raw", 1.0)
     j.mark(a.id, "sent")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(JournalError, match="already has a live transaction"):
         j.record_intended(5, "seize", "v:1:0", "0xaa", 1, b"\x02" * 32, b"raw", 1.0)
     # only a dropped attempt allows another one, and the other chain is independent
     j.mark(a.id, "dropped")
@@ -86,15 +92,14 @@ def test_journal_one_live_transaction_per_key(tmp_path: Path) -> None:
 
 
 def test_journal_cursor_and_block_hashes(tmp_path: Path) -> None:
-    conn = sqlite3.connect(tmp_path / "j.sqlite")
-    j = ChainJournal(conn)
+    j = open_journal(tmp_path / "j.sqlite")
     assert j.cursor(1) is None
-    with conn:
+    with j.store.write():
         j.set_cursor(1, 10, b"\xaa" * 32)
-    with conn:
-        j.set_cursor(1, 600, b"\xbb" * 32)
+    j.set_cursor(1, 600, b"\xbb" * 32)
     assert j.cursor(1) == (600, b"\xbb" * 32)
     assert j.block_hash(1, 10) is None  # pruned: older than 512 blocks behind
     assert j.block_hash(1, 600) == b"\xbb" * 32
-    j2 = ChainJournal(sqlite3.connect(tmp_path / "j.sqlite"))
+    j.close()
+    j2 = open_journal(tmp_path / "j.sqlite", create=False)
     assert j2.cursor(1) == (600, b"\xbb" * 32)

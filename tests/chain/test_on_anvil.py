@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from zkcollat.chain import (
     BlockRef,
     Call,
     ChainClient,
-    ChainJournal,
     ChainMismatch,
     Follower,
     KeystoreRef,
@@ -24,6 +22,7 @@ from zkcollat.chain import (
     load_account,
 )
 from zkcollat.chain.anvil import AnvilProcess
+from zkcollat.chain.journal import open_journal
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +37,7 @@ def _funded(tmp_path: Path, client: ChainClient, name: str = "a") -> TxSender:
     addr = create_keystore(ks, pw)
     client.rpc("anvil_setBalance", [addr, hex(10**20)])
     acct = load_account(KeystoreRef(ks, pw)).account
-    journal = ChainJournal(sqlite3.connect(tmp_path / f"{name}.sqlite"))
+    journal = open_journal(tmp_path / f"{name}.sqlite")
     return TxSender(client, acct, journal)
 
 
@@ -81,7 +80,7 @@ def test_crash_between_intended_and_broadcast_rebroadcasts_the_same_bytes(
     with pytest.raises(KeyboardInterrupt):
         s.submit("pay", "k", Call(to, b"", value=7))
     # a new process: same keystore, same journal file
-    s2 = TxSender(client, s.account, ChainJournal(sqlite3.connect(tmp_path / "a.sqlite")))
+    s2 = TxSender(client, s.account, open_journal(tmp_path / "a.sqlite"))
     [open_rec] = s2.journal.open_txs(client.chain_id, s2.address)
     assert open_rec.state == "intended"
     resumed = s2.resume_all()
@@ -136,8 +135,7 @@ def test_follower_depth_cursor_and_reorgs(
     client = ChainClient(node.rpc)
     client.rpc("anvil_setCode", [EMITTER, "0x" + EMITTER_RUNTIME.hex()])
     s = _funded(tmp_path, client)
-    conn = sqlite3.connect(tmp_path / "follow.sqlite")
-    f = Follower(client, ChainJournal(conn), [EMITTER], depth=3)
+    f = Follower(client, open_journal(tmp_path / "follow.sqlite"), [EMITTER], depth=3)
     seen: list[tuple[int, int, str, int]] = []
     topics: list[int] = []
 
@@ -167,8 +165,6 @@ def test_follower_depth_cursor_and_reorgs(
     with pytest.raises(ReorgTooDeep, match="deeper than the depth"):
         f.poll(handle)
     # a restart does not get past it either
-    f2 = Follower(
-        client, ChainJournal(sqlite3.connect(tmp_path / "follow.sqlite")), [EMITTER], depth=3
-    )
+    f2 = Follower(client, open_journal(tmp_path / "follow.sqlite"), [EMITTER], depth=3)
     with pytest.raises(ReorgTooDeep):
         f2.poll(handle)

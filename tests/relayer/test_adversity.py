@@ -8,7 +8,6 @@ away is retried with backoff and the work resumes when it is back.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,11 @@ import pytest
 
 from zkcollat.attest.attestation import RootAttestation
 from zkcollat.chain.errors import RpcUnavailable
-from zkcollat.chain.journal import ChainJournal
 from zkcollat.relayer import devnet as dn
 from zkcollat.relayer.config import MemberEndpoint
 from zkcollat.relayer.member import Refused
 from zkcollat.relayer.service import Halt, Relayer
+from zkcollat.relayer.store import RelayerStore
 from zkcollat.relayer.story import COL
 
 from .helpers import Driver, config, in_process, members, until
@@ -168,5 +167,5 @@ def test_deep_reorg_halts_with_alarm(devnet: dn.Devnet, tmp_path: Path) -> None:
     r2 = Relayer(cfg, ask=in_process(members(devnet, cfg)))
     with pytest.raises(Halt):
         r2.run_once()
-    assert ChainJournal(sqlite3.connect(cfg.store)).mined_duplicates() == []
+    assert RelayerStore(cfg.store, create=False).journal.mined_duplicates() == []
     r2.close()

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import random
 import signal
-import sqlite3
 import threading
 import time
 from collections import Counter
 
 import pytest
 
-from zkcollat.chain.journal import ChainJournal
 from zkcollat.relayer import devnet as dn
 from zkcollat.relayer.procs import Services
+from zkcollat.relayer.store import RelayerStore
 from zkcollat.relayer.story import COL
 
 from .helpers import Driver
@@ -93,9 +92,9 @@ def test_kill_relayer_and_member_at_random(devnet: dn.Devnet) -> None:
         int(e["args"]["lockId"]) for e in d.vault.events.Released().get_logs(from_block=0)
     )
     assert all(seized[i] == 1 for i in seize) and all(released[i] == 1 for i in release)
-    conn = sqlite3.connect(devnet.dir / "relayer.sqlite")
-    j = ChainJournal(conn)
+    store = RelayerStore(devnet.dir / "relayer.sqlite", create=False)
+    j = store.journal
     assert j.mined_duplicates() == []
     mined = [r for r in j.all_txs() if r.state == "mined" and r.kind in ("seize", "release")]
     assert len(mined) == len({(r.kind, r.key) for r in mined}) == 6
-    assert conn.execute("SELECT COUNT(*) FROM alarm").fetchone()[0] == 0
+    assert store.alarms() == []

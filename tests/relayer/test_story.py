@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +11,10 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from zkcollat.chain.journal import ChainJournal
 from zkcollat.relayer import devnet as dn
 from zkcollat.relayer import story as st
 from zkcollat.relayer.contracts import contract
+from zkcollat.relayer.store import RelayerStore
 
 pytestmark = pytest.mark.slow
 
@@ -90,7 +89,8 @@ def test_story_end_to_end(devnet: dn.Devnet) -> None:
     assert credit.functions.cash(maker).call() == st.MAKER_CASH
 
     # the relayer: nothing mined twice, no alarm, every message executed
-    conn = sqlite3.connect(net.dir / "relayer.sqlite")
-    assert ChainJournal(conn).mined_duplicates() == []
-    assert conn.execute("SELECT COUNT(*) FROM alarm").fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM message WHERE executed_at IS NULL").fetchone()[0] == 0
+    store = RelayerStore(net.dir / "relayer.sqlite", create=False)
+    assert store.journal.mined_duplicates() == []
+    assert store.alarms() == []
+    assert store.pending_messages() == [] and all(m.executed_at for m in store.messages())
+    store.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zkcollat.errors import ZkcollatError
+from zkcollat.errors import NotAStore, StoreError, ZkcollatError
 
 
 class ChainError(ZkcollatError):
@@ -31,3 +31,11 @@ class ReorgTooDeep(ChainError):
 
 class MirrorDivergence(ChainError):
     """A relayer's mirror of the vault tree disagrees with the contract's root: it halts."""
+
+
+class JournalError(ChainError, StoreError):
+    """A service's chain store (journal, relayer store, sync store) refused an operation."""
+
+
+class NotAJournal(NotAStore, JournalError):
+    """A file is not the chain store it was opened as (another kind, or a newer schema)."""

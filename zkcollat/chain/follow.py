@@ -91,7 +91,7 @@ class Follower:
                         f"chain {self.chain_id}: log of block {last} has hash "
                         f"0x{lg.block_hash.hex()}, the block 0x{end.hash.hex()}"
                     )
-            with self.journal.conn:
+            with self.journal.store.write():
                 handle(logs, end)
                 self.journal.set_cursor(self.chain_id, end.number, end.hash)
             done += last - first + 1

@@ -9,28 +9,37 @@
   made). Because the raw signed bytes are stored before broadcasting, a restart rebroadcasts the
   very same transaction, which can be mined at most once.
 
-The caller owns the connection and the transaction boundaries (``with conn:``), so a handler's
-own writes and the cursor move commit together.
+The tables live in a :mod:`zkcollat.db` store (WAL, ``BEGIN IMMEDIATE``, application id and
+schema version): a service's own store adds them to its schema (:func:`journal_schema`), a
+journal on its own (a deployment, the devnet story) is :func:`open_journal`. The caller may hold
+a write transaction (``with journal.store.write():``) around several calls, so a handler's own
+writes and the cursor move commit together; each call alone is its own transaction.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS chain_cursor (
+from zkcollat.chain.errors import JournalError, NotAJournal
+from zkcollat.db import Schema, Store, create_tables, open_store
+
+JOURNAL_TABLES: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS chain_cursor (
     chain_id INTEGER PRIMARY KEY,
     block INTEGER NOT NULL,
     hash BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chain_block (
+)""",
+    """CREATE TABLE IF NOT EXISTS chain_block (
     chain_id INTEGER NOT NULL,
     number INTEGER NOT NULL,
     hash BLOB NOT NULL,
     PRIMARY KEY (chain_id, number)
-);
-CREATE TABLE IF NOT EXISTS chain_tx (
+)""",
+    """CREATE TABLE IF NOT EXISTS chain_tx (
     id INTEGER PRIMARY KEY,
     chain_id INTEGER NOT NULL,
     kind TEXT NOT NULL,
@@ -48,9 +57,53 @@ CREATE TABLE IF NOT EXISTS chain_tx (
     mined_at REAL,
     UNIQUE (chain_id, kind, key, attempt),
     UNIQUE (chain_id, sender, nonce, hash)
-);
-CREATE INDEX IF NOT EXISTS chain_tx_open ON chain_tx (chain_id, state);
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS chain_tx_open ON chain_tx (chain_id, state)",
+)
+
+#: ``PRAGMA application_id`` of a journal on its own ("zkcJ").
+JOURNAL_APPLICATION_ID = int.from_bytes(b"zkcJ", "big")
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def journal_schema(
+    kind: str,
+    application_id: int,
+    extra_tables: Sequence[str] = (),
+    legacy_tables: frozenset[str] = frozenset(),
+    *,
+    not_a_store: type[NotAJournal] = NotAJournal,
+) -> Schema:
+    """The schema of a store holding the journal's tables and ``extra_tables`` (version 1).
+
+    A file written before stores carried an application id (no id, the journal's tables and
+    ``legacy_tables`` present) is recognised as version 0 and upgraded in place: the tables
+    are the same, the upgrade stamps the id and the version."""
+    statements = (*JOURNAL_TABLES, *extra_tables)
+    create = create_tables(statements)
+    needed = {"chain_cursor", "chain_block", "chain_tx"} | set(legacy_tables)
+
+    def legacy(conn: sqlite3.Connection) -> int | None:
+        return 0 if needed <= _tables(conn) else None
+
+    migrations: dict[int, Callable[[sqlite3.Connection], None]] = {0: create}
+    return Schema(
+        kind=kind,
+        application_id=application_id,
+        version=1,
+        create=create,
+        migrations=migrations,
+        legacy_version=legacy,
+        not_a_store=not_a_store,
+        error=JournalError,
+    )
+
+
+JOURNAL_SCHEMA = journal_schema("zkcollat chain journal", JOURNAL_APPLICATION_ID)
 
 KEEP_BLOCK_HASHES = 512
 
@@ -84,42 +137,67 @@ _TX_COLS = (
 )
 
 
-class ChainJournal:
-    """Cursor, block hashes and transaction journal on an SQLite connection."""
+def open_journal(path: Path | str, *, create: bool = True) -> ChainJournal:
+    """A journal on its own in ``path`` (created if missing and ``create``)."""
+    return ChainJournal(open_store(path, JOURNAL_SCHEMA, create=create))
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        with conn:
-            conn.executescript(SCHEMA)
+
+class ChainJournal:
+    """Cursor, block hashes and transaction journal in a :mod:`zkcollat.db` store whose schema
+    includes :data:`JOURNAL_TABLES`."""
+
+    def __init__(self, store: Store) -> None:
+        names = {"chain_cursor", "chain_block", "chain_tx"}
+        with store.read() as conn:
+            missing = names - _tables(conn)
+        if missing:
+            raise JournalError(
+                f"{store.schema.kind} {store.path!r} has no journal tables {sorted(missing)}"
+            )
+        self.store = store
+
+    def close(self) -> None:
+        self.store.close()
 
     # --- cursor and block hashes ----------------------------------------------------------
 
     def cursor(self, chain_id: int) -> tuple[int, bytes] | None:
-        row = self.conn.execute(
-            "SELECT block, hash FROM chain_cursor WHERE chain_id = ?", (chain_id,)
-        ).fetchone()
+        with self.store.read() as conn:
+            row = conn.execute(
+                "SELECT block, hash FROM chain_cursor WHERE chain_id = ?", (chain_id,)
+            ).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     def set_cursor(self, chain_id: int, block: int, block_hash: bytes) -> None:
-        """Move the cursor (inside the caller's transaction) and remember the block's hash."""
-        self.conn.execute(
-            "INSERT INTO chain_cursor (chain_id, block, hash) VALUES (?, ?, ?) "
-            "ON CONFLICT (chain_id) DO UPDATE SET block = excluded.block, hash = excluded.hash",
-            (chain_id, block, block_hash),
-        )
-        self.conn.execute(
-            "INSERT OR REPLACE INTO chain_block (chain_id, number, hash) VALUES (?, ?, ?)",
-            (chain_id, block, block_hash),
-        )
-        self.conn.execute(
-            "DELETE FROM chain_block WHERE chain_id = ? AND number < ?",
-            (chain_id, block - KEEP_BLOCK_HASHES),
-        )
+        """Move the cursor (in the caller's transaction, if any) and remember the block's hash."""
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO chain_cursor (chain_id, block, hash) VALUES (?, ?, ?) "
+                "ON CONFLICT (chain_id) DO UPDATE SET block = excluded.block, hash = excluded.hash",
+                (chain_id, block, block_hash),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO chain_block (chain_id, number, hash) VALUES (?, ?, ?)",
+                (chain_id, block, block_hash),
+            )
+            conn.execute(
+                "DELETE FROM chain_block WHERE chain_id = ? AND number < ?",
+                (chain_id, block - KEEP_BLOCK_HASHES),
+            )
+
+    def _one(self, q: str, args: tuple[object, ...]) -> tuple[Any, ...] | None:
+        with self.store.read() as conn:
+            row = conn.execute(q, args).fetchone()
+        return None if row is None else tuple(row)
+
+    def _all(self, q: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.store.read() as conn:
+            return [tuple(r) for r in conn.execute(q, args).fetchall()]
 
     def block_hash(self, chain_id: int, number: int) -> bytes | None:
-        row = self.conn.execute(
+        row = self._one(
             "SELECT hash FROM chain_block WHERE chain_id = ? AND number = ?", (chain_id, number)
-        ).fetchone()
+        )
         return None if row is None else bytes(row[0])
 
     # --- transactions -----------------------------------------------------------------------
@@ -129,26 +207,25 @@ class ChainJournal:
 
     def latest(self, chain_id: int, kind: str, key: str) -> TxRecord | None:
         """The last attempt for (kind, key) on the chain, or None if none was ever intended."""
-        row = self.conn.execute(
+        row = self._one(
             f"SELECT {_TX_COLS} FROM chain_tx WHERE chain_id = ? AND kind = ? AND key = ? "
             "ORDER BY attempt DESC LIMIT 1",
             (chain_id, kind, key),
-        ).fetchone()
+        )
         return None if row is None else self._rec(row)
 
     def by_id(self, tx_id: int) -> TxRecord:
-        q = f"SELECT {_TX_COLS} FROM chain_tx WHERE id = ?"
-        row = self.conn.execute(q, (tx_id,)).fetchone()
+        row = self._one(f"SELECT {_TX_COLS} FROM chain_tx WHERE id = ?", (tx_id,))
         if row is None:
-            raise KeyError(tx_id)
+            raise JournalError(f"{self.store.path!r}: no transaction record {tx_id}")
         return self._rec(row)
 
     def open_txs(self, chain_id: int, sender: str) -> list[TxRecord]:
-        rows = self.conn.execute(
+        rows = self._all(
             f"SELECT {_TX_COLS} FROM chain_tx WHERE chain_id = ? AND sender = ? "
             "AND state IN ('intended', 'sent') ORDER BY nonce",
             (chain_id, sender),
-        ).fetchall()
+        )
         return [self._rec(r) for r in rows]
 
     def all_txs(self, chain_id: int | None = None) -> list[TxRecord]:
@@ -157,18 +234,18 @@ class ChainJournal:
         if chain_id is not None:
             q += " WHERE chain_id = ?"
             args = (chain_id,)
-        return [self._rec(r) for r in self.conn.execute(q + " ORDER BY id", args).fetchall()]
+        return [self._rec(r) for r in self._all(q + " ORDER BY id", args)]
 
     def next_nonce(self, chain_id: int, sender: str) -> int:
         """One past the highest account nonce of ``sender``'s transactions still in flight
         (intended or sent; 0 if none). Mined ones are counted by the node's own nonce, which
         also goes back if a reorg takes them out."""
-        row = self.conn.execute(
+        row = self._one(
             "SELECT MAX(nonce) FROM chain_tx WHERE chain_id = ? AND sender = ? "
             "AND state IN ('intended', 'sent')",
             (chain_id, sender),
-        ).fetchone()
-        return 0 if row[0] is None else int(row[0]) + 1
+        )
+        return 0 if row is None or row[0] is None else int(row[0]) + 1
 
     def record_intended(
         self,
@@ -181,21 +258,23 @@ class ChainJournal:
         raw: bytes,
         now: float,
     ) -> TxRecord:
-        """Record a signed transaction before broadcasting it (commits at once)."""
-        with self.conn:
+        """Record a signed transaction before broadcasting it (commits at once, unless the
+        caller holds a transaction). :class:`JournalError` if (kind, key) has a live one."""
+        with self.store.write() as conn:
             prev = self.latest(chain_id, kind, key)
             if prev is not None and prev.state != "dropped":
-                raise sqlite3.IntegrityError(
+                raise JournalError(
                     f"{kind} {key} on chain {chain_id} already has a live transaction "
                     f"{prev.hash_hex} ({prev.state})"
                 )
             attempt = 0 if prev is None else prev.attempt + 1
-            cur = self.conn.execute(
+            cur = conn.execute(
                 "INSERT INTO chain_tx (chain_id, kind, key, attempt, state, sender, nonce, hash, "
                 "raw, created_at) VALUES (?, ?, ?, ?, 'intended', ?, ?, ?, ?, ?)",
                 (chain_id, kind, key, attempt, sender, nonce, tx_hash, raw, now),
             )
-            assert cur.lastrowid is not None
+            if cur.lastrowid is None:
+                raise JournalError(f"{self.store.path!r}: the transaction record has no id")
             return self.by_id(cur.lastrowid)
 
     def mark(
@@ -208,8 +287,8 @@ class ChainJournal:
         gas_used: int | None = None,
         now: float | None = None,
     ) -> TxRecord:
-        with self.conn:
-            self.conn.execute(
+        with self.store.write() as conn:
+            conn.execute(
                 "UPDATE chain_tx SET state = ?, block = COALESCE(?, block), "
                 "status = COALESCE(?, status), gas_used = COALESCE(?, gas_used), "
                 "mined_at = COALESCE(?, mined_at) WHERE id = ?",
@@ -219,8 +298,8 @@ class ChainJournal:
 
     def unmine(self, tx_id: int) -> TxRecord:
         """A mined transaction whose block was reorged out: back to sent (to be rebroadcast)."""
-        with self.conn:
-            self.conn.execute(
+        with self.store.write() as conn:
+            conn.execute(
                 "UPDATE chain_tx SET state = 'sent', block = NULL, status = NULL, gas_used = NULL, "
                 "mined_at = NULL WHERE id = ? AND state = 'mined'",
                 (tx_id,),
@@ -228,17 +307,17 @@ class ChainJournal:
         return self.by_id(tx_id)
 
     def recently_mined(self, chain_id: int, sender: str, since_block: int) -> list[TxRecord]:
-        rows = self.conn.execute(
+        rows = self._all(
             f"SELECT {_TX_COLS} FROM chain_tx WHERE chain_id = ? AND sender = ? "
             "AND state = 'mined' AND block >= ? ORDER BY nonce",
             (chain_id, sender, since_block),
-        ).fetchall()
+        )
         return [self._rec(r) for r in rows]
 
     def mined_duplicates(self) -> list[tuple[int, str, str, int]]:
         """(chain, kind, key, count) for any key mined more than once: must always be empty."""
-        rows = self.conn.execute(
+        rows = self._all(
             "SELECT chain_id, kind, key, COUNT(*) FROM chain_tx WHERE state = 'mined' "
             "GROUP BY chain_id, kind, key HAVING COUNT(*) > 1"
-        ).fetchall()
+        )
         return [(int(a), str(b), str(c), int(d)) for a, b, c, d in rows]

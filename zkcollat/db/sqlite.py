@@ -52,6 +52,9 @@ APPLICATION_IDS: dict[int, str] = {
     int.from_bytes(b"zkcV", "big"): "zkcollat vault",
     int.from_bytes(b"zkcM", "big"): "zkcollat venue",
     int.from_bytes(b"zkcR", "big"): "zkcollat root registry",
+    int.from_bytes(b"zkcJ", "big"): "zkcollat chain journal",
+    int.from_bytes(b"zkcY", "big"): "zkcollat relayer store",
+    int.from_bytes(b"zkcS", "big"): "zkcollat venue sync store",
 }
 
 #: Files up to this size get ``PRAGMA quick_check`` on open (it reads every page: ~linear).

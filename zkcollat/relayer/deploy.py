@@ -22,7 +22,7 @@ from web3 import Web3
 
 from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError
-from zkcollat.chain.journal import ChainJournal, TxRecord
+from zkcollat.chain.journal import ChainJournal, TxRecord, open_journal
 from zkcollat.chain.sender import Call, TxSender
 from zkcollat.contracts.deploy import poseidon_creation_codes
 from zkcollat.contracts.toolchain import PROJECT
@@ -146,6 +146,4 @@ def deploy_all(
 
 
 def journal(path: Path) -> ChainJournal:
-    import sqlite3
-
-    return ChainJournal(sqlite3.connect(path))
+    return open_journal(path)

@@ -14,7 +14,6 @@ relayer run as child processes for the story's duration (their logs are in D).
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,7 +27,7 @@ from web3.logs import DISCARD
 from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError
-from zkcollat.chain.journal import ChainJournal, TxRecord
+from zkcollat.chain.journal import TxRecord, open_journal
 from zkcollat.chain.keystore import load_account
 from zkcollat.chain.sender import Call, TxSender
 from zkcollat.margin.pricing import OptionSpec
@@ -114,7 +113,7 @@ class Actors:
         self.out = Path(net.doc["contracts"]["artifacts"])
         self.src: ChainClient = net.client("source")
         self.exe: ChainClient = net.client("execution")
-        self.journal = ChainJournal(sqlite3.connect(net.dir / "story.sqlite"))
+        self.journal = open_journal(net.dir / "story.sqlite")
         self._senders: dict[tuple[str, str], TxSender] = {}
         s, e = net.side("source"), net.side("execution")
         self.vault = self._c(self.src, "CollateralVault", s["vault"])
@@ -169,19 +168,14 @@ def run_story(d: Path, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     }
 
 
-def make_venue(net: Devnet, d: Path) -> Any:
-    """A venue for the devnet: its chain, registry and vault, the collateral token as an
-    ETH-priced asset, the committee and the devnet's verification key."""
-    import dataclasses
+def venue_config(net: Devnet) -> dict[str, Any]:
+    """The venue parameters (``zkcollat margin init --config``) for the devnet: its chain,
+    registry and vault, the collateral token as an ETH-priced asset."""
     import json
     from importlib import resources
 
-    from zkcollat.attest.committee import Committee
-    from zkcollat.formats.snarkjs import vk_from_json
-    from zkcollat.margin.config import VenueConfig
-    from zkcollat.margin.venue import Venue
-
-    base = json.loads(resources.files("zkcollat.margin").joinpath("example_venue.json").read_text())
+    example = resources.files("zkcollat.margin").joinpath("example_venue.json")
+    base: dict[str, Any] = json.loads(example.read_text())
     src, exe = net.side("source"), net.side("execution")
     base.update(
         chain_id=exe["chainId"],
@@ -201,12 +195,33 @@ def make_venue(net: Devnet, d: Path) -> Any:
     ]
     base["latency"].update(relay_latency_s=30, execution_s=10, finality_s={str(src["chainId"]): 5})
     base["liquidation"]["message_ttl_s"] = DAY
-    vk = vk_from_json(json.loads((net.dir / "verification_key.json").read_text()))
-    cfg = dataclasses.replace(VenueConfig.from_json(base), verifying_key=vk)
+    return base
+
+
+def devnet_committee(net: Devnet) -> Any:
+    """The devnet's development committee as :class:`zkcollat.attest.committee.Committee`."""
+    from zkcollat.attest.committee import Committee
+
     com = net.doc["committee"]
-    committee = Committee(
+    return Committee(
         int(com["epoch"]), tuple(m["address"] for m in com["members"]), int(com["threshold"])
     )
+
+
+def make_venue(net: Devnet, d: Path) -> Any:
+    """A venue for the devnet (:func:`venue_config`), the committee and the devnet's
+    verification key; it signs with the devnet's venue account."""
+    import dataclasses
+    import json
+
+    from zkcollat.formats.snarkjs import vk_from_json
+    from zkcollat.margin.config import VenueConfig
+    from zkcollat.margin.venue import Venue
+
+    base = venue_config(net)
+    vk = vk_from_json(json.loads((net.dir / "verification_key.json").read_text()))
+    cfg = dataclasses.replace(VenueConfig.from_json(base), verifying_key=vk)
+    committee = devnet_committee(net)
     d.mkdir(parents=True, exist_ok=True)
     signer = PrivateKey.from_bytes(bytes(load_account(net.account("venue")).account.key))
     return Venue.create(d / "venue.sqlite", cfg, signer, committee=committee, now=int(time.time()))

@@ -16,13 +16,18 @@ credits are. One pass of :class:`VenueSync`:
 - follows the source vault at its depth: a ``Seized`` lock books the value of what was paid
   (paid units at the venue's asset price, rounded down) with ``venue.seize_executed``.
 
-Replays are harmless: roots and credits are checked against the venue's state first, and a
-deposit is recorded as intended in the sync store before the venue books it and as done after;
-an intended deposit found on restart raises an alarm instead of being booked a second time.
+Replays are harmless: roots and credits are checked against the venue's state first. A deposit
+is recorded as pending in the sync store with the cursor move (one transaction: none is lost),
+then, once that range is committed, as intended before the venue books it and as done after; an
+intended deposit found on restart (the sync stopped while booking it: booked or not, only the
+venue's journal can tell) raises an alarm instead of being booked a second time.
+
+The sync store is a :mod:`zkcollat.db` store of its own kind ("zkcollat venue sync store").
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -37,26 +42,46 @@ from zkcollat.attest.attestation import RootAttestation, SignedAttestation, zkco
 from zkcollat.chain.client import BlockRef, ChainClient, LogRef
 from zkcollat.chain.errors import ChainError
 from zkcollat.chain.follow import Follower
-from zkcollat.chain.journal import ChainJournal
+from zkcollat.chain.journal import ChainJournal, journal_schema
 from zkcollat.chain.sender import Call, TxSender
+from zkcollat.db import open_store
 from zkcollat.margin.messages import Release
 from zkcollat.margin.venue import Venue
 from zkcollat.relayer.config import RelayConfig
 from zkcollat.relayer.contracts import contract, decode
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sync_deposit (
+_DEPOSITS = """CREATE TABLE IF NOT EXISTS sync_deposit (
     chain_id INTEGER NOT NULL,
     block INTEGER NOT NULL,
     tx TEXT NOT NULL,
     log_index INTEGER NOT NULL,
     account TEXT NOT NULL,
     amount TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('intended', 'done')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'intended', 'done')),
     PRIMARY KEY (chain_id, block, tx, log_index)
-);
-CREATE TABLE IF NOT EXISTS sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT);
-"""
+)"""
+TABLES: tuple[str, ...] = (
+    _DEPOSITS,
+    "CREATE TABLE IF NOT EXISTS sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT)",
+)
+
+#: ``PRAGMA application_id`` of a venue sync store ("zkcS").
+APPLICATION_ID = int.from_bytes(b"zkcS", "big")
+
+_BASE = journal_schema(
+    "zkcollat venue sync store", APPLICATION_ID, TABLES, frozenset({"sync_deposit"})
+)
+
+
+def _from_legacy(conn: sqlite3.Connection) -> None:
+    """A file from before the store carried an id: its deposit states lacked 'pending'."""
+    conn.execute("ALTER TABLE sync_deposit RENAME TO sync_deposit_v0")
+    _BASE.create(conn)
+    conn.execute("INSERT INTO sync_deposit SELECT * FROM sync_deposit_v0")
+    conn.execute("DROP TABLE sync_deposit_v0")
+
+
+SCHEMA = dataclasses.replace(_BASE, migrations={0: _from_legacy})
 
 
 class SyncError(ChainError):
@@ -86,12 +111,10 @@ class VenueSync:
         read (default: the configuration's start blocks)."""
         self.venue = venue
         self.cfg = cfg
-        self.conn = sqlite3.connect(store, timeout=30)
-        with self.conn:
-            self.conn.executescript(SCHEMA)
-        self.journal = ChainJournal(self.conn)
         self.src = ChainClient(cfg.source.rpc, expected_chain_id=cfg.source.chain_id)
         self.exe = ChainClient(cfg.execution.rpc, expected_chain_id=cfg.execution.chain_id)
+        self.db = open_store(store, SCHEMA, create=True)  # after the nodes answered
+        self.journal = ChainJournal(self.db)
         self.sender = TxSender(self.exe, settlement, self.journal)
         self.registry = contract(self.exe.w3, "RootRegistry", cfg.registry, cfg.artifacts)
         self.credit = contract(self.exe.w3, "CollateralCredit", cfg.credit, cfg.artifacts)
@@ -119,7 +142,7 @@ class VenueSync:
         self._report = SyncReport()
 
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()
 
     def _tx_input(self, tx_hash: bytes) -> bytes:
         tx = self.exe.call(
@@ -138,15 +161,21 @@ class VenueSync:
         t = int(time.time()) if now is None else now
         self._check_intents()
         self.sender.resume_all()
-        self.exe_follow.poll(lambda logs, end: self._on_execution(logs, end, t))
+        self._book_deposits()  # pending from a pass that stopped after its range committed
+        def on_exe(logs: list[LogRef], end: BlockRef) -> None:
+            self._on_execution(logs, end, t)
+
+        while self.exe_follow.poll(on_exe, max_ranges=1):  # deposits booked range by range
+            self._book_deposits()
         self._send_outbox(t)
         self.src_follow.poll(lambda logs, end: self._on_source(logs, end, t))
         return self._report
 
     def _check_intents(self) -> None:
-        rows = self.conn.execute(
-            "SELECT tx, log_index, account, amount FROM sync_deposit WHERE state = 'intended'"
-        ).fetchall()
+        with self.db.read() as c:
+            rows = c.execute(
+                "SELECT tx, log_index, account, amount FROM sync_deposit WHERE state = 'intended'"
+            ).fetchall()
         if rows:
             raise SyncError(
                 f"deposit(s) {rows} were being booked when the sync stopped: check the venue's "
@@ -217,24 +246,32 @@ class VenueSync:
         )
         self._report.credits += 1
 
-    def _deposit(self, lg: LogRef, a: dict[str, Any], now: int) -> None:
+    def _deposit(self, lg: LogRef, a: dict[str, Any], _now: int) -> None:
+        """Inside the range's transaction: the deposit is pending (booked once it commits)."""
         chain_id, block, tx, log_index = lg.key
-        account, amount = str(a["account"]).lower(), int(a["amount"])
-        with self.conn:
-            cur = self.conn.execute(
-                "INSERT OR IGNORE INTO sync_deposit VALUES (?, ?, ?, ?, ?, ?, 'intended')",
-                (chain_id, block, tx, log_index, account, str(amount)),
+        with self.db.write() as c:
+            c.execute(
+                "INSERT OR IGNORE INTO sync_deposit VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+                (chain_id, block, tx, log_index, str(a["account"]).lower(), str(int(a["amount"]))),
             )
-        if cur.rowcount == 0:
-            return  # booked before
-        self.venue.deposit(account, amount, now=now)
-        with self.conn:
-            self.conn.execute(
-                "UPDATE sync_deposit SET state = 'done' WHERE chain_id = ? AND block = ? AND "
-                "tx = ? AND log_index = ?",
-                (chain_id, block, tx, log_index),
-            )
-        self._report.deposits += 1
+
+    def _book_deposits(self) -> None:
+        """Book every pending deposit: intended (committed), the venue books it, done."""
+        with self.db.read() as c:
+            rows = c.execute(
+                "SELECT chain_id, block, tx, log_index, account, amount FROM sync_deposit "
+                "WHERE state = 'pending' ORDER BY block, log_index"
+            ).fetchall()
+        for chain_id, block, tx, log_index, account, amount in rows:
+            key = (chain_id, block, tx, log_index)
+            where = "WHERE chain_id = ? AND block = ? AND tx = ? AND log_index = ?"
+            with self.db.write() as c:
+                c.execute(f"UPDATE sync_deposit SET state = 'intended' {where}", key)
+            # the venue learns the deposit at the time of its block
+            self.venue.deposit(account, int(amount), now=self._block_time(self.exe, block))
+            with self.db.write() as c:
+                c.execute(f"UPDATE sync_deposit SET state = 'done' {where}", key)
+            self._report.deposits += 1
 
     # --- outgoing messages ---------------------------------------------------------------------
 
