@@ -174,12 +174,13 @@ def sync_cmd(
     from zkcollat.relayer.venue_sync import VenueSync
 
     vc = ctx.obj
-    venue = vc.open()
+    cfg = load_config(config_path)  # a bad configuration or key fails before anything opens
     pw = password_file
     if pw is None and key_path.with_suffix(".password").is_file():
         pw = key_path.with_suffix(".password")
     acct = load_account(KeystoreRef(key_path, pw)).account
-    sync = VenueSync(venue, load_config(config_path), acct, vc.dir / "sync.sqlite")
+    venue = vc.open()
+    sync = VenueSync(venue, cfg, acct, vc.dir / "sync.sqlite")
     try:
         rep = sync.run_once(vc.now)
     finally:
