@@ -169,3 +169,105 @@ def test_deep_reorg_halts_with_alarm(devnet: dn.Devnet, tmp_path: Path) -> None:
         r2.run_once()
     assert RelayerStore(cfg.store, create=False).journal.mined_duplicates() == []
     r2.close()
+
+
+def test_venue_breaker_while_execution_node_down(devnet: dn.Devnet, tmp_path: Path) -> None:
+    """The execution node goes away: the venue's sync fails with an error naming the node (it
+    books nothing half-way), no root reaches the venue, and once the silence passes the breaker
+    the venue is reduce-only (no new risk, no release). The node back, the relayer attests the
+    lock made meanwhile, the venue learns it and the breaker resets; then both chains and the
+    venue agree."""
+    import time
+
+    from zkcollat.chain.keystore import load_account
+    from zkcollat.relayer.story import make_venue
+    from zkcollat.relayer.venue_sync import VenueSync
+
+    interval_s, breaker_s, window_s = 5, 40, 45
+    cfg = config(devnet, tmp_path / "relayer")
+    r = Relayer(cfg, ask=in_process(members(devnet, cfg)))
+    d = Driver(devnet, "breaker")
+    venue = make_venue(
+        devnet,
+        tmp_path / "venue",
+        {
+            "attestation_interval_s": interval_s,
+            "breaker_latency_s": breaker_s,
+            "latency_window_s": window_s,
+        },
+    )
+    sync = VenueSync(
+        venue,
+        cfg,
+        load_account(devnet.account("venue")).account,
+        tmp_path / "venue" / "sync.sqlite",
+        start_blocks=(d.src.head(), d.exe.head()),
+    )
+    src_id, vault = d.src.chain_id, d.vault_addr.lower()
+
+    def venue_root() -> int | None:
+        latest = venue.registry.latest(src_id, vault)
+        return None if latest is None else int(latest.root)
+
+    def chain_root() -> int:
+        key = d.src.w3.keccak(d.src.w3.codec.encode(["uint256", "address"], [src_id, vault]))
+        blk = int(d.registry.functions.latestBlock(key).call())
+        return int(d.vault.functions.currentRoot().call(block_identifier=blk))
+
+    def synced(lock_id: int) -> bool:
+        sync.run_once()
+        return d.accepted(lock_id) and venue_root() == chain_root()
+
+    d.approve(100 * COL)
+    first = d.lock_id(d.lock(2 * COL))
+    until(r, lambda: synced(first), "the venue to learn the first lock's root", timeout_s=120)
+    assert not venue.reduce_only(int(time.time()))
+    before = venue_root()
+
+    node = devnet.node("execution")
+    dn.stop_anvil(node)  # SIGTERM: the node saves its state
+    try:
+        r.exe.retries = sync.exe.retries = 1
+        during = d.lock_id(d.lock(3 * COL))
+        with pytest.raises(RpcUnavailable, match="did not answer"):
+            r.run_once()
+        with pytest.raises(RpcUnavailable, match=rf"{node.rpc}.* did not answer"):
+            sync.run_once()
+        assert venue_root() == before  # nothing learnt, nothing served from half a pass
+        latest = venue.registry.latest(src_id, vault)
+        assert latest is not None
+        trip_at = int(latest.timestamp) + interval_s + breaker_s + 1
+        while int(time.time()) < trip_at:
+            with pytest.raises(RpcUnavailable):
+                sync.run_once()
+            time.sleep(1)
+        now = int(time.time())
+        assert venue.reduce_only(now)
+        assert venue.registry.observed_latency_s(
+            src_id, vault, now=now, window_s=window_s, interval_s=interval_s
+        ) > breaker_s
+    finally:
+        dn.up(devnet.dir, log=lambda _s: None)  # the same node back, from its saved state
+    r.exe.retries = sync.exe.retries = 6
+
+    # the lock made during the outage is attested; fresh roots clear the breaker once the late
+    # one has left the venue's latency window
+    until(r, lambda: synced(during), "the lock made while the node was down", timeout_s=120)
+    deadline = time.monotonic() + window_s + 120
+    last = during
+    while venue.reduce_only(int(time.time())):
+        assert time.monotonic() < deadline, "the venue's breaker did not reset"
+        last = d.lock_id(d.lock(1 * COL))
+        until(r, lambda n=last: synced(n), "a fresh root", timeout_s=120)
+    assert not venue.reduce_only(int(time.time()))
+
+    # both chains and the venue agree: every lock committed, attested, Locked on the vault
+    size = int(d.vault.functions.leafCount().call())
+    assert size > last >= during > first
+    assert all(d.status(i) == 1 for i in (first, during, last))  # LockStatus.Active
+    assert venue_root() == chain_root() == int(d.vault.functions.currentRoot().call())
+    assert r.store.alarms() == []
+    assert r.store.journal.mined_duplicates() == []
+    assert sync.journal.mined_duplicates() == []
+    sync.close()
+    r.close()

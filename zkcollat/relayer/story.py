@@ -208,9 +208,10 @@ def devnet_committee(net: Devnet) -> Any:
     )
 
 
-def make_venue(net: Devnet, d: Path) -> Any:
-    """A venue for the devnet (:func:`venue_config`), the committee and the devnet's
-    verification key; it signs with the devnet's venue account."""
+def make_venue(net: Devnet, d: Path, latency: dict[str, int] | None = None) -> Any:
+    """A venue for the devnet (:func:`venue_config`, its ``latency`` parameters updated by
+    ``latency``), the committee and the devnet's verification key; it signs with the devnet's
+    venue account."""
     import dataclasses
     import json
 
@@ -219,6 +220,7 @@ def make_venue(net: Devnet, d: Path) -> Any:
     from zkcollat.margin.venue import Venue
 
     base = venue_config(net)
+    base["latency"].update(latency or {})
     vk = vk_from_json(json.loads((net.dir / "verification_key.json").read_text()))
     cfg = dataclasses.replace(VenueConfig.from_json(base), verifying_key=vk)
     committee = devnet_committee(net)
