@@ -103,3 +103,12 @@ def test_journal_cursor_and_block_hashes(tmp_path: Path) -> None:
     j.close()
     j2 = open_journal(tmp_path / "j.sqlite", create=False)
     assert j2.cursor(1) == (600, b"\xbb" * 32)
+
+
+def test_journal_intended_commits_on_its_own(tmp_path: Path) -> None:
+    j = open_journal(tmp_path / "j.sqlite")
+    with pytest.raises(JournalError, match="in its own commit"), j.store.write():
+        j.set_cursor(1, 5, b"\x01" * 32)
+        j.record_intended(5, "seize", "v:1:0", "0xaa", 0, b"\x01" * 32, b"raw", 1.0)
+    assert j.cursor(1) is None and j.all_txs() == []  # the whole transaction rolled back
+    j.close()

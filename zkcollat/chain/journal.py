@@ -258,8 +258,14 @@ class ChainJournal:
         raw: bytes,
         now: float,
     ) -> TxRecord:
-        """Record a signed transaction before broadcasting it (commits at once, unless the
-        caller holds a transaction). :class:`JournalError` if (kind, key) has a live one."""
+        """Record a signed transaction before broadcasting it, in a commit of its own (refused
+        inside the caller's transaction: a crash before that one commits would forget a
+        transaction already broadcast). :class:`JournalError` if (kind, key) has a live one."""
+        if self.store.conn.in_transaction:
+            raise JournalError(
+                f"{kind} {key}: a transaction must be recorded in its own commit before it is "
+                "broadcast, not inside another transaction"
+            )
         with self.store.write() as conn:
             prev = self.latest(chain_id, kind, key)
             if prev is not None and prev.state != "dropped":
