@@ -18,7 +18,7 @@ from zkcollat.relayer.store import RelayerStore
 
 pytestmark = pytest.mark.slow
 
-STEPS = ["lock", "attest", "prove", "credit", "trade", "liquidate", "seize", "release"]
+STEPS = ["lock", "attest", "prove", "credit", "trade", "liquidate", "seize", "release", "withdraw"]
 CHAINS = {
     "lock": "source",
     "attest": "execution",
@@ -28,6 +28,7 @@ CHAINS = {
     "liquidate": "execution",
     "seize": "source",
     "release": "source",
+    "withdraw": "execution",
 }
 # LockStatus and CreditStatus of the contracts
 SEIZED, WITHDRAWN = 3, 4
@@ -86,7 +87,10 @@ def test_story_end_to_end(devnet: dn.Devnet) -> None:
         key = credit.functions.creditKey(src_id, vault_addr, lock_id).call()
         assert credit.functions.credits(key).call()[2] == status
         assert not credit.functions.isCounting(key).call()
-    assert credit.functions.cash(maker).call() == st.MAKER_CASH
+    # the maker's cash: deposited, then a withdrawal approved by the venue and taken out
+    assert credit.functions.cash(maker).call() == st.MAKER_CASH - st.MAKER_WITHDRAWAL
+    assert credit.functions.approvedWithdrawal(maker).call() == 0
+    assert int(steps[8]["withdrawn"]) == st.MAKER_WITHDRAWAL
 
     # the relayer: nothing mined twice, no alarm, every message executed
     store = RelayerStore(net.dir / "relayer.sqlite", create=False)

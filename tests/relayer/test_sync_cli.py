@@ -130,7 +130,7 @@ def test_sync_on_devnet(devnet: dn.Devnet, tmp_path: Path) -> None:
     for _ in range(60):
         r = _sync(venue, net.dir / "relayer.json", key, *pw, "--json")
         assert r.exit_code == 0, r.output
-        out = json.loads(r.output)
+        out = json.loads(r.stdout)
         booked = {k: booked.get(k, 0) + out[k] for k in ("deposits", "roots", "credits")}
         if booked["deposits"]:
             break
@@ -138,9 +138,36 @@ def test_sync_on_devnet(devnet: dn.Devnet, tmp_path: Path) -> None:
     assert booked["deposits"] == 1
     r = _cli("margin", "--venue", str(venue), "account", d.addr("maker"), "--json")
     assert r.exit_code == 0, r.output
-    assert int(json.loads(r.output)["summary"]["cash_e6"]) == cash
-    again = json.loads(_sync(venue, net.dir / "relayer.json", key, *pw, "--json").output)
+    assert int(json.loads(r.stdout)["summary"]["cash_e6"]) == cash
+    again = json.loads(_sync(venue, net.dir / "relayer.json", key, *pw, "--json").stdout)
     assert again["deposits"] == 0  # never booked twice
+
+    # withdrawals booked by the venue are approved on chain, one allowance at a time
+    maker_key = tmp_path / "maker.key"
+    maker_key.write_text("0x" + bytes(load_account(net.account("maker")).account.key).hex())
+    maker = d.addr("maker")
+    venue_args = ["margin", "--venue", str(venue)]
+    assert _cli(*venue_args, "withdraw", "--key", str(maker_key), "1000").exit_code == 0
+    out = json.loads(_sync(venue, net.dir / "relayer.json", key, *pw, "--json").stdout)
+    assert len(out["withdrawalsApproved"]) == 1 and out["withdrawalsWaiting"] == []
+    assert d.credit.functions.approvedWithdrawal(maker).call() == 1000 * 10**6
+    # a second one while the first allowance is unused waits (setting the allowance now could
+    # race with a withdrawal under the old one)
+    assert _cli(*venue_args, "withdraw", "--key", str(maker_key), "500").exit_code == 0
+    out = json.loads(_sync(venue, net.dir / "relayer.json", key, *pw, "--json").stdout)
+    assert out["withdrawalsApproved"] == [] and out["withdrawalsWaiting"] == [maker.lower()]
+    assert d.credit.functions.approvedWithdrawal(maker).call() == 1000 * 10**6
+    balance = d.quote.functions.balanceOf(maker).call()
+    d.send("maker", "execution", "withdraw1", d.credit.functions.withdrawCash(1000 * 10**6))
+    out = json.loads(_sync(venue, net.dir / "relayer.json", key, *pw, "--json").stdout)
+    assert len(out["withdrawalsApproved"]) == 1
+    assert d.credit.functions.approvedWithdrawal(maker).call() == 500 * 10**6
+    d.send("maker", "execution", "withdraw2", d.credit.functions.withdrawCash(500 * 10**6))
+    assert d.quote.functions.balanceOf(maker).call() == balance + 1500 * 10**6
+    assert d.credit.functions.cash(maker).call() == cash - 1500 * 10**6
+    out = json.loads(_sync(venue, net.dir / "relayer.json", key, *pw, "--json").stdout)
+    assert out["withdrawalsApproved"] == [] and out["withdrawalsWaiting"] == []
+    assert d.credit.functions.approvedWithdrawal(maker).call() == 0
 
     # a node of another chain id
     doc = json.loads((net.dir / "relayer.json").read_text())

@@ -164,7 +164,8 @@ def sync_cmd(
 
     \b
     Learns accepted roots, credits and cash deposits from the execution chain; sends the
-    venue's Release/Seize messages through the credit contract; books executed seizes.
+    venue's Release/Seize messages and approves its cash withdrawals through the credit
+    contract; books executed seizes.
     Example:
       zkcollat margin --venue venue sync --config devnet/relayer.json \\
           --key devnet/keys/venue.json
@@ -191,10 +192,14 @@ def sync_cmd(
         "deposits": rep.deposits,
         "sent": rep.sent,
         "seizesBooked": rep.seizes_booked,
+        "withdrawalsApproved": rep.withdrawals,
+        "withdrawalsWaiting": rep.withdrawals_waiting,
     }
     emit(
         as_json,
         obj,
         f"synced: {rep.roots} root(s), {rep.credits} credit(s), {rep.deposits} deposit(s); "
-        f"sent {len(rep.sent)} message(s); booked {rep.seizes_booked} seize(s)",
+        f"sent {len(rep.sent)} message(s); booked {rep.seizes_booked} seize(s); approved "
+        f"{len(rep.withdrawals)} withdrawal(s)"
+        + (f", {len(rep.withdrawals_waiting)} waiting" if rep.withdrawals_waiting else ""),
     )

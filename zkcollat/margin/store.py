@@ -174,6 +174,15 @@ class Store:
             out[d] = out.get(d, 0) + int(a)
         return out
 
+    def paid_to(self, outside: str) -> dict[str, int]:
+        """Per account, everything the journal moved from it to ``outside`` (e.g. the total
+        withdrawals the venue approved for each account)."""
+        out: dict[str, int] = {}
+        q = "SELECT src, amount_e6 FROM journal WHERE dst = ?"
+        for src, a in self.conn.execute(q, (outside,)):
+            out[src] = out.get(src, 0) + int(a)
+        return out
+
     def use_nonce(self, account: str, nonce: int, kind: str, at: int) -> bool:
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO nonces VALUES (?, ?, ?, ?)", (account, str(nonce), kind, at)

@@ -32,7 +32,7 @@ from zkcollat.chain.keystore import load_account
 from zkcollat.chain.sender import Call, TxSender
 from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.risk import OpenOrder
-from zkcollat.margin.signed import Order, ReleaseRequest, sign
+from zkcollat.margin.signed import Order, ReleaseRequest, Withdraw, sign
 from zkcollat.relayer.config import load_config
 from zkcollat.relayer.contracts import abi
 from zkcollat.relayer.devnet import Devnet, load
@@ -50,6 +50,7 @@ IV_BPS = 6000
 INSURANCE_E6 = 50_000 * 10**6
 LOCK_GAS = 400_000  # given, not estimated: the allowance is still pending when the locks go out
 MAKER_CASH = 100_000 * 10**6
+MAKER_WITHDRAWAL = 1_000 * 10**6
 DAY = 86400
 
 
@@ -529,6 +530,35 @@ def _story(
         st,
         f"the maker's release of lock {lock_b} went through the committee; the depositor "
         f"withdrew {back / COL:g} COL",
+    )
+
+    # withdraw: the maker takes cash out; the venue approves it on chain --------------------------
+    st = begin("withdraw", "execution")
+    w = Withdraw(keys["maker"].address, MAKER_WITHDRAWAL, next(nonces), now + 600)
+    venue.withdraw(sign(keys["maker"], w, venue.domain), now=now)
+    approved = sync.run_once(now).withdrawals
+    if len(approved) != 1:
+        raise StoryError(f"the sync approved {len(approved)} withdrawal(s), expected 1")
+    for h in approved:
+        rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
+        assert rec_ is not None
+        st.tx.append(h)
+        st.gas += int(rec_["gasUsed"])
+        st.blocks.append(int(rec_["blockNumber"]))
+    before = int(a.quote.functions.balanceOf(maker).call())
+    st.add(
+        a.send(
+            "maker", "execution", "withdrawCash", a.credit.functions.withdrawCash(MAKER_WITHDRAWAL)
+        )
+    )
+    got = int(a.quote.functions.balanceOf(maker).call()) - before
+    if got != MAKER_WITHDRAWAL:
+        raise StoryError(f"the maker received {got} QUSD units, expected {MAKER_WITHDRAWAL}")
+    st.detail = {"withdrawn": str(got)}
+    end(
+        st,
+        f"the venue booked the maker's withdrawal, approved it through the credit contract; "
+        f"the maker withdrew {got / 10**6:g} QUSD",
     )
     sync.close()
     return steps

@@ -13,6 +13,9 @@ credits are. One pass of :class:`VenueSync`:
   (``markReleased``/``markSeized`` from the venue's settlement account, journaled, keyed by the
   outbox entry), then marks it sent; the committee attests the contract's event, not the venue's
   own signature;
+- approves the cash withdrawals the venue booked (``approveWithdrawal`` from the settlement
+  account; the account then calls ``withdrawCash``), one allowance at a time (see
+  :meth:`VenueSync._send_withdrawals`);
 - follows the source vault at its depth: a ``Seized`` lock books the value of what was paid
   (paid units at the venue's asset price, rounded down) with ``venue.seize_executed``.
 
@@ -45,6 +48,7 @@ from zkcollat.chain.follow import Follower
 from zkcollat.chain.journal import ChainJournal, journal_schema
 from zkcollat.chain.sender import Call, TxSender
 from zkcollat.db import open_store
+from zkcollat.margin.ledger import WITHDRAWALS
 from zkcollat.margin.messages import Release
 from zkcollat.margin.venue import Venue
 from zkcollat.relayer.config import RelayConfig
@@ -60,9 +64,17 @@ _DEPOSITS = """CREATE TABLE IF NOT EXISTS sync_deposit (
     state TEXT NOT NULL CHECK (state IN ('pending', 'intended', 'done')),
     PRIMARY KEY (chain_id, block, tx, log_index)
 )"""
+_WITHDRAWALS = """CREATE TABLE IF NOT EXISTS sync_withdrawal (
+    account TEXT NOT NULL,
+    from_e6 TEXT NOT NULL,
+    to_e6 TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('intended', 'done')),
+    PRIMARY KEY (account, from_e6)
+)"""
 TABLES: tuple[str, ...] = (
     _DEPOSITS,
     "CREATE TABLE IF NOT EXISTS sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT)",
+    _WITHDRAWALS,
 )
 
 #: ``PRAGMA application_id`` of a venue sync store ("zkcS").
@@ -79,6 +91,7 @@ def _from_legacy(conn: sqlite3.Connection) -> None:
     _BASE.create(conn)
     conn.execute("INSERT INTO sync_deposit SELECT * FROM sync_deposit_v0")
     conn.execute("DROP TABLE sync_deposit_v0")
+    conn.execute(_WITHDRAWALS)
 
 
 SCHEMA = dataclasses.replace(_BASE, migrations={0: _from_legacy})
@@ -95,6 +108,10 @@ class SyncReport:
     deposits: int = 0
     sent: list[str] = field(default_factory=list)
     seizes_booked: int = 0
+    #: approveWithdrawal transactions sent (hashes) and accounts whose new withdrawals wait
+    #: until their outstanding allowance is used
+    withdrawals: list[str] = field(default_factory=list)
+    withdrawals_waiting: list[str] = field(default_factory=list)
 
 
 class VenueSync:
@@ -168,6 +185,7 @@ class VenueSync:
         while self.exe_follow.poll(on_exe, max_ranges=1):  # deposits booked range by range
             self._book_deposits()
         self._send_outbox(t)
+        self._send_withdrawals()
         self.src_follow.poll(lambda logs, end: self._on_source(logs, end, t))
         return self._report
 
@@ -295,6 +313,71 @@ class VenueSync:
             )
             self.venue.mark_sent(entry.id, now=now)
             self._report.sent.append(rec.hash_hex)
+
+    def _send_withdrawals(self) -> None:
+        """Deliver the venue's cash withdrawals through ``approveWithdrawal``.
+
+        The contract *sets* an account's allowance (``withdrawCash`` lowers it), so a new
+        allowance sent while the account could still withdraw under the old one would race
+        with that withdrawal and could approve the same cash twice. An allowance is therefore
+        sent only while the chain's is zero (only the settlement account can raise it, and
+        nothing can be withdrawn at zero): it approves everything the venue booked since the
+        last one. Each is recorded as intended (from, to) before it is sent, keyed by
+        (account, from), so a restart resumes the same transaction and never approves twice.
+        """
+        where = "WHERE account = ? AND from_e6 = ?"
+        with self.db.read() as c:
+            open_rows = c.execute(
+                "SELECT account, from_e6, to_e6 FROM sync_withdrawal WHERE state = 'intended'"
+            ).fetchall()
+        for account, from_e6, to_e6 in open_rows:
+            self._approve(str(account), int(from_e6), int(to_e6))
+            with self.db.write() as c:
+                c.execute(f"UPDATE sync_withdrawal SET state = 'done' {where}", (account, from_e6))
+        booked = self.venue.store.paid_to(WITHDRAWALS)
+        for account in sorted(booked):
+            with self.db.read() as c:
+                row = c.execute(
+                    "SELECT MAX(CAST(to_e6 AS INTEGER)) FROM sync_withdrawal WHERE account = ?",
+                    (account,),
+                ).fetchone()
+            delivered = 0 if row[0] is None else int(row[0])
+            total = booked[account]
+            if total < delivered:
+                raise SyncError(
+                    f"{account}: the venue booked {total} of withdrawals but {delivered} were "
+                    "approved on chain"
+                )
+            if total == delivered:
+                continue
+            outstanding = int(
+                self.credit.functions.approvedWithdrawal(Web3.to_checksum_address(account)).call()
+            )
+            if outstanding:
+                self._report.withdrawals_waiting.append(account)
+                continue
+            with self.db.write() as c:
+                c.execute(
+                    "INSERT INTO sync_withdrawal VALUES (?, ?, ?, 'intended')",
+                    (account, str(delivered), str(total)),
+                )
+            self._approve(account, delivered, total)
+            with self.db.write() as c:
+                c.execute(
+                    f"UPDATE sync_withdrawal SET state = 'done' {where}", (account, str(delivered))
+                )
+
+    def _approve(self, account: str, from_e6: int, to_e6: int) -> None:
+        fn = self.credit.functions.approveWithdrawal(
+            Web3.to_checksum_address(account), to_e6 - from_e6
+        )
+        data = bytes.fromhex(fn._encode_transaction_data()[2:])
+        rec = self.sender.wait(
+            self.sender.submit(
+                "approveWithdrawal", f"{account}:{from_e6}", Call(self.cfg.credit, data)
+            )
+        )
+        self._report.withdrawals.append(rec.hash_hex)
 
     # --- source chain ------------------------------------------------------------------------
 
