@@ -1,24 +1,39 @@
-"""Deploy the contracts with web3.py, from forge's build (``out/``) and ``poseidon/poseidon.json``.
+"""The one deployer of the contracts (web3.py), from forge's build (``out/``) and
+``poseidon/poseidon.json``; ``script/Deploy.s.sol`` does the same with forge.
 
-The devnet and the gas measurement use this; ``script/Deploy.s.sol`` does the same with forge.
-Every transaction is checked (status 1) and its receipt returned, so callers can read gas.
+Every transaction goes through :class:`zkcollat.chain.TxSender` and its journal, keyed by what
+it deploys or calls: with a journal in a file (the devnet's ``D/deploy.sqlite``) a deployment
+cut short resumes where it stopped and never deploys a contract twice; the gas measurement uses
+a journal in memory. Every transaction is checked (status 1) and its receipt is at hand, so
+callers can read gas.
 
-    from web3 import Web3
-    sender = Sender(Web3(Web3.HTTPProvider(rpc)), private_key)
-    hashers = deploy_poseidon(sender)
-    vault = deploy_contract(sender, "CollateralVault", depth, grace, hashers, [token], ...)
+    deployer = Deployer(TxSender(ChainClient(rpc), account, open_journal(path)))
+    hashers = deploy_poseidon(deployer)
+    vault = deployer.deploy("vault", "CollateralVault", depth, grace, hashers, [token], ...)
+
+:func:`deploy_devnet` deploys both chains of a devnet (``zkcollat devnet up``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zkcollat.chain.client import ChainClient
+from zkcollat.chain.errors import ChainError
+from zkcollat.chain.journal import TxRecord
+from zkcollat.chain.sender import Call, TxSender
 from zkcollat.contracts.toolchain import PROJECT
 from zkcollat.errors import SolidityError
+
+#: Devnet parameters of the vault and the credit contract (:func:`deploy_devnet`).
+WITHDRAW_GRACE_S = 3600
+LIQUIDATION_WINDOW_S = 86400
+COLLATERAL_DECIMALS = 18
+QUOTE_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -59,76 +74,92 @@ def checksum(address: str) -> str:
     return str(Web3.to_checksum_address(address))
 
 
-class Sender:
-    """One funded account sending transactions through web3 (legacy gas price from the node)."""
+class Deployer:
+    """Deploys and calls contracts of a forge build through one journaled sender.
 
-    def __init__(self, w3: Any, private_key: str | bytes) -> None:
-        from eth_account import Account  # noqa: PLC0415
+    Each transaction has a key (what it deploys or calls); without one, the next of a counter
+    (only for a journal that lives as long as the deployer, such as one in memory)."""
 
-        self.w3 = w3
-        self.account = Account.from_key(private_key)
-        self.address: str = self.account.address
+    def __init__(self, sender: TxSender, project: Path = PROJECT) -> None:
+        self.sender = sender
+        self.project = project
+        self._n = 0
 
-    def send(self, tx: dict[str, Any]) -> Any:
-        """Sign, send and wait for ``tx``; raise unless it succeeded; return the receipt."""
-        w3 = self.w3
-        tx = dict(tx)
-        tx.setdefault("from", self.address)
-        tx.setdefault("nonce", w3.eth.get_transaction_count(self.address, "pending"))
-        tx.setdefault("chainId", w3.eth.chain_id)
-        if "maxFeePerGas" not in tx and "gasPrice" not in tx:
-            tx["gasPrice"] = w3.eth.gas_price
-        if "gas" not in tx:
-            tx["gas"] = int(w3.eth.estimate_gas(tx) * 1.2) + 50_000
-        signed = self.account.sign_transaction(tx)
-        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
-        if receipt["status"] != 1:
-            raise SolidityError(
-                f"transaction {tx_hash.hex()} reverted: {tx.get('data', '')[:10]!r}"
-            )
+    @property
+    def address(self) -> str:
+        """The deploying account (EIP-55)."""
+        return checksum(self.sender.address)
+
+    @property
+    def w3(self) -> Any:
+        return self.sender.client.w3
+
+    def _key(self, key: str | None) -> str:
+        if key is not None:
+            return key
+        self._n += 1
+        return f"tx{self._n}"
+
+    def send(
+        self, to: str | None, data: bytes, *, key: str | None = None, gas: int | None = None
+    ) -> TxRecord:
+        """Send (or resume) the transaction ``key``; wait until mined; raise unless status 1."""
+        kind = "deploy" if to is None else "setup"
+        return self.sender.wait(self.sender.submit(kind, self._key(key), Call(to, data, gas=gas)))
+
+    def receipt(self, rec: TxRecord) -> Any:
+        receipt = self.sender.client.receipt(rec.hash)
+        if receipt is None:
+            raise ChainError(f"{rec.kind} {rec.key}: no receipt for {rec.hash_hex}")
         return receipt
 
-    def deploy_code(self, creation: bytes) -> str:
-        receipt = self.send({"data": "0x" + creation.hex()})
-        address: str = receipt["contractAddress"]
-        return address
+    def call(self, fn: Any, *, key: str | None = None, gas: int | None = None) -> Any:
+        """Send a bound contract function (``contract.functions.f(args)``); its receipt."""
+        rec = self.send(str(fn.address), function_data(fn), key=key, gas=gas)
+        return self.receipt(rec)
 
-    def call_fn(self, fn: Any) -> Any:
-        """Send a bound contract function (``contract.functions.f(args)``); the receipt."""
-        return self.send(
-            fn.build_transaction(
-                {
-                    "from": self.address,
-                    "gas": 15_000_000,
-                    "nonce": self.w3.eth.get_transaction_count(self.address, "pending"),
-                }
-            )
+    def deploy_code(self, creation: bytes, *, key: str | None = None) -> str:
+        """Deploy raw creation code; the new contract's address (lower case)."""
+        rec = self.send(None, creation, key=key)
+        address = self.receipt(rec).get("contractAddress")
+        if not address:
+            raise ChainError(f"deployment {rec.key} ({rec.hash_hex}) created no contract")
+        return str(address).lower()
+
+    def deploy(self, name: str, *args: Any, key: str | None = None) -> str:
+        """Deploy ``name`` of the build with constructor ``args``; its address (lower case)."""
+        return self.deploy_code(constructor_data(name, args, self.project), key=key)
+
+    def contract(self, name: str, address: str) -> Any:
+        """The web3 contract object of ``name`` at ``address``."""
+        return self.w3.eth.contract(
+            address=checksum(address), abi=artifact(name, self.project).abi
         )
 
 
-def deploy_contract(sender: Sender, name: str, *args: Any, project: Path = PROJECT) -> Any:
-    """Deploy ``name`` from forge's build with constructor ``args``; the web3 contract object."""
+def function_data(fn: Any) -> bytes:
+    """The calldata of a bound web3 contract function."""
+    return bytes.fromhex(str(fn._encode_transaction_data()).removeprefix("0x"))
+
+
+def constructor_data(name: str, args: Sequence[Any], project: Path = PROJECT) -> bytes:
+    """Creation code of ``name`` followed by its ABI-encoded constructor ``args``."""
+    from web3 import Web3  # noqa: PLC0415
+
     art = artifact(name, project)
-    factory = sender.w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
-    tx = factory.constructor(*args).build_transaction(
-        {
-            "from": sender.address,
-            "gas": 15_000_000,
-            "nonce": sender.w3.eth.get_transaction_count(sender.address, "pending"),
-        }
-    )
-    receipt = sender.send(tx)
-    return sender.w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
+    c = Web3().eth.contract(abi=art.abi, bytecode=art.bytecode)
+    return bytes.fromhex(str(c.constructor(*args).data_in_transaction).removeprefix("0x"))
 
 
-def deploy_poseidon(sender: Sender, project: Path = PROJECT) -> list[str]:
+def deploy_poseidon(deployer: Deployer, *, keys: Sequence[str] | None = None) -> list[str]:
     """Deploy the four Poseidon contracts; their addresses in the vault's order."""
-    return [sender.deploy_code(code) for code in poseidon_creation_codes(project)]
+    codes = poseidon_creation_codes(deployer.project)
+    names = list(keys) if keys is not None else [None] * len(codes)
+    return [deployer.deploy_code(c, key=k) for c, k in zip(codes, names, strict=True)]
 
 
 def deploy_vault(
-    sender: Sender,
+    deployer: Deployer,
     hashers: Sequence[str],
     *,
     depth: int,
@@ -137,12 +168,11 @@ def deploy_vault(
     recipients: dict[int, str],
     committee: Sequence[str],
     threshold: int,
-    project: Path = PROJECT,
-) -> Any:
+    key: str | None = None,
+) -> str:
     """A CollateralVault (source chain); ``recipients`` maps destination chain -> seize payee."""
     dests = sorted(recipients)
-    return deploy_contract(
-        sender,
+    return deployer.deploy(
         "CollateralVault",
         depth,
         withdraw_grace_s,
@@ -152,5 +182,86 @@ def deploy_vault(
         [checksum(recipients[d]) for d in dests],
         [checksum(m) for m in committee],
         threshold,
-        project=project,
+        key=key,
     )
+
+
+def verifier_creation(vk_path: Path, node_modules: Path) -> bytes:
+    """Creation code of a CollateralLock verifier generated for the key at ``vk_path``."""
+    from zkcollat.formats.snarkjs import vk_from_json  # noqa: PLC0415
+    from zkcollat.solidity import generate_collateral_lock_verifier  # noqa: PLC0415
+    from zkcollat.solidity.solc import compile_sources  # noqa: PLC0415
+
+    vk = vk_from_json(json.loads(vk_path.read_text()))
+    src = generate_collateral_lock_verifier(vk)
+    comp = compile_sources({"CollateralLockVerifier.sol": src}, node_modules)
+    return comp.contracts["CollateralLockVerifier"].bytecode
+
+
+def deploy_devnet(
+    src: Deployer,
+    exe: Deployer,
+    *,
+    members: Sequence[str],
+    threshold: int,
+    depth: int,
+    recipient: str,
+    settlement: str,
+    vk_path: Path,
+    node_modules: Path,
+    log: Callable[[str], None] = print,
+) -> dict[str, dict[str, str]]:
+    """Both chains of a devnet; ``{"source": {...addresses}, "execution": {...}}``.
+
+    Source: the Poseidon contracts, a test collateral token and the vault (the committee, the
+    seize recipient of the execution chain). Execution: the root registry (the same committee),
+    the CollateralLock verifier generated from ``vk_path`` (compiled with solc-js), a test quote
+    token and the credit contract (settled by ``settlement``). Keyed by what each deploys."""
+    hashers = deploy_poseidon(src, keys=["poseidon2", "poseidon6.0", "poseidon6.1", "poseidon6.2"])
+    token = src.deploy("TestToken", "Collateral", "COL", COLLATERAL_DECIMALS, key="token")
+    vault = deploy_vault(
+        src,
+        hashers,
+        depth=depth,
+        withdraw_grace_s=WITHDRAW_GRACE_S,
+        tokens=[token],
+        recipients={exe.sender.chain_id: recipient},
+        committee=members,
+        threshold=threshold,
+        key="vault",
+    )
+    log(f"source: vault {vault}, collateral token {token}")
+    registry = exe.deploy(
+        "RootRegistry", [checksum(m) for m in members], threshold, key="registry"
+    )
+    verifier = exe.deploy_code(verifier_creation(vk_path, node_modules), key="verifier")
+    quote = exe.deploy("TestToken", "Quote dollar", "QUSD", QUOTE_DECIMALS, key="quote")
+    credit = exe.deploy(
+        "CollateralCredit",
+        checksum(registry),
+        checksum(verifier),
+        checksum(settlement),
+        checksum(quote),
+        LIQUIDATION_WINDOW_S,
+        key="credit",
+    )
+    log(f"execution: registry {registry}, verifier {verifier}, credit {credit}, quote {quote}")
+    return {
+        "source": {"vault": vault, "token": token},
+        "execution": {
+            "registry": registry,
+            "verifier": verifier,
+            "credit": credit,
+            "quoteToken": quote,
+        },
+    }
+
+
+def development_deployer(rpc: str, private_key: str, project: Path = PROJECT) -> Deployer:
+    """A deployer for a throw-away chain: a public development key, a journal in memory."""
+    from eth_account import Account  # noqa: PLC0415
+
+    from zkcollat.chain.journal import open_journal  # noqa: PLC0415
+
+    sender = TxSender(ChainClient(rpc), Account.from_key(private_key), open_journal(":memory:"))
+    return Deployer(sender, project)

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from zkcollat.contracts.deploy import (
-    Sender,
+    Deployer,
     checksum,
-    deploy_contract,
     deploy_poseidon,
     deploy_vault,
+    development_deployer,
+    function_data,
 )
 from zkcollat.contracts.toolchain import PROJECT, Toolchain, locate
 from zkcollat.errors import SolidityError
@@ -102,10 +103,6 @@ class _Anvil:
                 self.proc.wait()
 
 
-def _tx_data(fn: Any) -> bytes:
-    return bytes.fromhex(fn._encode_transaction_data()[2:])
-
-
 def measure(project: Path = PROJECT, build: bool = True) -> dict[str, int]:
     """Deploy everything on a fresh anvil and return ``{"Contract.function": execution_gas}``."""
     tc = locate()
@@ -119,39 +116,42 @@ def measure(project: Path = PROJECT, build: bool = True) -> dict[str, int]:
 
 
 def _measure(rpc: str, project: Path) -> dict[str, int]:
-    from web3 import Web3  # noqa: PLC0415
-
     from zkcollat.attest.attestation import RootAttestation, zkcollat_domain  # noqa: PLC0415
     from zkcollat.attest.secp256k1 import PrivateKey  # noqa: PLC0415
 
-    w3 = Web3(Web3.HTTPProvider(rpc))
-    admin = Sender(w3, DEV_KEYS[0])
-    owner = Sender(w3, DEV_KEYS[3])  # the owner of the valid_lock vector
+    admin = development_deployer(rpc, DEV_KEYS[0], project)
+    owner = development_deployer(rpc, DEV_KEYS[3], project)  # the owner of valid_lock
+    payee = development_deployer(rpc, DEV_KEYS[2], project)
+    w3 = admin.w3
     members = [PrivateKey.from_int(int(k, 16)) for k in DEV_KEYS[4:6]]
     members.append(PrivateKey.from_int(int(DEV_KEYS[1], 16)))
     committee = [checksum(m.address) for m in members]
-    recipient = Sender(w3, DEV_KEYS[2]).address
+    recipient = payee.address
     out: dict[str, int] = {}
 
-    def run(name: str | None, fn: Any, sender: Sender = admin) -> int:
-        receipt = sender.call_fn(fn)
-        gas = exec_gas(receipt, _tx_data(fn))
+    def run(name: str | None, fn: Any, sender: Deployer = admin) -> int:
+        gas = exec_gas(sender.call(fn), function_data(fn))
         if name:
             out[name] = gas
         return gas
 
-    hashers = deploy_poseidon(admin, project)
-    col = deploy_contract(admin, "TestToken", "Collateral", "COL", 18, project=project)
-    vault = deploy_vault(
-        admin,
-        hashers,
-        depth=20,
-        withdraw_grace_s=3 * 86400,
-        tokens=[col.address],
-        recipients={CHAIN_ID: recipient},
-        committee=committee,
-        threshold=2,
-        project=project,
+    def raw(to: str, data: bytes, gas: int) -> int:
+        return exec_gas(admin.receipt(admin.send(to, data, gas=gas)), data)
+
+    hashers = deploy_poseidon(admin)
+    col = admin.contract("TestToken", admin.deploy("TestToken", "Collateral", "COL", 18))
+    vault = admin.contract(
+        "CollateralVault",
+        deploy_vault(
+            admin,
+            hashers,
+            depth=20,
+            withdraw_grace_s=3 * 86400,
+            tokens=[col.address],
+            recipients={CHAIN_ID: recipient},
+            committee=committee,
+            threshold=2,
+        ),
     )
     run(None, col.functions.mint(admin.address, 10**30))
     run(None, col.functions.approve(vault.address, 10**29))
@@ -189,21 +189,18 @@ def _measure(rpc: str, project: Path) -> dict[str, int]:
     total = 0
     data = seg_in
     for h in hashers[1:]:
-        rc = admin.send({"to": h, "data": "0x" + data.hex(), "gas": 1_000_000})
-        total += exec_gas(rc, data)
-        data = bytes(w3.eth.call({"to": h, "data": data}))
+        total += raw(h, data, 1_000_000)
+        data = bytes(w3.eth.call({"to": checksum(h), "data": data}))
     out["Poseidon.hash6"] = total
     two = (123).to_bytes(32, "big") + (456).to_bytes(32, "big")
-    out["Poseidon.hash2"] = exec_gas(
-        admin.send({"to": hashers[0], "data": "0x" + two.hex(), "gas": 100_000}), two
-    )
+    out["Poseidon.hash2"] = raw(hashers[0], two, 100_000)
     run(None, col.functions.approve(recipient, 10**20))
     out["TestToken.transferFrom"] = run(
-        None, col.functions.transferFrom(admin.address, recipient, 10**18), Sender(w3, DEV_KEYS[2])
+        None, col.functions.transferFrom(admin.address, recipient, 10**18), payee
     )
 
     # Execution side: root registry (3 signatures), verifier, credit.
-    registry = deploy_contract(admin, "RootRegistry", committee, 2, project=project)
+    registry = admin.contract("RootRegistry", admin.deploy("RootRegistry", committee, 2))
     domain = zkcollat_domain(CHAIN_ID, registry.address)
 
     def submit(source: int, vault_addr: str, block: int, root: int) -> int:
@@ -221,21 +218,22 @@ def _measure(rpc: str, project: Path) -> dict[str, int]:
     out["RootRegistry.submitRoot"] = submit(1, vault.address, 101, 2)
 
     vector = json.loads((project / "test-vectors" / "valid_lock.json").read_text())
-    verifier = deploy_contract(admin, "CollateralLockVerifier", project=project)
-    raw = bytes.fromhex(vector["calldata"]["verifyProof"][2:])
-    rc = admin.send({"to": verifier.address, "data": "0x" + raw.hex(), "gas": 1_000_000})
-    out["CollateralLockVerifier.verifyProof"] = exec_gas(rc, raw)
+    verifier = admin.deploy("CollateralLockVerifier")
+    out["CollateralLockVerifier.verifyProof"] = raw(
+        verifier, bytes.fromhex(vector["calldata"]["verifyProof"][2:]), 1_000_000
+    )
 
-    usd = deploy_contract(admin, "TestToken", "USD", "USD", 6, project=project)
-    credit = deploy_contract(
-        admin,
+    usd = admin.deploy("TestToken", "USD", "USD", 6)
+    credit = admin.contract(
         "CollateralCredit",
-        registry.address,
-        verifier.address,
-        admin.address,
-        usd.address,
-        86400,
-        project=project,
+        admin.deploy(
+            "CollateralCredit",
+            registry.address,
+            checksum(verifier),
+            admin.address,
+            checksum(usd),
+            86400,
+        ),
     )
     pub = [int(x) for x in vector["publicSignals"]]
     source_vault = vault.address

@@ -29,10 +29,11 @@ from zkcollat.chain.anvil import (
 )
 from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError, RpcUnavailable
+from zkcollat.chain.journal import open_journal
 from zkcollat.chain.keystore import KeystoreRef, create_keystore, load_account, write_private
 from zkcollat.chain.sender import TxSender
+from zkcollat.contracts.deploy import Deployer, checksum, deploy_devnet
 from zkcollat.contracts.toolchain import PROJECT
-from zkcollat.relayer import deploy
 from zkcollat.relayer.contracts import ensure_build
 
 SOURCE_CHAIN_ID = 31337
@@ -254,22 +255,23 @@ def _proving_key(net: Devnet, log: Any) -> None:
     )
 
 
-def _senders(net: Devnet) -> tuple[TxSender, TxSender]:
-    j = deploy.journal(net.dir / "deploy.sqlite")
+def _deployers(net: Devnet, project: Path) -> tuple[Deployer, Deployer]:
+    j = open_journal(net.dir / "deploy.sqlite")
     acct = load_account(net.account("deployer")).account
-    return TxSender(net.client("source"), acct, j), TxSender(net.client("execution"), acct, j)
+    return (
+        Deployer(TxSender(net.client("source"), acct, j), project),
+        Deployer(TxSender(net.client("execution"), acct, j), project),
+    )
 
 
 def _deploy(net: Devnet, project: Path | None, log: Any) -> None:
     proj = project if project is not None else PROJECT
     ensure_build(proj)
-    src_tx, exe_tx = _senders(net)
+    src, exe = _deployers(net, proj)
     members = [m["address"] for m in net.doc["committee"]["members"]]
-    addrs = deploy.deploy_all(
-        net.client("source"),
-        net.client("execution"),
-        src_tx,
-        exe_tx,
+    addrs = deploy_devnet(
+        src,
+        exe,
         members=members,
         threshold=THRESHOLD,
         depth=DEPTH,
@@ -277,25 +279,21 @@ def _deploy(net: Devnet, project: Path | None, log: Any) -> None:
         settlement=net.address("venue"),
         vk_path=net.dir / "verification_key.json",
         node_modules=node_modules(),
-        project=proj,
         log=log,
     )
     for side in SIDES:
         net.side(side).update(addrs[side])
     net.doc["contracts"] = {"project": str(proj), "artifacts": str(proj / "out")}
-    w3 = src_tx.client.w3
-    out = proj / "out"
     token, quote = addrs["source"]["token"], addrs["execution"]["quoteToken"]
     mints = [
-        (src_tx, token, "trader", COLLATERAL_MINT),
-        (exe_tx, quote, "trader", QUOTE_MINT),
-        (exe_tx, quote, "maker", QUOTE_MINT),
+        (src, token, "trader", COLLATERAL_MINT),
+        (exe, quote, "trader", QUOTE_MINT),
+        (exe, quote, "maker", QUOTE_MINT),
     ]
-    for sender, tok, who, amount in mints:
-        data = deploy.calldata(
-            w3, "TestToken", tok, "mint", w3.to_checksum_address(net.address(who)), amount, out=out
-        )
-        deploy.send(sender, f"mint:{tok}:{who}", tok, data)
+    for d, tok, who, amount in mints:
+        fn = d.contract("TestToken", tok).functions.mint(checksum(net.address(who)), amount)
+        d.call(fn, key=f"mint:{tok}:{who}")
+    src.sender.journal.close()
     log(
         f"minted {COLLATERAL_MINT} COL base units to the trader, {QUOTE_MINT} QUSD base units "
         "to the trader and the maker"
