@@ -148,22 +148,9 @@ class CreditsDesk(VenueCore):
 
     def latency_s(self, source_chain_id: int, vault: str, now: int) -> int:
         """L for haircuts: the configured settlement time or the observed relay latency, the
-        larger (remembered per clock second until the next attestation)."""
-        key = (source_chain_id, vault, now)
-        got = self._latency.get(key)
-        if got is None:
-            lat = self.config.latency
-            obs = self.registry.observed_latency_s(
-                source_chain_id,
-                vault,
-                now=now,
-                window_s=lat.latency_window_s,
-                interval_s=lat.attestation_interval_s,
-            )
-            if len(self._latency) > 4096:
-                self._latency.clear()
-            got = self._latency[key] = max(lat.config_latency_s(source_chain_id), obs or 0)
-        return got
+        larger."""
+        configured = self.config.latency.config_latency_s(source_chain_id)
+        return max(configured, self._observed(source_chain_id, vault, now))
 
     def reduce_only(self, now: int) -> bool:
         """The relay breaker: no new risk while attestations are later than breaker_latency_s."""
@@ -174,7 +161,9 @@ class CreditsDesk(VenueCore):
         )
 
     def _observed(self, chain: int, vault: str, now: int) -> int:
-        key = (chain, vault, -now - 1)  # the same cache, another key space
+        """The observed relay latency of (chain, vault) at `now` (0 with no observation),
+        remembered per clock second until the next attestation."""
+        key = (chain, vault, now)
         got = self._latency.get(key)
         if got is None:
             lat = self.config.latency
@@ -185,6 +174,8 @@ class CreditsDesk(VenueCore):
                 window_s=lat.latency_window_s,
                 interval_s=lat.attestation_interval_s,
             )
+            if len(self._latency) > 4096:
+                self._latency.clear()
             got = self._latency[key] = obs or 0
         return got
 
