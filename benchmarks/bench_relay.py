@@ -140,14 +140,14 @@ def _seizes(
     net: dn.Devnet, a: Actors, locks: list[tuple[int, int]], src_id: int, vault: str
 ) -> dict[str, Any]:
     from zkcollat.formats import pkey
+    from zkcollat.relayer.contracts import locks_on_chain
     from zkcollat.relayer.prover import prove_lock
     from zkcollat.solidity.calldata import calldata_args
     from zkcollat.statements import CollateralLock
-    from zkcollat.vault import Lock, Vault
+    from zkcollat.vault import Vault
 
     pk = pkey.load(net.dir / "proving_key.zkpk")
     cs = CollateralLock(20).compile()
-    evs = sorted(a.vault.events.Locked().get_logs(from_block=0), key=lambda e: e["args"]["lockId"])
     key = Web3.keccak(a.src.w3.codec.encode(["uint256", "address"], [src_id, vault]))
     size = int(
         a.vault.functions.leafCount().call(
@@ -155,17 +155,7 @@ def _seizes(
         )
     )
     tree = Vault(20)
-    tree.insert_many(
-        Lock(
-            int(e["args"]["lockId"]),
-            int(e["args"]["owner"], 16),
-            int(e["args"]["destChainId"]),
-            int(e["args"]["token"], 16),
-            int(e["args"]["amount"]),
-            int(e["args"]["expiry"]),
-        )
-        for e in evs[:size]
-    )
+    tree.insert_many(locks_on_chain(a.vault)[:size])
     trader = a.addr("trader")
     for lock_id, _b in locks:
         lk = tree.get_lock(lock_id)

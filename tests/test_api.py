@@ -57,6 +57,13 @@ def test_prove_attest_verify_credit_through_the_api(tmp_path: Path) -> None:
     assert not api.verify(vk, tampered, proof)
     with pytest.raises(api.VerificationError, match="pairing"):
         api.verify_or_raise(vk, tampered, proof)
+    # many proofs of one key at once: every invalid one named, typed or plain signals
+    batch = api.verify_batch(vk, [(public, proof), (tampered, proof), (public.to_list(), proof)])
+    assert isinstance(batch, api.BatchResult) and not batch.all_valid
+    assert list(batch.invalid) == [1] and batch.n_proofs == 3
+    assert api.verify_batch(vk, [(public2, proof2)] * 2).all_valid
+    malformed = api.verify_batch(vk, [(public, proof), ("not a pair",)])  # type: ignore[list-item]
+    assert list(malformed.invalid) == [1]
 
     venue, _ = make_venue(make_config(verifying_key=vk), real_verifier=True)
     signed = api.attest(

@@ -30,14 +30,15 @@ accepts it, checks the proof and credits the lock::
     if api.verify(vk, public, proof):
         credit = api.credit(venue, "0x...0a11ce", proof, public, now=now)
 
-Batch verification of many proofs under one key is not exported yet: verify each proof with
-:func:`verify` (about 3 ms each on the native backend).
+Many proofs of one key are checked at once with :func:`verify_batch`, which names every
+invalid one with its reason.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from zkcollat.attest.attestation import (
     RootAttestation,
@@ -66,14 +67,15 @@ from zkcollat.formats.snarkjs import (
     write_json_atomic,
 )
 from zkcollat.groth16.keys import Proof, ProvingKey, VerifyingKey
+from zkcollat.groth16.verify import BatchResult
 from zkcollat.groth16.verify import verify as _groth16_verify
+from zkcollat.groth16.verify import verify_batch as _groth16_verify_batch
 from zkcollat.groth16.verify import verify_or_raise as _groth16_verify_or_raise
 from zkcollat.margin.collateral import Credit
 from zkcollat.margin.config import VenueConfig
 from zkcollat.margin.messages import Release, Seize
 from zkcollat.margin.venue import Venue
-from zkcollat.r1cs.system import ConstraintSystem
-from zkcollat.relayer.prover import prove_lock_public
+from zkcollat.relayer.prover import prove_lock
 from zkcollat.statements import (
     STATEMENTS,
     BalanceThresholdPublic,
@@ -115,33 +117,7 @@ def write_proof(
 
 
 # --- relayer: prove ---------------------------------------------------------------------------
-
-
-def prove_lock(
-    vault: Vault,
-    lock_id: int,
-    threshold: int,
-    min_expiry: int,
-    *,
-    pk: ProvingKey,
-    dest_chain_id: int,
-    owner: int | None = None,
-    size: int | None = None,
-    cs: ConstraintSystem | None = None,
-) -> tuple[Proof, CollateralLockPublic]:
-    """A CollateralLock proof that lock ``lock_id`` of ``vault`` holds at least ``threshold``
-    base units until at least ``min_expiry``, and its public inputs.
-
-    Refuses before proving, with an error naming the rule (a ``ProvingError`` and a
-    ``VaultError``), a lock that is unknown, for another destination chain or owner, below the
-    threshold or expiring too early. ``size`` proves against the root the vault had with that
-    many locks (an attested past root); ``cs`` is the compiled circuit, to reuse across proofs.
-    """
-    return prove_lock_public(
-        vault, lock_id, threshold, min_expiry,
-        pk=pk, dest_chain_id=dest_chain_id, owner=owner, size=size, cs=cs,
-    )
-
+# prove_lock is zkcollat.relayer.prover.prove_lock, exported as it is.
 
 # --- verify -----------------------------------------------------------------------------------
 
@@ -162,6 +138,24 @@ def verify(vk: VerifyingKey, public: PublicInputs | Sequence[int], proof: Proof)
 def verify_or_raise(vk: VerifyingKey, public: PublicInputs | Sequence[int], proof: Proof) -> None:
     """Like :func:`verify`, but raise :class:`VerificationError` saying why a proof is rejected."""
     _groth16_verify_or_raise(vk, _signals(public), proof)
+
+
+def verify_batch(
+    vk: VerifyingKey, items: Sequence[tuple[PublicInputs | Sequence[int], Proof]]
+) -> BatchResult:
+    """Check many ``(public, proof)`` pairs of one key together; ``invalid`` of the result names
+    each invalid proof by its index with the reason :func:`verify_or_raise` would give (a
+    malformed item is invalid, never an exception). Same verdicts as :func:`verify` one by one,
+    at a fraction of the cost on the native backend (one random linear combination)."""
+    return _groth16_verify_batch(vk, [_plain_item(item) for item in items])
+
+
+def _plain_item(item: object) -> Any:
+    """``(public, proof)`` with typed public inputs as their list; anything else unchanged (the
+    batch verifier judges a malformed item)."""
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], PublicInputs):
+        return (item[0].to_list(), item[1])
+    return item
 
 
 # --- committee: attest ------------------------------------------------------------------------
@@ -211,6 +205,7 @@ def credit(
 __all__ = [
     "STATEMENTS",
     "AcceptedRoot",
+    "BatchResult",
     "AttestationError",
     "BalanceThresholdPublic",
     "CollateralLockPublic",
@@ -246,6 +241,7 @@ __all__ = [
     "prove_lock",
     "read_proof",
     "verify",
+    "verify_batch",
     "verify_or_raise",
     "write_proof",
 ]

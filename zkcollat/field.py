@@ -107,3 +107,43 @@ def fr_inv(value: int) -> int:
     if value % R == 0:
         raise FieldError("0 has no inverse in F_r")
     return pow(value, -1, R)
+
+
+# --- F_q2 = F_q[u] / (u^2 + 1), as pairs of ints ------------------------------------------------
+
+Fq2 = tuple[int, int]
+
+
+def fq2_mul(a: Fq2, b: Fq2) -> Fq2:
+    """a * b in F_q2."""
+    return ((a[0] * b[0] - a[1] * b[1]) % P, (a[0] * b[1] + a[1] * b[0]) % P)
+
+
+def fq2_pow(a: Fq2, e: int) -> Fq2:
+    """a^e in F_q2 (e >= 0)."""
+    out: Fq2 = (1, 0)
+    while e:
+        if e & 1:
+            out = fq2_mul(out, a)
+        a = fq2_mul(a, a)
+        e >>= 1
+    return out
+
+
+def fq2_sqrt(a: Fq2) -> Fq2 | None:
+    """A square root in F_q2 (q = 3 mod 4; Adj and Rodriguez-Henriquez, algorithm 9), or None
+    when ``a`` is not a square."""
+    if a == (0, 0):
+        return (0, 0)
+    a1 = fq2_pow(a, (P - 3) // 4)
+    alpha = fq2_mul(fq2_mul(a1, a1), a)
+    conj = (alpha[0], (-alpha[1]) % P)
+    if fq2_mul(conj, alpha) == (P - 1, 0):
+        return None
+    x0 = fq2_mul(a1, a)
+    if alpha == (P - 1, 0):
+        x = fq2_mul((0, 1), x0)
+    else:
+        b = fq2_pow(((1 + alpha[0]) % P, alpha[1]), (P - 1) // 2)
+        x = fq2_mul(b, x0)
+    return x if fq2_mul(x, x) == (a[0] % P, a[1] % P) else None

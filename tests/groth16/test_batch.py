@@ -114,8 +114,11 @@ def test_malformed_items_are_named_and_the_rest_still_checked(
     bad[4] = (items[4][0], Proof(items[4][1].a, _twist_point_outside_subgroup(), items[4][1].c))
     bad[5] = (items[5][0], Proof(G1Point(1, 3), items[5][1].b, items[5][1].c))  # off curve
     bad[6] = (items[6][0], Proof(items[6][1].a, items[6][1].b, G1Point(P + 1, 2)))  # x >= p
+    bad.append(("not a pair",))  # type: ignore[arg-type]
+    bad.append((items[1][0], "not a proof"))  # type: ignore[arg-type]
     result = verify_batch(vk, bad, backend=backend)
-    assert sorted(result.invalid) == [0, 2, 4, 5, 6]
+    assert sorted(result.invalid) == [0, 2, 4, 5, 6, 8, 9]
+    assert "not a Proof" in result.invalid[9]
     assert "not below r" in result.invalid[0]
     assert "expects 2 public inputs, 1" in result.invalid[2]
     assert "subgroup" in result.invalid[4]

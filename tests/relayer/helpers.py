@@ -121,10 +121,11 @@ class Driver(Actors):
     def credit_lock(self, lock_id: int, threshold: int) -> None:
         """Prove ``lock_id`` against the registry's latest root and credit it."""
         from zkcollat.formats import pkey
+        from zkcollat.relayer.contracts import locks_on_chain
         from zkcollat.relayer.prover import prove_lock
         from zkcollat.solidity.calldata import calldata_args
         from zkcollat.statements import CollateralLock
-        from zkcollat.vault import Lock, Vault
+        from zkcollat.vault import Vault
 
         if self._prover is None:
             pk = pkey.load(self.net.dir / "proving_key.zkpk")
@@ -136,20 +137,7 @@ class Driver(Actors):
         blk = int(self.registry.functions.latestBlock(key).call())
         size = int(self.vault.functions.leafCount().call(block_identifier=blk))
         tree = Vault(20)
-        evs = sorted(
-            self.vault.events.Locked().get_logs(from_block=0), key=lambda e: e["args"]["lockId"]
-        )
-        tree.insert_many(
-            Lock(
-                int(e["args"]["lockId"]),
-                int(e["args"]["owner"], 16),
-                int(e["args"]["destChainId"]),
-                int(e["args"]["token"], 16),
-                int(e["args"]["amount"]),
-                int(e["args"]["expiry"]),
-            )
-            for e in evs[:size]
-        )
+        tree.insert_many(locks_on_chain(self.vault)[:size])
         lk = tree.get_lock(lock_id)
         proof, public = prove_lock(
             tree,
@@ -161,7 +149,7 @@ class Driver(Actors):
             dest_chain_id=self.exe.chain_id,
             owner=int(self.trader, 16),
         )
-        pa, pb, pc, pub = calldata_args(proof, public)
+        pa, pb, pc, pub = calldata_args(proof, public.to_list())
         fn = self.credit.functions.credit(self.src.chain_id, self.vault_addr, (pa, pb, pc), pub)
         self.send("trader", "execution", self.tag("credit"), fn)
 

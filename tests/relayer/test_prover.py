@@ -47,8 +47,9 @@ def vault() -> Vault:
 def test_valid_proof_and_public_signals(keys: Any, vault: Vault) -> None:
     cs, pk, vk = keys
     lk = vault.get_lock(4)
-    proof, public = prove_lock(vault, 4, lk.amount, lk.expiry, pk=pk, cs=cs,
-                               dest_chain_id=lk.dest_chain_id, owner=lk.owner)
+    proof, typed = prove_lock(vault, 4, lk.amount, lk.expiry, pk=pk, cs=cs,
+                              dest_chain_id=lk.dest_chain_id, owner=lk.owner)
+    public = typed.to_list()
     assert public == [vault.root, lk.dest_chain_id, lk.owner, lk.asset_id, 4, lk.amount, lk.expiry]
     assert verify(vk, public, proof)
     # the relayer's claim is what is proven: another threshold or root is rejected
@@ -59,8 +60,9 @@ def test_valid_proof_and_public_signals(keys: Any, vault: Vault) -> None:
 def test_proof_against_a_past_root(keys: Any, vault: Vault) -> None:
     cs, pk, vk = keys
     lk = vault.get_lock(2)
-    proof, public = prove_lock(vault, 2, 1, 0, pk=pk, cs=cs, dest_chain_id=lk.dest_chain_id,
-                               size=5)
+    proof, typed = prove_lock(vault, 2, 1, 0, pk=pk, cs=cs, dest_chain_id=lk.dest_chain_id,
+                              size=5)
+    public = typed.to_list()
     assert public[0] == vault.block_root(1).root == vault.root_at(5) != vault.root
     assert verify(vk, public, proof)
     with pytest.raises(UnknownLockError, match="5 locks at the requested size"):
@@ -80,7 +82,7 @@ def test_default_cs_is_the_vaults_depth(keys: Any, vault: Vault) -> None:
     _, pk, vk = keys
     lk = vault.get_lock(0)
     proof, public = prove_lock(vault, 0, 1, 1, pk=pk, dest_chain_id=lk.dest_chain_id)
-    assert verify(vk, public, proof)
+    assert verify(vk, public.to_list(), proof)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
-"""Regenerate tests/solidity/vectors/synthetic_collateral7.json and the example contract
-verifier_contracts/synthetic/CollateralLockVerifier.sol made from its key.
+"""Regenerate tests/solidity/vectors/synthetic_collateral7.json.
 
     ZKCOLLAT_BACKEND=reference python tests/solidity/make_vectors.py
 
 The key is synthetic (tests/solidity/synthetic.py, label "vector-collateral7"): its trapdoor
-is public, so the contract is an example of the generator's output and a test vector, never a
-contract to deploy.
+is public, so it is a test vector, never a key to deploy a verifier for. The committed example
+of the generator's output is verifier_contracts/src/CollateralLockVerifier.sol (the key of the
+test vectors; `zkcollat contracts generate`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from zkcollat.formats.snarkjs import (  # noqa: E402
     vk_to_json,
     write_json_atomic,
 )
-from zkcollat.solidity.verifier import generate_collateral_lock_verifier  # noqa: E402
 
 LABEL = "vector-collateral7"
 PUBLIC = (
@@ -36,7 +35,6 @@ PUBLIC = (
     (1 << 64) - 1,  # minExpiry: the largest the circuit allows
 )
 VECTOR = ROOT / "tests" / "solidity" / "vectors" / "synthetic_collateral7.json"
-CONTRACT = ROOT / "verifier_contracts" / "synthetic" / "CollateralLockVerifier.sol"
 
 
 def main() -> None:
@@ -52,8 +50,6 @@ def main() -> None:
             "public": public_to_json(list(case.public)),
         },
     )
-    CONTRACT.parent.mkdir(parents=True, exist_ok=True)
-    CONTRACT.write_text(generate_collateral_lock_verifier(case.vk))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from zkcollat.curve import G1_GENERATOR, G2_GENERATOR, G2Point, get_backend
 from zkcollat.curve.points import B2
-from zkcollat.field import P, R, fr_inv
+from zkcollat.field import Fq2, P, R, fq2_mul, fq2_sqrt, fr_inv
 from zkcollat.groth16.keys import Proof, VerifyingKey
 
 
@@ -81,45 +81,14 @@ def synthetic_case(label: str, public: tuple[int, ...]) -> Case:
 
 # --- a point on the G2 twist but outside the r-order subgroup -----------------------------------
 
-Fq2 = tuple[int, int]
-
-
-def _f2_mul(a: Fq2, b: Fq2) -> Fq2:
-    return ((a[0] * b[0] - a[1] * b[1]) % P, (a[0] * b[1] + a[1] * b[0]) % P)
-
-
-def _f2_pow(a: Fq2, e: int) -> Fq2:
-    out: Fq2 = (1, 0)
-    while e:
-        if e & 1:
-            out = _f2_mul(out, a)
-        a = _f2_mul(a, a)
-        e >>= 1
-    return out
-
-
-def _f2_sqrt(a: Fq2) -> Fq2 | None:
-    """A square root in F_p2 (p = 3 mod 4; Adj and Rodriguez-Henriquez, algorithm 9)."""
-    minus_one = (P - 1, 0)
-    a1 = _f2_pow(a, (P - 3) // 4)
-    alpha = _f2_mul(_f2_mul(a1, a1), a)
-    if _f2_mul((alpha[0], -alpha[1] % P), alpha) == minus_one:  # alpha^p * alpha
-        return None
-    x0 = _f2_mul(a1, a)
-    if alpha == minus_one:
-        x = _f2_mul((0, 1), x0)
-    else:
-        x = _f2_mul(_f2_pow(((1 + alpha[0]) % P, alpha[1]), (P - 1) // 2), x0)
-    return x if _f2_mul(x, x) == a else None
-
 
 def twist_point_outside_g2() -> G2Point:
     """The first point (k, y) with x = k in F_p on the twist y^2 = x^3 + b2 that is not in G2."""
     for k in range(1, 1000):
         x: Fq2 = (k, 0)
-        rhs = _f2_mul(_f2_mul(x, x), x)
+        rhs = fq2_mul(fq2_mul(x, x), x)
         rhs = ((rhs[0] + B2[0]) % P, (rhs[1] + B2[1]) % P)
-        y = _f2_sqrt(rhs)
+        y = fq2_sqrt(rhs)
         if y is None:
             continue
         pt = G2Point(x, y)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from zkcollat.attest import errors as E
@@ -373,10 +372,6 @@ class RootRegistry:
         )
         return [(int(c), v) for c, v in rows]
 
-    def vaults_seen(self) -> list[VaultKey]:
-        rows = self.conn.execute("SELECT DISTINCT source_chain_id, vault FROM accepted_roots")
-        return [(int(c), v) for c, v in rows]
-
     def observed_latency_s(
         self, source_chain_id: int, vault: str, *, now: int, window_s: int, interval_s: int
     ) -> int | None:
@@ -399,6 +394,3 @@ class RootRegistry:
 
     def accepted_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM accepted_roots").fetchone()[0])
-
-    def served_vaults(self) -> Iterable[VaultKey]:
-        return iter(self.config.vaults)

@@ -16,7 +16,6 @@ Dask reports it as the task's error.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -35,22 +34,11 @@ if TYPE_CHECKING:
 PLUGIN_PREFIX = "zkcollat-proving-key-"
 
 
-def circuit_of_key(pk: ProvingKey) -> tuple[str, dict[str, int]]:
-    """The circuit name and parameters that ``zkcollat setup`` recorded in the key."""
-    md = pk.vk.metadata
-    if "circuit" not in md:
-        raise KeyFormatError("the proving key does not name its circuit (metadata 'circuit')")
-    try:
-        params = json.loads(md.get("params", "{}"))
-        return md["circuit"], {str(k): int(v) for k, v in params.items()}
-    except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as e:
-        raise KeyFormatError(f"the proving key's circuit parameters are malformed: {e}") from e
-
-
 def load_key_and_circuit(path: str, *, warn: bool = False) -> tuple[ProvingKey, ConstraintSystem]:
     """The key at ``path`` and the compiled circuit it was made for (digests compared);
     ``warn`` for the development-key warning (the client warns once, the workers not)."""
     from zkcollat.formats import pkey
+    from zkcollat.groth16.keys import circuit_of_key
     from zkcollat.groth16.qap import circuit_digest
     from zkcollat.statements import by_name
 

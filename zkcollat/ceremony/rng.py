@@ -25,7 +25,7 @@ import os
 from py_ecc import optimized_bn128 as _oc
 
 from zkcollat.curve.points import G1Point, G2Point
-from zkcollat.field import P, R
+from zkcollat.field import P, R, fq2_mul, fq2_sqrt
 
 _MASK32 = 0xFFFFFFFF
 _MONT_INV_P = pow(pow(2, 256, P), -1, P)
@@ -142,50 +142,13 @@ def g1_from_rng(rng: ChaCha) -> G1Point:
     return G1Point(x, y)
 
 
-# --- F_q2 = F_q[u] / (u^2 + 1), as pairs ---------------------------------------------------------
-
-Fq2 = tuple[int, int]
-
-
-def _f2_mul(a: Fq2, b: Fq2) -> Fq2:
-    return ((a[0] * b[0] - a[1] * b[1]) % P, (a[0] * b[1] + a[1] * b[0]) % P)
-
-
-def _f2_pow(a: Fq2, e: int) -> Fq2:
-    out: Fq2 = (1, 0)
-    while e:
-        if e & 1:
-            out = _f2_mul(out, a)
-        a = _f2_mul(a, a)
-        e >>= 1
-    return out
-
-
-def _f2_sqrt(a: Fq2) -> Fq2 | None:
-    """A square root in F_q2 (q = 3 mod 4), or None when ``a`` is not a square."""
-    if a == (0, 0):
-        return (0, 0)
-    a1 = _f2_pow(a, (P - 3) // 4)
-    alpha = _f2_mul(_f2_mul(a1, a1), a)
-    conj = (alpha[0], (-alpha[1]) % P)
-    if _f2_mul(conj, alpha) == (P - 1, 0):
-        return None
-    x0 = _f2_mul(a1, a)
-    if alpha == (P - 1, 0):
-        x = _f2_mul((0, 1), x0)
-    else:
-        b = _f2_pow(((1 + alpha[0]) % P, alpha[1]), (P - 1) // 2)
-        x = _f2_mul(b, x0)
-    return x if _f2_mul(x, x) == (a[0] % P, a[1] % P) else None
-
-
 def g2_from_rng(rng: ChaCha) -> G2Point:
     """A G2 point as ffjavascript's ``G2.fromRng`` draws it (times the G2 cofactor)."""
     while True:
         x = (_fq_from_rng(rng), _fq_from_rng(rng))
         greatest = rng.next_bool()
-        x3 = _f2_mul(_f2_mul(x, x), x)
-        y = _f2_sqrt(((x3[0] + _B2[0]) % P, (x3[1] + _B2[1]) % P))
+        x3 = fq2_mul(fq2_mul(x, x), x)
+        y = fq2_sqrt(((x3[0] + _B2[0]) % P, (x3[1] + _B2[1]) % P))
         if y is not None:
             break
     sign = _neg_sign(y[1]) if y[1] else _neg_sign(y[0])

@@ -152,6 +152,22 @@ def json_option(f: F) -> F:
     )(f)
 
 
+def circuit_size_options(f: F) -> F:
+    """``--depth`` and ``--bits``: the size parameters of the statements' circuits."""
+    f = click.option(
+        "--bits",
+        type=click.IntRange(1, 252),
+        default=None,
+        help="balance_threshold: bit width B (default 128).",
+    )(f)
+    return click.option(
+        "--depth",
+        type=click.IntRange(1, 32),
+        default=None,
+        help="collateral_lock / merkle_inclusion: tree depth D (default 20).",
+    )(f)
+
+
 def emit(as_json: bool, obj: Any, text: str | Callable[[], str]) -> None:
     """Print ``obj`` as JSON, or the human-readable ``text``."""
     if as_json:

@@ -4,13 +4,25 @@ Groth16 phase 2 in snarkjs's ``.zkey`` format, on a public Powers of Tau."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from zkcollat.cli._common import CliInputError, Rejected, emit, existing_file, json_option, new_file
+from zkcollat.cli._common import (
+    CliInputError,
+    Rejected,
+    circuit_size_options,
+    emit,
+    existing_file,
+    json_option,
+    new_file,
+)
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
+
+if TYPE_CHECKING:
+    from zkcollat.formats.zkey import Zkey
 
 DEV_WARNING = "warning: {what} is a development key: {why}. Do not secure real collateral with it."
 
@@ -66,23 +78,27 @@ def _unverified(what: str) -> str:
     )
 
 
-circuit_arg_help = "An .r1cs file, or one of " + ", ".join(CIRCUITS) + " (with --depth/--bits)."
+def _add_contribution(
+    in_path: str,
+    out_path: str,
+    force: bool,
+    as_json: bool,
+    label: str,
+    add: Callable[[Zkey], bytes],
+) -> None:
+    """Read the key IN, ``add`` one contribution to it (returning its hash), write OUT."""
+    from zkcollat.formats.zkey import write_zkey
 
-
-def _circuit_options(f: Any) -> Any:
-    f = click.option(
-        "--bits",
-        type=click.IntRange(1, 252),
-        default=None,
-        help="balance_threshold: bit width B (default 128).",
-    )(f)
-    f = click.option(
-        "--depth",
-        type=click.IntRange(1, 32),
-        default=None,
-        help="collateral_lock / merkle_inclusion: tree depth D (default 20).",
-    )(f)
-    return f
+    new_file(out_path, "zkey", force=force)
+    zk = _read_zkey(in_path)
+    h = add(zk)
+    write_zkey(zk, out_path)
+    emit(
+        as_json,
+        {"zkey": out_path, "contribution": len(zk.contributions), "contribution_hash": h.hex()},
+        f"wrote {out_path} ({label}contribution #{len(zk.contributions)})\n"
+        f"contribution hash:\n{_hash_text(h)}",
+    )
 
 
 @click.group()
@@ -113,7 +129,7 @@ def ceremony() -> None:
     type=click.Path(dir_okay=False),
     help="The initial key to write (.zkey).",
 )
-@_circuit_options
+@circuit_size_options
 @click.option("--force", is_flag=True, help="Overwrite the output.")
 @json_option
 def new_cmd(
@@ -172,17 +188,9 @@ def contribute_cmd(
     and kept nowhere.
     """
     from zkcollat.ceremony.phase2 import contribute
-    from zkcollat.formats.zkey import write_zkey
 
-    new_file(out_path, "zkey", force=force)
-    zk = _read_zkey(in_path)
-    h = contribute(zk, entropy, name)
-    write_zkey(zk, out_path)
-    emit(
-        as_json,
-        {"zkey": out_path, "contribution": len(zk.contributions), "contribution_hash": h.hex()},
-        f"wrote {out_path} (contribution #{len(zk.contributions)})\n"
-        f"contribution hash:\n{_hash_text(h)}",
+    _add_contribution(
+        in_path, out_path, force, as_json, "", lambda zk: contribute(zk, entropy, name)
     )
 
 
@@ -205,21 +213,14 @@ def beacon_cmd(
 ) -> None:
     """A final contribution from a public random value (2^ITER rounds of SHA-256 over it)."""
     from zkcollat.ceremony.phase2 import beacon
-    from zkcollat.formats.zkey import write_zkey
 
     try:
         value = bytes.fromhex(beacon_hex.removeprefix("0x"))
     except ValueError as e:
         raise CliInputError(f"BEACON_HEX {beacon_hex!r} is not hexadecimal") from e
-    new_file(out_path, "zkey", force=force)
-    zk = _read_zkey(in_path)
-    h = beacon(zk, value, iterations, name)
-    write_zkey(zk, out_path)
-    emit(
-        as_json,
-        {"zkey": out_path, "contribution": len(zk.contributions), "contribution_hash": h.hex()},
-        f"wrote {out_path} (beacon, contribution #{len(zk.contributions)})\n"
-        f"contribution hash:\n{_hash_text(h)}",
+    _add_contribution(
+        in_path, out_path, force, as_json, "beacon, ",
+        lambda zk: beacon(zk, value, iterations, name),
     )
 
 
@@ -240,7 +241,7 @@ def beacon_cmd(
     default=None,
     help="Or: one of zkcollat's statements (with --depth/--bits).",
 )
-@_circuit_options
+@circuit_size_options
 @json_option
 def verify_cmd(
     zkey_path: str,
@@ -395,7 +396,7 @@ def keys() -> None:
     help="The zkcollat statement the key is for (checked), so that `prove --pk` "
     "can use it with --vault/--input.",
 )
-@_circuit_options
+@circuit_size_options
 @click.option("--force", is_flag=True, help="Overwrite the output.")
 @json_option
 def import_cmd(
@@ -409,8 +410,8 @@ def import_cmd(
 ) -> None:
     """A .zkpk proving key from a snarkjs .zkey."""
     from zkcollat.ceremony.keys import check_key_circuit, zkey_to_pk
-    from zkcollat.cli.proof_cmd import circuit_metadata
     from zkcollat.formats import pkey
+    from zkcollat.groth16.keys import circuit_metadata
     from zkcollat.groth16.qap import circuit_digest
 
     new_file(output, "proving key", force=force)
@@ -459,8 +460,9 @@ def export_cmd(pk_path: str, output: str, force: bool, as_json: bool) -> None:
     made without a ceremony.
     """
     from zkcollat.ceremony.keys import circuit_of, pk_to_zkey
-    from zkcollat.cli.proof_cmd import circuit_of_key, load_pk
+    from zkcollat.cli.proof_cmd import load_pk
     from zkcollat.formats.zkey import write_zkey
+    from zkcollat.groth16.keys import circuit_of_key
 
     new_file(output, "zkey", force=force)
     pk = load_pk(pk_path)

@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 
 import click
 
-from zkcollat.cli._common import emit, existing_file, json_option, new_file
+from zkcollat.cli._common import (
+    circuit_size_options,
+    emit,
+    existing_file,
+    json_option,
+    new_file,
+)
 from zkcollat.r1cs.system import ConstraintSystem
 from zkcollat.statements import STATEMENTS, by_name, statement
 
@@ -31,18 +37,8 @@ def compiled(name: str, **params: int) -> ConstraintSystem:
 
 
 def circuit_options(f: F) -> F:
-    f = click.option(
-        "--bits",
-        type=click.IntRange(1, 252),
-        default=None,
-        help="balance_threshold: bit width B (default 128).",
-    )(f)
-    f = click.option(
-        "--depth",
-        type=click.IntRange(1, 32),
-        default=None,
-        help="collateral_lock / merkle_inclusion: tree depth D (default 20).",
-    )(f)
+    """NAME (a statement) with its --depth / --bits."""
+    f = circuit_size_options(f)
     return click.argument("name", type=click.Choice(CIRCUITS, case_sensitive=False))(f)
 
 

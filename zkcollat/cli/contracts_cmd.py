@@ -1,4 +1,5 @@
-"""``zkcollat contracts build | test | gas``: the Solidity project with the pinned Foundry."""
+"""``zkcollat contracts generate | build | test | snapshot | slither | gas``: the Solidity
+project with the pinned Foundry."""
 
 from __future__ import annotations
 
@@ -15,9 +16,39 @@ def contracts() -> None:
     project's shim.
     \b
     Examples:
+      zkcollat contracts generate --check
       zkcollat contracts build
       zkcollat contracts test --match-contract CollateralVaultTest
     """
+
+
+@contracts.command()
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a committed file differs.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="The Foundry project (default: the checkout's verifier_contracts/).",
+)
+def generate(check: bool, project: str | None) -> None:
+    """Write the files of the Foundry project that Python generates (Poseidon bytecode, the
+    zero hashes, the verifier of the test vectors' key); --check only compares them."""
+    from pathlib import Path
+
+    from zkcollat.cli._common import Rejected
+    from zkcollat.contracts.generate import generate as write_all
+    from zkcollat.contracts.generate import stale
+    from zkcollat.contracts.toolchain import PROJECT
+
+    root = PROJECT if project is None else Path(project)
+    if check:
+        differ = stale(root)
+        if differ:
+            raise Rejected("stale: " + ", ".join(str(p) for p in differ))
+        click.echo(f"{root}: the generated files are current")
+        return
+    for path in write_all(root):
+        click.echo(str(path))
 
 
 @contracts.command()

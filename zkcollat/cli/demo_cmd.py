@@ -166,7 +166,7 @@ def run_demo(
     from zkcollat.margin.errors import LockAlreadyCreditedError
     from zkcollat.margin.risk import OpenOrder
     from zkcollat.margin.venue import Venue
-    from zkcollat.relayer.prover import prove_lock_public
+    from zkcollat.relayer.prover import prove_lock
     from zkcollat.statements import CollateralLock
     from zkcollat.vault import Vault
 
@@ -242,7 +242,7 @@ def run_demo(
     threshold, min_expiry = 8 * ETH, now + 60 * DAY
     with story.step("Alice's relayer proves her lock: >= 8 WETH until >= 60 days") as rec:
         t0 = time.perf_counter()
-        proof, named = prove_lock_public(
+        proof, named = prove_lock(
             vault,
             alice_index,
             threshold,

@@ -23,7 +23,7 @@ from zkcollat.cli._common import (
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
 from zkcollat.db import atomic_write
-from zkcollat.errors import KeyFormatError, ProofFormatError
+from zkcollat.errors import ProofFormatError
 from zkcollat.formats import pkey
 from zkcollat.formats.snarkjs import (
     proof_from_json,
@@ -34,27 +34,11 @@ from zkcollat.formats.snarkjs import (
     vk_to_json,
     write_json_atomic,
 )
-from zkcollat.groth16.keys import ProvingKey, VerifyingKey
+from zkcollat.groth16.keys import ProvingKey, VerifyingKey, circuit_metadata, circuit_of_key
 from zkcollat.r1cs.system import ConstraintSystem
 
 PK_NAME = "proving_key.zkpk"
 VK_NAME = "verification_key.json"
-
-
-def circuit_metadata(name: str, params: dict[str, int]) -> dict[str, str]:
-    """What ``setup`` records in a key about its circuit, so ``prove`` can find it again."""
-    return {"circuit": name, "params": json.dumps(params, sort_keys=True)}
-
-
-def circuit_of_key(pk: ProvingKey) -> tuple[str, dict[str, int]]:
-    md = pk.vk.metadata
-    if "circuit" not in md:
-        raise KeyFormatError("the proving key does not name its circuit; give --circuit")
-    try:
-        params = json.loads(md.get("params", "{}"))
-    except json.JSONDecodeError as e:
-        raise KeyFormatError(f"the proving key's circuit parameters are malformed: {e}") from e
-    return md["circuit"], {str(k): int(v) for k, v in params.items()}
 
 
 def load_pk(path: str) -> ProvingKey:
@@ -405,9 +389,10 @@ def _prove_locks(
         with progress(lock_ids, "proving") as bar:
             for lid in bar:
                 with timed() as t:
-                    proof, public = prove_lock(
+                    proof, typed = prove_lock(
                         v, lid, th, me, pk=pk, dest_chain_id=dc, owner=ow, cs=cs, size=size
                     )
+                public = typed.to_list()
                 pp, pu = Path(proof_out), Path(public_out)
                 if len(lock_ids) > 1:
                     pp = pp.with_name(f"{pp.stem}_{lid}{pp.suffix}")

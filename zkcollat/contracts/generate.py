@@ -1,5 +1,5 @@
 """Files of ``verifier_contracts/`` that Python writes: regenerate with
-``python -m zkcollat.contracts generate`` (tests fail when a committed file differs).
+``zkcollat contracts generate`` (tests fail when a committed file differs).
 
 * ``poseidon/poseidon.json``: creation code of the Poseidon contracts (2 inputs; 6 inputs in
   three segments), from :mod:`zkcollat.contracts.poseidon_evm`;
@@ -12,15 +12,14 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from zkcollat.contracts.poseidon_evm import poseidon_segments
+from zkcollat.db.files import atomic_write
 from zkcollat.errors import SolidityError
 from zkcollat.vault.tree import zero_hashes
 
-GENERATED_BY = "python -m zkcollat.contracts generate"
+GENERATED_BY = "zkcollat contracts generate"
 
 
 def poseidon_json() -> str:
@@ -74,21 +73,20 @@ def generated_files(project: Path) -> dict[Path, str]:
     }
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def generate(project: Path) -> list[Path]:
-    """Write every generated file of ``project``; return the paths."""
+    """Write every generated file of ``project`` (each whole: temp file and rename); return the
+    paths."""
     files = generated_files(project)
     for path, text in files.items():
-        write_atomic(path, text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text)
     return list(files)
+
+
+def stale(project: Path) -> list[Path]:
+    """The generated files of ``project`` that differ from what :func:`generate` would write."""
+    return [
+        path
+        for path, text in generated_files(project).items()
+        if not path.is_file() or path.read_text() != text
+    ]

@@ -20,8 +20,8 @@ any 256-bit operand, so values between segments need not be reduced (a segment t
 bounds the generator knows for its inputs). The hash is reduced with ``MOD`` before it is
 returned.
 
-Regenerate the Solidity file that carries the bytecode with
-``python -m zkcollat.contracts poseidon`` (``verifier_contracts/src/poseidon/PoseidonCode.sol``).
+The creation code is committed in ``verifier_contracts/poseidon/poseidon.json``; regenerate it
+with ``zkcollat contracts generate``.
 """
 
 from __future__ import annotations
@@ -161,7 +161,6 @@ class _Gen:
         self.asm = _Asm()
         self.p: _Val
         self.lanes: list[_Val] = []
-        self.bounds_in: list[int] = []
         self.c: list[int] = []
         self.remaining_rounds: list[_Round] = []
 
@@ -196,7 +195,6 @@ class _Gen:
             v = _Val(f"s{i}", b)
             a.stack.append(v)
             self.lanes.append(v)
-        self.bounds_in = bounds
 
     def finish_segment(self, last: bool) -> None:
         a = self.asm

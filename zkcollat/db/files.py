@@ -64,8 +64,7 @@ def atomic_write(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:  # mkstemp made it 0600: a secret is never readable
-            if not secret:
-                os.fchmod(f.fileno(), public_mode())
+            os.fchmod(f.fileno(), SECRET_MODE if secret else public_mode())
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())

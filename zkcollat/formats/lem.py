@@ -131,11 +131,6 @@ def g2_uncompressed(p: G2Point) -> bytes:
     return b"".join(v.to_bytes(32, "big") for v in (p.x[1], p.x[0], p.y[1], p.y[0]))
 
 
-def std_g1s_to_uncompressed(std: bytes) -> bytes:
-    """zkcollat's G1 layout (big-endian ``x | y``) is already snarkjs's hashing form."""
-    return std
-
-
 def std_g2s_to_uncompressed(std: bytes) -> bytes:
     """Swap each coordinate's halves: ``x.c0 x.c1 y.c0 y.c1`` -> ``x.c1 x.c0 y.c1 y.c0``."""
     out = bytearray(len(std))

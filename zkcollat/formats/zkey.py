@@ -146,17 +146,6 @@ class Zkey:
             ],
         )
 
-    def coefficients(self) -> list[tuple[int, int, int, int]]:
-        """``(matrix, constraint, signal, value)`` of section 4, values in standard form."""
-        (n,) = struct.unpack_from("<I", self.coeffs, 0)
-        out = []
-        for i in range(n):
-            o = 4 + i * COEF_SIZE
-            m, c, s = struct.unpack_from("<III", self.coeffs, o)
-            v = int.from_bytes(self.coeffs[o + 12 : o + 44], "little") * COEF_FACTOR_INV % R
-            out.append((m, c, s, v))
-        return out
-
 
 def write_zkey(z: Zkey, path: str | Path) -> None:
     """Write through a temporary file renamed into place."""

@@ -8,13 +8,14 @@ rendered from one source. ``ProvingKey`` keeps its large query vectors as packed
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from zkcollat.curve.backend import Backend, FusedProver, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
-from zkcollat.errors import LengthMismatch
+from zkcollat.errors import KeyFormatError, LengthMismatch
 
 if TYPE_CHECKING:
     from zkcollat.r1cs.system import ConstraintSystem
@@ -210,3 +211,25 @@ class ProvingKey:
             self._fused[b.name] = b.fused_prover(self)
         return self._fused[b.name]
 
+
+def circuit_metadata(name: str, params: dict[str, int]) -> dict[str, str]:
+    """What ``setup`` records in a key's metadata about its circuit (read by
+    :func:`circuit_of_key`)."""
+    return {"circuit": name, "params": json.dumps(params, sort_keys=True)}
+
+
+def circuit_of_key(pk: ProvingKey) -> tuple[str, dict[str, int]]:
+    """The statement name and parameters that ``zkcollat setup`` recorded in the key's metadata
+    (``circuit``, and ``params`` as a JSON object); :class:`KeyFormatError` when absent or
+    malformed."""
+    md = pk.vk.metadata
+    if "circuit" not in md:
+        raise KeyFormatError(
+            "the proving key does not name its circuit (no 'circuit' in its metadata): "
+            "give the circuit explicitly"
+        )
+    try:
+        params = json.loads(md.get("params", "{}"))
+        return md["circuit"], {str(k): int(v) for k, v in params.items()}
+    except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as e:
+        raise KeyFormatError(f"the proving key's circuit parameters are malformed: {e}") from e

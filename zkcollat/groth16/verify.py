@@ -205,10 +205,11 @@ def verify_batch(
     prepared = _prepared(b, vk)
     invalid: dict[int, str] = {}
     if prepared is None:
-        for i, (public, proof) in enumerate(items):
+        for i, item in enumerate(items):
             try:
+                public, proof = item
                 verify_or_raise(vk, public, proof, backend=b)
-            except VerificationError as e:
+            except (VerificationError, TypeError, ValueError) as e:
                 invalid[i] = str(e)
         return BatchResult(len(items), invalid)
     index: list[int] = []

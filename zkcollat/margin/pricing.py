@@ -117,10 +117,6 @@ def bs_greeks(kind: str, s: float, k: float, t: float, r: float, sigma: float) -
     return Greeks(norm_cdf(d1) - 1.0, gamma, vega, common + r * disc * norm_cdf(-d2))
 
 
-def implied_sigma(iv_bps: int) -> float:
-    return iv_bps / 10_000
-
-
 # --- the model boundary: floats become integer money here, and only here ---------------------
 
 

@@ -189,14 +189,6 @@ class Store:
         )
         return cur.rowcount == 1
 
-    def nonce_used(self, account: str, nonce: int) -> bool:
-        return (
-            self.conn.execute(
-                "SELECT 1 FROM nonces WHERE account = ? AND nonce = ?", (account, str(nonce))
-            ).fetchone()
-            is not None
-        )
-
     def add_instrument(self, name: str, spec: dict[str, Any], at: int) -> None:
         self.conn.execute("INSERT INTO instruments VALUES (?, ?, ?)", (name, json.dumps(spec), at))
 

@@ -8,7 +8,7 @@
   "relayer":   {"source": KEYSTORE_REF, "execution": KEYSTORE_REF},
   "committee": {"threshold": 2, "members": [{"address": ADDR, "url": "http://127.0.0.1:P"}, ...]},
   "store": "relayer.sqlite", "mirror": "mirror.sqlite", "depth": 20,
-  "pollS": 0.5, "messageDeadlineS": 3600, "metricsPort": null, "artifacts": null
+  "pollS": 0.5, "metricsPort": null, "artifacts": null
 }
 ```
 KEYSTORE_REF is ``{"keystore": PATH, "passwordFile": PATH}`` (paths relative to the file). The
@@ -60,7 +60,6 @@ class RelayConfig:
     mirror: Path
     depth: int
     poll_s: float
-    message_deadline_s: int
     metrics_port: int | None
     artifacts: Path | None
 
@@ -159,7 +158,6 @@ def load_config(path: Path) -> RelayConfig:
         mirror=base / str(d.get("mirror", "mirror.sqlite")),
         depth=_int(d, "depth", "config", 20),
         poll_s=float(poll),
-        message_deadline_s=_int(d, "messageDeadlineS", "config", 3600),
         metrics_port=metrics,
         artifacts=None if art is None else base / str(art),
     )

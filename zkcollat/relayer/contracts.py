@@ -8,6 +8,7 @@ through the same ABI.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from zkcollat.chain.errors import ChainError
 from zkcollat.contracts.deploy import Artifact, artifact
 from zkcollat.contracts.toolchain import PROJECT
 from zkcollat.errors import SolidityError
+from zkcollat.vault import Lock
 
 
 class ArtifactError(ChainError):
@@ -85,3 +87,21 @@ def decode(c: Contract, lg: LogRef) -> tuple[str, dict[str, Any]] | None:
 
 def _tuple(i: dict[str, Any]) -> str:
     return "(" + ",".join(c["type"] for c in i["components"]) + ")"
+
+
+def lock_from_event(args: Mapping[str, Any]) -> Lock:
+    """The lock that a vault's ``Locked`` event announces (the event's decoded arguments)."""
+    return Lock(
+        int(args["lockId"]),
+        int(str(args["owner"]), 16),
+        int(args["destChainId"]),
+        int(str(args["token"]), 16),
+        int(args["amount"]),
+        int(args["expiry"]),
+    )
+
+
+def locks_on_chain(vault: Contract) -> list[Lock]:
+    """Every lock of a source-chain vault contract, from its ``Locked`` events, by lockId."""
+    logs = vault.events.Locked().get_logs(from_block=0)
+    return sorted((lock_from_event(e["args"]) for e in logs), key=lambda lk: lk.lock_id)

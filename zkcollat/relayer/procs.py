@@ -73,10 +73,6 @@ class Services:
             p.send_signal(sig)
             p.wait(timeout=30)
 
-    def alive(self, name: str) -> bool:
-        p = self.procs.get(name)
-        return p is not None and p.poll() is None
-
     def stop(self, name: str, timeout_s: float = 10.0) -> None:
         p = self.procs.pop(name, None)
         if p is None or p.poll() is not None:

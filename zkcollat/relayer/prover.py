@@ -107,7 +107,7 @@ def lock_inputs(
     }
 
 
-def prove_lock_public(
+def prove_lock(
     vault: Vault,
     lock_id: int,
     threshold: int,
@@ -121,12 +121,17 @@ def prove_lock_public(
     blinding: tuple[int, int] | None = None,
     backend: Backend | None = None,
 ) -> tuple[Proof, CollateralLockPublic]:
-    """A CollateralLock(vault.depth) proof for lock ``lock_id`` and its typed public inputs.
+    """A CollateralLock(vault.depth) proof that lock ``lock_id`` of ``vault`` holds at least
+    ``threshold`` base units until at least ``min_expiry``, and its typed public inputs
+    (``public.to_list()`` gives the signals in circuit order).
 
-    ``dest_chain_id`` (and ``owner``, if given) are what the execution side will demand;
-    ``size`` proves against the root the vault had with that many locks (an attested past
-    root) instead of the current one. ``cs`` defaults to the compiled ``CollateralLock`` of
-    the vault's depth; ``blinding=(r, s)`` is for deterministic test vectors only.
+    Refuses before proving, with an error naming the rule (a ``ProvingError`` and a
+    ``VaultError``), a lock that is unknown, for another destination chain or owner (what the
+    execution side will demand: ``dest_chain_id``, and ``owner`` if given), below the
+    threshold or expiring too early. ``size`` proves against the root the vault had with that
+    many locks (an attested past root) instead of the current one. ``cs`` is the compiled
+    circuit, to reuse across proofs (default: ``CollateralLock`` of the vault's depth);
+    ``blinding=(r, s)`` is for deterministic test vectors only.
     """
     if size is not None and not (
         isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= vault.size
@@ -155,24 +160,3 @@ def prove_lock_public(
     proof = prove(pk, cs, witness, backend=backend, blinding=blinding)
     return proof, CollateralLockPublic.from_list(cs.public_values(witness))
 
-
-def prove_lock(
-    vault: Vault,
-    lock_id: int,
-    threshold: int,
-    min_expiry: int,
-    *,
-    pk: ProvingKey,
-    dest_chain_id: int,
-    owner: int | None = None,
-    cs: ConstraintSystem | None = None,
-    size: int | None = None,
-    blinding: tuple[int, int] | None = None,
-    backend: Backend | None = None,
-) -> tuple[Proof, list[int]]:
-    """:func:`prove_lock_public` with the public signals as a list in circuit order."""
-    proof, public = prove_lock_public(
-        vault, lock_id, threshold, min_expiry, pk=pk, dest_chain_id=dest_chain_id, owner=owner,
-        cs=cs, size=size, blinding=blinding, backend=backend,
-    )
-    return proof, public.to_list()

@@ -50,7 +50,7 @@ from zkcollat.chain.sender import Call, TxSender
 from zkcollat.errors import ZkcollatError
 from zkcollat.margin.messages import Release, Seize
 from zkcollat.relayer.config import ConfigError, MemberEndpoint, RelayConfig
-from zkcollat.relayer.contracts import contract, decode
+from zkcollat.relayer.contracts import contract, decode, lock_from_event
 from zkcollat.relayer.member import message_from_event, message_json
 from zkcollat.relayer.metrics import Metrics
 from zkcollat.relayer.store import Message, RelayerStore
@@ -222,14 +222,7 @@ class Relayer:
                 continue
             name, a = ev
             if name == "Locked":
-                lock = Lock(
-                    int(a["lockId"]),
-                    int(str(a["owner"]), 16),
-                    int(a["destChainId"]),
-                    int(str(a["token"]), 16),
-                    int(a["amount"]),
-                    int(a["expiry"]),
-                )
+                lock = lock_from_event(a)
                 if lock.leaf() != int(a["leaf"]):
                     raise MirrorDivergence(
                         f"lock {lock.lock_id}: the vault's leaf {a['leaf']} differs from "

@@ -34,7 +34,7 @@ from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.risk import OpenOrder
 from zkcollat.margin.signed import Order, ReleaseRequest, Withdraw, sign
 from zkcollat.relayer.config import load_config
-from zkcollat.relayer.contracts import abi
+from zkcollat.relayer.contracts import abi, locks_on_chain
 from zkcollat.relayer.devnet import Devnet, load
 from zkcollat.relayer.procs import Services
 from zkcollat.relayer.venue_sync import VenueSync
@@ -244,7 +244,7 @@ def _story(
 ) -> list[Step]:
     from zkcollat.relayer.prover import prove_lock
     from zkcollat.solidity.calldata import calldata_args
-    from zkcollat.vault import Lock, Vault
+    from zkcollat.vault import Vault
 
     steps: list[Step] = []
     src_id, exe_id = a.src.chain_id, a.exe.chain_id
@@ -327,30 +327,15 @@ def _story(
 
     # prove -----------------------------------------------------------------------------------
     st = begin("prove", None)
-    logs = a.vault.events.Locked().get_logs(from_block=0)
     tree = Vault(20)
-    locks = sorted(
-        (
-            Lock(
-                int(e["args"]["lockId"]),
-                int(e["args"]["owner"], 16),
-                int(e["args"]["destChainId"]),
-                int(e["args"]["token"], 16),
-                int(e["args"]["amount"]),
-                int(e["args"]["expiry"]),
-            )
-            for e in logs
-        ),
-        key=lambda lk: lk.lock_id,
-    )
-    tree.insert_many(locks)
+    tree.insert_many(locks_on_chain(a.vault))
     if tree.root_at(size) != root:
         raise StoryError(f"the vault's events give root {tree.root_at(size)} at {size} leaves")
     pk, cs = prover.result(timeout=120)
     min_expiry = expiry - DAY
     proofs = {}
     for lock_id, threshold, owner in ((lock_a, THRESHOLD_A, trader), (lock_b, THRESHOLD_B, maker)):
-        proofs[lock_id] = prove_lock(
+        proof, typed = prove_lock(
             tree,
             lock_id,
             threshold,
@@ -361,6 +346,7 @@ def _story(
             owner=int(owner, 16),
             size=size,
         )
+        proofs[lock_id] = (proof, typed.to_list())
     st.detail = {"thresholds": [str(THRESHOLD_A), str(THRESHOLD_B)], "minExpiry": min_expiry}
     end(st, f"owners proved locks {lock_a} (>= 8 COL) and {lock_b} (>= 3 COL), amounts hidden")
 

@@ -500,11 +500,7 @@ class SqliteStore:
             )
         j0, off = divmod(first, LOCK_CHUNK)
         head = self._prefix("locks", j0, off * LOCK_BYTES, f"lock row {j0}")
-        packed = head + b"".join([
-            ((((lk.owner << 64 | lk.dest_chain_id) << 160 | lk.asset_id) << 128 | lk.amount)
-             << 64 | lk.expiry).to_bytes(LOCK_BYTES, "big")  # pack_lock, inlined (bulk)
-            for lk in locks
-        ])
+        packed = head + b"".join([pack_lock(lk) for lk in locks])
         self.conn.executemany("INSERT OR REPLACE INTO locks VALUES (?, ?)",
                               self._rows("locks", j0, packed, LOCK_CHUNK * LOCK_BYTES))
 

@@ -167,7 +167,7 @@ def generate(out: Path, depth: int = DEFAULT_DEPTH) -> list[Path]:
             "proveAtSize": vault.size if size is None else size,
             "input": _dec(lock_inputs(vault, lock_id, threshold, min_expiry, size=size)),
         })
-        return v, proof, public
+        return v, proof, public.to_list()
 
     def finish(v: dict[str, Any], proof: Proof, public: list[int], verdict: str,
                reason: str) -> None:
