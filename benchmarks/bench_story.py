@@ -5,8 +5,8 @@ Each run is a whole process, as a user runs it (``python -m zkcollat.cli devnet 
 every step waiting for the confirmation depths of the devnet's block times). The devnet is
 brought up in a temporary folder unless ``--dir`` names a running one, and down again at the
 end. Prints min / median of the story's own clock and of the process's wall time over
-``--runs`` runs, then min / median seconds per step. Timings only mean something on a quiet
-machine.
+``--runs`` runs, then min / median seconds and the gas (receipts' ``gasUsed``) of each step.
+Timings only mean something on a quiet machine.
 
     python benchmarks/bench_story.py --runs 3
 """
@@ -67,18 +67,20 @@ def main() -> int:
         dn.up(d, log=lambda _s: None)
         walls, clocks = [], []
         per_step: dict[str, list[float]] = {}
+        gas: dict[str, int] = {}
         for i in range(args.runs):
             wall, res = _story(d)
             walls.append(wall)
             clocks.append(float(res["seconds"]))
             for s in res["steps"]:
                 per_step.setdefault(s["name"], []).append(float(s["seconds"]))
+                gas[s["name"]] = int(s["gas"])  # receipts' gasUsed, intrinsic included
             print(f"run {i + 1}: story {res['seconds']:.1f} s, process {wall:.1f} s", flush=True)
         print(f"devnet story, {args.runs} run(s) (target: <= 60 s)")
         print(_line("story", clocks))
         print(_line("process", walls))
         for name, xs in per_step.items():
-            print(_line(name, xs))
+            print(_line(name, xs) + f"   gas {gas[name]:>9,}")
     finally:
         if tmp is not None:
             if (d / "devnet.json").exists():

@@ -136,8 +136,8 @@ def test_execution_node_down_then_back(devnet: dn.Devnet, tmp_path: Path) -> Non
     d = Driver(devnet, "down")
     d.approve(100 * COL)
     r.run_once()
-    node = devnet.node("execution")
-    dn.stop_anvil(node)  # SIGTERM: the node saves its state
+    node = dn.load(devnet.dir).node("execution")  # its pid now: an earlier test restarts it
+    assert dn.stop_anvil(node)  # SIGTERM: the node saves its state
     try:
         lock_id = d.lock_id(d.lock(2 * COL))
         with pytest.raises(RpcUnavailable, match="did not answer"):
@@ -224,8 +224,8 @@ def test_venue_breaker_while_execution_node_down(devnet: dn.Devnet, tmp_path: Pa
     assert not venue.reduce_only(int(time.time()))
     before = venue_root()
 
-    node = devnet.node("execution")
-    dn.stop_anvil(node)  # SIGTERM: the node saves its state
+    node = dn.load(devnet.dir).node("execution")  # its pid now: an earlier test restarts it
+    assert dn.stop_anvil(node)  # SIGTERM: the node saves its state
     try:
         r.exe.retries = sync.exe.retries = 1
         during = d.lock_id(d.lock(3 * COL))
