@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from zkcollat.attest import errors as E
@@ -260,43 +261,7 @@ class RootRegistry:
                     f"attestation blockNumber = {att.block_number} does not increase on the last "
                     f"accepted block {latest.block_number} of vault {att.vault}"
                 )
-            committee = self.committee()
-            if len(signed.signatures) > len(committee.members):
-                # Recovering each costs milliseconds: a padded bundle is refused before any.
-                raise E.MalformedSignatureError(
-                    f"{len(signed.signatures)} signatures for a committee of "
-                    f"{len(committee.members)} members"
-                )
-            former = self._former_members(committee.epoch)
-            signers: list[str] = []
-            for i, raw in enumerate(signed.signatures):
-                try:
-                    sig = Signature.from_bytes(raw)
-                    check_signature(sig)
-                    who = recover_address(digest, sig)
-                except SignatureError as e:
-                    if e.rule == "high-s":
-                        raise E.HighSError(f"signature[{i}]: {e}") from e
-                    raise E.MalformedSignatureError(f"signature[{i}]: {e}") from e
-                if not committee.is_member(who):
-                    if who in former:
-                        raise E.RotatedOutSignerError(
-                            f"signature[{i}] is from {who}, a member of an earlier epoch who is "
-                            f"not in the current committee (epoch {committee.epoch})"
-                        )
-                    raise E.UnknownSignerError(
-                        f"signature[{i}] recovers to {who}, not a member of committee epoch "
-                        f"{committee.epoch} (or it was made over another message, vault, chain "
-                        "or registry)"
-                    )
-                if who in signers:
-                    raise E.DuplicateSignerError(f"signature[{i}]: member {who} signed twice")
-                signers.append(who)
-            if len(signers) < committee.threshold:
-                raise E.ThresholdNotMetError(
-                    f"{len(signers)} distinct valid member signature(s); committee epoch "
-                    f"{committee.epoch} needs {committee.threshold}"
-                )
+            committee, signers = self.check_signers(digest, signed.signatures)
             accepted = AcceptedRoot(
                 att.source_chain_id,
                 att.vault,
@@ -321,6 +286,51 @@ class RootRegistry:
                 ),
             )
         return accepted
+
+    def check_signers(
+        self, digest: bytes, signatures: Sequence[bytes]
+    ) -> tuple[Committee, list[str]]:
+        """Rules 6 and 7 for any committee message over ``digest`` (a root attestation, a lock
+        report): each signature well formed, low-s, from a distinct member of the current
+        epoch, and at least ``threshold`` of them. Returns the committee and the signers."""
+        committee = self.committee()
+        if len(signatures) > len(committee.members):
+            # Recovering each costs milliseconds: a padded bundle is refused before any.
+            raise E.MalformedSignatureError(
+                f"{len(signatures)} signatures for a committee of "
+                f"{len(committee.members)} members"
+            )
+        former = self._former_members(committee.epoch)
+        signers: list[str] = []
+        for i, raw in enumerate(signatures):
+            try:
+                sig = Signature.from_bytes(raw)
+                check_signature(sig)
+                who = recover_address(digest, sig)
+            except SignatureError as e:
+                if e.rule == "high-s":
+                    raise E.HighSError(f"signature[{i}]: {e}") from e
+                raise E.MalformedSignatureError(f"signature[{i}]: {e}") from e
+            if not committee.is_member(who):
+                if who in former:
+                    raise E.RotatedOutSignerError(
+                        f"signature[{i}] is from {who}, a member of an earlier epoch who is "
+                        f"not in the current committee (epoch {committee.epoch})"
+                    )
+                raise E.UnknownSignerError(
+                    f"signature[{i}] recovers to {who}, not a member of committee epoch "
+                    f"{committee.epoch} (or it was made over another message, vault, chain "
+                    "or registry)"
+                )
+            if who in signers:
+                raise E.DuplicateSignerError(f"signature[{i}]: member {who} signed twice")
+            signers.append(who)
+        if len(signers) < committee.threshold:
+            raise E.ThresholdNotMetError(
+                f"{len(signers)} distinct valid member signature(s); committee epoch "
+                f"{committee.epoch} needs {committee.threshold}"
+            )
+        return committee, signers
 
     # --- queries -----------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ JSON layout (all keys optional except ``chain_id``; unknown keys are an error)::
      "assets": [{"source_chain_id": 1, "asset_id": "0x...", "symbol": "WETH", "decimals": 18,
                  "base_haircut_bps": 500, "sigma_bps": 8000}],
      "option_underlyings": ["ETH"], "venue_address": "0x...",
-     "trading": {...}, "oracle": {...}}          # zkcollat.margin.params
+     "trading": {...}, "oracle": {...},         # zkcollat.margin.params
+     "provisional": {...}}                       # optimistic credit from lock reports
 """
 
 from __future__ import annotations
@@ -143,6 +144,30 @@ class LiquidationParams:
 
 
 @dataclass(frozen=True)
+class ProvisionalParams:
+    """Optimistic credit from committee lock reports (docs/protocol.md s.9). A reported lock
+    counts at its haircut plus ``extra_haircut_bps`` until its proof is credited or
+    ``verification_window_s`` after the report, whichever is first; the counted value is capped
+    at ``max_account_e6`` per account and, over the whole venue, at ``fund_fraction_bps`` of
+    the insurance fund (reports in the order they arrived take the room first). A zero
+    fraction (the default) makes every report worth nothing."""
+
+    extra_haircut_bps: int = 2000
+    max_account_e6: int = 0
+    fund_fraction_bps: int = 0
+    verification_window_s: int = 3600
+
+    def __post_init__(self) -> None:
+        _check_ints(self)
+        if self.extra_haircut_bps >= BPS:
+            raise MarginConfigError("provisional.extra_haircut_bps must be below 10000")
+        if self.fund_fraction_bps > BPS:
+            raise MarginConfigError("provisional.fund_fraction_bps must be at most 10000")
+        if self.verification_window_s == 0:
+            raise MarginConfigError("provisional.verification_window_s must be > 0")
+
+
+@dataclass(frozen=True)
 class AssetConfig:
     """A collateral token on a source chain; ``sigma_bps`` is its annualised volatility."""
 
@@ -202,6 +227,7 @@ class VenueConfig:
     venue_address: str = ZERO_ADDRESS  # verifyingContract of the accounts' signed messages
     trading: TradingParams = field(default_factory=TradingParams)
     oracle: OracleParams = field(default_factory=OracleParams)
+    provisional: ProvisionalParams = field(default_factory=ProvisionalParams)
     verifying_key: VerifyingKey | None = field(default=None, compare=False)
     verifying_key_path: str | None = None
 
@@ -277,6 +303,7 @@ class VenueConfig:
                 venue_address=d.get("venue_address", ZERO_ADDRESS),
                 trading=_sub(TradingParams, d.get("trading"), "trading"),
                 oracle=_sub(OracleParams, d.get("oracle"), "oracle"),
+                provisional=_sub(ProvisionalParams, d.get("provisional"), "provisional"),
                 verifying_key=vk,
                 verifying_key_path=vk_path,
             )
@@ -315,6 +342,7 @@ class VenueConfig:
             "venue_address": self.venue_address,
             "trading": plain(self.trading),
             "oracle": plain(self.oracle),
+            "provisional": plain(self.provisional),
         }
         if self.verifying_key_path is not None:
             out["verifying_key_path"] = self.verifying_key_path

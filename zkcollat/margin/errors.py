@@ -51,6 +51,21 @@ class ZeroThresholdError(CreditRuleError):
     rule = "threshold"
 
 
+# --- lock reports and provisional credit (docs/protocol.md s.9) ------------------------------
+
+
+class LockReportError(CreditRuleError):
+    rule = "lock-report"
+
+
+class ReportDomainError(LockReportError):
+    rule = "report-domain"
+
+
+class ReportedAlreadyError(LockReportError):
+    rule = "report-once"
+
+
 # --- margin ------------------------------------------------------------------------------------
 
 

@@ -35,3 +35,9 @@ CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
     message TEXT NOT NULL, signature TEXT NOT NULL, account TEXT NOT NULL,
     expected_e6 TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER,
     executed_at INTEGER, realised_e6 TEXT);
+CREATE TABLE provisional_credits (source_chain_id TEXT NOT NULL, vault TEXT NOT NULL,
+    lock_id TEXT NOT NULL, account TEXT NOT NULL, asset_id TEXT NOT NULL, amount TEXT NOT NULL,
+    expiry TEXT NOT NULL, block_number TEXT NOT NULL, block_hash TEXT NOT NULL,
+    reported_at TEXT NOT NULL, deadline TEXT NOT NULL, valid_until TEXT NOT NULL,
+    signers TEXT NOT NULL, status TEXT NOT NULL, resolved_at TEXT,
+    PRIMARY KEY (source_chain_id, vault, lock_id));

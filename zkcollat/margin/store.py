@@ -32,11 +32,18 @@ def _create(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta VALUES ('state_version', '0')")
 
 
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """Version 3: provisional credits from committee lock reports (docs/protocol.md s.9)."""
+    (table,) = [st for st in STATEMENTS if "CREATE TABLE provisional_credits" in st]
+    conn.execute(table)
+
+
 SCHEMA = Schema(
     kind="venue",
     application_id=int.from_bytes(b"zkcM", "big"),
-    version=2,
+    version=3,
     create=_create,
+    migrations={2: _migrate_2_to_3},
     not_a_store=NotAVenueError,
 )
 
@@ -378,3 +385,32 @@ class Store:
             (at, None if realised_e6 is None else str(realised_e6), entry_id),
         )
         return cur.rowcount == 1
+
+    # --- provisional credits (lock reports) ----------------------------------------------
+
+    def load_provisional(self) -> list[tuple[Any, ...]]:
+        return list(self.conn.execute("SELECT * FROM provisional_credits ORDER BY rowid"))
+
+    def provisional_row(self, chain: int, vault: str, lock_id: int) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self.conn.execute(
+            "SELECT * FROM provisional_credits "
+            "WHERE source_chain_id = ? AND vault = ? AND lock_id = ?",
+            (str(chain), vault, str(lock_id)),
+        ).fetchone()
+        return row
+
+    def add_provisional(self, row: tuple[Any, ...]) -> None:
+        self.conn.execute(
+            "INSERT INTO provisional_credits VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
+
+    def set_provisional_status(
+        self, chain: int, vault: str, lock_id: int, status: str, at: int
+    ) -> None:
+        self.conn.execute(
+            "UPDATE provisional_credits SET status = ?, resolved_at = ? "
+            "WHERE source_chain_id = ? AND vault = ? AND lock_id = ?",
+            (status, str(at), str(chain), vault, str(lock_id)),
+        )

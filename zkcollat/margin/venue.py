@@ -1,11 +1,13 @@
 """The venue: a central limit order book per listed option, a ledger that conserves money,
 pre-trade margin for both sides of every trade, collateral credited from proven locks,
-liquidation with an insurance fund and auto-deleveraging, and settlement at expiry.
+liquidation with an insurance fund and auto-deleveraging, settlement at expiry, and
+provisional credit from committee lock reports until their proofs arrive.
 
 The rooms, each in its module: ``book`` (the matching engine), ``ledger`` (cash, positions,
 the conservation check), ``risk`` (requirements), ``collateral`` and ``credits`` (locks as
-margin, releases), ``trading`` (signed orders), ``liquidation``, ``settlement``, ``oracle``,
-and ``store`` (all of the SQL); ``core`` holds the state and the event they share.
+margin, releases), ``provisional`` (lock reports as capped, short-lived credit), ``trading``
+(signed orders), ``liquidation``, ``settlement``, ``oracle``, and ``store`` (all of the
+SQL); ``core`` holds the state and the event they share.
 
     venue = Venue.create("venue.sqlite", cfg, signer_key, committee=committee, now=t)
     venue = Venue.open("venue.sqlite", cfg, signer_key)        # refuses a non-venue file
@@ -13,6 +15,7 @@ and ``store`` (all of the SQL); ``core`` holds the state and the event they shar
     venue.set_market("ETH", spot_e8, iv_bps, now=t)                            # oracle
     venue.deposit(account, amount_e6, now=t)                                   # bridge
     venue.credit(account, proof, public, now=t)                                # relayer
+    venue.report_lock(signed_lock_report, now=t); venue.resolve_reports(now=t) # relayer, keeper
     venue.place(sign(key, Order(...), venue.domain), now=t)                    # the account
     venue.liquidate(account, now=t); venue.settle(now=t)                       # keepers
 """
@@ -24,11 +27,11 @@ from typing import Any
 
 from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.margin.config import VenueConfig
-from zkcollat.margin.settlement import SettlementDesk
+from zkcollat.margin.provisional import ProvisionalDesk
 from zkcollat.margin.store import Store
 
 
-class Venue(SettlementDesk):
+class Venue(ProvisionalDesk):
     """The options venue of one execution chain: accounts, credits of proven locks, the order
     books, margin, liquidation and settlement, persisted in one SQLite store."""
 
