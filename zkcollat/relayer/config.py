@@ -2,7 +2,8 @@
 
 ```
 {
-  "source":    {"rpc": URL, "chainId": N, "vault": ADDR, "confirmations": 2, "startBlock": 0},
+  "source":    {"rpc": URL, "chainId": N, "vault": ADDR, "confirmations": 2, "startBlock": 0,
+                "reportConfirmations": 1},
   "execution": {"rpc": URL, "chainId": N, "registry": ADDR, "credit": ADDR,
                 "confirmations": 2, "startBlock": 0},
   "relayer":   {"source": KEYSTORE_REF, "execution": KEYSTORE_REF},
@@ -14,6 +15,8 @@
 KEYSTORE_REF is ``{"keystore": PATH, "passwordFile": PATH}`` (paths relative to the file). The
 relayer holds no member key: members are separate processes (``zkcollat committee serve``), each
 with its own keystore, reading the same file for the chains and its own URL.
+``source.reportConfirmations`` is the depth at which members sign lock reports (optimistic
+credit, docs/protocol.md s.9): at most ``confirmations``, the depth for roots (default 1).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class SideConfig:
     confirmations: int
     start_block: int
     contracts: dict[str, str]
+    report_confirmations: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,20 @@ def _side(d: Any, where: str, names: tuple[str, ...]) -> SideConfig:
             contracts[n] = normalize_address(d.get(n), f"{where}.{n}")
         except EncodingError as e:
             raise ConfigError(str(e)) from e
+    depth = _int(d, "confirmations", where, 2)
+    report_depth = _int(d, "reportConfirmations", where, min(1, depth))
+    if report_depth > depth:
+        raise ConfigError(
+            f"{where}.reportConfirmations = {report_depth} is deeper than {where}.confirmations "
+            f"= {depth}: lock reports are read at a shallower depth than roots"
+        )
     return SideConfig(
         rpc,
         _int(d, "chainId", where),
-        _int(d, "confirmations", where, 2),
+        depth,
         _int(d, "startBlock", where, 0),
         contracts,
+        report_depth,
     )
 
 

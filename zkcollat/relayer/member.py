@@ -12,6 +12,11 @@ answers two requests over HTTP (JSON, POST), and signs only what it has read its
   (in the vault's domain) only if the log is the credit contract's, for this member's vault and
   source chain, in a block at least the confirmation depth below the head and still canonical.
   The answer carries the message the member read, so the relayer can compare.
+- ``/v1/lock`` ``{"tx", "logIndex"}``: the member fetches that transaction's receipt from its
+  source node, takes the vault's ``Locked`` log at ``logIndex`` and signs the ``LockReport`` it
+  supports (in the root registry's domain; docs/protocol.md s.9) only if the leaf is Poseidon of
+  the event's fields and the block is at least ``reportConfirmations`` below the head (shallower
+  than for roots) and still canonical. The answer carries the report the member read.
 
 Anything else is refused with HTTP 409 and ``{"error": reason}``.
 """
@@ -27,6 +32,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from zkcollat.attest.attestation import RootAttestation, zkcollat_domain
+from zkcollat.attest.lock_report import LockReport
 from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.chain.client import ChainClient, LogRef
 from zkcollat.chain.errors import ChainError
@@ -34,6 +40,7 @@ from zkcollat.errors import ZkcollatError
 from zkcollat.margin.messages import Release, Seize
 from zkcollat.relayer.config import RelayConfig
 from zkcollat.relayer.contracts import contract, decode
+from zkcollat.relayer.reports import ReportRefused, lock_request, read_lock
 
 
 class Refused(ChainError):
@@ -156,9 +163,23 @@ class Member:
         sig = self.key.sign_digest(msg.digest())
         return {"member": self.address, "message": message_json(msg), "signature": sig.hex()}
 
+    def read_lock(self, tx: str, log_index: int) -> LockReport:
+        """The lock report a vault ``Locked`` log supports, read from this member's source node
+        at the report depth."""
+        return read_lock(self.src, self.vault, self.cfg, tx, log_index)
+
+    def sign_lock(self, req: dict[str, Any]) -> dict[str, Any]:
+        report = self.read_lock(*lock_request(req))
+        sig = self.key.sign_digest(report.digest(self.registry_domain))
+        return {"member": self.address, "report": report.to_json(), "signature": sig.hex()}
+
 
 def make_server(member: Member, host: str, port: int) -> ThreadingHTTPServer:
-    routes = {"/v1/root": member.sign_root, "/v1/message": member.sign_message}
+    routes = {
+        "/v1/root": member.sign_root,
+        "/v1/message": member.sign_message,
+        "/v1/lock": member.sign_lock,
+    }
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
@@ -172,7 +193,7 @@ def make_server(member: Member, host: str, port: int) -> ThreadingHTTPServer:
                 if not isinstance(body, dict):
                     raise Refused("request body is not a JSON object")
                 self._send(200, fn(body))
-            except (Refused, json.JSONDecodeError, ValueError) as e:
+            except (Refused, ReportRefused, json.JSONDecodeError, ValueError) as e:
                 print(f"member {member.address}: refused {self.path}: {e}", file=sys.stderr)
                 self._send(409, {"error": str(e)})
             except ChainError as e:

@@ -17,6 +17,11 @@ One pass (``run_once``):
    message that differs from the relayer's reading, or a signature that does not recover to
    the member, is reported as misbehaviour; ``release``/``seize`` goes out with ``threshold``.
 
+Lock reports (optimistic credit, docs/protocol.md s.9) are on request: ``report_lock(tx,
+logIndex)`` reads a ``Locked`` log at the report depth, asks every member to read and sign it,
+and returns the :class:`~zkcollat.attest.lock_report.SignedLockReport` once ``threshold`` members
+signed the relayer's own reading (``zkcollat relayer report-lock`` writes it for the venue).
+
 Every transaction is journaled (intended, sent, mined) under (kind, key): the key of a vault
 message is ``vault:lockId:nonce``, so no two mined transactions carry the same message.
 """
@@ -34,6 +39,7 @@ from typing import Any
 from web3.contract import Contract
 
 from zkcollat.attest.attestation import RootAttestation, zkcollat_domain
+from zkcollat.attest.lock_report import SignedLockReport
 from zkcollat.attest.secp256k1 import Signature, recover_address
 from zkcollat.chain.client import BlockRef, ChainClient, LogRef
 from zkcollat.chain.errors import (
@@ -53,6 +59,7 @@ from zkcollat.relayer.config import ConfigError, MemberEndpoint, RelayConfig
 from zkcollat.relayer.contracts import contract, decode, lock_from_event
 from zkcollat.relayer.member import message_from_event, message_json
 from zkcollat.relayer.metrics import Metrics
+from zkcollat.relayer.reports import ReportCollector, read_lock
 from zkcollat.relayer.store import Message, RelayerStore
 from zkcollat.vault import Lock, Vault
 
@@ -437,6 +444,34 @@ class Relayer:
         return self._submit(
             self.exe_tx, "submitRoot", f"{key}:{latest.block}", Call(self.cfg.registry, data)
         )
+
+    def report_lock(self, tx: str, log_index: int) -> SignedLockReport | None:
+        """The signed lock report of the vault's ``Locked`` log ``tx:log_index``, or None while
+        fewer than ``threshold`` members signed this relayer's reading (signatures gathered are
+        kept in the store under the reading's digest, so a later call completes them)."""
+        reading = read_lock(self.src, self.vault, self.cfg, tx, log_index)
+        subject = "lock:0x" + reading.digest(self.registry_domain).hex()
+
+        def problem(kind: str, who: str, what: str) -> None:
+            if kind == "member_misbehaved":
+                self.store.alarm(kind, f"{who} on {subject}: {what}")
+                self.metrics.alarms.labels(kind=kind).inc()
+            else:
+                self.metrics.failures.labels(what=kind).inc()
+                print(f"relayer: member {who} refused {subject}: {what}", flush=True)
+
+        col = ReportCollector(
+            self.cfg.members,
+            self.cfg.threshold,
+            self.ask,
+            self.registry_domain,
+            problem,
+            self.store.signatures(subject),
+        )
+        out = col.collect(reading, tx, log_index)
+        for member, sig in col.have.items():
+            self.store.add_signature(subject, member, sig)
+        return out
 
     def _deliver(self) -> list[TxRecord]:
         out = []

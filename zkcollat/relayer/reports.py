@@ -1,0 +1,190 @@
+"""Lock reports on the committee's side (docs/protocol.md s.9): what a member reads from a
+``Locked`` log before it signs, and how a relayer gathers the threshold of signatures.
+
+A member signs a :class:`~zkcollat.attest.lock_report.LockReport` only for a ``Locked`` log of
+its own vault, read from its own source node, whose leaf is Poseidon of the fields it carries,
+in a block at least ``reportConfirmations`` below the head and still canonical there
+(:func:`check_report_depth`, :func:`report_from_event`). The relayer reads the same log itself,
+asks every member, and keeps a member's signature only if the report the member returns is
+the relayer's own reading and the signature recovers to that member
+(:class:`ReportCollector`); anything else is reported as misbehaviour and skipped. The result
+is a :class:`~zkcollat.attest.lock_report.SignedLockReport` for ``zkcollat margin report-lock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from web3.contract import Contract
+
+from zkcollat.attest.eip712 import Domain, normalize_address
+from zkcollat.attest.lock_report import LockReport, SignedLockReport
+from zkcollat.attest.secp256k1 import Signature, recover_address
+from zkcollat.chain.client import ChainClient, LogRef
+from zkcollat.chain.errors import ChainError
+from zkcollat.errors import ZkcollatError
+from zkcollat.relayer.config import MemberEndpoint, RelayConfig
+from zkcollat.relayer.contracts import decode
+from zkcollat.vault import Lock
+
+LOCK_PATH = "/v1/lock"
+
+
+class ReportRefused(ChainError):
+    """A member will not sign this lock report: the message says what it read instead."""
+
+
+def check_report_depth(number: int, head: int, depth: int, canonical: bool) -> None:
+    """The log's block is ``depth`` blocks below ``head`` and still canonical."""
+    if number > head - depth:
+        raise ReportRefused(
+            f"block {number} is not {depth} blocks below the head {head} yet (report depth)"
+        )
+    if not canonical:
+        raise ReportRefused(f"block {number} is no longer canonical on this member's node")
+
+
+def report_from_event(
+    source_chain_id: int,
+    vault: str,
+    event: tuple[str, dict[str, Any]] | None,
+    block_number: int,
+    block_hash: bytes,
+) -> LockReport:
+    """The report a decoded vault log supports; refused unless it is a ``Locked`` event whose
+    ``leaf`` is Poseidon of its six fields (PROTOCOL.md s.3)."""
+    if event is None or event[0] != "Locked":
+        raise ReportRefused(f"the log is not a Locked event of vault {vault}")
+    a = event[1]
+    try:
+        lock = Lock(
+            int(a["lockId"]),
+            int(str(a["owner"]), 16),
+            int(a["destChainId"]),
+            int(str(a["token"]), 16),
+            int(a["amount"]),
+            int(a["expiry"]),
+        )
+        leaf = int(a["leaf"])
+    except (KeyError, TypeError, ValueError, ZkcollatError) as e:
+        raise ReportRefused(f"malformed Locked event: {e}") from e
+    if lock.leaf() != leaf:
+        raise ReportRefused(
+            f"lock {lock.lock_id}: the event's leaf {leaf} is not Poseidon of its fields"
+        )
+    try:
+        return LockReport(
+            source_chain_id,
+            vault,
+            lock.lock_id,
+            normalize_address(lock.owner, "owner"),
+            lock.dest_chain_id,
+            normalize_address(lock.asset_id, "token"),
+            lock.amount,
+            lock.expiry,
+            block_number,
+            block_hash,
+        )
+    except ZkcollatError as e:
+        raise ReportRefused(str(e)) from e
+
+
+def read_lock(
+    src: ChainClient, vault: Contract, cfg: RelayConfig, tx: str, log_index: int
+) -> LockReport:
+    """The report the vault's ``Locked`` log ``tx:log_index`` supports, read from ``src`` (the
+    reader's own source node) at ``cfg.source.report_confirmations``."""
+    try:
+        tx_hash = bytes.fromhex(tx.removeprefix("0x"))
+    except ValueError as e:
+        raise ReportRefused(f"tx = {tx!r} is not a hash") from e
+    receipt = src.receipt(tx_hash)
+    if receipt is None:
+        raise ReportRefused(f"transaction {tx} is unknown to the source node")
+    logs = [lg for lg in receipt["logs"] if int(lg["logIndex"]) == log_index]
+    if not logs:
+        raise ReportRefused(f"transaction {tx} has no log with index {log_index}")
+    raw = logs[0]
+    if str(raw["address"]).lower() != cfg.vault:
+        raise ReportRefused(f"log {tx}:{log_index} is from {raw['address']}, not the vault")
+    number = int(raw["blockNumber"])
+    block_hash = bytes(raw["blockHash"])
+    blk = src.block(number)
+    canonical = blk is not None and blk.hash == block_hash
+    check_report_depth(number, src.head(), cfg.source.report_confirmations, canonical)
+    lg = LogRef(
+        cfg.source.chain_id,
+        number,
+        block_hash,
+        tx_hash,
+        log_index,
+        str(raw["address"]).lower(),
+        tuple(bytes(t) for t in raw["topics"]),
+        bytes(raw["data"]),
+    )
+    return report_from_event(cfg.source.chain_id, cfg.vault, decode(vault, lg), number, block_hash)
+
+
+def lock_request(req: dict[str, Any]) -> tuple[str, int]:
+    """``{"tx": hash, "logIndex": n}`` of a lock report request."""
+    tx, log_index = req.get("tx"), req.get("logIndex")
+    if not isinstance(tx, str) or isinstance(log_index, bool) or not isinstance(log_index, int):
+        raise ReportRefused("a lock report request needs 'tx' (hash) and 'logIndex' (integer)")
+    return tx, log_index
+
+
+Asker = Callable[[MemberEndpoint, str, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class ReportCollector:
+    """Gathers ``threshold`` valid member signatures over the relayer's own reading."""
+
+    members: Sequence[MemberEndpoint]
+    threshold: int
+    ask: Asker
+    domain: Domain
+    on_problem: Callable[[str, str, str], None] = lambda _kind, _who, _what: None
+    have: dict[str, bytes] = field(default_factory=dict)
+
+    def collect(self, reading: LockReport, tx: str, log_index: int) -> SignedLockReport | None:
+        """The signed report once ``threshold`` members signed exactly ``reading``; None while
+        fewer did (the signatures gathered so far stay in ``have``)."""
+        digest = reading.digest(self.domain)
+        mine = reading.to_json()
+        for m in self.members:
+            if len(self.have) >= self.threshold:
+                break
+            if m.address in self.have:
+                continue
+            ans = self.ask(m, LOCK_PATH, {"tx": tx, "logIndex": log_index})
+            if "error" in ans:
+                self.on_problem("member_refused", m.address, str(ans["error"]))
+                continue
+            if ans.get("report") != mine:
+                self.on_problem(
+                    "member_misbehaved",
+                    m.address,
+                    f"returned report {ans.get('report')} but the log {tx}:{log_index} is {mine}",
+                )
+                continue
+            try:
+                sig = Signature.from_bytes(str(ans.get("signature")))
+                signer = recover_address(digest, sig)
+            except ZkcollatError as e:
+                self.on_problem("member_misbehaved", m.address, f"unusable signature: {e}")
+                continue
+            if signer != m.address:
+                self.on_problem(
+                    "member_misbehaved",
+                    m.address,
+                    f"signature recovers to {signer}: it signed something else than the report",
+                )
+                continue
+            self.have[m.address] = sig.to_bytes()
+        if len(self.have) < self.threshold:
+            return None
+        sigs = tuple(list(self.have.values())[: self.threshold])
+        return SignedLockReport(reading, self.domain, sigs)
