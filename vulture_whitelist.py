@@ -26,6 +26,7 @@ _.square  # zkcollat/r1cs/builder.py: Api.square
 _.assert_zero  # zkcollat/r1cs/builder.py: Api.assert_zero
 _.assert_nonzero  # zkcollat/r1cs/builder.py: Api.assert_nonzero
 is_bool_plain  # zkcollat/gadgets/bits.py: the plain twin of assert_bool
+_.margin_final  # zkcollat/margin/provisional.py: the venue's margin with proven credit only
 
 # Record fields: columns of stored rows and of JSON documents, read through dataclasses.asdict
 # or written to the database, never by attribute name.

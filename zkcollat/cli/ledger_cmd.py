@@ -71,6 +71,10 @@ def account_report(v: Venue, account: str, now: int) -> dict[str, Any]:
         },
         "open_orders": [order_json(n, o) for n, o in v.open_orders(acct)],
         "credits": credits,
+        "reports": [
+            {**p.to_json(), "counted_e6": v.provisional_values(now).get(p.key, 0)}
+            for p in v.reports_of(acct)
+        ],
         "reduce_only": v.reduce_only(now),
     }
 
@@ -89,6 +93,11 @@ def report_text(r: dict[str, Any]) -> str:
         lines.append(
             f"  credit lock {c['lockId']} of vault {c['vault']}: {c['threshold']} units,"
             f" haircut {c['haircut_bps']} bps, {c['status']}"
+        )
+    for p in r["reports"]:
+        lines.append(
+            f"  reported lock {p['lockId']} of vault {p['vault']}: {p['amount']} units, "
+            f"{p['status']}, counts {usd(p['counted_e6'])} until {p['deadline']} (provisional)"
         )
     lines.append(
         f"  cash {usd(s['cash_e6'])}  options {usd(s['options_value_e6'])}  collateral "
@@ -287,12 +296,14 @@ def register(margin: click.Group) -> None:
             "insurance_e6": v.insurance_fund_e6(),
             "receivable_e6": v.receivable_e6(),
             "fees_e6": v.fees_e6(),
+            "provisional_exposure_e6": v.provisional_exposure_e6(vc.now),
         }
         emit(
             as_json,
             out,
             f"insurance fund {usd(out['insurance_e6'])}, receivable "
-            f"{usd(out['receivable_e6'])}, fee account {usd(out['fees_e6'])}",
+            f"{usd(out['receivable_e6'])}, fee account {usd(out['fees_e6'])}, exposure to "
+            f"lock reports {usd(out['provisional_exposure_e6'])}",
         )
 
     @margin.command("seize-executed")

@@ -117,6 +117,8 @@ def margin(ctx: click.Context, venue_dir: str, now: int | None) -> None:
       zkcollat margin book ETH-1900000000-280000000000-P
       zkcollat margin account 0x...a11ce
       zkcollat margin liquidate 0x...a11ce
+      zkcollat margin report-lock report.json
+      zkcollat margin resolve-reports
       zkcollat margin settle
     """
     ctx.obj = VenueCtx(Path(venue_dir), now_or(now))
@@ -304,9 +306,10 @@ def margin_asset_price(
     )
 
 
-from zkcollat.cli import ledger_cmd, market_cmd  # noqa: E402  (their commands join the group)
+from zkcollat.cli import ledger_cmd, market_cmd, provisional_cmd  # noqa: E402  (join the group)
 
 ledger_cmd.register(margin)
 market_cmd.register(margin)
+provisional_cmd.register(margin)
 
 __all__ = ["VenueCtx", "key_options", "margin"]

@@ -22,6 +22,7 @@ _CONFIG = click.option(
 )
 
 EXIT_HALTED = 3
+EXIT_UNDER_SIGNED = 4
 
 
 @click.group()
@@ -32,6 +33,7 @@ def relayer() -> None:
     Example:
       zkcollat relayer run --config devnet/relayer.json
       zkcollat relayer run --config devnet/relayer.json --once --json
+      zkcollat relayer report-lock --config devnet/relayer.json 0xTXHASH 0 -o report.json
     """
 
 
@@ -81,6 +83,55 @@ def run_cmd(config_path: Path, once: bool, as_json: bool) -> None:
         sys.exit(EXIT_HALTED)
     finally:
         r.close()
+
+
+@relayer.command("report-lock")
+@_CONFIG
+@click.argument("tx")
+@click.argument("log_index", type=int)
+@click.option(
+    "-o",
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the signed lock report here (JSON) for `zkcollat margin report-lock`.",
+)
+@json_option
+def report_lock_cmd(
+    config_path: Path, tx: str, log_index: int, out_path: str | None, as_json: bool
+) -> None:
+    """Gather the committee's signatures over the vault's Locked log TX:LOG_INDEX, read at the
+    report depth (source.reportConfirmations) by this relayer and by each member.
+
+    Exits with status 4 when fewer than the threshold of members signed (yet)."""
+    from zkcollat.cli._common import new_file
+    from zkcollat.db import atomic_write_json
+    from zkcollat.relayer.config import load_config
+    from zkcollat.relayer.service import Relayer
+
+    out = None if out_path is None else new_file(out_path, "signed lock report", force=True)
+    r = Relayer(load_config(config_path))
+    try:
+        signed = r.report_lock(tx, log_index)
+    finally:
+        r.close()
+    if signed is None:
+        click.echo(
+            f"lock report {tx}:{log_index}: fewer than {r.cfg.threshold} members signed it yet",
+            err=True,
+        )
+        sys.exit(EXIT_UNDER_SIGNED)
+    if out is not None:
+        atomic_write_json(out, signed.to_json())
+    rep = signed.report
+    emit(
+        as_json,
+        signed.to_json(),
+        f"lock {rep.lock_id} of vault {rep.vault}: {rep.amount} units of {rep.asset_id} for "
+        f"{rep.owner}, seen in block {rep.block_number}; {len(signed.signatures)} signatures"
+        + ("" if out is None else f", written to {out}"),
+    )
 
 
 @click.group()

@@ -42,8 +42,6 @@ from zkcollat.margin.risk import MarginSummary
 from zkcollat.margin.settlement import SettlementDesk
 from zkcollat.margin.signed import SignedMessage
 
-STATUSES = ("active", "confirmed", "lapsed", "contradicted")
-
 
 @dataclass(frozen=True)
 class ProvisionalCredit:
@@ -60,7 +58,7 @@ class ProvisionalCredit:
     deadline: int  # reported_at + verification_window_s
     valid_until: int  # expiry - liquidation_window_s
     signers: tuple[str, ...]
-    status: str = "active"
+    status: str = "active"  # active | confirmed | lapsed | contradicted
     resolved_at: int | None = None
 
     @property
@@ -208,7 +206,7 @@ class ProvisionalDesk(SettlementDesk):
                 raise E.LockAlreadyCreditedError(
                     f"lock {key[0]}:{key[1]}:{key[2]} is credited already: nothing to report"
                 )
-            if key in self.provisional or self.store.provisional_row(*key) is not None:
+            if key in self.provisional:  # the memory is the store's (reloaded by the event)
                 raise E.ReportedAlreadyError(
                     f"lock {key[0]}:{key[1]}:{key[2]} was reported already (each lock once)"
                 )
@@ -345,7 +343,7 @@ class ProvisionalDesk(SettlementDesk):
             status = "confirmed" if same else "contradicted"
         else:
             status = "lapsed"
-        self.store.set_provisional_status(*p.key, status, now)
+        self.store.set_provisional_status(p.key, status, now)
         q = replace(p, status=status, resolved_at=now)
         self._keep(q)
         return q

@@ -33,9 +33,8 @@ def _create(conn: sqlite3.Connection) -> None:
 
 
 def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
-    """Version 3: provisional credits from committee lock reports (docs/protocol.md s.9)."""
-    (table,) = [st for st in STATEMENTS if "CREATE TABLE provisional_credits" in st]
-    conn.execute(table)
+    """Version 3 adds provisional credits (lock reports, docs/protocol.md s.9)."""
+    conn.execute(next(st for st in STATEMENTS if "TABLE provisional_credits" in st))
 
 
 SCHEMA = Schema(
@@ -386,31 +385,16 @@ class Store:
         )
         return cur.rowcount == 1
 
-    # --- provisional credits (lock reports) ----------------------------------------------
-
-    def load_provisional(self) -> list[tuple[Any, ...]]:
+    def load_provisional(self) -> list[tuple[Any, ...]]:  # lock reports (provisional credit)
         return list(self.conn.execute("SELECT * FROM provisional_credits ORDER BY rowid"))
 
-    def provisional_row(self, chain: int, vault: str, lock_id: int) -> tuple[Any, ...] | None:
-        row: tuple[Any, ...] | None = self.conn.execute(
-            "SELECT * FROM provisional_credits "
-            "WHERE source_chain_id = ? AND vault = ? AND lock_id = ?",
-            (str(chain), vault, str(lock_id)),
-        ).fetchone()
-        return row
-
     def add_provisional(self, row: tuple[Any, ...]) -> None:
-        self.conn.execute(
-            "INSERT INTO provisional_credits VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row,
-        )
+        marks = ", ".join("?" * len(row))
+        self.conn.execute(f"INSERT INTO provisional_credits VALUES ({marks})", row)
 
-    def set_provisional_status(
-        self, chain: int, vault: str, lock_id: int, status: str, at: int
-    ) -> None:
+    def set_provisional_status(self, key: tuple[int, str, int], status: str, at: int) -> None:
         self.conn.execute(
             "UPDATE provisional_credits SET status = ?, resolved_at = ? "
             "WHERE source_chain_id = ? AND vault = ? AND lock_id = ?",
-            (status, str(at), str(chain), vault, str(lock_id)),
+            (status, str(at), str(key[0]), key[1], str(key[2])),
         )
