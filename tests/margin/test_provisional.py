@@ -404,3 +404,17 @@ def test_a_version_2_venue_is_migrated(tmp_path: Path) -> None:
     again.fund_insurance(FUND, now=NOW)
     report(again, ALICE, 1)
     assert int(again.conn.execute("PRAGMA user_version").fetchone()[0]) == 3
+
+
+def test_beyond_the_cap_only_fully_margined_or_risk_reducing_trades() -> None:
+    v, _ = venue()
+    report(v, ALICE, 1, 10 * 10**18)  # worth far more than the 1,500 cap
+    assert v.margin(ALICE, now=NOW).collateral_value_e6 == CAP
+    lots = short_puts(v, ALICE, 200)  # as many as the capped value margins
+    m = mark(v, PUT)
+    with pytest.raises(E.InsufficientMarginError, match="initial margin"):
+        v.place(order(v, ALICE, PUT, False, 1, m, ioc=True), now=NOW)
+    v.deposit(CAROL, 50_000 * E6, now=NOW)
+    v.place(order(v, CAROL, PUT, False, lots, m + 10**7, post_only=True), now=NOW)
+    rep = v.place(order(v, ALICE, PUT, True, 1, m + 10**7, reduce_only=True), now=NOW)
+    assert rep.fills and v.ledger.position(ALICE, PUT.name) == -(lots - 1) * 100_000
