@@ -26,8 +26,7 @@ from zkcollat.chain.client import ChainClient, LogRef
 from zkcollat.chain.errors import ChainError
 from zkcollat.errors import ZkcollatError
 from zkcollat.relayer.config import MemberEndpoint, RelayConfig
-from zkcollat.relayer.contracts import decode
-from zkcollat.vault import Lock
+from zkcollat.relayer.contracts import decode, lock_from_event
 
 LOCK_PATH = "/v1/lock"
 
@@ -59,14 +58,7 @@ def report_from_event(
         raise ReportRefused(f"the log is not a Locked event of vault {vault}")
     a = event[1]
     try:
-        lock = Lock(
-            int(a["lockId"]),
-            int(str(a["owner"]), 16),
-            int(a["destChainId"]),
-            int(str(a["token"]), 16),
-            int(a["amount"]),
-            int(a["expiry"]),
-        )
+        lock = lock_from_event(a)
         leaf = int(a["leaf"])
     except (KeyError, TypeError, ValueError, ZkcollatError) as e:
         raise ReportRefused(f"malformed Locked event: {e}") from e
