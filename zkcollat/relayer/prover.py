@@ -12,11 +12,17 @@ with an error that names the rule (all :class:`LockRefused`, hence both ``VaultE
 
 These checks are conveniences: the circuit itself rejects every such witness (see
 ``tests/vault/test_soundness.py``).
+
+``prove_locks`` proves many requests with one key, here or on a Dask cluster through
+:func:`zkcollat.batch.prove_items` (the batch engine of ``zkcollat prove-batch``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from zkcollat.curve.backend import Backend
 from zkcollat.errors import InputError, ProvingError, UnsatisfiedConstraint
@@ -33,6 +39,9 @@ from zkcollat.vault.errors import (
 )
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.vault import Vault
+
+if TYPE_CHECKING:
+    from zkcollat.batch import ClusterSpec
 
 
 def _uint(value: object, name: str, bits: int, exc: type[ProvingError]) -> int:
@@ -107,6 +116,22 @@ def lock_inputs(
     }
 
 
+def _lock_at(vault: Vault, lock_id: int, size: int | None) -> Lock:
+    """Lock ``lock_id`` of the vault (as it was with ``size`` locks); UnknownLockError if not."""
+    if size is not None and not (
+        isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= vault.size
+    ):
+        raise UnknownLockError(f"size {size!r} is not between 0 and the vault's {vault.size} locks")
+    m = vault.size if size is None else size
+    if isinstance(lock_id, bool) or not isinstance(lock_id, int) or not 0 <= lock_id < m:
+        raise UnknownLockError(
+            f"lock {lock_id!r} is not in the vault"
+            + (f" (it held {m} locks at the requested size)" if size is not None else
+               f" (it holds lock ids 0..{m - 1})")
+        )
+    return vault.get_lock(lock_id)
+
+
 def prove_lock(
     vault: Vault,
     lock_id: int,
@@ -133,18 +158,7 @@ def prove_lock(
     circuit, to reuse across proofs (default: ``CollateralLock`` of the vault's depth);
     ``blinding=(r, s)`` is for deterministic test vectors only.
     """
-    if size is not None and not (
-        isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= vault.size
-    ):
-        raise UnknownLockError(f"size {size!r} is not between 0 and the vault's {vault.size} locks")
-    m = vault.size if size is None else size
-    if isinstance(lock_id, bool) or not isinstance(lock_id, int) or not 0 <= lock_id < m:
-        raise UnknownLockError(
-            f"lock {lock_id!r} is not in the vault"
-            + (f" (it held {m} locks at the requested size)" if size is not None else
-               f" (it holds lock ids 0..{m - 1})")
-        )
-    lock = vault.get_lock(lock_id)
+    lock = _lock_at(vault, lock_id, size)
     check_lock_qualifies(lock, threshold, min_expiry, dest_chain_id=dest_chain_id, owner=owner)
     if cs is None:
         cs = CollateralLock(vault.depth).compile()
@@ -160,3 +174,98 @@ def prove_lock(
     proof = prove(pk, cs, witness, backend=backend, blinding=blinding)
     return proof, CollateralLockPublic.from_list(cs.public_values(witness))
 
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    """One proof asked of :func:`prove_locks`: lock, threshold, minExpiry (and the owner the
+    execution side will demand, when known)."""
+
+    lock_id: int
+    threshold: int
+    min_expiry: int
+    owner: int | None = None
+
+
+@dataclass(frozen=True)
+class LockProof:
+    """What :func:`prove_locks` made of one request: a proof and its typed public inputs, or
+    the reason there is none (a refusal before proving, or the prover's)."""
+
+    request: LockRequest
+    proof: Proof | None = None
+    public: CollateralLockPublic | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.proof is not None
+
+
+def prove_locks(
+    vault: Vault,
+    requests: Sequence[LockRequest],
+    *,
+    pk_path: str | os.PathLike[str],
+    dest_chain_id: int,
+    size: int | None = None,
+    cluster: ClusterSpec | None = None,
+) -> list[LockProof]:
+    """Proofs for many locks of one vault with the proving key at ``pk_path``, in the order of
+    ``requests``.
+
+    Each request is checked first as :func:`prove_lock` checks it; a refused one gets its
+    reason and no proof, and does not stop the others. Without ``cluster`` the proofs are made
+    here, one after the other; with a :class:`~zkcollat.batch.ClusterSpec` (a Dask scheduler
+    address, or local worker processes) they go through :func:`zkcollat.batch.prove_items`,
+    which loads the key once per worker, checks each result's public signals against the input
+    and verifies each proof before returning it. A scheduler on another host must be reached
+    over ``tls://`` (tasks carry the witness: the amount a proof hides) unless the spec says
+    ``insecure``.
+    """
+    from zkcollat.batch.worker import load_key_and_circuit
+
+    out: list[LockProof | None] = [None] * len(requests)
+    todo: dict[str, tuple[int, dict[str, Any]]] = {}
+    for i, req in enumerate(requests):
+        try:
+            lock = _lock_at(vault, req.lock_id, size)
+            check_lock_qualifies(
+                lock, req.threshold, req.min_expiry, dest_chain_id=dest_chain_id, owner=req.owner
+            )
+        except ProvingError as e:
+            out[i] = LockProof(req, reason=str(e))
+            continue
+        inputs = lock_inputs(vault, req.lock_id, req.threshold, req.min_expiry, size=size)
+        todo[f"request-{i}-lock-{req.lock_id}"] = (i, inputs)
+    if cluster is None:
+        pk, cs = load_key_and_circuit(os.fspath(pk_path), warn=True)
+        for i, _inputs in todo.values():
+            req = requests[i]
+            try:
+                proof, public = prove_lock(
+                    vault, req.lock_id, req.threshold, req.min_expiry, pk=pk, cs=cs,
+                    dest_chain_id=dest_chain_id, owner=req.owner, size=size,
+                )
+            except ProvingError as e:
+                out[i] = LockProof(req, reason=str(e))
+            else:
+                out[i] = LockProof(req, proof, public)
+    elif todo:
+        from zkcollat.batch import open_client, prove_items
+        from zkcollat.batch.files import InputItem
+        from zkcollat.formats.snarkjs import proof_from_json, public_from_json
+
+        items = [InputItem(name, "relayer", inputs) for name, (_i, inputs) in todo.items()]
+        with open_client(cluster) as client:
+            for r in prove_items(client, items, pk_path):
+                i = todo[r.name][0]
+                if r.ok and r.proof is not None and r.public is not None:
+                    public = CollateralLockPublic.from_list(public_from_json(r.public))
+                    out[i] = LockProof(requests[i], proof_from_json(r.proof), public)
+                else:
+                    out[i] = LockProof(requests[i], reason=r.reason or "no proof")
+    missing = [requests[i] for i, p in enumerate(out) if p is None]
+    if missing:
+        raise ProvingError(f"the cluster returned no result for {missing}")
+    return [p for p in out if p is not None]
