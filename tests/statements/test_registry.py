@@ -28,7 +28,8 @@ WIDTHS = {"destChainId": 64, "owner": 160, "assetId": 160, "lockId": 64,
 
 
 def test_registry_names_every_statement_of_the_protocol() -> None:
-    assert list(STATEMENTS) == ["collateral_lock", "merkle_inclusion", "balance_threshold"]
+    assert list(STATEMENTS) == [
+        "collateral_lock", "merkle_inclusion", "balance_threshold", "portfolio"]
     assert statement("merkle_inclusion") is MerkleInclusion
     assert isinstance(by_name("balance_threshold", bits=8), BalanceThreshold)
     with pytest.raises(CircuitError, match="unknown circuit 'nope'"):

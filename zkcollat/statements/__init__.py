@@ -7,7 +7,7 @@ verifiers, the Solidity generator, the venue and the command line all read it fr
 
 >>> from zkcollat.statements import STATEMENTS, CollateralLockPublic
 >>> list(STATEMENTS)
-['collateral_lock', 'merkle_inclusion', 'balance_threshold']
+['collateral_lock', 'merkle_inclusion', 'balance_threshold', 'portfolio']
 >>> CollateralLockPublic.names()[:3]
 ('root', 'destChainId', 'owner')
 """
@@ -19,6 +19,7 @@ from zkcollat.statements.balance_threshold import BalanceThreshold, BalanceThres
 from zkcollat.statements.base import StatementCircuit
 from zkcollat.statements.collateral_lock import CollateralLock, CollateralLockPublic
 from zkcollat.statements.merkle_inclusion import MerkleInclusion, MerkleInclusionPublic
+from zkcollat.statements.portfolio import Portfolio, PortfolioPublic
 from zkcollat.statements.schema import (
     FR,
     U64,
@@ -34,7 +35,7 @@ from zkcollat.statements.schema import (
 
 #: Every statement by its command-line name, in PROTOCOL.md order.
 STATEMENTS: dict[str, type[StatementCircuit]] = {
-    cls.name: cls for cls in (CollateralLock, MerkleInclusion, BalanceThreshold)
+    cls.name: cls for cls in (CollateralLock, MerkleInclusion, BalanceThreshold, Portfolio)
 }
 
 
@@ -46,7 +47,8 @@ def statement(name: str) -> type[StatementCircuit]:
 
 
 def by_name(name: str, **params: int) -> StatementCircuit:
-    """A statement's circuit by name with its parameters (``depth=20``, ``bits=128``)."""
+    """A statement's circuit by name with its parameters (``depth=20``, ``bits=128``,
+    ``slots=8``)."""
     return statement(name)(**params)
 
 
@@ -67,6 +69,8 @@ __all__ = [
     "Fr",
     "MerkleInclusion",
     "MerkleInclusionPublic",
+    "Portfolio",
+    "PortfolioPublic",
     "PublicInputs",
     "StatementCircuit",
     "by_name",

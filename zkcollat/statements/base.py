@@ -40,6 +40,8 @@ class StatementCircuit(Circuit):
                 f"{cls.__name__}.public_inputs is {schema.__name__} of statement "
                 f"{schema.statement!r}, not {cls.title!r}"
             )
+        if schema.encoded:  # the circuit declares its own (packed) public signals
+            return
         for name in schema.names():
             if name in cls.__dict__:
                 raise CircuitError(f"{cls.__name__} declares public input {name!r} twice")

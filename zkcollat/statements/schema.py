@@ -75,6 +75,9 @@ class PublicInputs:
 
     #: The statement's title, as in PROTOCOL.md s.4 (``CollateralLock``).
     statement: ClassVar[str] = ""
+    #: True when the circuit's public signals are an encoding of these fields (packed words)
+    #: rather than the fields themselves; the circuit then declares its own ``Public()``s.
+    encoded: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for name, ftype in self.schema():
