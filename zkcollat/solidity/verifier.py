@@ -142,13 +142,15 @@ def _context(vk: VerifyingKey, contract_name: str, regenerate: str) -> dict[str,
     }
 
 
-def _check_fragment(vk: VerifyingKey) -> str:
+def _check_fragment(vk: VerifyingKey, *, pub_in_memory: bool = False) -> str:
     """The Yul check (templates/groth16_check.yul.tmpl) with its addresses filled in.
 
     Calldata addresses are computed from the offsets ``pA, pB, pC, pub`` and memory
     addresses from ``m``, the free memory pointer: the check never assumes where its
     arguments are (verifyProof is public, so it may be called internally) and leaves
-    Solidity's memory as it was.
+    Solidity's memory as it was. With ``pub_in_memory`` the public inputs are read with
+    ``mload`` from the memory address ``pub`` (words a contract computed, such as Portfolio's
+    packed inputs); A, B and C stay in calldata.
     """
     ctx: dict[str, object] = {}
     for prefix, base, n in (("a", "pA", 2), ("b", "pB", 4), ("c", "pC", 2)):
@@ -158,7 +160,8 @@ def _check_fragment(vk: VerifyingKey) -> str:
     pub = ["pub" if i == 0 else f"add(pub, {hex(32 * i)})" for i in range(vk.n_public)]
     for off in range(0, 0x300, 0x20):
         ctx[f"m{off:02x}"] = "m" if off == 0 else f"add(m, {hex(off)})"
-    ctx["inputs"] = [{"i": i + 1, "pub": pub[i]} for i in range(vk.n_public)]
+    load = "mload" if pub_in_memory else "calldataload"
+    ctx["inputs"] = [{"i": i + 1, "pub": pub[i], "load": load} for i in range(vk.n_public)]
     template = "".join(
         ln for ln in load_template("groth16_check.yul.tmpl").splitlines(keepends=True)
         if not ln.startswith("//!")
