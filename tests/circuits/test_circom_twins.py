@@ -35,7 +35,10 @@ from zkcollat.gadgets.merkle import merkle_root_plain, path_indices_of
 from zkcollat.hash import poseidon_hash
 from zkcollat.r1cs import Circuit
 from zkcollat.r1cs.system import ConstraintSystem
-from zkcollat.statements import BalanceThreshold, CollateralLock, MerkleInclusion
+from zkcollat.relayer.portfolio import portfolio_inputs, portfolio_public
+from zkcollat.statements import BalanceThreshold, CollateralLock, MerkleInclusion, Portfolio
+from zkcollat.statements.portfolio import layout, word_bits
+from zkcollat.vault import Lock, Vault
 
 CIRCUITS = ROOT / "circuits"
 
@@ -60,6 +63,7 @@ TWINS = {
              lambda: MerkleInclusion(DEPTH)),
         Twin("balance_threshold_128", "balance_threshold", "BalanceThreshold",
              lambda: BalanceThreshold(128)),
+        Twin("portfolio_20_4_2", "portfolio", "Portfolio", lambda: Portfolio(DEPTH, 4, 2)),
     )
 }
 
@@ -118,10 +122,74 @@ def _with_mixed_index(inputs: dict[str, Any], level: int, index: int) -> dict[st
     return {**inputs, "pathIndices": bits, "root": cur}
 
 
+USDC = 0xA0B86991C6218B36C1D19D4A2E9EB0CE3606EB48
+WBTC = 0x2260FAC5E5542A773AA44FBCB6EDAC8DA0C6C5B3
+PF_OWNER, PF_DEST, PF_MIN_EXPIRY = 0xA11CE, 42161, 1_890_000_000
+
+
+def _portfolio(ids: list[int], sums: dict[int, int], *, min_expiry: int = PF_MIN_EXPIRY,
+               **packed: Any) -> dict[str, Any]:
+    """Portfolio(20, 4, 2) inputs for locks of a small vault; ``packed`` changes public values
+    after the fact (packed with the statement's layout, bypassing the dataclass's checks).
+    The listed assets are sorted: (USDC, WETH)."""
+    vault = Vault(DEPTH)
+    vault.insert_many([
+        Lock(0, PF_OWNER, PF_DEST, WETH, 10 * 10**18, PF_MIN_EXPIRY + 100),
+        Lock(1, 0xB0B, PF_DEST, WETH, 50 * 10**18, PF_MIN_EXPIRY + 100),
+        Lock(2, PF_OWNER, PF_DEST, USDC, 7_000 * 10**6, PF_MIN_EXPIRY + 5),
+        Lock(3, PF_OWNER, PF_DEST, WETH, 3 * 10**18, PF_MIN_EXPIRY),
+        Lock(4, PF_OWNER, PF_DEST, WBTC, 2 * 10**8, PF_MIN_EXPIRY + 9),
+    ])
+    public = portfolio_public(vault, ids, sums, min_expiry, dest_chain_id=PF_DEST,
+                              owner=PF_OWNER, slots=4, assets=2)
+    if any(i not in public.locks for i in ids):
+        raise AssertionError(ids)
+    inputs = portfolio_inputs(vault, public)
+    if packed:
+        d = {**public.to_dict(), **packed}
+        inputs["packed"] = [
+            sum((d[p.name] if p.entry is None else d[p.name][p.entry]) << p.offset for p in w)
+            for w in layout(4, 2)
+        ]
+    return inputs
+
+
+def _portfolio_good() -> dict[str, Any]:
+    return _portfolio([0, 2, 3], {WETH: 13 * 10**18, USDC: 7_000 * 10**6})
+
+
+def _portfolio_with_slot3(lock_id: int, ids: list[int], **packed: Any) -> dict[str, Any]:
+    """The good portfolio plus lock ``lock_id``'s true witness in slot 3 under public ``ids``."""
+    good = _portfolio_good()
+    one = _portfolio([lock_id], {WETH: 0})
+    out = dict(good)
+    for name in ("amount", "expiry", "assetId"):
+        out[name] = [*good[name][:3], one[name][0]]
+    for name in ("pathElements", "pathIndices"):
+        out[name] = [*good[name][:3 * DEPTH], *one[name][:DEPTH]]
+    d = {"lockIds": ids, "thresholds": [7_000 * 10**6, 13 * 10**18], **packed}
+    out["packed"] = _portfolio([0, 2, 3], {WETH: 13 * 10**18, USDC: 7_000 * 10**6}, **d)["packed"]
+    return out
+
+
+def _portfolio_stray_bit() -> dict[str, Any]:
+    inputs = _portfolio_good()
+    inputs["packed"] = list(inputs["packed"])
+    inputs["packed"][1] += 1 << word_bits(layout(4, 2)[1])
+    return inputs
+
+
+def _portfolio_empty_amount() -> dict[str, Any]:
+    inputs = _portfolio_good()
+    inputs["amount"] = [*inputs["amount"][:3], 5]
+    return inputs
+
+
 GOOD: dict[str, Callable[[], dict[str, Any]]] = {
     "collateral_lock_20": _lock_inputs,
     "merkle_inclusion_20": _merkle_inputs,
     "balance_threshold_128": _balance_inputs,
+    "portfolio_20_4_2": _portfolio_good,
 }
 
 BAD: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
@@ -151,6 +219,21 @@ BAD: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         amount=1 << 128, threshold=1)),
     "balance: wrong blinding": ("balance_threshold_128", lambda: {
         **_balance_inputs(), "blinding": 0xB11E}),
+    "portfolio: a sum one below its threshold": ("portfolio_20_4_2", lambda: _portfolio(
+        [0, 2, 3], {WETH: 13 * 10**18, USDC: 7_000 * 10**6},
+        thresholds=[7_000 * 10**6, 13 * 10**18 + 1])),
+    "portfolio: an expired lock": ("portfolio_20_4_2", lambda: _portfolio(
+        [0, 2, 3], {WETH: 13 * 10**18, USDC: 7_000 * 10**6}, minExpiry=PF_MIN_EXPIRY + 1)),
+    "portfolio: another owner": ("portfolio_20_4_2", lambda: _portfolio(
+        [0, 2, 3], {WETH: 13 * 10**18, USDC: 7_000 * 10**6}, owner=0xB0B)),
+    "portfolio: a lock of another owner": ("portfolio_20_4_2", lambda: _portfolio_with_slot3(
+        1, [0, 2, 3, 1])),
+    "portfolio: an asset not listed": ("portfolio_20_4_2", lambda: _portfolio_with_slot3(
+        4, [0, 2, 3, 4])),
+    "portfolio: a repeated lockId": ("portfolio_20_4_2", lambda: _portfolio_with_slot3(
+        3, [0, 2, 3, 3], thresholds=[7_000 * 10**6, 16 * 10**18])),
+    "portfolio: an empty slot with an amount": ("portfolio_20_4_2", _portfolio_empty_amount),
+    "portfolio: a packed word with a stray bit": ("portfolio_20_4_2", _portfolio_stray_bit),
 }
 
 
@@ -163,7 +246,7 @@ def _to_json(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def _declared_signals(source: str, template: str) -> list[str]:
     text = (CIRCUITS / f"{source}.circom").read_text()
-    m = re.search(rf"template {template}\(\w*\) \{{(.*?)\n\}}", text, re.S)
+    m = re.search(rf"template {template}\([\w, ]*\) \{{(.*?)\n\}}", text, re.S)
     assert m, f"template {template} not found in circuits/{source}.circom"
     return re.findall(r"signal input (\w+)", m.group(1))
 
@@ -175,12 +258,12 @@ def test_sources_declare_the_protocol_signals_in_order(stem: str) -> None:
     python_inputs = [s.name for s in cs.inputs]  # public first, then private, declared order
     assert _declared_signals(twin.source, twin.template) == python_inputs
     main_text = (CIRCUITS / "main" / f"{stem}.circom").read_text()
-    m = re.search(r"component main \{public \[([^\]]*)\]\} = (\w+)\((\d+)\);", main_text)
+    m = re.search(r"component main \{public \[([^\]]*)\]\} = (\w+)\(([\d, ]+)\);", main_text)
     assert m, f"circuits/main/{stem}.circom has no main component with a public list"
     public = [p.strip() for p in m.group(1).split(",")]
     assert public == [s.name for s in cs.inputs if s.public]
     assert m.group(2) == twin.template
-    assert [int(m.group(3))] == list(twin.python().params.values())
+    assert [int(x) for x in m.group(3).split(",")] == list(twin.python().params.values())
 
 
 # --- slow: compiled with circom2 --------------------------------------------------------------
