@@ -127,6 +127,27 @@ def test_setup_warns(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["ceremony"] is False
 
 
+def test_portfolio_info_and_setup(tmp_path: Path) -> None:
+    out = json.loads(run("circuit", "info", "portfolio", "--depth", "2", "--slots", "3",
+                         "--assets", "2", "--json").stdout)
+    assert out["params"] == {"depth": 2, "slots": 3, "assets": 2}
+    assert out["public"] == ["root", *(f"packed[{w}]" for w in range(5))]
+    fails("circuit", "info", "portfolio", "--slots", "0")
+    fails("circuit", "info", "portfolio", "--assets", "17")
+    res = run("setup", "portfolio", "--depth", "2", "--slots", "2", "--assets", "1", "--pk",
+              str(tmp_path / "p.zkpk"), "--vk", str(tmp_path / "p.json"), "--json")
+    assert json.loads(res.stdout)["params"] == {"depth": 2, "slots": 2, "assets": 1}
+    vk = vk_from_json(read_json(tmp_path / "p.json", "verification key"))
+    assert vk.n_public == 1 + 4  # root and the packed words of k = 2, m = 1
+    # the key names its circuit: export solidity gives the portfolio verifier for k = 2, m = 1
+    run("export", "solidity", str(tmp_path / "p.json"), "-o", str(tmp_path / "P.sol"))
+    src = (tmp_path / "P.sol").read_text()
+    assert "contract PortfolioVerifier is" in src and "uint64[2] calldata lockIds" in src
+    # k = 3, m = 1 has as many public inputs as k = 2, m = 1: the recorded parameters decide
+    assert "made for slots = 2" in fails("export", "solidity", str(tmp_path / "p.json"),
+                                         "--statement", "portfolio", "--slots", "3")
+
+
 def test_prove_and_verify(world: World) -> None:
     vk = vk_from_json(read_json(world.vk, "vk"))
     public = public_from_json(read_json(world.public, "public"))

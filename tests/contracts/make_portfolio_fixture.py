@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -26,10 +25,13 @@ from zkcollat.formats.snarkjs import (  # noqa: E402
     vk_to_json,
     write_json_atomic,
 )
+from zkcollat.groth16.keys import Proof, VerifyingKey  # noqa: E402
 from zkcollat.groth16.setup import setup  # noqa: E402
 from zkcollat.groth16.verify import verify  # noqa: E402
 from zkcollat.relayer.portfolio import portfolio_public, prove_portfolio  # noqa: E402
-from zkcollat.statements import Portfolio  # noqa: E402
+from zkcollat.solidity.calldata import verify_proof_calldata  # noqa: E402
+from zkcollat.solidity.portfolio import verify_portfolio_calldata  # noqa: E402
+from zkcollat.statements import Portfolio, PortfolioPublic  # noqa: E402
 from zkcollat.vault import Lock, Vault  # noqa: E402
 
 FIXTURE = ROOT / "verifier_contracts" / "test" / "fixtures" / "portfolio_20_32.json"
@@ -44,7 +46,7 @@ WBTC = 0x2260FAC5E5542A773AA44FBCB6EDAC8DA0C6C5B3
 ASSET_CYCLE = (WETH, USDC, WBTC)
 
 
-def vault_and_public() -> tuple[Vault, Any]:
+def vault_and_public() -> tuple[Vault, PortfolioPublic]:
     """40 locks: every fifth belongs to someone else; the owner's first 32 form the portfolio."""
     vault = Vault(DEPTH)
     locks, mine = [], []
@@ -77,6 +79,11 @@ def main() -> None:
         proof = prove_portfolio(vault, public, pk=pk, cs=cs)
         print(f"witness + proof {time.perf_counter() - t0:.1f} s")
         assert verify(vk, public.to_list(), proof)
+    write_fixture(vk, proof, public)
+    print(f"wrote {FIXTURE}")
+
+
+def write_fixture(vk: VerifyingKey, proof: Proof, public: PortfolioPublic) -> None:
     values = {k: [str(x) for x in v] if isinstance(v, list) else str(v)
               for k, v in public.to_dict().items()}
     write_json_atomic(
@@ -89,9 +96,12 @@ def main() -> None:
             "proof": proof_to_json(proof),
             "public": public_to_json(public.to_list()),
             "values": values,
+            "calldata": {
+                "verifyPortfolio": "0x" + verify_portfolio_calldata(proof, public).hex(),
+                "verifyProof": "0x" + verify_proof_calldata(proof, public.to_list()).hex(),
+            },
         },
     )
-    print(f"wrote {FIXTURE}")
 
 
 if __name__ == "__main__":

@@ -164,7 +164,7 @@ def circuit_size_options(f: F) -> F:
         "--depth",
         type=click.IntRange(1, 32),
         default=None,
-        help="collateral_lock / merkle_inclusion: tree depth D (default 20).",
+        help="collateral_lock / merkle_inclusion / portfolio: tree depth D (default 20).",
     )(f)
 
 

@@ -24,10 +24,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 CIRCUITS = tuple(STATEMENTS)
 
 
-def circuit_params(name: str, depth: int | None, bits: int | None) -> dict[str, int]:
-    """The parameters of a circuit by name: depth for the tree circuits, bits for the balance."""
+def circuit_params(
+    name: str,
+    depth: int | None,
+    bits: int | None,
+    slots: int | None = None,
+    assets: int | None = None,
+) -> dict[str, int]:
+    """The parameters of a circuit by name: depth for the tree circuits, bits for the balance,
+    slots and assets for the portfolio."""
     accepted = inspect.signature(statement(name)).parameters
-    given = {"depth": depth, "bits": bits}
+    given = {"depth": depth, "bits": bits, "slots": slots, "assets": assets}
     return {k: v for k, v in given.items() if v is not None and k in accepted}
 
 
@@ -36,8 +43,24 @@ def compiled(name: str, **params: int) -> ConstraintSystem:
     return by_name(name, **params).compile()
 
 
+def portfolio_options(f: F) -> F:
+    f = click.option(
+        "--assets",
+        type=click.IntRange(1, 16),
+        default=None,
+        help="portfolio: listed assets m (default 4).",
+    )(f)
+    return click.option(
+        "--slots",
+        type=click.IntRange(1, 256),
+        default=None,
+        help="portfolio: lock slots k (default 8).",
+    )(f)
+
+
 def circuit_options(f: F) -> F:
-    """NAME (a statement) with its --depth / --bits."""
+    """NAME (a statement) with its --depth / --bits, and --slots / --assets (portfolio)."""
+    f = portfolio_options(f)
     f = circuit_size_options(f)
     return click.argument("name", type=click.Choice(CIRCUITS, case_sensitive=False))(f)
 
@@ -48,11 +71,13 @@ def _normalise(name: str) -> str:
 
 @click.group()
 def circuit() -> None:
-    """The circuits: collateral_lock (the main statement), merkle_inclusion, balance_threshold.
+    """The circuits: collateral_lock (the main statement), merkle_inclusion, balance_threshold,
+    portfolio (k locks of one owner, per-asset sums).
 
     \b
     Examples:
       zkcollat circuit info collateral_lock --depth 20
+      zkcollat circuit info portfolio --depth 20 --slots 32
       zkcollat circuit export collateral_lock --depth 20 -o collateral_lock.r1cs
       zkcollat circuit witness collateral_lock input.json -o witness.wtns
     """
@@ -61,10 +86,17 @@ def circuit() -> None:
 @circuit.command("info")
 @circuit_options
 @json_option
-def circuit_info(name: str, depth: int | None, bits: int | None, as_json: bool) -> None:
+def circuit_info(
+    name: str,
+    depth: int | None,
+    bits: int | None,
+    slots: int | None,
+    assets: int | None,
+    as_json: bool,
+) -> None:
     """Constraints, public and private inputs of circuit NAME."""
     name = _normalise(name)
-    params = circuit_params(name, depth, bits)
+    params = circuit_params(name, depth, bits, slots, assets)
     cs = compiled(name, **params)
     st = cs.stats()
     out = st.as_dict()
@@ -108,13 +140,20 @@ def circuit_info(name: str, depth: int | None, bits: int | None, as_json: bool) 
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
 @json_option
 def circuit_export(
-    name: str, depth: int | None, bits: int | None, output: str, force: bool, as_json: bool
+    name: str,
+    depth: int | None,
+    bits: int | None,
+    slots: int | None,
+    assets: int | None,
+    output: str,
+    force: bool,
+    as_json: bool,
 ) -> None:
     """Write circuit NAME as a circom .r1cs file."""
     from zkcollat.formats.r1cs_bin import write_r1cs
 
     name = _normalise(name)
-    cs = compiled(name, **circuit_params(name, depth, bits))
+    cs = compiled(name, **circuit_params(name, depth, bits, slots, assets))
     new_file(output, "output", force=force)
     write_r1cs(cs, output)
     out = {"r1cs": output, "constraints": cs.n_constraints, "wires": cs.n_wires}
@@ -137,6 +176,8 @@ def circuit_witness(
     name: str,
     depth: int | None,
     bits: int | None,
+    slots: int | None,
+    assets: int | None,
     input_json: str,
     output: str,
     force: bool,
@@ -147,7 +188,7 @@ def circuit_witness(
     from zkcollat.formats.wtns import write_wtns
 
     name = _normalise(name)
-    cs = compiled(name, **circuit_params(name, depth, bits))
+    cs = compiled(name, **circuit_params(name, depth, bits, slots, assets))
     existing_file(input_json, "input")
     new_file(output, "output", force=force)
     w = cs.solve(read_input_json(input_json))

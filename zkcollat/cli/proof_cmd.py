@@ -21,7 +21,7 @@ from zkcollat.cli._common import (
     progress,
     timed,
 )
-from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
+from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled, portfolio_options
 from zkcollat.db import atomic_write
 from zkcollat.errors import ProofFormatError
 from zkcollat.formats import pkey
@@ -30,6 +30,7 @@ from zkcollat.formats.snarkjs import (
     proof_to_json,
     public_from_json,
     public_to_json,
+    read_json,
     vk_from_json,
     vk_to_json,
     write_json_atomic,
@@ -70,7 +71,7 @@ def load_vk(path: str) -> VerifyingKey:
     "--depth",
     type=click.IntRange(1, 32),
     default=None,
-    help="collateral_lock / merkle_inclusion: tree depth D (default 20).",
+    help="collateral_lock / merkle_inclusion / portfolio: tree depth D (default 20).",
 )
 @click.option(
     "--bits",
@@ -78,6 +79,7 @@ def load_vk(path: str) -> VerifyingKey:
     default=None,
     help="balance_threshold: bit width B (default 128).",
 )
+@portfolio_options
 @click.option(
     "--pk",
     "pk_path",
@@ -106,6 +108,8 @@ def setup_cmd(
     name: str,
     depth: int | None,
     bits: int | None,
+    slots: int | None,
+    assets: int | None,
     pk_path: str,
     vk_path: str,
     seed: str | None,
@@ -120,11 +124,12 @@ def setup_cmd(
     \b
     Example:
       zkcollat setup collateral_lock --depth 20 --pk proving_key.zkpk --vk verification_key.json
+      zkcollat setup portfolio --depth 20 --slots 32 --pk portfolio_32.zkpk --vk portfolio_32.json
     """
     from zkcollat.groth16.setup import setup
 
     name = name.lower()
-    params = circuit_params(name, depth, bits)
+    params = circuit_params(name, depth, bits, slots, assets)
     new_file(pk_path, "proving key", force=force)
     new_file(vk_path, "verification key", force=force)
     with timed() as t, progress(["compile", "setup", "write"], "setup") as bar:
@@ -490,23 +495,58 @@ def export() -> None:
 @click.option(
     "--generic", is_flag=True, help="Plain Groth16Verifier even for a CollateralLock key."
 )
+@portfolio_options
 def export_solidity(
-    vk_path: str, output: str | None, name: str | None, statement_name: str | None, generic: bool
+    vk_path: str,
+    output: str | None,
+    name: str | None,
+    statement_name: str | None,
+    generic: bool,
+    slots: int | None,
+    assets: int | None,
 ) -> None:
     """Write the Solidity verifier of VERIFICATION_KEY (snarkjs's verifyProof interface).
 
     A CollateralLock key (7 public inputs) gets CollateralLockVerifier, which adds
-    verifyCollateralLock taking the public inputs by name; --statement names another.
+    verifyCollateralLock taking the public inputs by name; --statement names another. A
+    portfolio key (named by its file, or --statement portfolio with --slots/--assets) gets
+    PortfolioVerifier with verifyPortfolio, which packs the named values itself.
     """
     from zkcollat.solidity import generate_statement_verifier, generate_verifier
+    from zkcollat.solidity.portfolio import generate_portfolio_verifier
     from zkcollat.statements import CollateralLock, statement
+    from zkcollat.statements.portfolio import DEFAULT_ASSETS, DEFAULT_SLOTS
 
     vk = load_vk(vk_path)
     if generic and statement_name:
         raise CliInputError("--generic and --statement exclude each other")
+    raw = read_json(vk_path, "verification key")  # setup records the circuit in the file
+    recorded = raw.get("zkcollat_circuit") if isinstance(raw, dict) else None
+    if statement_name is None and not generic and recorded == "portfolio":
+        statement_name = "portfolio"
     if statement_name is None and vk.n_public == len(CollateralLock.public_inputs.names()):
         statement_name = CollateralLock.name
-    if statement_name and not generic:
+    if statement_name == "portfolio" and not generic:
+        params: dict[str, int] = {}
+        if recorded == "portfolio":
+            try:
+                params = {
+                    str(k): int(v) for k, v in json.loads(raw["zkcollat_params"]).items()
+                }
+            except (KeyError, ValueError, TypeError, AttributeError) as e:
+                raise CliInputError(
+                    f"the key's recorded circuit parameters are malformed: {e}"
+                ) from e
+        for opt, given in (("slots", slots), ("assets", assets)):
+            if given is not None and opt in params and params[opt] != given:
+                # (k, m) pairs with the same number of public inputs exist: never guess
+                raise CliInputError(
+                    f"--{opt} {given}: the key was made for {opt} = {params[opt]}"
+                )
+        k = slots if slots is not None else params.get("slots", DEFAULT_SLOTS)
+        m = assets if assets is not None else params.get("assets", DEFAULT_ASSETS)
+        src = generate_portfolio_verifier(vk, k, m, name or "PortfolioVerifier")
+    elif statement_name and not generic:
         src = generate_statement_verifier(vk, statement(statement_name), name)
     else:
         src = generate_verifier(vk, name or "Groth16Verifier")

@@ -6,7 +6,10 @@
 * ``src/lib/ZeroHashes.sol``: ``z[0..31]`` of PROTOCOL.md s.3 (``z[0] = 0``, ``z[k+1] =
   H(z[k], z[k])``) as one 1 KiB constant;
 * ``src/CollateralLockVerifier.sol``: the verifier for the key of the test vectors
-  (``test-vectors/valid_lock.json``: a development key, never deploy it).
+  (``test-vectors/valid_lock.json``: a development key, never deploy it);
+* ``src/PortfolioVerifier.sol``: the Portfolio(20, 32, 4) verifier for the key of
+  ``test/fixtures/portfolio_20_32.json`` (tests/contracts/make_portfolio_fixture.py; a
+  development key, never deploy it).
 """
 
 from __future__ import annotations
@@ -64,12 +67,26 @@ def verifier_sol(project: Path) -> str:
     return generate_collateral_lock_verifier(vk)
 
 
+def portfolio_verifier_sol(project: Path) -> str:
+    """``src/PortfolioVerifier.sol`` for the Portfolio(20, 32, 4) key of
+    ``test/fixtures/portfolio_20_32.json`` (a development key, never deploy it)."""
+    from zkcollat.formats.snarkjs import vk_from_json  # noqa: PLC0415
+    from zkcollat.solidity.portfolio import generate_portfolio_verifier  # noqa: PLC0415
+
+    doc = json.loads((project / "test" / "fixtures" / "portfolio_20_32.json").read_text())
+    st = doc["statement"]
+    return generate_portfolio_verifier(
+        vk_from_json(doc["verification_key"]), int(st["slots"]), int(st["assets"])
+    )
+
+
 def generated_files(project: Path) -> dict[Path, str]:
     """Every generated file of the project with the text it must have."""
     return {
         project / "poseidon" / "poseidon.json": poseidon_json(),
         project / "src" / "lib" / "ZeroHashes.sol": zero_hashes_sol(),
         project / "src" / "CollateralLockVerifier.sol": verifier_sol(project),
+        project / "src" / "PortfolioVerifier.sol": portfolio_verifier_sol(project),
     }
 
 
