@@ -5,7 +5,7 @@ and a real proof of 32 locks of one owner in three assets.
 
 The key comes from zkcollat.groth16.setup with the fixed seed below (a development key: anyone
 can forge proofs for it; it exists for the gas test and the generated
-src/PortfolioVerifier.sol, regenerated from it by ``python -m zkcollat.contracts generate``).
+src/PortfolioVerifier.sol, regenerated from it by ``zkcollat contracts generate``).
 The proof uses fresh randomness, so a rerun writes another, equally valid, proof.
 """
 
