@@ -70,6 +70,9 @@ def test_generate_command_writes_and_checks(tmp_path: Path) -> None:
 
     (tmp_path / "test-vectors").mkdir()
     shutil.copy(PROJECT / "test-vectors" / "valid_lock.json", tmp_path / "test-vectors")
+    (tmp_path / "test" / "fixtures").mkdir(parents=True)
+    shutil.copy(PROJECT / "test" / "fixtures" / "portfolio_20_32.json",
+                tmp_path / "test" / "fixtures")
     check = ["contracts", "generate", "--check", "--project", str(tmp_path)]
     missing = CliRunner().invoke(main, check)
     assert missing.exit_code == 1 and "stale" in missing.output
