@@ -1,7 +1,8 @@
 """Optimistic credit inside the venue's state machine (tests/margin/test_stateful.py): random
-interleavings of lock reports, proofs within and after the window, reorgs (a report never
-proven, or its lock id proven for another account), deadlines with the keeper's pass, price
-moves, trading, liquidations, withdrawals and releases. After every step, besides the books
+interleavings of lock reports, accounts selling puts on them, proofs within and after the
+window, reorgs (a report never proven, or its lock id proven for another account), deadlines
+with the keeper's pass (lapses, margin checks, liquidations), price moves, trading,
+liquidations, withdrawals and releases. After every step, besides the books
 balancing: what reports count stays within the per-account cap and the insurance fund's
 fraction, a lock with a final credit counts once, and every withdrawal and Release the venue
 granted holds with proven collateral alone.
@@ -25,6 +26,7 @@ from tests.margin.helpers import (
     COMMITTEE_KEYS,
     E6,
     E8,
+    ERIN,
     EXEC_CHAIN,
     NOW,
     PUT,
@@ -41,6 +43,7 @@ from tests.margin.helpers import (
 )
 from tests.margin.test_stateful import ACCOUNTS, VenueMachine
 from zkcollat.attest.lock_report import LockReport, sign_lock_report
+from zkcollat.errors import ZkcollatError
 from zkcollat.margin.config import BPS, ProvisionalParams
 from zkcollat.margin.ledger import INSURANCE
 from zkcollat.margin.risk import OpenOrder, value_of
@@ -94,6 +97,39 @@ class ProvisionalMachine(VenueMachine):
         if self.attempt(report, self.v, acct, lock_id, tenths * 10**17, self.now) is not None:
             self.reported[lock_id] = (acct, tenths * 10**17)
 
+    @rule(acct=st.sampled_from(ACCOUNTS), amount=st.integers(1, 3_000 * E6))
+    def deposit(self, acct: str, amount: int) -> None:
+        """Smaller deposits than the base machine's: reports are what accounts lean on."""
+        self.v.deposit(acct, amount, now=self.now)
+
+    @rule(acct=st.sampled_from(ACCOUNTS), tenths=st.integers(5, 30), lots=st.integers(1, 60))
+    def report_and_lever_up(self, acct: str, tenths: int, lots: int) -> None:
+        self.report_lock(acct, tenths)
+        self.lever_up(acct, lots)
+
+    @rule(acct=st.sampled_from(ACCOUNTS), lots=st.integers(1, 60))
+    def lever_up(self, acct: str, lots: int) -> None:
+        """``acct`` sells as many puts (up to ``lots``) as initial margin allows, reports
+        included, to Erin's bid at the mark."""
+        v = self.v
+        try:
+            m = mark(v, PUT, self.now)
+        except ZkcollatError:
+            return
+        lot = v.instruments[PUT.name].lot_e6
+        while lots and not v.margin(
+            acct, now=self.now, orders=[OpenOrder(PUT.name, False, lots * lot, m)]
+        ).meets_im:
+            lots -= 1
+        if lots and m > 0:
+            v.deposit(ERIN, lots * m // 10**3 * 2 + 10**9, now=self.now)  # premium, fees
+            if self.attempt(v.place, order(v, ERIN, PUT, True, lots, m, now=self.now),
+                            now=self.now) is not None:
+                self.attempt(
+                    v.place, order(v, acct, PUT, False, lots, m, ioc=True, now=self.now),
+                    now=self.now,
+                )
+
     @rule(data=st.data(), part=st.integers(1, 10))
     def prove(self, data: st.DataObject, part: int) -> None:
         """The reported lock's proof arrives (within the window or not), for a part of it."""
@@ -119,7 +155,7 @@ class ProvisionalMachine(VenueMachine):
                 min_expiry=NOW + 40 * DAY,
             )
 
-    @rule(dt=st.integers(1, 2400))
+    @rule(dt=st.integers(600, 3600))
     def keeper(self, dt: int) -> None:
         """Time passes (reports reach their deadline: reorged out, never proven) and the keeper
         resolves what is due."""
