@@ -47,6 +47,7 @@ from zkcollat.attest.attestation import (
     zkcollat_domain,
 )
 from zkcollat.attest.committee import Committee
+from zkcollat.attest.lock_report import LockReport, SignedLockReport, sign_lock_report
 from zkcollat.attest.registry import AcceptedRoot, RegistryConfig, RootRegistry
 from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.errors import (
@@ -74,6 +75,7 @@ from zkcollat.groth16.verify import verify_or_raise as _groth16_verify_or_raise
 from zkcollat.margin.collateral import Credit
 from zkcollat.margin.config import VenueConfig
 from zkcollat.margin.messages import Release, Seize
+from zkcollat.margin.provisional import ProvisionalCredit
 from zkcollat.margin.venue import Venue
 from zkcollat.relayer.prover import prove_lock
 from zkcollat.statements import (
@@ -180,6 +182,26 @@ def accept_root(registry: RootRegistry, signed: SignedAttestation, *, now: int) 
     return registry.submit(signed, now=now)
 
 
+def sign_report(
+    report: LockReport,
+    *,
+    chain_id: int,
+    registry: str,
+    keys: Iterable[PrivateKey],
+) -> SignedLockReport:
+    """Sign a lock report (optimistic credit, docs/protocol.md s.9) in the same domain as roots
+    (another EIP-712 type: a root signature is never a report signature)."""
+    return sign_lock_report(report, zkcollat_domain(chain_id, registry), keys)
+
+
+def report_lock(venue: Venue, signed: SignedLockReport, *, now: int) -> ProvisionalCredit:
+    """Count a signed lock report as provisional credit of the lock's owner, capped and until
+    its proof arrives or its verification window ends; refused (an :class:`AttestationError` or
+    a :class:`CreditError` naming the rule) below the committee threshold, for another domain,
+    vault, chain or asset, or for a lock already reported or credited."""
+    return venue.report_lock(signed, now=now)
+
+
 # --- venue: credit ----------------------------------------------------------------------------
 
 
@@ -214,11 +236,13 @@ __all__ = [
     "CreditError",
     "InputError",
     "Lock",
+    "LockReport",
     "MerkleInclusionPublic",
     "PrivateKey",
     "Proof",
     "ProvingError",
     "ProvingKey",
+    "ProvisionalCredit",
     "PublicInputs",
     "RegistryConfig",
     "Release",
@@ -226,6 +250,7 @@ __all__ = [
     "RootRegistry",
     "Seize",
     "SignedAttestation",
+    "SignedLockReport",
     "Vault",
     "VaultError",
     "Venue",
@@ -239,7 +264,9 @@ __all__ = [
     "load_proving_key",
     "load_verifying_key",
     "prove_lock",
+    "report_lock",
     "read_proof",
+    "sign_report",
     "verify",
     "verify_batch",
     "verify_or_raise",

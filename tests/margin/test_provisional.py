@@ -418,3 +418,19 @@ def test_beyond_the_cap_only_fully_margined_or_risk_reducing_trades() -> None:
     v.place(order(v, CAROL, PUT, False, lots, m + 10**7, post_only=True), now=NOW)
     rep = v.place(order(v, ALICE, PUT, True, 1, m + 10**7, reduce_only=True), now=NOW)
     assert rep.fills and v.ledger.position(ALICE, PUT.name) == -(lots - 1) * 100_000
+
+
+def test_through_the_library_api() -> None:
+    from zkcollat import api
+
+    v, _ = venue()
+    rep = lock_report(ALICE, 1)
+    cfg_ = v.registry.config
+    one = api.sign_report(rep, chain_id=cfg_.chain_id, registry=cfg_.address,
+                          keys=COMMITTEE_KEYS[:1])
+    with pytest.raises(api.AttestationError):
+        api.report_lock(v, one, now=NOW)
+    two = api.sign_report(rep, chain_id=cfg_.chain_id, registry=cfg_.address,
+                          keys=COMMITTEE_KEYS[:2])
+    p = api.report_lock(v, two, now=NOW)
+    assert isinstance(p, api.ProvisionalCredit) and p.deadline == DEADLINE
