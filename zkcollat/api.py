@@ -77,12 +77,14 @@ from zkcollat.margin.config import VenueConfig
 from zkcollat.margin.messages import Release, Seize
 from zkcollat.margin.provisional import ProvisionalCredit
 from zkcollat.margin.venue import Venue
+from zkcollat.relayer.portfolio import portfolio_public, prove_portfolio
 from zkcollat.relayer.prover import prove_lock
 from zkcollat.statements import (
     STATEMENTS,
     BalanceThresholdPublic,
     CollateralLockPublic,
     MerkleInclusionPublic,
+    PortfolioPublic,
     PublicInputs,
 )
 from zkcollat.vault.lock import Lock
@@ -238,6 +240,7 @@ __all__ = [
     "Lock",
     "LockReport",
     "MerkleInclusionPublic",
+    "PortfolioPublic",
     "PrivateKey",
     "Proof",
     "ProvingError",
@@ -263,7 +266,9 @@ __all__ = [
     "credit",
     "load_proving_key",
     "load_verifying_key",
+    "portfolio_public",
     "prove_lock",
+    "prove_portfolio",
     "report_lock",
     "read_proof",
     "sign_report",
