@@ -51,6 +51,9 @@ INSURANCE_E6 = 50_000 * 10**6
 LOCK_GAS = 400_000  # given, not estimated: the allowance is still pending when the locks go out
 MAKER_CASH = 100_000 * 10**6
 MAKER_WITHDRAWAL = 1_000 * 10**6
+#: gas limits of transactions sent before the one they depend on is mined (not estimable)
+APPROVE_GAS = 80_000
+DEPOSIT_GAS = 150_000
 DAY = 86400
 
 
@@ -276,7 +279,7 @@ def _story(
     expiry = head_blk.timestamp + 90 * DAY
     # Sent together (consecutive account nonces), mined in the next block or two.
     approve = a.token.functions.approve(vault_addr, LOCK_A + LOCK_B)
-    pending = [a.submit("trader", "source", "approve", approve, gas=80_000)]
+    pending = [a.submit("trader", "source", "approve", approve, gas=APPROVE_GAS)]
     for tag, amount, owner in (("lockA", LOCK_A, trader), ("lockB", LOCK_B, maker)):
         fn = a.vault.functions.lock(a.token.address, amount, owner, exe_id, expiry)
         pending.append(a.submit("trader", "source", tag, fn, gas=LOCK_GAS))
@@ -352,10 +355,26 @@ def _story(
 
     # credit ----------------------------------------------------------------------------------
     st = begin("credit", "execution")
+    credits = []
     for (lock_id, (proof, public)), who in zip(proofs.items(), ("trader", "maker"), strict=True):
         pa, pb, pc, pub = calldata_args(proof, public)
         fn = a.credit.functions.credit(src_id, vault_addr, (pa, pb, pc), pub)
-        st.add(a.send(who, "execution", f"credit{lock_id}", fn))
+        credits.append((lock_id, who, a.submit(who, "execution", f"credit{lock_id}", fn)))
+    # The maker's cash goes in meanwhile (the trade step's transactions, in the same blocks):
+    # explicit gas, since the deposit cannot be estimated before the approval is mined.
+    credit_addr = a.credit.address
+    cash_txs = [
+        a.submit(
+            "maker", "execution", "approveCash",
+            a.quote.functions.approve(credit_addr, MAKER_CASH), gas=APPROVE_GAS,
+        ),
+        a.submit(
+            "maker", "execution", "depositCash",
+            a.credit.functions.depositCash(MAKER_CASH), gas=DEPOSIT_GAS,
+        ),
+    ]
+    for lock_id, who, rec in credits:
+        st.add(a.sender(who, "execution").wait(rec))
         ckey = a.credit.functions.creditKey(src_id, vault_addr, lock_id).call()
         if not a.credit.functions.isCounting(ckey).call():
             raise StoryError(f"credit of lock {lock_id} does not count")
@@ -378,13 +397,8 @@ def _story(
 
     # trade -----------------------------------------------------------------------------------
     st = begin("trade", "execution")
-    credit_addr = a.credit.address
-    st.add(
-        a.send(
-            "maker", "execution", "approveCash", a.quote.functions.approve(credit_addr, MAKER_CASH)
-        )
-    )
-    st.add(a.send("maker", "execution", "depositCash", a.credit.functions.depositCash(MAKER_CASH)))
+    for rec in cash_txs:
+        st.add(a.sender("maker", "execution").wait(rec))
     _wait(
         "the venue to book the maker's deposit",
         lambda: (
@@ -494,7 +508,19 @@ def _story(
         keys["maker"].address, src_id, vault_addr.lower(), lock_b, next(nonces), now + 600
     )
     venue.request_release(sign(keys["maker"], rr, venue.domain), now=now)
-    for h in sync.run_once(now).sent:
+    # the maker also withdraws cash on the venue: the same sync pass approves it on chain, and
+    # the maker's withdrawCash is mined while the vault executes the release (next step)
+    w = Withdraw(keys["maker"].address, MAKER_WITHDRAWAL, next(nonces), now + 600)
+    venue.withdraw(sign(keys["maker"], w, venue.domain), now=now)
+    rep = sync.run_once(now)
+    approved = rep.withdrawals
+    if len(approved) != 1:
+        raise StoryError(f"the sync approved {len(approved)} withdrawal(s), expected 1")
+    cash_before = int(a.quote.functions.balanceOf(maker).call())
+    withdraw_cash = a.submit(
+        "maker", "execution", "withdrawCash", a.credit.functions.withdrawCash(MAKER_WITHDRAWAL)
+    )
+    for h in rep.sent:
         rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
         assert rec_ is not None
         st.tx.append(h)
@@ -520,24 +546,14 @@ def _story(
 
     # withdraw: the maker takes cash out; the venue approves it on chain --------------------------
     st = begin("withdraw", "execution")
-    w = Withdraw(keys["maker"].address, MAKER_WITHDRAWAL, next(nonces), now + 600)
-    venue.withdraw(sign(keys["maker"], w, venue.domain), now=now)
-    approved = sync.run_once(now).withdrawals
-    if len(approved) != 1:
-        raise StoryError(f"the sync approved {len(approved)} withdrawal(s), expected 1")
     for h in approved:
         rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
         assert rec_ is not None
         st.tx.append(h)
         st.gas += int(rec_["gasUsed"])
         st.blocks.append(int(rec_["blockNumber"]))
-    before = int(a.quote.functions.balanceOf(maker).call())
-    st.add(
-        a.send(
-            "maker", "execution", "withdrawCash", a.credit.functions.withdrawCash(MAKER_WITHDRAWAL)
-        )
-    )
-    got = int(a.quote.functions.balanceOf(maker).call()) - before
+    st.add(a.sender("maker", "execution").wait(withdraw_cash))
+    got = int(a.quote.functions.balanceOf(maker).call()) - cash_before
     if got != MAKER_WITHDRAWAL:
         raise StoryError(f"the maker received {got} QUSD units, expected {MAKER_WITHDRAWAL}")
     st.detail = {"withdrawn": str(got)}
