@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from zkcollat.chain.errors import KeystoreError
+from zkcollat.db import atomic_write
 
 PASSWORD_ENV = "ZKCOLLAT_KEYSTORE_PASSWORD"
 DEV_KDF_ITERATIONS = 2**14
@@ -29,17 +29,7 @@ DEV_KDF_ITERATIONS = 2**14
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temp file + rename), readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text, secret=True)
 
 
 @dataclass(frozen=True)
