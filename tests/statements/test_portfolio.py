@@ -353,3 +353,30 @@ def test_prove_and_verify_native(native: Backend) -> None:
 @pytest.mark.slow
 def test_prove_and_verify_reference(reference: Backend) -> None:
     _prove_and_verify(reference, 3, 2, 1)
+
+
+def test_layout_closed_form_of_the_docs_and_the_circom_twin() -> None:
+    """docs/protocol.md s.4.4 and circuits/portfolio.circom state the first-fit layout in
+    closed form: word 0 = owner | destChainId << 160, word 1 + j = assetIds[j] | u[1 + j] << 160,
+    word 1 + m + j = thresholds[j] | u[1 + m + j] << 128, then three uint64s a word."""
+    for k in range(1, 65):
+        for m in range(1, 17):
+            u = [("destChainId", None), ("minExpiry", None), *(("lockIds", i) for i in range(k))]
+            words: list[list[tuple[str, int | None, int, int]]] = [[("owner", None, 0, 160)]]
+            words += [[("assetIds", j, 0, 160)] for j in range(m)]
+            words += [[("thresholds", j, 0, 128)] for j in range(m)]
+            for t, (name, entry) in enumerate(u):
+                if t == 0:
+                    words[0].append((name, entry, 160, 64))
+                elif t <= m:
+                    words[t].append((name, entry, 160, 64))
+                elif t <= 2 * m:
+                    words[t].append((name, entry, 128, 64))
+                else:
+                    r = t - (2 * m + 1)
+                    if r % 3 == 0:
+                        words.append([])
+                    words[-1].append((name, entry, 64 * (r % 3), 64))
+            assert [[tuple(p) for p in w] for w in layout(k, m)] == words, (k, m)
+            rest = max(0, k + 2 - (2 * m + 1))
+            assert word_count(k, m) == 1 + 2 * m + (rest + 2) // 3  # circom's pfWords
