@@ -39,7 +39,7 @@ _COMMANDS = {
 }
 #: Subcommands defined in another module than their group's, added when the group loads.
 _ATTACH = {
-    "margin": [("zkcollat.cli.relayer_cmd", "sync_cmd")],
+    "margin": [("zkcollat.cli.relayer_cmd", "sync_cmd"), ("zkcollat.cli.plot_cmd", "plot_cmd")],
 }
 
 

@@ -336,11 +336,22 @@ def register(margin: click.Group) -> None:
 
     @margin.command("account")
     @click.argument("account")
+    @click.option(
+        "--mode",
+        type=click.Choice(["standard", "portfolio"]),
+        default=None,
+        help="Set the account's margin mode first (refused if it would not meet initial "
+        "margin under the new mode).",
+    )
     @json_option
     @pass_ctx
-    def margin_account(vc: VenueCtx, account: str, as_json: bool) -> None:
-        """ACCOUNT's positions, open orders, collateral and margin."""
-        r = account_report(vc.open(), account, vc.now)
+    def margin_account(vc: VenueCtx, account: str, mode: str | None, as_json: bool) -> None:
+        """ACCOUNT's positions, open orders, collateral and margin; with --mode, switch it
+        between standard (per short option) and portfolio (scenario grid) margin."""
+        v = vc.open()
+        if mode is not None:
+            v.set_margin_mode(account, mode, now=vc.now)
+        r = account_report(v, account, vc.now)
         emit(as_json, r, lambda: report_text(r))
 
     @margin.command("shock")

@@ -9,7 +9,7 @@ boundary (``pricing.requirement_to_e6``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zkcollat.margin.config import BPS, PortfolioMarginParams, StandardMarginParams
@@ -132,63 +132,94 @@ def standard_requirement(
     return Requirement(requirement_to_e6(im), requirement_to_e6(mm))
 
 
+def scenario_values(
+    group: Sequence[PricedPosition], params: PortfolioMarginParams, rate_bps: int
+) -> tuple[list[float], tuple[float, float, float], list[list[float]]]:
+    """The portfolio grid of one underlying's positions (all at the same spot): the spot moves
+    (fractions), the vol multipliers (up, unchanged, down) and the positions' value in each
+    scenario, ``values[i_move][i_vol]``. The engine's requirement and the risk plot both read
+    this one grid."""
+    r = rate_bps / BPS
+    moves = [m / BPS for m in params.spot_moves_bps()]
+    vols = (1.0 + params.vol_up_bps / BPS, 1.0, 1.0 - params.vol_down_bps / BPS)
+    log, sqrt, exp, ncdf = math.log, math.sqrt, math.exp, norm_cdf
+    spot = group[0].spot if group else 0.0
+    # Per position, once: log K, sqrt T, discounted strike, r*T.
+    rows = []
+    expired = []
+    for p in group:
+        if p.t <= 0.0 or p.sigma <= 0.0:
+            expired.append(p)
+            continue
+        rt = r * p.t
+        rows.append(
+            (
+                p.size_e6,
+                p.option.kind == "C",
+                log(p.strike),
+                sqrt(p.t),
+                p.strike * exp(-rt),
+                rt,
+                p.sigma,
+            )
+        )
+    values: list[list[float]] = []
+    for mv in moves:
+        s1 = spot * (1.0 + mv)
+        ls = log(s1) if s1 > 0.0 else 0.0
+        line = []
+        for vm in vols:
+            v = 0.0
+            for size, is_call, lk, sq, disc, rt, sigma in rows:
+                sd = sigma * vm * sq
+                d1 = (ls - lk + rt) / sd + 0.5 * sd
+                call = s1 * ncdf(d1) - disc * ncdf(d1 - sd)
+                v += size * (call if is_call else call - s1 + disc)
+            for p in expired:
+                v += p.size_e6 * bs_price(p.option.kind, s1, p.strike, p.t, r, 0.0)
+            line.append(v)
+        values.append(line)
+    return moves, vols, values
+
+
+def by_underlying(priced: Iterable[PricedPosition]) -> dict[str, list[PricedPosition]]:
+    """The non-zero positions grouped by underlying (the grid's unit: no offsets between)."""
+    out: dict[str, list[PricedPosition]] = {}
+    for p in priced:
+        if p.size_e6:
+            out.setdefault(p.option.underlying, []).append(p)
+    return out
+
+
+def group_value(group: Iterable[PricedPosition]) -> float:
+    """The positions' value at their marks (the grid's reference point)."""
+    return math.fsum(p.size_e6 * p.mark for p in group)
+
+
+def net_short(group: Iterable[PricedPosition]) -> int:
+    """Net short calls plus net short puts (counted apart), in 1e-6 units: contingency's base."""
+    g = list(group)
+    net_calls = sum(p.size_e6 for p in g if p.option.kind == "C")
+    net_puts = sum(p.size_e6 for p in g if p.option.kind == "P")
+    return max(0, -net_calls) + max(0, -net_puts)
+
+
 def portfolio_requirement(
     priced: Iterable[PricedPosition], params: PortfolioMarginParams, rate_bps: int
 ) -> Requirement:
     """Per underlying: the worst loss over the spot x vol grid, plus contingency per net short
     option (calls and puts counted apart); underlyings are added without offsets."""
-    r = rate_bps / BPS
-    by_underlying: dict[str, list[PricedPosition]] = {}
-    for p in priced:
-        if p.size_e6:
-            by_underlying.setdefault(p.option.underlying, []).append(p)
-    moves = [m / BPS for m in params.spot_moves_bps()]
-    vols = (1.0 + params.vol_up_bps / BPS, 1.0, 1.0 - params.vol_down_bps / BPS)
     contingency = params.contingency_bps / BPS
     total = 0.0
-    log, sqrt, exp, ncdf = math.log, math.sqrt, math.exp, norm_cdf
-    for group in by_underlying.values():
-        spot = group[0].spot
-        v0 = math.fsum(p.size_e6 * p.mark for p in group)
-        # Per position, once: log K, sqrt T, discounted strike, r*T.
-        rows = []
-        expired = []
-        for p in group:
-            if p.t <= 0.0 or p.sigma <= 0.0:
-                expired.append(p)
-                continue
-            rt = r * p.t
-            rows.append(
-                (
-                    p.size_e6,
-                    p.option.kind == "C",
-                    log(p.strike),
-                    sqrt(p.t),
-                    p.strike * exp(-rt),
-                    rt,
-                    p.sigma,
-                )
-            )
+    for group in by_underlying(priced).values():
+        v0 = group_value(group)
         worst = 0.0
-        for mv in moves:
-            s1 = spot * (1.0 + mv)
-            ls = log(s1)
-            for vm in vols:
-                v = 0.0
-                for size, is_call, lk, sq, disc, rt, sigma in rows:
-                    sd = sigma * vm * sq
-                    d1 = (ls - lk + rt) / sd + 0.5 * sd
-                    call = s1 * ncdf(d1) - disc * ncdf(d1 - sd)
-                    v += size * (call if is_call else call - s1 + disc)
-                for p in expired:
-                    v += p.size_e6 * bs_price(p.option.kind, s1, p.strike, p.t, r, 0.0)
+        for line in scenario_values(group, params, rate_bps)[2]:
+            for v in line:
                 loss = v0 - v
                 if loss > worst:
                     worst = loss
-        net_calls = sum(p.size_e6 for p in group if p.option.kind == "C")
-        net_puts = sum(p.size_e6 for p in group if p.option.kind == "P")
-        net_short = max(0, -net_calls) + max(0, -net_puts)
-        total += worst + contingency * spot * net_short
+        total += worst + contingency * group[0].spot * net_short(group)
     im_e6 = requirement_to_e6(total)
     mm_e6 = -(-im_e6 * params.mm_ratio_bps // BPS)  # ceil, and never above IM
     return Requirement(im_e6, mm_e6)

@@ -189,19 +189,23 @@ class Store:
             out[src] = out.get(src, 0) + int(a)
         return out
 
+    def history(self, account: str) -> tuple[list[Any], list[Any]]:
+        """For replays, oldest first: ``account``'s postings and the settlement events."""
+        j = "SELECT e.id, e.at, src, dst, amount_e6 FROM journal j JOIN events e ON j.event = e.id"
+        rows = list(self.conn.execute(j + " WHERE ? IN (src, dst) ORDER BY j.id", (account,)))
+        ev = "SELECT at, detail FROM events WHERE kind = 'settlement' ORDER BY id"
+        return rows, list(self.conn.execute(ev))
+
     def use_nonce(self, account: str, nonce: int, kind: str, at: int) -> bool:
-        cur = self.conn.execute(
-            "INSERT OR IGNORE INTO nonces VALUES (?, ?, ?, ?)", (account, str(nonce), kind, at)
-        )
-        return cur.rowcount == 1
+        q = "INSERT OR IGNORE INTO nonces VALUES (?, ?, ?, ?)"
+        return self.conn.execute(q, (account, str(nonce), kind, at)).rowcount == 1
 
     def add_instrument(self, name: str, spec: dict[str, Any], at: int) -> None:
         self.conn.execute("INSERT INTO instruments VALUES (?, ?, ?)", (name, json.dumps(spec), at))
 
     def update_instrument(self, name: str, spec: dict[str, Any]) -> None:
-        self.conn.execute(
-            "UPDATE instruments SET spec = ? WHERE name = ?", (json.dumps(spec), name)
-        )
+        q = "UPDATE instruments SET spec = ? WHERE name = ?"
+        self.conn.execute(q, (json.dumps(spec), name))
 
     def add_order(
         self,
@@ -293,12 +297,8 @@ class Store:
             )
 
     def oracle_history(self, underlying: str, end: int) -> list[tuple[int, int]]:
-        rows = self.conn.execute(
-            "SELECT at, spot_e8 FROM oracle_history WHERE underlying = ? AND at <= ? "
-            "ORDER BY at, rowid",
-            (underlying, end),
-        )
-        return [(t, int(s)) for t, s in rows]
+        q = "SELECT at, spot_e8 FROM oracle_history WHERE underlying=? AND at<=? ORDER BY at, rowid"
+        return [(t, int(s)) for t, s in self.conn.execute(q, (underlying, end))]
 
     def save_asset_price(self, chain: int, asset: str, price_e8: int, at: int) -> None:
         self.conn.execute(
