@@ -53,7 +53,13 @@ _ATTACH = {
     "or set ZKCOLLAT_BACKEND).",
 )
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
-def main(backend: str | None, debug: bool) -> None:
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No warning lines (development keys...) and no progress bars.",
+)
+def main(backend: str | None, debug: bool, quiet: bool) -> None:
     """zkcollat: zero-knowledge collateral proofs (Groth16 over BN254) for cross-chain margin.
 
     \b

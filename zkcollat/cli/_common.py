@@ -12,7 +12,9 @@ Exit codes (the README's table):
   exit status 2 as well.
 
 ``zkcollat --debug`` also prints the traceback, and keeps the exit code. Warnings (development
-keys, development committees) are printed as ``warning:`` lines, each at most once per command.
+keys, development committees) are printed as ``warning:`` lines, each at most once per command,
+and none with ``zkcollat --quiet``. A usage error is one line too: what was wrong, then the
+command's usage.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -89,8 +91,21 @@ class ZkGroup(click.Group):
         self.add_command(command, cmd_name)
         return command
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:  # the top level's own options (zkcollat --bogus)
+            usage_error(e)
+
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
+        quiet = bool(ctx.params.get("quiet"))
         shown: set[str] = set()
 
         def show(
@@ -102,6 +117,8 @@ class ZkGroup(click.Group):
             line: str | None = None,
         ) -> None:
             text = f"warning: {_one_line_text(str(message))}"
+            if quiet:
+                return
             if text not in shown:  # once per command
                 shown.add(text)
                 click.echo(text, err=True)
@@ -121,6 +138,8 @@ class ZkGroup(click.Group):
                     traceback.print_exc()
                 click.echo(f"error: {_one_line(e)}", err=True)
                 ctx.exit(EXIT_BAD_INPUT)
+            except click.UsageError as e:
+                usage_error(e)
             except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
                 raise
             except (Exception, RecursionError, MemoryError) as e:
@@ -132,6 +151,26 @@ class ZkGroup(click.Group):
                     err=True,
                 )
                 ctx.exit(EXIT_BAD_INPUT)
+
+
+class CliWarning(UserWarning):
+    """A warning a command prints for the user (development keys, say)."""
+
+
+def warn(message: str) -> None:
+    """``warning: message`` on stderr: at most once per command, never with ``--quiet``."""
+    warnings.warn(message, CliWarning, stacklevel=2)
+
+
+def usage_error(e: click.UsageError) -> NoReturn:
+    """A usage error as one line on stderr: what was wrong, then the command's usage; exit 2."""
+    hint = ""
+    if e.ctx is not None:
+        usage = " ".join(e.ctx.get_usage().split())
+        usage = usage.removeprefix("Usage:").strip()
+        hint = f" (usage: {usage}; --help for more)"
+    click.echo(f"error: {_one_line_text(e.format_message())}{hint}", err=True)
+    raise click.exceptions.Exit(EXIT_BAD_INPUT)
 
 
 def _one_line(e: BaseException) -> str:
@@ -261,7 +300,10 @@ class _NoBar:
 
 
 def progress(items: Any, label: str, *, length: int | None = None) -> Any:
-    """A click progress bar on stderr when it is a terminal (logs and pipes stay clean)."""
-    if not sys.stderr.isatty():
+    """A click progress bar on stderr when it is a terminal (logs and pipes stay clean) and
+    ``--quiet`` was not given."""
+    ctx = click.get_current_context(silent=True)
+    quiet = ctx is not None and bool(ctx.find_root().params.get("quiet"))
+    if quiet or not sys.stderr.isatty():
         return _NoBar(items)
     return click.progressbar(items, length=length, label=label, file=sys.stderr)

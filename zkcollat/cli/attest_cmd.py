@@ -25,6 +25,7 @@ from zkcollat.cli._common import (
     now_or,
     parse_uint,
 )
+from zkcollat.cli.times import TIME
 from zkcollat.db import FileExists, atomic_write
 from zkcollat.errors import AttestationError, EncodingError
 from zkcollat.formats.snarkjs import write_json_atomic
@@ -144,7 +145,12 @@ def attest_committee(
 @click.option(
     "--block", "block_number", type=int, default=None, help="Source block number of the root."
 )
-@click.option("--timestamp", type=int, default=None, help="Source block time (default: now).")
+@click.option(
+    "--timestamp",
+    type=TIME,
+    default=None,
+    help="Source block time: unix seconds, -30s (before now) or an ISO date (default: now).",
+)
 @click.option("--chain-id", default=None, help="The execution chain (EIP-712 domain).")
 @click.option(
     "--registry",
@@ -245,7 +251,12 @@ def attest_sign(
 @click.option(
     "--registry", default=ZERO_ADDRESS, show_default=True, help="This side's root registry address."
 )
-@click.option("--now", type=int, default=None, help="Unix time of the check (default: now).")
+@click.option(
+    "--now",
+    type=TIME,
+    default=None,
+    help="Time of the check: unix seconds, +1h (from the clock) or an ISO date (default: now).",
+)
 @json_option
 def attest_verify(
     bundle: str, committee_path: str, chain_id: str, registry: str, now: int | None, as_json: bool

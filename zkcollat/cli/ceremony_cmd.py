@@ -18,13 +18,14 @@ from zkcollat.cli._common import (
     existing_file,
     json_option,
     new_file,
+    warn,
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
 
 if TYPE_CHECKING:
     from zkcollat.formats.zkey import Zkey
 
-DEV_WARNING = "warning: {what} is a development key: {why}. Do not secure real collateral with it."
+DEV_WARNING = "{what} is a development key: {why}. Do not secure real collateral with it."
 
 
 def _circuit_from(
@@ -153,10 +154,7 @@ def new_cmd(
     ptau = _read_ptau(ptau_path)
     zk = new_zkey(circuit, ptau)
     write_zkey(zk, output)
-    click.echo(
-        DEV_WARNING.format(what=output, why="it has no phase-2 contribution yet (delta = gamma)"),
-        err=True,
-    )
+    warn(DEV_WARNING.format(what=output, why="it has no phase-2 contribution yet (delta = gamma)"))
     emit(
         as_json,
         {
@@ -293,7 +291,7 @@ def verify_cmd(
             },
         )
     else:
-        click.echo(DEV_WARNING.format(what=zkey_path, why=why), err=True)
+        warn(DEV_WARNING.format(what=zkey_path, why=why))
     out = {
         "valid": True,
         "trusted": why is None,
@@ -356,7 +354,7 @@ def export_vk_cmd(zkey_path: str, output: str, as_json: bool) -> None:
     vk = zkey_to_vk(zk, trusted=why is None)
     write_json_atomic(output, vk_to_json(vk))
     if why is not None:
-        click.echo(DEV_WARNING.format(what=zkey_path, why=why), err=True)
+        warn(DEV_WARNING.format(what=zkey_path, why=why))
     emit(
         as_json,
         {"vk": output, "trusted": why is None, "nPublic": vk.n_public},
@@ -428,7 +426,7 @@ def import_cmd(
     pk = zkey_to_pk(zk, circuit_digest=digest, trusted=why is None, metadata=md)
     pkey.save(pk, output)
     if why is not None:
-        click.echo(DEV_WARNING.format(what=zkey_path, why=why), err=True)
+        warn(DEV_WARNING.format(what=zkey_path, why=why))
     emit(
         as_json,
         {"pk": output, "trusted": why is None, "circuit": circuit_name},
@@ -492,7 +490,7 @@ def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) 
     t0 = time.perf_counter()
     pk, zk, _digest = cached_pk(zkey_path)
     if not pk.vk.ceremony:
-        click.echo(DEV_WARNING.format(what=zkey_path, why=_unverified(zkey_path)), err=True)
+        warn(DEV_WARNING.format(what=zkey_path, why=_unverified(zkey_path)))
     witness = read_wtns(wtns_path)
     proof, public = prove_with_zkey(pk, zk, witness)
     write_json_atomic(proof_out, proof_to_json(proof))
@@ -521,5 +519,5 @@ def zkey_pk(zkey_path: str, vault_path: str | None, circuit_name: str | None) ->
         raise CliInputError("with --zkey and --input, name the statement with --circuit")
     pk = pk_for_circuit(zkey_path, name, params, compiled(name, **params))
     if not pk.vk.ceremony:
-        click.echo(DEV_WARNING.format(what=zkey_path, why=_unverified(zkey_path)), err=True)
+        warn(DEV_WARNING.format(what=zkey_path, why=_unverified(zkey_path)))
     return pk

@@ -21,7 +21,8 @@ import click
 
 from zkcollat.attest.attestation import SignedAttestation
 from zkcollat.attest.committee import Committee
-from zkcollat.cli._common import CliInputError, emit, json_option, load_json_file, now_or
+from zkcollat.cli._common import CliInputError, emit, json_option, load_json_file, now_or, warn
+from zkcollat.cli.times import TIME
 from zkcollat.cli.units import PRICE, DecimalUnits, UInt, px
 from zkcollat.margin.config import VenueConfig
 from zkcollat.margin.signed import AccountMessage, SignedMessage, sign
@@ -46,10 +47,9 @@ class VenueCtx:
 
         cfg = VenueConfig.load(self.dir / CONFIG)
         if cfg.verifying_key is not None and not cfg.verifying_key.ceremony:
-            click.echo(
-                f"warning: the venue's verifying key ({cfg.verifying_key_path}) is a "
-                "development key (no multi-party ceremony)",
-                err=True,
+            warn(
+                f"the venue's verifying key ({cfg.verifying_key_path}) is a "
+                "development key (no multi-party ceremony)"
             )
         return Venue.open(self.dir / DB, cfg, read_key(str(self.dir / SIGNER)), now=self.now)
 
@@ -100,7 +100,13 @@ def key_options(f: Any) -> Any:
     type=click.Path(file_okay=False),
     help="The venue's folder.",
 )
-@click.option("--now", type=UInt(64), default=None, help="Unix time of the operation.")
+@click.option(
+    "--now",
+    type=TIME,
+    default=None,
+    help="Time of the operation: unix seconds, +2h (from the clock) or an ISO date "
+    "(default: the clock). Relative times of the subcommand count from it.",
+)
 @click.pass_context
 def margin(ctx: click.Context, venue_dir: str, now: int | None) -> None:
     """The options venue on the execution chain: a market where accounts trade options

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from zkcollat.cli._common import emit, json_option
+from zkcollat.cli.times import TIME
 from zkcollat.cli.units import PRICE, DecimalUnits, UInt, human, px, usd
 from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.signed import Cancel, Order
@@ -239,7 +240,7 @@ def register(margin: click.Group) -> None:
 
     @margin.command("list-instrument")
     @click.argument("underlying")
-    @click.argument("expiry", type=UInt(64))
+    @click.argument("expiry", type=TIME)
     @click.argument("strike_e8", metavar="STRIKE", type=PRICE)
     @click.argument("kind", type=click.Choice(["C", "P"]))
     @click.option("--tick", "tick_e8", type=PRICE, default=None, help="Price tick (quote).")

@@ -20,8 +20,10 @@ from zkcollat.cli._common import (
     parse_uint,
     progress,
     timed,
+    warn,
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled, portfolio_options
+from zkcollat.cli.times import TIME
 from zkcollat.db import atomic_write
 from zkcollat.errors import ProofFormatError
 from zkcollat.formats import pkey
@@ -55,10 +57,7 @@ def load_vk(path: str) -> VerifyingKey:
             if vk.delta_g2 == vk.gamma_g2
             else "no multi-party ceremony"
         )
-        click.echo(
-            f"warning: {path} is a development key ({why}): whoever ran the setup can forge proofs",
-            err=True,
-        )
+        warn(f"{path} is a development key ({why}): whoever ran the setup can forge proofs")
     return vk
 
 
@@ -145,11 +144,10 @@ def setup_cmd(
             else:
                 pkey.save(pk, pk_path)
                 write_json_atomic(vk_path, vk_to_json(vk))
-    click.echo(
-        "warning: development keys (single-party setup, no multi-party ceremony): "
+    warn(
+        "development keys (single-party setup, no multi-party ceremony): "
         "whoever ran this setup can forge proofs; do not secure real collateral with "
-        "them",
-        err=True,
+        "them"
     )
     out = {
         "circuit": name,
@@ -216,7 +214,12 @@ def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[i
     help="Lock id to prove (repeat for several: files get a _<id> suffix).",
 )
 @click.option("--threshold", help="Amount the proof reveals the lock is worth at least.")
-@click.option("--min-expiry", help="Unix time the proof reveals the lock lasts at least until.")
+@click.option(
+    "--min-expiry",
+    type=TIME,
+    help="When the proof reveals the lock lasts at least until: unix seconds, +30d (from now) "
+    "or an ISO date.",
+)
 @click.option("--dest-chain", help="Execution chain id the credit is for.")
 @click.option("--owner", default=None, help="Refuse unless the lock belongs to this account.")
 @click.option(
@@ -263,7 +266,7 @@ def prove_cmd(
     vault_path: str | None,
     lock_ids: tuple[int, ...],
     threshold: str | None,
-    min_expiry: str | None,
+    min_expiry: int | None,
     dest_chain: str | None,
     owner: str | None,
     size: int | None,
@@ -350,7 +353,7 @@ def _prove_locks(
     vault_path: str,
     lock_ids: tuple[int, ...],
     threshold: str | None,
-    min_expiry: str | None,
+    min_expiry: int | None,
     dest_chain: str | None,
     owner: str | None,
     size: int | None,
@@ -369,13 +372,13 @@ def _prove_locks(
             ("--min-expiry", min_expiry),
             ("--dest-chain", dest_chain),
         )
-        if not v
+        if v is None or v == ()
     ]
     if missing:
         raise CliInputError(f"proving from a vault needs {', '.join(missing)}")
-    assert threshold and min_expiry and dest_chain
+    assert threshold and min_expiry is not None and dest_chain
     th = parse_uint(threshold, "threshold")
-    me = parse_uint(min_expiry, "minExpiry")
+    me = min_expiry
     dc = parse_uint(dest_chain, "destChainId", 64)
     ow = None if owner is None else parse_uint(owner, "owner", 160)
     results = []

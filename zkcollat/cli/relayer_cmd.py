@@ -11,7 +11,7 @@ from types import FrameType
 
 import click
 
-from zkcollat.cli._common import emit, json_option
+from zkcollat.cli._common import emit, json_option, warn
 
 _CONFIG = click.option(
     "--config",
@@ -172,7 +172,7 @@ def serve_cmd(key_path: Path, password_file: Path | None, config_path: Path) -> 
         pw = key_path.with_suffix(".password")
     acct = load_account(KeystoreRef(key_path, pw))
     if acct.development:
-        click.echo("warning: development keystore", err=True)
+        warn("development keystore")
     member = Member(cfg, acct.account)
     mine = [m for m in cfg.members if m.address == member.address]
     if not mine:

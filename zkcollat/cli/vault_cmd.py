@@ -20,6 +20,7 @@ from zkcollat.cli._common import (
     parse_uint,
 )
 from zkcollat.cli.batch_cmd import cluster_options, cluster_spec
+from zkcollat.cli.times import TIME
 from zkcollat.vault import Lock, Vault
 from zkcollat.vault.errors import StoreCorrupted
 from zkcollat.vault.snapshot import load_snapshot, save_snapshot
@@ -101,7 +102,11 @@ def _lock_objects(path: str, first_id: int) -> tuple[list[Lock], bool]:
 @click.option("--dest-chain", help="EIP-155 chain id of the execution chain.")
 @click.option("--asset", help="Collateral token address on the source chain.")
 @click.option("--amount", help="Token base units.")
-@click.option("--expiry", help="Unix seconds after which the depositor may withdraw.")
+@click.option(
+    "--expiry",
+    type=TIME,
+    help="When the depositor may withdraw: unix seconds, +30d (from now) or an ISO date.",
+)
 @click.option(
     "--block",
     type=int,
@@ -116,7 +121,7 @@ def vault_add(
     dest_chain: str | None,
     asset: str | None,
     amount: str | None,
-    expiry: str | None,
+    expiry: int | None,
     block: int | None,
     as_json: bool,
 ) -> None:
@@ -144,7 +149,7 @@ def vault_add(
             missing = [k for k, x in given.items() if x is None]
             if missing:
                 raise CliInputError(f"missing {', '.join(missing)} (or give --locks FILE)")
-            assert owner and dest_chain and asset and amount and expiry
+            assert owner and dest_chain and asset and amount and expiry is not None
             locks = [
                 Lock(
                     first,
@@ -152,7 +157,7 @@ def vault_add(
                     parse_uint(dest_chain, "destChainId", 64),
                     parse_uint(asset, "assetId", 160),
                     parse_uint(amount, "amount", 128),
-                    parse_uint(expiry, "expiry", 64),
+                    expiry,
                 )
             ]
         if block is not None:
