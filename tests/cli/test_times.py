@@ -91,7 +91,7 @@ def test_times_on_the_command_line(world: World, tmp_path: Path) -> None:
         "--dest-chain",
         "42161",
         "--asset",
-        "0x1",
+        "0x" + "01".rjust(40, "0"),
         "--amount",
         "5",
     ]

@@ -51,7 +51,11 @@ def test_path(world: World) -> None:
     assert out["pathElements"] == [str(s) for s in p.siblings]
     assert out["pathIndices"] == [1, 0, 0, 0]
     assert out["lock"]["owner"] == str(int(locks_json()[1]["owner"], 16))
-    assert "level  0: right" in run("vault", "path", str(world.vault), "1").stdout
+    # lock 1 is a right child: its level-0 path element is the sibling on its left
+    assert (
+        f"level  0: path element {p.siblings[0]} on the left  (path index 1)"
+        in run("vault", "path", str(world.vault), "1").stdout
+    )
     assert "lock 7 is not in the vault" in fails("vault", "path", str(world.vault), "7")
 
 

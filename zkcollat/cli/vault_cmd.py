@@ -17,10 +17,9 @@ from zkcollat.cli._common import (
     json_option,
     load_json_file,
     new_file,
-    parse_uint,
 )
 from zkcollat.cli.batch_cmd import cluster_options, cluster_spec
-from zkcollat.cli.times import TIME
+from zkcollat.cli.times import TIME, when
 from zkcollat.vault import Lock, Vault
 from zkcollat.vault.errors import StoreCorrupted
 from zkcollat.vault.snapshot import load_snapshot, save_snapshot
@@ -150,16 +149,17 @@ def vault_add(
             if missing:
                 raise CliInputError(f"missing {', '.join(missing)} (or give --locks FILE)")
             assert owner and dest_chain and asset and amount and expiry is not None
-            locks = [
-                Lock(
-                    first,
-                    parse_uint(owner, "owner", 160),
-                    parse_uint(dest_chain, "destChainId", 64),
-                    parse_uint(asset, "assetId", 160),
-                    parse_uint(amount, "amount", 128),
-                    expiry,
-                )
-            ]
+            # The options are read as a locks.json entry is: one rule for both (addresses
+            # as 0x + 40 hex digits or decimal, numbers as decimal strings).
+            fields = {
+                "lockId": str(first),
+                "owner": owner,
+                "destChainId": dest_chain,
+                "assetId": asset,
+                "amount": amount,
+                "expiry": str(expiry),
+            }
+            locks = [Lock.from_json(fields, "lock")]
         if block is not None:
             check_block_number(block)
         first = v.insert_many(locks, block, assign_ids=not own_ids)
@@ -167,9 +167,25 @@ def vault_add(
     emit(
         as_json,
         out,
-        f"added {len(locks)} lock(s), ids {first}..{first + len(locks) - 1}; "
+        f"added {_count(len(locks), 'lock')}, "
+        + (f"id {first}" if len(locks) == 1 else f"ids {first} to {first + len(locks) - 1}")
+        + "; "
         f"vault size {out['size']}, root {out['root']}",
     )
+
+
+def _shown(field: str, value: str) -> str:
+    """A lock field for people: addresses in full as 0x + 40 hex digits (as in locks.json),
+    the expiry with its UTC date."""
+    if field in ("owner", "assetId"):
+        return f"0x{int(value):040x}"
+    if field == "expiry":
+        return when(int(value))
+    return value
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @vault.command("import")
@@ -315,11 +331,13 @@ def vault_path(path: str, lock_id: int, size: int | None, as_json: bool) -> None
         out,
         lambda: "\n".join(
             [
-                f"lock {lock_id}: " + ", ".join(f"{k}={val}" for k, val in out["lock"].items()),
+                f"lock {lock_id}: "
+                + ", ".join(f"{k}={_shown(k, val)}" for k, val in out["lock"].items()),
                 f"leaf {out['leaf']}",
                 f"root {out['root']} (path checks: {'yes' if ok else 'NO'})",
                 *(
-                    f"  level {k:2d}: {'right' if b else 'left '} sibling {s}"
+                    f"  level {k:2d}: path element {s} on the {'left ' if b else 'right'} "
+                    f"(path index {b})"
                     for k, (s, b) in enumerate(
                         zip(out["pathElements"], out["pathIndices"], strict=True)
                     )

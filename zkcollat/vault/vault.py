@@ -173,7 +173,7 @@ class Vault:
             0 <= lock_id < self.size
         ):
             raise UnknownLockError(
-                f"lock {lock_id!r} is not in the vault (it holds lock ids 0..{self.size - 1})"
+                f"lock {lock_id!r} is not in the vault ({_holds(self.size)})"
             )
         if self._locks is not None:
             return self._locks[lock_id]
@@ -320,3 +320,9 @@ class Vault:
                     f"the root recorded for block {br.block_number} ({br.size} locks) is not "
                     "the tree's root at that size"
                 )
+
+
+def _holds(size: int) -> str:
+    if size == 0:
+        return "it is empty"
+    return "it holds lock id 0" if size == 1 else f"it holds lock ids 0 to {size - 1}"
