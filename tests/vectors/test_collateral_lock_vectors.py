@@ -14,6 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from zkcollat.cli import main as zkcollat_cli
+from zkcollat.errors import ProofFormatError
+from zkcollat.formats.snarkjs import proof_from_json, vk_from_json
+from zkcollat.groth16.verify import verify
 from zkcollat.vectors import (
     DEFAULT_OUT,
     VectorMismatch,
@@ -21,6 +24,7 @@ from zkcollat.vectors import (
     check_vector,
     generate,
 )
+from zkcollat.vectors.collateral_lock import VERIFIER_SOL
 
 
 def main(argv: list[str]) -> int:
@@ -36,6 +40,13 @@ EXPECTED_FILES = {
     "public_input_plus_r.json": "reject",
     "wrong_root.json": "reject",
     "wrong_dest_chain.json": "reject",
+    "coordinate_above_p.json": "reject",
+    "point_off_curve.json": "reject",
+    "g2_outside_subgroup.json": "reject",
+    "identity_point.json": "reject",
+    "wrong_input_count.json": "reject",
+    "swapped_inputs.json": "reject",
+    "another_key.json": "reject",
     "threshold_above_amount.json": "unprovable",
     "expired_lock.json": "unprovable",
 }
@@ -48,9 +59,46 @@ def test_committed_vectors_check() -> None:
 
 def test_committed_vectors_regenerate_identically(tmp_path: Path) -> None:
     generate(tmp_path, depth=20)
-    for p in COMMITTED.glob("*.json"):
+    shipped = [*COMMITTED.glob("*.json"), COMMITTED / VERIFIER_SOL]
+    for p in shipped:
         assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name
-    assert {p.name for p in tmp_path.iterdir()} == {p.name for p in COMMITTED.glob("*.json")}
+    assert {p.name for p in tmp_path.iterdir()} == {p.name for p in shipped}
+
+
+def test_point_level_rejections_name_the_problem() -> None:
+    """The malformed-point vectors are refused by the proof reader with the reason they
+    record; the well-formed ones reach the pairing and fail there."""
+    for name, error in (
+        ("coordinate_above_p", "is not below the field modulus p"),
+        ("point_off_curve", "is not on the BN254 G1 curve"),
+        ("g2_outside_subgroup", "not in the r-order subgroup G2"),
+    ):
+        v = _load(f"{name}.json")
+        assert v["expected"]["error"] == error
+        with pytest.raises(ProofFormatError, match=error):
+            proof_from_json(v["proof"])
+        # the argument list refuses coordinates >= p and points off the curve; a twist point
+        # outside G2 is encodable (the pairing precompile's subgroup check refuses it)
+        assert (v["calldata"]["verifyProofArgs"] is None) == (name != "g2_outside_subgroup")
+    for name in ("identity_point", "swapped_inputs", "another_key", "wrong_input_count"):
+        v = _load(f"{name}.json")
+        assert "error" not in v["expected"]
+        vk = vk_from_json(v["verificationKey"])
+        public = [int(x) for x in v["publicSignals"]]
+        assert verify(vk, public, proof_from_json(v["proof"])) is False, name
+    assert len(_load("wrong_input_count.json")["publicSignals"]) == 6
+
+
+def test_checker_wants_the_verifier_beside_the_vectors(tmp_path: Path) -> None:
+    for p in [*COMMITTED.glob("*.json"), COMMITTED / VERIFIER_SOL]:
+        shutil.copy(p, tmp_path / p.name)
+    sol = tmp_path / VERIFIER_SOL
+    sol.write_text(sol.read_text().replace("pragma solidity", "pragma  solidity", 1))
+    with pytest.raises(VectorMismatch, match="not the verifier generated"):
+        check_dir(tmp_path)
+    sol.unlink()
+    with pytest.raises(VectorMismatch, match="is missing"):
+        check_dir(tmp_path)
 
 
 def test_small_depth_generation_is_deterministic(tmp_path: Path) -> None:
@@ -133,7 +181,11 @@ const fs = require("fs");
   const out = {};
   for (const file of process.argv.slice(1)) {
     const v = JSON.parse(fs.readFileSync(file, "utf8"));
-    out[v.name] = await snarkjs.groth16.verify(v.verificationKey, v.publicSignals, v.proof);
+    try {  // a malformed point may make snarkjs throw: that is a refusal too
+      out[v.name] = await snarkjs.groth16.verify(v.verificationKey, v.publicSignals, v.proof);
+    } catch (e) {
+      out[v.name] = false;
+    }
   }
   console.log(JSON.stringify(out));
   process.exit(0);
@@ -143,11 +195,21 @@ const fs = require("fs");
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_vectors_with_snarkjs() -> None:
-    """snarkjs 0.7.6, an independent verifier, agrees with every accept/reject verdict."""
+    """snarkjs 0.7.6, an independent verifier, agrees with every accept/reject verdict but
+    the one it is known to accept (SNARKJS_REDUCES)."""
     from tests.jstools import run_node
 
     files = [COMMITTED / n for n, verdict in EXPECTED_FILES.items() if verdict != "unprovable"]
     verdicts = json.loads(run_node(_SNARKJS_VERIFY_ALL, *map(str, files)).strip().splitlines()[-1])
     assert len(verdicts) == len(files)
     for name, accepted in verdicts.items():
+        if name in SNARKJS_REDUCES:  # a known leniency of snarkjs, not of the vectors
+            assert accepted is True, name
+            continue
         assert accepted == (_load(f"{name}.json")["expected"]["verdict"] == "accept"), name
+
+
+#: snarkjs 0.7.6 reads proof coordinates modulo p, so a proof with pi_a.x + p verifies there;
+#: zkcollat's reader and the EVM precompiles refuse it (the vector's verdict is theirs). The
+#: test keeps the difference visible: it fails if snarkjs starts refusing.
+SNARKJS_REDUCES = {"coordinate_above_p"}

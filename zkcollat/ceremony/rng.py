@@ -181,3 +181,8 @@ def rng_from_entropy(text: str = "") -> ChaCha:
     """The rng of a contribution: Blake2b-512 over 64 bytes of OS entropy and the user's text."""
     h = hashlib.blake2b(os.urandom(64) + text.encode(), digest_size=64).digest()
     return chacha_from_hash(h)
+
+
+#: The BN254 twist's constant b' = 3 / (9 + u), for callers that need points of the twist (the
+#: auditors' vectors build one outside G2).
+TWIST_B = _B2

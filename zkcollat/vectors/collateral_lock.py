@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from zkcollat.curve.backend import get_backend
-from zkcollat.curve.points import G1_GENERATOR
+from zkcollat.curve.points import G1_GENERATOR, G1Point, G2Point
 from zkcollat.errors import UnsatisfiedConstraint, ZkcollatError
-from zkcollat.field import R
+from zkcollat.field import P, R, fq2_sqrt
 from zkcollat.formats.snarkjs import (
     proof_from_json,
     proof_to_json,
@@ -48,13 +48,17 @@ from zkcollat.solidity.calldata import (
     verify_collateral_lock_calldata,
     verify_proof_signature,
 )
-from zkcollat.solidity.verifier import COLLATERAL_LOCK_PUBLIC
+from zkcollat.solidity.verifier import COLLATERAL_LOCK_PUBLIC, generate_collateral_lock_verifier
 from zkcollat.statements import CollateralLock
 from zkcollat.vault import errors as vault_errors
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.vault import Vault
 
 SEED = b"zkcollat CollateralLock test vectors v1"
+#: The seed of a second key of the same statement (the "another key" vector's prover).
+OTHER_SEED = b"zkcollat CollateralLock test vectors v1: another key"
+#: The verifier contract for the vectors' key, written beside them.
+VERIFIER_SOL = "CollateralLockVerifier.sol"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "verifier_contracts" / "test-vectors"
 DEFAULT_DEPTH = 20
 GENERATED_BY = "zkcollat vectors build"
@@ -108,19 +112,52 @@ def _raw_calldata(proof: Proof, public: Sequence[int]) -> str:
 
 
 def _calldata(proof: Proof, public: Sequence[int]) -> dict[str, Any]:
-    encodable = all(v < R for v in public)
-    named = dict(zip(COLLATERAL_LOCK_PUBLIC, public, strict=True))
-    try:
-        typed: str | None = "0x" + verify_collateral_lock_calldata(proof, named).hex()
-    except ZkcollatError:  # a value outside its Solidity type: the typed call cannot carry it
-        typed = None
+    args: Any = None
+    if all(v < R for v in public):
+        try:
+            args = calldata_json(proof, public)
+        except ZkcollatError:  # a malformed point: the argument list refuses to carry it
+            args = None
+    typed: str | None = None
+    if len(public) == len(COLLATERAL_LOCK_PUBLIC):
+        named = dict(zip(COLLATERAL_LOCK_PUBLIC, public, strict=True))
+        try:
+            typed = "0x" + verify_collateral_lock_calldata(proof, named).hex()
+        except ZkcollatError:  # a value outside its Solidity type: the typed call cannot carry it
+            typed = None
     return {
         "verifyProofSignature": verify_proof_signature(len(public)),
-        "verifyProofArgs": calldata_json(proof, public) if encodable else None,
+        "verifyProofArgs": args,
         "verifyProof": _raw_calldata(proof, public),
         "verifyCollateralLockSignature": VERIFY_COLLATERAL_LOCK_SIGNATURE,
         "verifyCollateralLock": typed,
     }
+
+
+def _raw_proof(d: dict[str, Any]) -> Proof:
+    """A proof.json's points as written, with no check (the malformed vectors' calldata)."""
+    a, b, c = d["pi_a"], d["pi_b"], d["pi_c"]
+    return Proof(
+        G1Point(int(a[0]), int(a[1])),
+        G2Point((int(b[0][0]), int(b[0][1])), (int(b[1][0]), int(b[1][1]))),
+        G1Point(int(c[0]), int(c[1])),
+    )
+
+
+def twist_point_outside_g2() -> G2Point:
+    """The point of the BN254 twist with the smallest x = (k, 0) that is not in the order-r
+    subgroup G2 (on the curve y^2 = x^3 + b', so only a subgroup check refuses it)."""
+    from zkcollat.ceremony.rng import TWIST_B
+
+    for k in range(1, 1000):
+        rhs = ((k**3 + TWIST_B[0]) % P, TWIST_B[1])
+        y = fq2_sqrt(rhs)
+        if y is None:
+            continue
+        pt = G2Point((k, 0), y)
+        if pt.is_on_curve() and not get_backend().g2_in_subgroup(pt):
+            return pt
+    raise AssertionError("no twist point outside G2 with a small x")  # pragma: no cover
 
 
 def _base(name: str, description: str, vault: Vault, depth: int, cs: ConstraintSystem,
@@ -170,15 +207,23 @@ def generate(out: Path, depth: int = DEFAULT_DEPTH) -> list[Path]:
         return v, proof, public.to_list()
 
     def finish(v: dict[str, Any], proof: Proof, public: list[int], verdict: str,
-               reason: str) -> None:
+               reason: str, error: str | None = None) -> None:
+        expected = {"verdict": verdict, "reason": reason}
+        if error is not None:  # the Python side refuses before any pairing, saying this
+            expected["error"] = error
         v.update({
             "publicSignals": public_to_json(public) if all(x < R for x in public)
             else [str(x) for x in public],
             "proof": proof_to_json(proof),
             "calldata": _calldata(proof, public),
-            "expected": {"verdict": verdict, "reason": reason},
+            "expected": expected,
         })
         vectors.append(v)
+
+    def variant(name: str, description: str) -> dict[str, Any]:
+        v: dict[str, Any] = json.loads(json.dumps(base))
+        v["name"], v["description"] = name, description
+        return v
 
     base, proof0, public0 = proven(
         "valid_lock", "lock 2 proven at threshold = amount and minExpiry = expiry (both "
@@ -227,6 +272,52 @@ def generate(out: Path, depth: int = DEFAULT_DEPTH) -> list[Path]:
     wrong[1] = OTHER_CHAIN
     finish(v, proof0, wrong, "reject", "pairing check fails: the proof binds destChainId")
 
+    # Point-level and shape rejections: what a verifier must refuse before or by the pairing.
+    a, b, c = proof0.a, proof0.b, proof0.c
+    finish(variant(
+        "coordinate_above_p", "valid_lock's proof with pi_a.x replaced by pi_a.x + p (the same "
+               "point modulo p): a verifier must refuse any coordinate >= p, never reduce it"),
+        Proof(G1Point(a.x + P, a.y), b, c), public0, "reject", "pi_a.x is not below p",
+        error="is not below the field modulus p")
+    finish(variant(
+        "point_off_curve", "valid_lock's proof with pi_c.y replaced by pi_c.y + 1 (mod p): "
+               "not a point of y^2 = x^3 + 3"),
+        Proof(a, b, G1Point(c.x, (c.y + 1) % P)), public0, "reject",
+        "pi_c is not on the curve", error="is not on the BN254 G1 curve")
+    finish(variant(
+        "g2_outside_subgroup", "valid_lock's proof with pi_b replaced by a point of the twist "
+               "curve outside the order-r subgroup G2 (on the curve: only a subgroup check "
+               "refuses it)"),
+        Proof(a, twist_point_outside_g2(), c), public0, "reject",
+        "pi_b is not in the r-order subgroup G2", error="not in the r-order subgroup G2")
+    finish(variant(
+        "identity_point", "valid_lock's proof with pi_a replaced by the point at infinity "
+               "(0, 0): a well-formed point, so the pairing check refuses it"),
+        Proof(G1Point(0, 0), b, c), public0, "reject", "pairing check fails")
+    finish(variant(
+        "wrong_input_count", "valid_lock's proof with 6 public inputs (minExpiry left out): "
+               "the key has 7 (calldata: verifyProof(...,uint256[6]), a selector the verifier "
+               "does not have)"),
+        proof0, public0[:6], "reject", "6 public inputs where the key takes 7")
+    swapped = list(public0)
+    swapped[2], swapped[3] = swapped[3], swapped[2]
+    finish(variant(
+        "swapped_inputs", "valid_lock's proof with the public owner and assetId swapped (both "
+               "addresses, both below r)"),
+        proof0, swapped, "reject", "pairing check fails: the inputs are bound in order")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pk_other, _vk_other = setup(cs, seed=OTHER_SEED)
+    other_proof, other_signals = prove_lock(
+        vault, 2, 12 * 10**18, 1_750_000_000, pk=pk_other, cs=cs, dest_chain_id=DEST_CHAIN,
+        blinding=_blinding("another_key"))
+    other_public = other_signals.to_list()
+    assert other_public == public0
+    finish(variant(
+        "another_key", "a valid proof of valid_lock's statement made with another key of the "
+               f"same circuit (seed {OTHER_SEED.decode()!r}), presented to this key"),
+        other_proof, other_public, "reject", "pairing check fails: a proof binds its key")
+
     for name, description, lock_id, threshold, min_expiry, error in (
         ("threshold_above_amount", "lock 5 holds amount 1; threshold 2 cannot be proven",
          5, 2, 0, "ThresholdAboveAmount"),
@@ -274,7 +365,16 @@ def generate(out: Path, depth: int = DEFAULT_DEPTH) -> list[Path]:
     }
     write_json_atomic(out / "index.json", index)
     written.append(out / "index.json")
+    sol = out / VERIFIER_SOL
+    _write_text_atomic(sol, generate_collateral_lock_verifier(vk))
+    written.append(sol)
     return written
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
 
 
 # --- the checker ----------------------------------------------------------------------------------
@@ -332,15 +432,26 @@ def check_vector(v: dict[str, Any], cs_cache: dict[int, ConstraintSystem] | None
                 from e
         raise _fail(name, "prove_lock did not refuse")
     vk = vk_from_json(v["verificationKey"])
-    proof = proof_from_json(v["proof"])
     public = [int(x) for x in v["publicSignals"]]
     if name.startswith("valid"):
         honest = cs.public_values(cs.solve(v["input"]))
         if honest != public:
             raise _fail(name, "public signals differ from the circuit's for input.json")
-    ok = verify(vk, public, proof)
-    if ok != (verdict == "accept"):
-        raise _fail(name, f"the Python verifier says {ok}, expected verdict {verdict}")
+    error = v["expected"].get("error")
+    try:
+        proof: Proof | None = None
+        proof = proof_from_json(v["proof"])
+        ok = verify(vk, public, proof)
+    except ZkcollatError as e:
+        if error is None or verdict != "reject" or error not in str(e):
+            raise _fail(name, f"refused with {type(e).__name__}: {e}") from e
+    else:
+        if error is not None:
+            raise _fail(name, f"accepted as input ({ok}), expected a refusal saying {error!r}")
+        if ok != (verdict == "accept"):
+            raise _fail(name, f"the Python verifier says {ok}, expected verdict {verdict}")
+    if proof is None:  # not a valid proof.json: its points as written
+        proof = _raw_proof(v["proof"])
     if _calldata(proof, public) != v["calldata"]:
         raise _fail(name, "EVM calldata differs from the recomputed one")
     return verdict
@@ -352,4 +463,13 @@ def check_dir(path: Path) -> dict[str, str]:
     if not files:
         raise VectorMismatch(f"no vectors in {path}")
     cache: dict[int, ConstraintSystem] = {}
-    return {p.name: check_vector(json.loads(p.read_text()), cache) for p in files}
+    out = {p.name: check_vector(json.loads(p.read_text()), cache) for p in files}
+    vks = {json.dumps(json.loads(p.read_text())["verificationKey"], sort_keys=True) for p in files}
+    if len(vks) != 1:
+        raise VectorMismatch(f"the vectors in {path} do not share one verification key")
+    sol = path / VERIFIER_SOL
+    if not sol.is_file():
+        raise VectorMismatch(f"{sol} is missing (the verifier for the vectors' key)")
+    if sol.read_text() != generate_collateral_lock_verifier(vk_from_json(json.loads(vks.pop()))):
+        raise VectorMismatch(f"{sol} is not the verifier generated from the vectors' key")
+    return out
