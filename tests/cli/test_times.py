@@ -111,7 +111,9 @@ def test_times_on_the_command_line(world: World, tmp_path: Path) -> None:
     v, _bundle = _venue(world, tmp_path)
     v = [*v[:-2], "--now", "2030-03-17T17:46:40Z"]
     out = run(*v, "list-instrument", "ETH", "+30d", "2800", "P").stdout
-    assert out.strip() == f"listed ETH-{T0 + 30 * 86_400}-280000000000-P"
+    assert out.strip() == (
+        f"listed ETH-{T0 + 30 * 86_400}-280000000000-P (expires 2030-04-16T17:46:40Z)"
+    )
     err = fails(*v, "list-instrument", "ETH", "30 days", "2800", "P")
     assert "'30 days' is not a time" in err
     assert "--now" in fails("margin", "--now", "yesterday", "account", ALICE)

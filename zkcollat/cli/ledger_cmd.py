@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from zkcollat.cli._common import CliInputError, emit, json_option, load_json_file
+from zkcollat.cli.times import when
 from zkcollat.cli.units import QUOTE, DecimalUnits, UInt, px, usd
 from zkcollat.margin.liquidation import LiquidationReport
 from zkcollat.margin.risk import MarginSummary
@@ -132,8 +133,8 @@ def liquidation_text(rep: LiquidationReport) -> str:
     for e in rep.seizes:
         m = e.message.message()
         lines.append(
-            f"  Seize lock {m['lockId']} of vault {m['vault']}: {m['amount']} units "
-            f"(nonce {m['nonce']}, deadline {m['deadline']})"
+            f"  Seize lock {m['lockId']} of vault {m['vault']}: {m['amount']} units, "
+            f"nonce {m['nonce']}, deadline {when(int(m['deadline']))}"
         )
     if rep.after is not None:
         lines.append(f"after:  {summary_text(rep.after)}")
@@ -218,7 +219,7 @@ def register(margin: click.Group) -> None:
             as_json,
             out,
             f"credited lock {c.lock_id} of vault {c.vault}: {c.threshold} units "
-            f"until {c.valid_until}\n{summary_text(s)}",
+            f"until {when(c.valid_until)}\n{summary_text(s)}",
         )
 
     @margin.command("release")

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from zkcollat.cli._common import emit, json_option
-from zkcollat.cli.times import TIME
+from zkcollat.cli.times import TIME, iso
 from zkcollat.cli.units import PRICE, DecimalUnits, UInt, human, px, usd
 from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.signed import Cancel, Order
@@ -268,4 +268,8 @@ def register(margin: click.Group) -> None:
             now=vc.now,
             **{k: r for k, r in rules.items() if r is not None},
         )
-        emit(as_json, {"instrument": ins.name}, f"listed {ins.name}")
+        emit(
+            as_json,
+            {"instrument": ins.name},
+            f"listed {ins.name} (expires {iso(ins.spec.expiry)})",
+        )
