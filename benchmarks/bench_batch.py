@@ -183,6 +183,9 @@ def main() -> None:
     ap.add_argument("--tree-log2", type=int, default=18,
                     help="also build a depth-20 tree of 2^N locks both ways (0: skip)")
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_batch.py")
     warnings.simplefilter("ignore")
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()} (1, 5, 15 min) at start")
     with tempfile.TemporaryDirectory() as d:

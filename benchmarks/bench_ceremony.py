@@ -66,6 +66,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_ceremony.py")
     tmp = Path(tempfile.mkdtemp(prefix="bench_ceremony_"))
     env_cache = tmp / "cache"
     os.environ["ZKCOLLAT_CACHE"] = str(env_cache)

@@ -326,6 +326,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--with-verify", action="store_true")
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_margin.py")
     bench_engine(max(args.runs, 1000))
     bench_place(args.runs)
     bench_remargin(max(5, args.runs // 20))

@@ -215,6 +215,9 @@ def main() -> int:
     ap.add_argument("--seizes", type=int, default=4)
     ap.add_argument("--project", type=Path, default=None, help="the Foundry project with its build")
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_relay.py")
     if args.dir is not None:
         print(json.dumps(run(args.dir, args.locks, args.seizes, args.project), indent=1))
         return 0
