@@ -3,12 +3,17 @@
 use ark_bn254::{Config, Fq, Fq2, Fr, G1Affine, G2Affine, G2Projective};
 use ark_ec::bn::BnConfig;
 use ark_ec::AffineRepr;
-use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, PrimeField, Zero};
+use ark_ff::{AdditiveGroup, BigInt, Field, PrimeField, Zero};
 use rayon::prelude::*;
 
 use crate::{Error, Result};
 
 pub const WORD: usize = 32;
+
+/// Buffers shorter than this are converted on the calling thread: handing a few words to the
+/// thread pool (waking a worker, waiting for it) costs more than converting them, and on a
+/// busy machine the wait is the scheduler's (a vault append makes 21 small calls).
+const SEQUENTIAL_BYTES: usize = 4096 * WORD;
 
 fn bigint_from_be(bytes: &[u8]) -> BigInt<4> {
     debug_assert_eq!(bytes.len(), WORD);
@@ -43,12 +48,21 @@ pub fn fq_from_be(bytes: &[u8], what: &str) -> Result<Fq> {
         .ok_or_else(|| Error::Point(format!("{what} is not below the base field modulus p")))
 }
 
+fn bigint_to_be(b: &BigInt<4>) -> [u8; WORD] {
+    let mut out = [0u8; WORD];
+    for (i, limb) in b.0.iter().enumerate() {
+        out[WORD - 8 * (i + 1)..WORD - 8 * i].copy_from_slice(&limb.to_be_bytes());
+    }
+    out
+}
+
+/// No allocation (`to_bytes_be` makes a Vec per element).
 pub fn fr_to_be(x: &Fr) -> [u8; WORD] {
-    x.into_bigint().to_bytes_be().try_into().expect("32 bytes")
+    bigint_to_be(&x.into_bigint())
 }
 
 pub fn fq_to_be(x: &Fq) -> [u8; WORD] {
-    x.into_bigint().to_bytes_be().try_into().expect("32 bytes")
+    bigint_to_be(&x.into_bigint())
 }
 
 fn check_words(buf: &[u8], what: &str) -> Result<usize> {
@@ -64,24 +78,47 @@ fn check_words(buf: &[u8], what: &str) -> Result<usize> {
 /// Decode a buffer of 32-byte big-endian scalars (each checked < r).
 pub fn frs_from_be(buf: &[u8], what: &str) -> Result<Vec<Fr>> {
     check_words(buf, what)?;
-    buf.par_chunks(WORD)
-        .enumerate()
-        .map(|(i, w)| fr_from_be(w, &format!("{what}[{i}]")))
-        .collect()
+    // the element's name is formatted only for an error (no allocation per element)
+    let one = |(i, w): (usize, &[u8])| {
+        Fr::from_bigint(bigint_from_be(w)).ok_or_else(|| {
+            Error::Field(format!("{what}[{i}] is not below the scalar field modulus r"))
+        })
+    };
+    if buf.len() < SEQUENTIAL_BYTES {
+        buf.chunks(WORD).enumerate().map(one).collect()
+    } else {
+        buf.par_chunks(WORD).enumerate().map(one).collect()
+    }
 }
 
 /// Decode a buffer of scalars straight to canonical big integers (each checked < r).
 pub fn scalars_from_be(buf: &[u8], what: &str) -> Result<Vec<BigInt<4>>> {
     check_words(buf, what)?;
-    buf.par_chunks(WORD)
-        .enumerate()
-        .map(|(i, w)| scalar_bigint_from_be(w, &format!("{what}[{i}]")))
-        .collect()
+    let one = |(i, w): (usize, &[u8])| {
+        let b = bigint_from_be(w);
+        if b >= Fr::MODULUS {
+            return Err(Error::Field(format!(
+                "{what}[{i}] is not below the scalar field modulus r"
+            )));
+        }
+        Ok(b)
+    };
+    if buf.len() < SEQUENTIAL_BYTES {
+        buf.chunks(WORD).enumerate().map(one).collect()
+    } else {
+        buf.par_chunks(WORD).enumerate().map(one).collect()
+    }
 }
 
 pub fn frs_to_be(xs: &[Fr]) -> Vec<u8> {
     let mut out = vec![0u8; xs.len() * WORD];
-    out.par_chunks_mut(WORD).zip(xs.par_iter()).for_each(|(o, x)| o.copy_from_slice(&fr_to_be(x)));
+    if xs.len() * WORD < SEQUENTIAL_BYTES {
+        out.chunks_mut(WORD).zip(xs).for_each(|(o, x)| o.copy_from_slice(&fr_to_be(x)));
+    } else {
+        out.par_chunks_mut(WORD)
+            .zip(xs.par_iter())
+            .for_each(|(o, x)| o.copy_from_slice(&fr_to_be(x)));
+    }
     out
 }
 
@@ -208,7 +245,30 @@ pub fn g2_in_subgroup(q: &G2Affine) -> bool {
 mod tests {
     use super::*;
     use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::BigInteger;
     use ark_std::UniformRand;
+
+    #[test]
+    fn words_round_trip_and_name_the_bad_one() {
+        let mut rng = ark_std::test_rng();
+        for n in [50usize, 5000] {
+            // below and above SEQUENTIAL_BYTES
+            let xs: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            for x in &xs[..20] {
+                assert_eq!(fr_to_be(x).to_vec(), x.into_bigint().to_bytes_be());
+                let q = Fq::rand(&mut rng);
+                assert_eq!(fq_to_be(&q).to_vec(), q.into_bigint().to_bytes_be());
+            }
+            let mut buf = frs_to_be(&xs);
+            assert_eq!(frs_from_be(&buf, "x").unwrap(), xs);
+            let bigs: Vec<BigInt<4>> = xs.iter().map(|x| x.into_bigint()).collect();
+            assert_eq!(scalars_from_be(&buf, "s").unwrap(), bigs);
+            buf[7 * 32..8 * 32].copy_from_slice(&[0xff; 32]);
+            let e = frs_from_be(&buf, "x").unwrap_err();
+            assert_eq!(e, Error::Field("x[7] is not below the scalar field modulus r".into()));
+            assert!(scalars_from_be(&buf, "s").unwrap_err().to_string().starts_with("s[7] "));
+        }
+    }
 
     /// A point of the twist, almost surely outside G2 (the cofactor is about 2^254).
     fn twist_point(rng: &mut impl ark_std::rand::Rng) -> G2Affine {

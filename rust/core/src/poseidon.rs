@@ -9,6 +9,9 @@ use rayon::prelude::*;
 
 use crate::{Error, Result};
 
+/// Below this many hashes, `hash_many` runs on the calling thread.
+const SEQUENTIAL_HASHES: usize = 64;
+
 #[inline]
 fn sbox(x: &mut Fr) {
     let x2 = x.square();
@@ -145,6 +148,11 @@ impl PoseidonOpt {
                 "{} inputs do not split into tuples of {k}",
                 flat.len()
             )));
+        }
+        if flat.len() < SEQUENTIAL_HASHES * k {
+            // a few hashes (a vault append: one per tree level) stay on the calling thread:
+            // handing them to the pool costs more than hashing them
+            return Ok(flat.chunks(k).map(|chunk| self.hash(chunk)).collect());
         }
         Ok(flat.par_chunks(k).with_min_len(256).map(|chunk| self.hash(chunk)).collect())
     }
