@@ -32,6 +32,15 @@ class R1cs:
         b: tuple[list[int], list[int], bytes],
         c: tuple[list[int], list[int], bytes],
     ) -> None: ...
+    @staticmethod
+    def indexed(
+        n_wires: int,
+        n_public: int,
+        a: tuple[bytes, bytes, bytes],
+        b: tuple[bytes, bytes, bytes],
+        c: tuple[bytes, bytes, bytes],
+        table: bytes,
+    ) -> R1cs: ...
     def rows(self, witness: bytes, n: int) -> tuple[bytes, bytes, bytes] | int: ...
 
 class PoseidonOpt:
@@ -70,3 +79,17 @@ class Prover:
     def prove(
         self, r1cs: R1cs, witness: bytes, r: bytes, s: bytes
     ) -> tuple[bytes, bytes, bytes] | int: ...
+
+class WitnessProgram:
+    def __init__(
+        self,
+        n_wires: int,
+        n_inputs: int,
+        lc_ptr: bytes,
+        term_wire: bytes,
+        term_coeff: bytes,
+        coeffs: bytes,
+        steps: bytes,
+        outs: bytes,
+    ) -> None: ...
+    def solve(self, inputs: bytes) -> bytes | int: ...

@@ -18,7 +18,7 @@ from zkcollat.curve import (
     load_backend,
 )
 from zkcollat.curve.points import g1_from_bytes, g2_from_bytes
-from zkcollat.errors import EncodingError, FieldError, LengthMismatch, PointError
+from zkcollat.errors import BackendError, EncodingError, FieldError, LengthMismatch, PointError
 from zkcollat.field import P, R, pack_fr
 
 scalars = st.integers(min_value=0, max_value=R - 1)
@@ -355,3 +355,29 @@ def test_poseidon_batch_known_answer_and_rejections(backend: Backend) -> None:
         backend.poseidon_packed(2, pack_fr([1, 2, 3]))
     with pytest.raises(FieldError):
         backend.poseidon_packed(2, R.to_bytes(32, "big") + bytes(32))
+
+
+# --- the CPU features the extension is compiled for (.cargo/config.toml) ----------------------
+
+_FLAGS = "processor\t: 0\nflags\t\t: fpu sse2 avx2 {extra}\nbogomips\t: 4200.00\n"
+
+
+def test_cpu_features_read_from_cpuinfo() -> None:
+    from zkcollat.curve.backend import missing_cpu_features
+
+    assert missing_cpu_features(_FLAGS.format(extra="bmi2 adx")) == []
+    assert missing_cpu_features(_FLAGS.format(extra="bmi2")) == ["adx"]
+    assert missing_cpu_features(_FLAGS.format(extra="")) == ["bmi2", "adx"]
+    assert missing_cpu_features(_FLAGS.format(extra="bmi2x adxx")) == ["bmi2", "adx"]
+    assert missing_cpu_features("processor\t: 0\n") == []  # nothing to go by
+
+
+def test_native_backend_refused_on_a_cpu_without_the_features(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zkcollat.curve import backend as b
+
+    monkeypatch.setattr(b, "_instances", {})
+    monkeypatch.setattr(b, "missing_cpu_features", lambda: ["adx"])
+    with pytest.raises(BackendError, match="this CPU lacks adx"):
+        b.load_backend("native")

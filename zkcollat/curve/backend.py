@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import BackendError
@@ -84,6 +85,14 @@ class FusedProver(ABC):
         self, cs: Any, witness: bytes, r: int, s: int
     ) -> tuple[G1Point, G2Point, G1Point] | int:
         """``(A, B, C)``, or the index of the first constraint the witness does not satisfy."""
+
+
+class WitnessProgram(Protocol):
+    """A circuit's witness solver in the backend (see ``zkcollat.r1cs.native``)."""
+
+    def solve(self, inputs: bytes) -> bytes | int:
+        """The packed witness for the packed input wire values (public then private), or the
+        number of the first constraint the solver found unsatisfied."""
 
 
 class Backend(ABC):
@@ -270,6 +279,25 @@ class Backend(ABC):
         prover of ``zkcollat.groth16.prove`` then composes the proof from MSMs)."""
         return None
 
+    # --- witness solver (optional: without one, zkcollat.r1cs solves in Python) ---
+    def has_witness_solver(self) -> bool:
+        """Whether :meth:`witness_program` gives a native solver."""
+        return False
+
+    def witness_program(
+        self,
+        n_wires: int,
+        n_inputs: int,
+        lc_ptr: bytes,
+        term_wire: bytes,
+        term_coeff: bytes,
+        coeffs: bytes,
+        steps: bytes,
+        outs: bytes,
+    ) -> WitnessProgram | None:
+        """A circuit's solver program (the arrays of ``zkcollat.r1cs.native``), or None."""
+        return None
+
     # --- pairings ---
     @abstractmethod
     def pairing_check(
@@ -299,6 +327,26 @@ def available_backends() -> list[str]:
     return names
 
 
+def missing_cpu_features(cpuinfo: str | None = None) -> list[str]:
+    """The x86-64 features the Rust extension is compiled for (BMI2 and ADX, for arkworks'
+    assembly: ``.cargo/config.toml``) that this CPU lacks, from ``cpuinfo`` (the text of
+    ``/proc/cpuinfo``; read when None). Empty when it has them, on other architectures, or
+    when there is nothing to go by."""
+    if cpuinfo is None:
+        if platform.machine().lower() not in ("x86_64", "amd64"):
+            return []
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+                cpuinfo = next((line for line in f if line.startswith("flags")), "")
+        except OSError:
+            return []
+    flags = next((line.partition(":")[2].split() for line in cpuinfo.splitlines()
+                  if line.startswith("flags")), None)
+    if flags is None:
+        return []
+    return [f for f in ("bmi2", "adx") if f not in flags]
+
+
 def load_backend(name: str) -> Backend:
     """The backend called ``name`` (``reference`` or ``native``), loaded once."""
     if name in _instances:
@@ -308,6 +356,14 @@ def load_backend(name: str) -> Backend:
 
         backend: Backend = ReferenceBackend()
     elif name == "native":
+        missing = missing_cpu_features()
+        if missing:  # importing the extension would run instructions this CPU lacks (SIGILL)
+            raise BackendError(
+                f"the native backend is not available: this CPU lacks {', '.join(missing)}, "
+                "which the Rust extension is compiled for (.cargo/config.toml: arkworks' "
+                "assembly); rebuild it without those target features, or select "
+                "ZKCOLLAT_BACKEND=reference"
+            )
         try:
             from zkcollat.curve.native import NativeBackend
         except ImportError as exc:  # the compiled extension is missing or broken

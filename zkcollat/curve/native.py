@@ -9,7 +9,9 @@ the G2 subgroup where the operation needs it), and raises ``zkcollat.errors`` ex
 from __future__ import annotations
 
 import functools
+import sys
 import weakref
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ from zkcollat.curve.backend import (
     PointVector,
     PreparedVerifyingKey,
     Scalars,
+    WitnessProgram,
 )
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import FieldError, LengthMismatch, PointError
@@ -47,6 +50,14 @@ def _buf(scalars: Scalars) -> bytes:
     return bytes(scalars) if isinstance(scalars, (bytes, bytearray)) else pack_fr(scalars)
 
 
+def _u32(xs: Sequence[int]) -> bytes:
+    """Little-endian u32 words (indices handed to the Rust side, which checks their bounds)."""
+    a = array("I", xs)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a.tobytes()
+
+
 def _check_coords(values: Sequence[int], what: str) -> None:
     # Coordinates travel as 32-byte words: anything that does not fit is out of range anyway.
     for v in values:
@@ -58,6 +69,8 @@ def _check_coords(values: Sequence[int], what: str) -> None:
 #: generic prover and verifier of zkcollat.groth16 then run on its primitives instead.
 #: The benchmarks refuse such a build (benchmarks/native_only.py).
 HAS_GROTH16_KERNELS = hasattr(_native, "PreparedVk") and hasattr(_native, "Prover")
+#: The native witness solver (an older build lacks it: circuits are then solved in Python).
+HAS_WITNESS_SOLVER = hasattr(_native, "WitnessProgram")
 
 #: Native copies of constraint systems' matrices, dropped with the system.
 _R1CS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -159,8 +172,19 @@ class NativeBackend(Backend):
         """The native copy of a constraint system's matrices (made once per system)."""
         handle = _R1CS.get(cs)
         if handle is None:
-            mats = [(m.row_ptr, m.cols, m.packed_vals()) for m in cs.matrices()]
-            handle = _native.R1cs(cs.n_wires, cs.n_public, *mats)
+            if hasattr(_native.R1cs, "indexed"):
+                # u32 arrays and one table of distinct values: no 32-byte word per entry
+                table: dict[int, int] = {}
+                arrays = []
+                for m in cs.matrices():
+                    ix = [table.setdefault(v, len(table)) for v in m.vals]
+                    arrays.append((_u32(m.row_ptr), _u32(m.cols), _u32(ix)))
+                a, b, c = arrays
+                handle = _native.R1cs.indexed(cs.n_wires, cs.n_public, a, b, c,
+                                              pack_fr(table, "matrix value"))
+            else:  # an extension built before the indexed form
+                mats = [(m.row_ptr, m.cols, m.packed_vals()) for m in cs.matrices()]
+                handle = _native.R1cs(cs.n_wires, cs.n_public, *mats)
             _R1CS[cs] = handle
         return handle
 
@@ -242,6 +266,27 @@ class NativeBackend(Backend):
             b"".join(p.to_bytes() for p in gamma_abc_g1),
         )
         return _NativePreparedVk(handle)
+
+    def has_witness_solver(self) -> bool:
+        return HAS_WITNESS_SOLVER
+
+    def witness_program(
+        self,
+        n_wires: int,
+        n_inputs: int,
+        lc_ptr: bytes,
+        term_wire: bytes,
+        term_coeff: bytes,
+        coeffs: bytes,
+        steps: bytes,
+        outs: bytes,
+    ) -> WitnessProgram | None:
+        if not HAS_WITNESS_SOLVER:
+            return None
+        handle: WitnessProgram = _native.WitnessProgram(
+            n_wires, n_inputs, lc_ptr, term_wire, term_coeff, coeffs, steps, outs
+        )
+        return handle
 
     def fused_prover(self, pk: Any) -> FusedProver | None:
         if not HAS_GROTH16_KERNELS:

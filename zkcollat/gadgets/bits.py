@@ -15,6 +15,7 @@ from zkcollat.errors import CircuitError, InputError
 from zkcollat.field import R, check_fr
 from zkcollat.r1cs.builder import Api, gadget
 from zkcollat.r1cs.lc import LinComb, Operand, as_lc, linear_sum
+from zkcollat.r1cs.native import native_hint
 
 #: Bit length of r; ``to_bits`` accepts ``1 <= n <= FIELD_BITS``.
 FIELD_BITS = R.bit_length()  # 254
@@ -41,6 +42,7 @@ def is_bool_plain(x: int) -> bool:
     return x in (0, 1)
 
 
+@native_hint("bits")
 def _bits_hint(n: int, v: int) -> list[int]:
     return [(v >> i) & 1 for i in range(n)]
 
@@ -173,6 +175,7 @@ def is_zero(api: Api, x: Operand) -> LinComb:
     return out
 
 
+@native_hint("inv_or_zero")
 def _inv_or_zero(v: int) -> int:
     return pow(v, -1, R) if v else 0
 

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from operator import mul
 
 from zkcollat.errors import CircuitError, InputError, UnsatisfiedConstraint
-from zkcollat.field import FR_BYTES, R
+from zkcollat.field import FR_BYTES, R, pack_fr, unpack_fr
 from zkcollat.r1cs.builder import Api, CheckStep, HintFn, HintStep, MulStep
+from zkcollat.r1cs.native import native_program
 
 Terms = dict[int, int]
 
@@ -304,6 +305,22 @@ class ConstraintSystem:
         n_in = self.n_public + self.n_private
         if len(input_values) != n_in:
             raise InputError(f"expected {n_in} input values, got {len(input_values)}")
+        if check and not hint_overrides:
+            program = native_program(self)
+            if program is not None:
+                out = program.solve(pack_fr(input_values, "input"))
+                if not isinstance(out, int):
+                    return unpack_fr(out)
+                # unsatisfied: the Python solver below names the failure the same way
+        return self._solve_python(input_values, check, hint_overrides)
+
+    def _solve_python(
+        self,
+        input_values: Sequence[int],
+        check: bool,
+        hint_overrides: Mapping[str, HintFn] | None,
+    ) -> list[int]:
+        n_in = self.n_public + self.n_private
         w = [0] * self.n_wires
         w[0] = 1
         w[1 : 1 + n_in] = input_values

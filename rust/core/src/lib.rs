@@ -16,6 +16,7 @@ pub mod pairing;
 pub mod poseidon;
 pub mod prover;
 pub mod qap;
+pub mod witness;
 
 pub use error::Error;
 pub type Result<T> = std::result::Result<T, Error>;

@@ -45,25 +45,66 @@ pub fn quotient_coeffs(a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
     Ok(a)
 }
 
-/// A sparse matrix in CSR form: row i is `cols[k], vals[k]` for k in `ptr[i]..ptr[i+1]`.
+/// A sparse matrix in CSR form: row i is `cols[k], table[vix[k]]` for k in
+/// `ptr[i]..ptr[i+1]`. Values are indices into a table of the distinct coefficients (a
+/// circuit has few: CollateralLock(32)'s 228k entries hold a handful), and indices are u32:
+/// 12 bytes an entry instead of 48 (usize row, usize column, field element).
 pub struct Csr {
-    pub ptr: Vec<usize>,
-    pub cols: Vec<usize>,
-    pub vals: Vec<Fr>,
+    ptr: Vec<u32>,
+    cols: Vec<u32>,
+    vix: Vec<u32>,
+    table: Vec<Fr>,
+    /// `one[i]`: `table[i] == 1` (an addition, no multiplication).
+    one: Vec<bool>,
 }
 
 impl Csr {
+    /// From per-entry values (the values are gathered into a table of distinct ones).
     pub fn new(ptr: Vec<usize>, cols: Vec<usize>, vals: Vec<Fr>, n_wires: usize) -> Result<Self> {
+        let too_big = |v: &usize| u32::try_from(*v).is_err();
+        if ptr.iter().any(too_big) || cols.iter().any(too_big) {
+            return Err(Error::Length("malformed CSR matrix (an index above 2^32)".into()));
+        }
+        let mut seen = std::collections::HashMap::new();
+        let mut table = Vec::new();
+        let vix = vals
+            .iter()
+            .map(|v| {
+                *seen.entry(*v).or_insert_with(|| {
+                    table.push(*v);
+                    (table.len() - 1) as u32
+                })
+            })
+            .collect();
+        Self::indexed(
+            ptr.iter().map(|&p| p as u32).collect(),
+            cols.iter().map(|&c| c as u32).collect(),
+            vix,
+            table,
+            n_wires,
+        )
+    }
+
+    /// From value indices into `table` (shared by a circuit's three matrices).
+    pub fn indexed(
+        ptr: Vec<u32>,
+        cols: Vec<u32>,
+        vix: Vec<u32>,
+        table: Vec<Fr>,
+        n_wires: usize,
+    ) -> Result<Self> {
         let ok = !ptr.is_empty()
             && ptr[0] == 0
             && ptr.windows(2).all(|w| w[0] <= w[1])
-            && *ptr.last().expect("non-empty") == cols.len()
-            && cols.len() == vals.len()
-            && cols.iter().all(|&c| c < n_wires);
+            && *ptr.last().expect("non-empty") as usize == cols.len()
+            && cols.len() == vix.len()
+            && cols.iter().all(|&c| (c as usize) < n_wires)
+            && vix.iter().all(|&v| (v as usize) < table.len());
         if !ok {
             return Err(Error::Length("malformed CSR matrix".into()));
         }
-        Ok(Self { ptr, cols, vals })
+        let one = table.iter().map(|v| *v == Fr::from(1u64)).collect();
+        Ok(Self { ptr, cols, vix, table, one })
     }
 
     fn rows(&self) -> usize {
@@ -76,8 +117,13 @@ impl Csr {
             .with_min_len(512)
             .map(|i| {
                 let mut acc = Fr::from(0u64);
-                for k in self.ptr[i]..self.ptr[i + 1] {
-                    acc += self.vals[k] * w[self.cols[k]];
+                for k in self.ptr[i] as usize..self.ptr[i + 1] as usize {
+                    let (v, x) = (self.vix[k] as usize, w[self.cols[k] as usize]);
+                    if self.one[v] {
+                        acc += x;
+                    } else {
+                        acc += self.table[v] * x;
+                    }
                 }
                 acc
             })

@@ -9,6 +9,7 @@ mod groth16;
 mod hash;
 mod lem;
 mod poly;
+mod witness;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -17,5 +18,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     hash::register(m)?;
     lem::register(m)?;
     groth16::register(m)?;
+    witness::register(m)?;
     Ok(())
 }

@@ -60,6 +60,15 @@ impl R1cs {
     }
 }
 
+fn u32s(buf: &[u8], what: &str) -> zkcollat_core::Result<Vec<u32>> {
+    if buf.len() % 4 != 0 {
+        return Err(zkcollat_core::Error::Encoding(format!(
+            "{what}: not whole little-endian u32 words"
+        )));
+    }
+    Ok(buf.chunks(4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes"))).collect())
+}
+
 fn csr(
     n_wires: usize,
     m: (Vec<usize>, Vec<usize>, Vec<u8>),
@@ -85,6 +94,42 @@ impl R1cs {
                 a: csr(n_wires, a, "A")?,
                 b: csr(n_wires, b, "B")?,
                 c: csr(n_wires, c, "C")?,
+                n_wires,
+                n_public,
+            })
+        })?;
+        Ok(Self(mats))
+    }
+
+    /// The matrices as little-endian u32 arrays (row_ptr, cols, value index into `table`,
+    /// for A, B and C) and one table of distinct values (32-byte big-endian words, each < r):
+    /// no Python int or 32-byte word per entry crosses the boundary.
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn indexed(
+        py: Python<'_>,
+        n_wires: usize,
+        n_public: usize,
+        a: (Vec<u8>, Vec<u8>, Vec<u8>),
+        b: (Vec<u8>, Vec<u8>, Vec<u8>),
+        c: (Vec<u8>, Vec<u8>, Vec<u8>),
+        table: Vec<u8>,
+    ) -> PyResult<Self> {
+        let mats = detached(py, move || {
+            let table = frs_from_be(&table, "value table")?;
+            let m = |x: (Vec<u8>, Vec<u8>, Vec<u8>), what: &str| {
+                zkcollat_core::qap::Csr::indexed(
+                    u32s(&x.0, what)?,
+                    u32s(&x.1, what)?,
+                    u32s(&x.2, what)?,
+                    table.clone(),
+                    n_wires,
+                )
+            };
+            Ok(zkcollat_core::qap::Matrices {
+                a: m(a, "A")?,
+                b: m(b, "B")?,
+                c: m(c, "C")?,
                 n_wires,
                 n_public,
             })
