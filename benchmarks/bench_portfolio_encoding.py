@@ -106,6 +106,9 @@ def main() -> None:
     ap.add_argument("--depth", type=int, default=4,
                     help="tree depth of the circuit compiled for the unpack count (any works)")
     args = ap.parse_args()
+    from native_only import require_native  # benchmarks/ is the script's folder
+
+    require_native("bench_portfolio_encoding.py")
     t6 = poseidon_t6_gas()
     print(f"PoseidonT6.hash (poseidon-solidity, 5 inputs): {t6:,} execution gas per call\n")
     print("| k | m | encoding | public inputs | constraints (encoding) | verification gas |")
