@@ -3,7 +3,9 @@ pragma solidity 0.8.30;
 
 import {Vm, VM} from "../test/utils/Vm.sol";
 import {RootRegistry} from "../src/RootRegistry.sol";
-import {CollateralCredit, IRootRegistry, ICollateralLockVerifier} from "../src/CollateralCredit.sol";
+import {
+    CollateralCredit, IRootRegistry, ICollateralLockVerifier, IPortfolioVerifier
+} from "../src/CollateralCredit.sol";
 import {CollateralLockVerifier} from "../src/CollateralLockVerifier.sol";
 import {TestToken} from "../src/TestToken.sol";
 
@@ -23,13 +25,15 @@ contract DeployExecution {
         address settlement = vm.envAddress("SETTLEMENT");
         address quote = vm.envOr("QUOTE_TOKEN", address(0));
         uint64 window = uint64(vm.envOr("LIQUIDATION_WINDOW", uint256(1 days)));
+        address portfolio = vm.envOr("PORTFOLIO_VERIFIER", address(0)); // zero: no portfolios
 
         vm.startBroadcast(key);
         RootRegistry registry = new RootRegistry(committee, threshold);
         CollateralLockVerifier verifier = new CollateralLockVerifier();
         if (quote == address(0)) quote = address(new TestToken("Quote USD", "USD", 6));
         CollateralCredit credit = new CollateralCredit(
-            IRootRegistry(address(registry)), ICollateralLockVerifier(address(verifier)), settlement, quote, window
+            IRootRegistry(address(registry)), ICollateralLockVerifier(address(verifier)), settlement, quote, window,
+            IPortfolioVerifier(portfolio)
         );
         vm.stopBroadcast();
 

@@ -18,10 +18,39 @@ interface ICollateralLockVerifier {
     ) external view returns (bool);
 }
 
+/// @notice The public values of a Portfolio(D, k) proof that the credit contract reads (PROTOCOL.md
+/// s.7): k lock slots of one owner and destination chain in the tree with `root`, unexpired until
+/// `minExpiry`; `lockIds` are the non-empty slots' lock ids, strictly increasing; for every j the
+/// slots holding `assets[j]` hold at least `thresholds[j]` in total. Fields are uint256 so that
+/// each range is checked here with an error naming it.
+struct PortfolioPublic {
+    uint256 root;
+    uint256 destChainId;
+    uint256 owner;
+    uint256 minExpiry;
+    uint256[] assets;
+    uint256[] thresholds;
+    uint256[] lockIds;
+}
+
+/// @notice The Groth16 check of a Portfolio proof for these public values: it encodes them as the
+/// statement's public inputs (the statement's own packing) and runs the statement's verifier.
+interface IPortfolioVerifier {
+    function verifyPortfolio(
+        uint256[2] calldata pA,
+        uint256[2][2] calldata pB,
+        uint256[2] calldata pC,
+        PortfolioPublic calldata pub
+    ) external view returns (bool);
+}
+
 /// @title CollateralCredit (execution chain)
 /// @notice Credits a proven collateral lock (PROTOCOL.md s.7) once per (sourceChainId, vault,
-/// lockId); the venue's settlement account marks a credit released or seized, which emits the
-/// `Release`/`Seize` message the committee attests for the vault. Also holds the venue's
+/// lockId), singly or as one of the locks of a Portfolio proof (one key space: a lock is
+/// credited at most once, whichever way); the venue's settlement account marks a credit released
+/// or seized, which emits the `Release`/`Seize` message the committee attests for the vault. A
+/// portfolio is released whole and seized one lock at a time, each Seize at most what is left of
+/// the asset's threshold once the executed amounts of the earlier ones are reported. Also holds the venue's
 /// quote-currency cash: anyone deposits for their own account; withdrawals need the
 /// settlement account's approval (after its margin check).
 contract CollateralCredit is ReentrancyGuard {
@@ -51,6 +80,22 @@ contract CollateralCredit is ReentrancyGuard {
     error BadCashAmount(uint256 amount, uint256 received);
     /// @notice The withdrawal exceeds the approved amount or the balance.
     error WithdrawalNotApproved(address account, uint256 amount, uint256 approved, uint256 balance);
+    /// @notice A portfolio value is out of its range ("assets", "thresholds", "lockIds", ...).
+    error PortfolioInputOutOfRange(string field, uint256 index, uint256 value);
+    /// @notice lockIds must be strictly increasing (no lock counted twice).
+    error LockIdsNotIncreasing(uint256 index, uint256 lockId);
+    /// @notice The portfolio is not in the state this needs (never credited, closed, ...).
+    error PortfolioNotActive(uint256 id);
+    /// @notice The arrays given do not match the ones the portfolio was credited with.
+    error PortfolioMismatch(uint256 id);
+    /// @notice A portfolio is seized one lock at a time, in order: report the last one first.
+    error SeizeOutOfTurn(uint256 id, uint256 lockIndex, uint256 expected);
+    /// @notice The Seize of `lockIndex` has not been reported executed (or was, already).
+    error NoSeizePending(uint256 id);
+    /// @notice This deployment has no Portfolio verifier: portfolios cannot be credited.
+    error NoPortfolioVerifier();
+    /// @notice The vault pays min(amount, lock): a report above the amount asked is impossible.
+    error PaidAboveAsked(uint256 paid, uint256 asked);
 
     /// @notice A lock was credited to `owner` for `threshold` units of `assetId` until `minExpiry`.
     event Credited(
@@ -77,6 +122,12 @@ contract CollateralCredit is ReentrancyGuard {
         uint64 nonce,
         uint64 deadline
     );
+    /// @notice Every lock of a Portfolio proof (`pub.lockIds`) was credited to `pub.owner` at once.
+    event PortfolioCredited(uint256 indexed id, uint256 indexed sourceChainId, address indexed vault, PortfolioPublic pub);
+    /// @notice The relayer reported what the vault paid for a portfolio's Seize.
+    event PortfolioSeizeExecuted(uint256 indexed id, uint64 lockId, uint256 assetIndex, uint256 paid);
+    /// @notice The portfolio is closed (released whole, or its seizure finished).
+    event PortfolioClosed(uint256 indexed id, PortfolioStatus status);
     event CashDeposited(address indexed account, uint256 amount);
     event WithdrawalApproved(address indexed account, uint256 amount);
     event CashWithdrawn(address indexed account, uint256 amount);
@@ -96,6 +147,37 @@ contract CollateralCredit is ReentrancyGuard {
         uint128 threshold;
     }
 
+    enum PortfolioStatus {
+        None,
+        Active,
+        Seizing,
+        Released,
+        Seized
+    }
+
+    /// @dev Slot 1: owner | minExpiry | status | nextLock | pending | pendingAsset; slot 2:
+    /// pendingAmount; slot 3: the hash of the portfolio's contents (its source and arrays),
+    /// which the settlement account passes back in full to release or seize.
+    struct Portfolio {
+        address owner;
+        uint64 minExpiry;
+        PortfolioStatus status;
+        uint8 nextLock; // the next lock to seize (k <= 255)
+        bool pending; // a Seize is out and its execution not reported yet
+        uint8 pendingAsset;
+        uint128 pendingAmount;
+        bytes32 contents; // keccak256(abi.encode(PortfolioContents))
+    }
+
+    /// @notice What a portfolio was credited for: its source vault and the proof's arrays.
+    struct PortfolioContents {
+        uint256 sourceChainId;
+        address vault;
+        uint256[] lockIds;
+        uint256[] assets;
+        uint256[] thresholds;
+    }
+
     /// @notice The Groth16 proof of CollateralLock (pi_a, pi_b, pi_c as snarkjs's calldata).
     struct Proof {
         uint256[2] a;
@@ -111,6 +193,15 @@ contract CollateralCredit is ReentrancyGuard {
     uint64 public immutable liquidationWindow;
 
     mapping(bytes32 => Credit) public credits;
+    /// @notice The verifier of Portfolio proofs (the statement's adapter); zero: none.
+    IPortfolioVerifier public immutable portfolioVerifier;
+    /// @notice Locks credited in a portfolio: bit (lockId % 256) of the word at
+    /// keccak256(abi.encode(sourceChainId, vault, lockId / 256)).
+    mapping(bytes32 => uint256) public portfolioLocks;
+    mapping(uint256 => Portfolio) public portfolios;
+    /// @notice Base units of each asset (by index) the vault paid for a portfolio's seizes.
+    mapping(uint256 => mapping(uint256 => uint256)) public portfolioSeized;
+    uint256 public portfolioCount;
     /// @notice Messages emitted so far; the next Release/Seize carries this nonce.
     uint64 public messageNonce;
     mapping(address => uint256) public cash;
@@ -121,10 +212,12 @@ contract CollateralCredit is ReentrancyGuard {
         ICollateralLockVerifier verifier_,
         address settlement_,
         address quoteToken_,
-        uint64 liquidationWindow_
+        uint64 liquidationWindow_,
+        IPortfolioVerifier portfolioVerifier_
     ) {
         registry = registry_;
         verifier = verifier_;
+        portfolioVerifier = portfolioVerifier_;
         settlement = settlement_;
         quoteToken = quoteToken_;
         liquidationWindow = liquidationWindow_;
@@ -151,7 +244,9 @@ contract CollateralCredit is ReentrancyGuard {
         if (pub[6] <= earliest) revert ExpiryTooSoon(pub[6], earliest);
         uint64 lockId = uint64(pub[4]);
         key = creditKey(sourceChainId, vault, lockId);
-        if (credits[key].status != CreditStatus.None) revert AlreadyCredited(sourceChainId, vault, lockId);
+        if (credits[key].status != CreditStatus.None || _inPortfolio(sourceChainId, vault, lockId)) {
+            revert AlreadyCredited(sourceChainId, vault, lockId);
+        }
         if (!registry.isAcceptedRoot(sourceChainId, vault, pub[0])) {
             revert RootNotAccepted(sourceChainId, vault, pub[0]);
         }
@@ -196,6 +291,108 @@ contract CollateralCredit is ReentrancyGuard {
         emit Seize(sourceChainId, vault, lockId, amount, nonce, deadline);
     }
 
+    // --- portfolios -------------------------------------------------------------------------
+
+    /// @notice Credit every lock of the Portfolio proof to the caller, at once; each lock at most
+    /// once, against single credits and other portfolios too.
+    function creditPortfolio(uint256 sourceChainId, address vault, Proof calldata proof, PortfolioPublic calldata pub)
+        external
+        returns (uint256 id)
+    {
+        _checkPortfolio(pub);
+        if (address(portfolioVerifier) == address(0)) revert NoPortfolioVerifier();
+        _claimLocks(sourceChainId, vault, pub.lockIds);
+        if (!registry.isAcceptedRoot(sourceChainId, vault, pub.root)) {
+            revert RootNotAccepted(sourceChainId, vault, pub.root);
+        }
+        if (!portfolioVerifier.verifyPortfolio(proof.a, proof.b, proof.c, pub)) revert InvalidProof();
+        id = ++portfolioCount;
+        Portfolio storage p = portfolios[id];
+        p.owner = msg.sender;
+        p.minExpiry = uint64(pub.minExpiry);
+        p.status = PortfolioStatus.Active;
+        p.contents = keccak256(abi.encode(PortfolioContents(sourceChainId, vault, pub.lockIds, pub.assets, pub.thresholds)));
+        emit PortfolioCredited(id, sourceChainId, vault, pub);
+    }
+
+    /// @notice True iff the portfolio is active and before minExpiry - liquidationWindow.
+    function isPortfolioCounting(uint256 id) external view returns (bool) {
+        Portfolio storage p = portfolios[id];
+        return p.status == PortfolioStatus.Active && block.timestamp + liquidationWindow < p.minExpiry;
+    }
+
+    /// @notice True iff the lock was credited in a portfolio.
+    function inPortfolio(uint256 sourceChainId, address vault, uint64 lockId) external view returns (bool) {
+        return _inPortfolio(sourceChainId, vault, lockId);
+    }
+
+    /// @notice Release a whole portfolio: one Release message per lock (settlement only).
+    function markPortfolioReleased(
+        uint256 id,
+        PortfolioContents calldata c,
+        uint64 deadline
+    ) external {
+        Portfolio storage p = _portfolio(id, c);
+        if (p.status != PortfolioStatus.Active) revert PortfolioNotActive(id);
+        p.status = PortfolioStatus.Released;
+        _releaseFrom(c, 0, deadline);
+        emit PortfolioClosed(id, PortfolioStatus.Released);
+    }
+
+    /// @notice Seize the portfolio's next lock (in order, one at a time): a Seize of `amount` of
+    /// `assets[assetIndex]`, at most what is left of its threshold after the executed amounts
+    /// reported so far (settlement only). The portfolio stops counting.
+    function markPortfolioSeized(
+        uint256 id,
+        PortfolioContents calldata c,
+        uint256 lockIndex,
+        uint256 assetIndex,
+        uint256 amount,
+        uint64 deadline
+    ) external returns (uint64 nonce) {
+        Portfolio storage p = _portfolio(id, c);
+        if (p.status != PortfolioStatus.Active && p.status != PortfolioStatus.Seizing) revert PortfolioNotActive(id);
+        if (p.pending || lockIndex != p.nextLock || lockIndex >= c.lockIds.length) {
+            revert SeizeOutOfTurn(id, lockIndex, p.nextLock);
+        }
+        if (assetIndex >= c.assets.length) revert PortfolioInputOutOfRange("assetIndex", assetIndex, c.assets.length);
+        uint256 room = c.thresholds[assetIndex] - portfolioSeized[id][assetIndex];
+        if (amount > room) revert SeizeAboveCredit(amount, room);
+        p.status = PortfolioStatus.Seizing;
+        p.nextLock = uint8(lockIndex + 1);
+        p.pending = true;
+        p.pendingAmount = uint128(amount);
+        p.pendingAsset = uint8(assetIndex);
+        nonce = messageNonce++;
+        emit Seize(c.sourceChainId, c.vault, uint64(c.lockIds[lockIndex]), amount, nonce, deadline);
+    }
+
+    /// @notice The relayer's report of what the vault paid for the portfolio's pending Seize
+    /// (settlement only): that executed amount, not the one asked, counts against the threshold.
+    function markPortfolioSeizeExecuted(uint256 id, uint256 paid) external {
+        if (msg.sender != settlement) revert NotSettlement(msg.sender);
+        Portfolio storage p = portfolios[id];
+        if (!p.pending) revert NoSeizePending(id);
+        if (paid > p.pendingAmount) revert PaidAboveAsked(paid, p.pendingAmount);
+        p.pending = false;
+        portfolioSeized[id][p.pendingAsset] += paid;
+        emit PortfolioSeizeExecuted(id, p.nextLock - 1, p.pendingAsset, paid);
+    }
+
+    /// @notice End a seizure: the locks never asked for are released (settlement only).
+    function closePortfolioSeizure(
+        uint256 id,
+        PortfolioContents calldata c,
+        uint64 deadline
+    ) external {
+        Portfolio storage p = _portfolio(id, c);
+        if (p.status != PortfolioStatus.Seizing) revert PortfolioNotActive(id);
+        if (p.pending) revert SeizeOutOfTurn(id, p.nextLock, p.nextLock);
+        p.status = PortfolioStatus.Seized;
+        _releaseFrom(c, p.nextLock, deadline);
+        emit PortfolioClosed(id, PortfolioStatus.Seized);
+    }
+
     /// @notice Deposit `amount` of the quote token to the caller's cash account.
     function depositCash(uint256 amount) external nonReentrant {
         if (amount == 0) revert BadCashAmount(amount, 0);
@@ -225,6 +422,76 @@ contract CollateralCredit is ReentrancyGuard {
         cash[msg.sender] = balance - amount;
         emit CashWithdrawn(msg.sender, amount);
         quoteToken.safeTransfer(msg.sender, amount);
+    }
+
+    /// @dev Destination, owner (the caller), ranges and the liquidation window.
+    function _checkPortfolio(PortfolioPublic calldata pub) private view {
+        if (pub.destChainId != block.chainid) revert WrongDestination(pub.destChainId, block.chainid);
+        if (pub.owner != uint256(uint160(msg.sender))) revert NotOwner(pub.owner, msg.sender);
+        if (pub.minExpiry >> 64 != 0) revert PortfolioInputOutOfRange("minExpiry", 0, pub.minExpiry);
+        uint256 earliest = block.timestamp + liquidationWindow;
+        if (pub.minExpiry <= earliest) revert ExpiryTooSoon(pub.minExpiry, earliest);
+        uint256 m = pub.assets.length;
+        if (m == 0 || m > 255 || pub.thresholds.length != m) {
+            revert PortfolioInputOutOfRange("thresholds", pub.thresholds.length, m);
+        }
+        for (uint256 j = 0; j < m; ++j) {
+            if (pub.assets[j] >> 160 != 0) revert PortfolioInputOutOfRange("assets", j, pub.assets[j]);
+            if (pub.thresholds[j] >> 128 != 0) revert PortfolioInputOutOfRange("thresholds", j, pub.thresholds[j]);
+        }
+        uint256 k = pub.lockIds.length;
+        if (k == 0 || k > 255) revert PortfolioInputOutOfRange("lockIds", k, k);
+    }
+
+    function _lockWord(uint256 sourceChainId, address vault, uint256 lockId) private pure returns (bytes32) {
+        return keccak256(abi.encode(sourceChainId, vault, lockId >> 8));
+    }
+
+    function _inPortfolio(uint256 sourceChainId, address vault, uint64 lockId) private view returns (bool) {
+        return portfolioLocks[_lockWord(sourceChainId, vault, lockId)] >> (lockId & 255) & 1 == 1;
+    }
+
+    /// @dev Marks every lock credited, one storage word per 256 consecutive lock ids; refuses a
+    /// lock out of range, out of order, or credited before (singly or in a portfolio).
+    function _claimLocks(uint256 sourceChainId, address vault, uint256[] calldata lockIds) private {
+        uint256 prev;
+        bytes32 slot;
+        uint256 word;
+        for (uint256 i = 0; i < lockIds.length; ++i) {
+            uint256 lockId = lockIds[i];
+            if (lockId >> 64 != 0) revert PortfolioInputOutOfRange("lockIds", i, lockId);
+            if (i > 0 && lockId <= prev) revert LockIdsNotIncreasing(i, lockId);
+            if (i == 0 || lockId >> 8 != prev >> 8) {
+                if (i > 0) portfolioLocks[slot] = word;
+                slot = _lockWord(sourceChainId, vault, lockId);
+                word = portfolioLocks[slot];
+            }
+            uint256 bit = uint256(1) << (lockId & 255);
+            if (word & bit != 0 || credits[creditKey(sourceChainId, vault, uint64(lockId))].status != CreditStatus.None) {
+                revert AlreadyCredited(sourceChainId, vault, uint64(lockId));
+            }
+            word |= bit;
+            prev = lockId;
+        }
+        portfolioLocks[slot] = word;
+    }
+
+    function _portfolio(
+        uint256 id,
+        PortfolioContents calldata c
+    ) private view returns (Portfolio storage p) {
+        if (msg.sender != settlement) revert NotSettlement(msg.sender);
+        p = portfolios[id];
+        if (p.status == PortfolioStatus.None) revert PortfolioNotActive(id);
+        if (keccak256(abi.encode(c)) != p.contents) revert PortfolioMismatch(id);
+    }
+
+    function _releaseFrom(PortfolioContents calldata c, uint256 from, uint64 deadline) private {
+        uint64 nonce = messageNonce;
+        for (uint256 i = from; i < c.lockIds.length; ++i) {
+            emit Release(c.sourceChainId, c.vault, uint64(c.lockIds[i]), nonce++, deadline);
+        }
+        messageNonce = nonce;
     }
 
     function _closing(uint256 sourceChainId, address vault, uint64 lockId) private view returns (Credit storage c) {

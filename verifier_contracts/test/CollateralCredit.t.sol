@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {TestBase} from "./utils/TestBase.sol";
 import {RootRegistry} from "../src/RootRegistry.sol";
-import {CollateralCredit, IRootRegistry, ICollateralLockVerifier} from "../src/CollateralCredit.sol";
+import {CollateralCredit, IRootRegistry, ICollateralLockVerifier, IPortfolioVerifier} from "../src/CollateralCredit.sol";
 import {CollateralLockVerifier} from "../src/CollateralLockVerifier.sol";
 import {TestToken} from "../src/TestToken.sol";
 
@@ -34,7 +34,8 @@ contract CollateralCreditTest is TestBase {
             ICollateralLockVerifier(address(new CollateralLockVerifier())),
             SETTLEMENT,
             address(usd),
-            1 days
+            1 days,
+            IPortfolioVerifier(address(0))
         );
         string memory json = vm.readFile(string.concat(vm.projectRoot(), "/test-vectors/valid_lock.json"));
         uint256[] memory x = vm.parseJsonUintArray(json, ".calldata.verifyProofArgs[0]");

@@ -31,6 +31,7 @@ from zkcollat.errors import SolidityError
 
 #: Devnet parameters of the vault and the credit contract (:func:`deploy_devnet`).
 WITHDRAW_GRACE_S = 3600
+NO_ADDRESS = "0x" + "00" * 20
 LIQUIDATION_WINDOW_S = 86400
 COLLATERAL_DECIMALS = 18
 QUOTE_DECIMALS = 6
@@ -243,6 +244,7 @@ def deploy_devnet(
         checksum(settlement),
         checksum(quote),
         LIQUIDATION_WINDOW_S,
+        NO_ADDRESS,  # no Portfolio verifier until the Portfolio statement's is deployed
         key="credit",
     )
     log(f"execution: registry {registry}, verifier {verifier}, credit {credit}, quote {quote}")
