@@ -16,6 +16,7 @@ from zkcollat.groth16.keys import Proof, VerifyingKey
 from zkcollat.margin.collateral import Credit
 from zkcollat.margin.config import AssetConfig, LatencyParams, LiquidationParams, VenueConfig
 from zkcollat.margin.params import OracleParams, TradingParams
+from zkcollat.margin.portfolio_credits import PortfolioClaim, PortfolioCredit
 from zkcollat.margin.pricing import OptionSpec
 from zkcollat.margin.signed import Cancel, Order, ReleaseRequest, SignedMessage, Withdraw, sign
 from zkcollat.margin.venue import Venue
@@ -30,6 +31,8 @@ VAULT2 = "0x" + "12" * 20
 REGISTRY = "0x" + "ab" * 20
 WETH = "0x" + "c0" * 20
 WETH_INT = int(WETH, 16)
+USDC = "0x" + "d0" * 20
+USDC_INT = int(USDC, 16)
 
 KEYS = {
     name: PrivateKey.from_int(0xA000 + i)
@@ -94,6 +97,29 @@ class TableVerifier:
         return (tuple(public), proof) in self.issued
 
 
+@dataclass
+class PortfolioTable:
+    """The Portfolio twin of :class:`TableVerifier`: accepts exactly the (claim, proof) pairs
+    it issued (a stand-in for the statement's Groth16 check, which the statement's own tests
+    run)."""
+
+    issued: set[tuple[PortfolioClaim, Proof]] = field(default_factory=set)
+    calls: int = 0
+
+    def issue(self, claim: PortfolioClaim) -> Proof:
+        n = len(self.issued) + 10**6
+        proof = Proof(G1Point(n, n), G2_GENERATOR, G1Point(0, 0))
+        self.issued.add((claim, proof))
+        return proof
+
+    def __call__(self, claim: PortfolioClaim, proof: Proof) -> bool:
+        self.calls += 1
+        return (claim, proof) in self.issued
+
+
+PORTFOLIO_TABLE = PortfolioTable()
+
+
 def make_venue(
     cfg: VenueConfig | None = None, db: Any = ":memory:", *, real_verifier: bool = False
 ) -> tuple[Venue, TableVerifier]:
@@ -105,6 +131,7 @@ def make_venue(
         VENUE_KEY,
         committee=committee,
         verifier=None if real_verifier else tv,
+        portfolio_check=PORTFOLIO_TABLE,
         now=NOW,
     )
     return v, tv
@@ -145,6 +172,47 @@ def credit_lock(
 ) -> Credit:
     pub = lock_public(account, lock_id, threshold, root=root, min_expiry=min_expiry)
     return venue.credit(account, tv.issue(pub), pub, now=now, source_chain_id=SRC, vault=VAULT)
+
+
+def portfolio_claim(
+    account: str,
+    lock_ids: tuple[int, ...],
+    assets: tuple[int, ...] = (WETH_INT,),
+    thresholds: tuple[int, ...] = (10**18,),
+    *,
+    root: int = 777,
+    min_expiry: int = NOW + 30 * DAY,
+    dest: int = EXEC_CHAIN,
+) -> PortfolioClaim:
+    return PortfolioClaim(root, dest, int(account, 16), min_expiry, lock_ids, assets, thresholds)
+
+
+def credit_portfolio(
+    venue: Venue,
+    account: str,
+    lock_ids: tuple[int, ...],
+    assets: tuple[int, ...] = (WETH_INT,),
+    thresholds: tuple[int, ...] = (10**18,),
+    *,
+    lock_assets: tuple[int, ...] | None = None,
+    now: int = NOW,
+    **kw: Any,
+) -> PortfolioCredit:
+    """Credit a portfolio (a proof issued by the table); each lock named as holding the first
+    asset unless ``lock_assets`` says otherwise."""
+    claim = portfolio_claim(account, lock_ids, assets, thresholds, **kw)
+    la = lock_assets if lock_assets is not None else (assets[0],) * len(lock_ids)
+    if lock_assets is None and len(assets) > 1:  # the last lock holds each other asset
+        la = (assets[0],) * (len(lock_ids) - len(assets) + 1) + assets[1:]
+    return venue.credit_portfolio(
+        account,
+        PORTFOLIO_TABLE.issue(claim),
+        claim,
+        la,
+        now=now,
+        source_chain_id=SRC,
+        vault=VAULT,
+    )
 
 
 def ready_venue(

@@ -49,16 +49,20 @@ class CreditsDesk(VenueCore):
             public,
             now,
             (source_chain_id, vault),
-            lambda k: k in self.credits,
+            self.is_credited,
         )
         with self.event("credit", now, {"account": acct, "lock": list(map(str, c.key))}):
             self.ensure_account(acct)
-            if self.store.credit_row(*c.key) is not None:
+            if self.store.credit_row(*c.key) is not None or self.is_credited(c.key):
                 raise E.LockAlreadyCreditedError(f"lock {c.key} was already credited")
             self.store.add_credit(credit_to_row(c))
             self.credits[c.key] = c
             self.credits_of.setdefault(acct, []).append(c.key)
         return c
+
+    def is_credited(self, key: CreditKey) -> bool:
+        """The lock was credited (the portfolio room adds its locks: one key space)."""
+        return key in self.credits
 
     def request_release(self, signed: SignedMessage, *, now: int) -> OutboxEntry:
         """A signed Release for the lock, when the account meets IM (with its open orders)

@@ -11,7 +11,10 @@ An account below maintenance margin (at the last accepted oracle prices) is liqu
    the account has left; the unpaid part is owed from its collateral;
 5. the fund pays the deficit (negative cash) now, as far as its cash goes;
 6. the deficit and any unpaid penalty are claimed from the account's credited locks: signed
-   ``Seize`` messages for just enough units at the haircut price. Their value is booked only
+   ``Seize`` messages for just enough units at the haircut price (a portfolio credit's locks one
+   at a time, each capped at what is still owed and at what is left of its asset's threshold;
+   the next is asked for when the executed amount of the last is reported,
+   :meth:`seize_executed_units`). Their value is booked only
    when the seize has executed on the source chain (:meth:`seize_executed`): it first fills
    what is left of the account's debt, then repays the fund's claim (what it paid plus the
    unpaid penalty: until then a receivable of the fund); any rest stays with the account;
@@ -25,18 +28,20 @@ An account below maintenance margin (at the last accepted oracle prices) is liqu
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from zkcollat.margin import errors as E
 from zkcollat.margin.book import Fill, OrderId, match
-from zkcollat.margin.collateral import units_for_value, value_e6
-from zkcollat.margin.credits import CreditsDesk
+from zkcollat.margin.collateral import Credit, units_for_value, value_e6
 from zkcollat.margin.instruments import Instrument
 from zkcollat.margin.ledger import INSURANCE, SEIZED
 from zkcollat.margin.messages import OutboxEntry, Seize
 from zkcollat.margin.params import BPS
+from zkcollat.margin.portfolio_credits import PortfolioCredit, replace
+from zkcollat.margin.portfolio_desk import PortfolioDesk
 from zkcollat.margin.pricing import requirement_to_e6
 from zkcollat.margin.risk import MarginSummary, e6
 from zkcollat.margin.trading import TradingDesk
@@ -78,7 +83,7 @@ class LiquidationReport:
         }
 
 
-class LiquidationDesk(TradingDesk, CreditsDesk):
+class LiquidationDesk(TradingDesk, PortfolioDesk):
     def liquidate(self, account: str, *, now: int) -> LiquidationReport:
         acct = self.addr(account)
         before = self.margin(acct, now=now)
@@ -212,10 +217,10 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
     def seizable_value(self, acct: str, now: int) -> int:
         return sum(w for _, _, w in self.seizable(acct, now))
 
-    def seizable(self, acct: str, now: int) -> list[tuple[Any, int, int]]:
-        """(credit, units per value: (price, decimals, haircut) packed, full value) of the
-        locks that can still be seized, those that no longer count first."""
-        out = []
+    def seizable(self, acct: str, now: int) -> list[tuple[Credit | PortfolioCredit, int, int]]:
+        """(credit, price, full value) of the locks that can still be seized, those that no
+        longer count first, then the portfolio credits (price 0: per asset), by id."""
+        out: list[tuple[Credit | PortfolioCredit, int, int]] = []
         for c in sorted(
             (c for c in self.credits.values() if c.account == acct and c.seizable_at(now)),
             key=lambda c: (c.counts_at(now), c.lock_id),
@@ -226,6 +231,9 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
                 continue
             h = self.haircut_bps(c.source_chain_id, c.vault, c.asset_id, now)
             out.append((c, price, value_e6(c.threshold, price, asset.decimals, h)))
+        for p in sorted(self.portfolios.values(), key=lambda p: (p.counts_at(now), p.id)):
+            if p.account == acct and p.seizable_at(now):
+                out.append((p, 0, self.portfolio_value(p.id, now)))
         return out
 
     def cover(self, acct: str, unpaid_penalty: int, rep: LiquidationReport, now: int) -> None:
@@ -237,10 +245,15 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
         paid = min(deficit, max(0, self.ledger.cash[INSURANCE]))
         self.ledger.transfer(INSURANCE, acct, paid, "deficit")
         need, fund_claim = deficit + unpaid_penalty, paid + unpaid_penalty
-        plans = []
-        for c, price, _ in self.seizable(acct, now):
+        plans: list[tuple[Credit | PortfolioCredit, int, int]] = []
+        for c, price, full in self.seizable(acct, now):
             if need <= 0:
                 break
+            if isinstance(c, PortfolioCredit):  # collected lock by lock (owed: all of need,
+                worth = min(need, full)  # capped per asset at T_j), counted here at its value
+                plans.append((c, need, worth))
+                need -= worth
+                continue
             asset = self.config.asset(c.source_chain_id, c.asset_id)
             assert asset is not None
             h = self.haircut_bps(c.source_chain_id, c.vault, c.asset_id, now)
@@ -253,6 +266,9 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
             # the fund's claim rides on the seizes in order; the last one carries the rest
             claim = fund_claim if i == len(plans) - 1 else min(fund_claim, worth)
             fund_claim -= claim
+            if isinstance(c, PortfolioCredit):
+                rep.seizes += self.start_portfolio_seize(c, units, claim, now)
+                continue
             self.set_credit(c.key, "seized", units)
             nonce = self.store.next_vault_nonce(c.source_chain_id, c.vault)
             ttl = self.config.liquidation.message_ttl_s
@@ -271,6 +287,12 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
         if not rows:
             raise E.UnknownCreditError(f"outbox entry {entry_id} is not a Seize")
         acct, claim = rows[0][4], int(rows[0][5])
+        lock = json.loads(rows[0][2])
+        if (int(lock["sourceChainId"]), lock["vault"], int(lock["lockId"])) in self.portfolio_of:
+            raise E.UnknownCreditError(
+                f"Seize {entry_id} is of a portfolio lock: report the paid units "
+                "(seize_executed_units)"
+            )
         with self.event(
             "seize-executed", now, {"outbox": entry_id, "realised_e6": str(realised_e6)}
         ):
@@ -279,6 +301,60 @@ class LiquidationDesk(TradingDesk, CreditsDesk):
             self.ledger.transfer(SEIZED, acct, realised_e6, "seized")
             back = min(claim, max(0, self.ledger.cash[acct]))
             self.ledger.transfer(acct, INSURANCE, back, "claim")
+        return back
+
+    def seize_executed_units(self, entry_id: int, paid: int, asset_id: int, *, now: int) -> int:
+        """The source chain executed a Seize and its vault paid ``paid`` base units of
+        ``asset_id`` (the vault pays min(amount, lock): never more than asked). That executed
+        amount, at the venue's price rounded down, is what is booked; for a portfolio lock, what
+        is still owed shrinks by it and the next lock is asked for. Returns what the fund
+        received."""
+        if isinstance(paid, bool) or not isinstance(paid, int) or paid < 0:
+            raise E.AccountError(f"paid amount {paid!r} must be a non-negative integer")
+        rows = [r for r in self.store.outbox(False) if r[0] == entry_id and r[1] == "Seize"]
+        if not rows:
+            raise E.UnknownCreditError(f"outbox entry {entry_id} is not a Seize")
+        raw = json.loads(rows[0][2])
+        chain, vault, lock_id = int(raw["sourceChainId"]), raw["vault"], int(raw["lockId"])
+        acct, claim, asked = rows[0][4], int(rows[0][5]), int(raw["amount"])
+        if paid > asked:
+            raise E.AccountError(
+                f"Seize {entry_id} asked for {asked} units; a report of {paid} paid is impossible "
+                "(the vault pays min(amount, lock))"
+            )
+        key = (chain, vault, lock_id)
+        pid = self.portfolio_of.get(key)
+        single = self.credits.get(key)
+        held = (
+            self.portfolios[pid].assets
+            if pid is not None
+            else (single.asset_id,)
+            if single is not None
+            else ()
+        )
+        if asset_id not in held:
+            raise E.UnknownAssetError(
+                f"lock {chain}:{vault}:{lock_id} was not credited for asset {asset_id:#042x}"
+            )
+        value = self.executed_value_e6(chain, asset_id, paid)
+        with self.event(
+            "seize-executed",
+            now,
+            {"outbox": entry_id, "paid": str(paid), "realised_e6": str(value)},
+        ):
+            if not self.store.mark_outbox(entry_id, "executed_at", now, value):
+                raise E.UnknownCreditError(f"Seize {entry_id} was already booked as executed")
+            self.ledger.transfer(SEIZED, acct, value, "seized")
+            back = min(claim, max(0, self.ledger.cash[acct]))
+            self.ledger.transfer(acct, INSURANCE, back, "claim")
+            if pid is not None:
+                p = self.portfolios[pid]
+                j = p.assets.index(asset_id)
+                seized = tuple(s + paid if i == j else s for i, s in enumerate(p.seized))
+                p = replace(p, seized=seized, owed_e6=max(0, p.owed_e6 - value))
+                self.save_portfolio(p)
+                if p.status == "seizing":
+                    self.next_portfolio_seize(p, claim - back, now)
         return back
 
     def receivable_e6(self) -> int:

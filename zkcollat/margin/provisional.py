@@ -202,7 +202,7 @@ class ProvisionalDesk(SettlementDesk):
         digest = rep.digest(reg.domain)
         detail = {"account": rep.owner, "lock": list(map(str, key))}
         with self.event("lock-report", now, detail):
-            if key in self.credits or self.store.credit_row(*key) is not None:
+            if self.is_credited(key) or self.store.credit_row(*key) is not None:
                 raise E.LockAlreadyCreditedError(
                     f"lock {key[0]}:{key[1]}:{key[2]} is credited already: nothing to report"
                 )
@@ -252,7 +252,7 @@ class ProvisionalDesk(SettlementDesk):
         used: dict[str, int] = {}
         out: dict[CreditKey, int] = {}
         for key, p in self.provisional.items():
-            if not p.counts_at(now) or key in self.credits:
+            if not p.counts_at(now) or self.is_credited(key):  # singly or in a portfolio
                 continue
             take = min(
                 self.provisional_full_value(p, now),
@@ -303,6 +303,10 @@ class ProvisionalDesk(SettlementDesk):
         with self.final_collateral_only():
             return super().request_release(signed, now=now)
 
+    def request_portfolio_release(self, signed: SignedMessage, *, now: int) -> Any:
+        with self.final_collateral_only():
+            return super().request_portfolio_release(signed, now=now)
+
     # --- resolution ----------------------------------------------------------------------
 
     def credit(
@@ -338,8 +342,12 @@ class ProvisionalDesk(SettlementDesk):
         """Inside an event: the report's status once its lock has a final credit or its time
         is up."""
         c = self.credits.get(p.key)
-        if c is not None:
-            same = c.account == p.account and c.asset_id == p.asset_id
+        pf = self.portfolio_of_lock(*p.key)  # a portfolio proves the lock, among its assets
+        if c is not None or pf is not None:
+            if c is not None:
+                same = c.account == p.account and c.asset_id == p.asset_id
+            else:
+                same = pf is not None and pf.account == p.account and p.asset_id in pf.assets
             status = "confirmed" if same else "contradicted"
         else:
             status = "lapsed"
@@ -355,7 +363,7 @@ class ProvisionalDesk(SettlementDesk):
         due = [
             p
             for k, p in self.provisional.items()
-            if p.status == "active" and (k in self.credits or not p.counts_at(now))
+            if p.status == "active" and (self.is_credited(k) or not p.counts_at(now))
         ]
         done: list[ProvisionalCredit] = []
         if due:

@@ -1,4 +1,6 @@
 -- The venue's SQLite schema (zkcollat.margin.store creates it in a new file).
+-- Each statement ends with ";" at the end of a line (store.py splits there); a trigger body's
+-- inner ";" is followed by END on the same line.
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE accounts (account TEXT PRIMARY KEY, mode TEXT NOT NULL, cash_e6 TEXT NOT NULL,
     created_at INTEGER NOT NULL);
@@ -41,3 +43,19 @@ CREATE TABLE provisional_credits (source_chain_id TEXT NOT NULL, vault TEXT NOT 
     reported_at TEXT NOT NULL, deadline TEXT NOT NULL, valid_until TEXT NOT NULL,
     signers TEXT NOT NULL, status TEXT NOT NULL, resolved_at TEXT,
     PRIMARY KEY (source_chain_id, vault, lock_id));
+CREATE TABLE portfolios (id INTEGER PRIMARY KEY, source_chain_id TEXT NOT NULL,
+    vault TEXT NOT NULL, account TEXT NOT NULL, root TEXT NOT NULL, min_expiry TEXT NOT NULL,
+    valid_until TEXT NOT NULL, assets TEXT NOT NULL, locks TEXT NOT NULL,
+    credited_at INTEGER NOT NULL, status TEXT NOT NULL, owed_e6 TEXT NOT NULL,
+    next_lock INTEGER NOT NULL);
+CREATE TABLE portfolio_locks (source_chain_id TEXT NOT NULL, vault TEXT NOT NULL,
+    lock_id TEXT NOT NULL, portfolio INTEGER NOT NULL REFERENCES portfolios (id),
+    PRIMARY KEY (source_chain_id, vault, lock_id));
+-- One key space for credited locks (PROTOCOL.md s.7): a lock is in credits (credited singly) or
+-- in portfolio_locks, never both; the store refuses it even if a caller forgot.
+CREATE TRIGGER single_not_in_portfolio BEFORE INSERT ON credits WHEN EXISTS (SELECT 1
+    FROM portfolio_locks o WHERE o.source_chain_id = NEW.source_chain_id AND o.vault = NEW.vault
+    AND o.lock_id = NEW.lock_id) BEGIN SELECT RAISE(ABORT, 'lock credited in a portfolio'); END;
+CREATE TRIGGER portfolio_not_single BEFORE INSERT ON portfolio_locks WHEN EXISTS (SELECT 1
+    FROM credits o WHERE o.source_chain_id = NEW.source_chain_id AND o.vault = NEW.vault
+    AND o.lock_id = NEW.lock_id) BEGIN SELECT RAISE(ABORT, 'lock credited singly'); END;

@@ -14,14 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from zkcollat.db import Schema, open_store
+from zkcollat.db import Schema, create_tables, open_store
 from zkcollat.db import Store as DbStore
 from zkcollat.margin.errors import NotAVenueError
 
 _SQL = (Path(__file__).parent / "schema.sql").read_text()
-STATEMENTS = [
+STATEMENTS = [  # each ends with ';' at the end of a line (a trigger's inner ';' is not)
     st
-    for st in "\n".join(x for x in _SQL.splitlines() if not x.startswith("--")).split(";")
+    for st in "\n".join(x for x in _SQL.splitlines() if not x.startswith("--")).split(";\n")
     if st.strip()
 ]
 
@@ -40,9 +40,9 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
 SCHEMA = Schema(
     kind="venue",
     application_id=int.from_bytes(b"zkcM", "big"),
-    version=3,
+    version=4,  # 4: portfolio credits (their tables, in store_portfolios.py their SQL)
     create=_create,
-    migrations={2: _migrate_2_to_3},
+    migrations={2: _migrate_2_to_3, 3: create_tables([s for s in STATEMENTS if "portfolio" in s])},
     not_a_store=NotAVenueError,
 )
 

@@ -5,7 +5,8 @@ provisional credit from committee lock reports until their proofs arrive.
 
 The rooms, each in its module: ``book`` (the matching engine), ``ledger`` (cash, positions,
 the conservation check), ``risk`` (requirements), ``collateral`` and ``credits`` (locks as
-margin, releases), ``provisional`` (lock reports as capped, short-lived credit), ``trading``
+margin, releases), ``portfolio_credits`` and ``portfolio_desk`` (many locks credited by one
+Portfolio proof), ``provisional`` (lock reports as capped, short-lived credit), ``trading``
 (signed orders), ``liquidation``, ``settlement``, ``oracle``, and ``store`` (all of the
 SQL); ``core`` holds the state and the event they share.
 
@@ -15,6 +16,7 @@ SQL); ``core`` holds the state and the event they share.
     venue.set_market("ETH", spot_e8, iv_bps, now=t)                            # oracle
     venue.deposit(account, amount_e6, now=t)                                   # bridge
     venue.credit(account, proof, public, now=t)                                # relayer
+    venue.credit_portfolio(account, proof, claim, lock_assets, now=t)          # relayer
     venue.report_lock(signed_lock_report, now=t); venue.resolve_reports(now=t) # relayer, keeper
     venue.place(sign(key, Order(...), venue.domain), now=t)                    # the account
     venue.liquidate(account, now=t); venue.settle(now=t)                       # keepers

@@ -17,7 +17,11 @@ credits are. One pass of :class:`VenueSync`:
   account; the account then calls ``withdrawCash``), one allowance at a time (see
   :meth:`VenueSync._send_withdrawals`);
 - follows the source vault at its depth: a ``Seized`` lock books the value of what was paid
-  (paid units at the venue's asset price, rounded down) with ``venue.seize_executed``.
+  (paid units at the venue's asset price, rounded down) with ``venue.seize_executed``; for a
+  lock of a portfolio credit, the paid units and the lock's token as the vault has it
+  (``getLock``) go to ``venue.seize_executed_units``, which books them and asks for the next
+  lock. (Replaying ``PortfolioCredited`` and sending a portfolio's messages through
+  ``creditPortfolio``'s functions is not done here yet.)
 
 Replays are harmless: roots and credits are checked against the venue's state first. A deposit
 is recorded as pending in the sync store with the cursor move (one transaction: none is lost),
@@ -394,7 +398,11 @@ class VenueSync:
                     continue
                 if (m.source_chain_id, m.vault) != (self.cfg.source.chain_id, self.cfg.vault):
                     continue
-                self.venue.seize_executed(entry.id, self._value_e6(m, paid, now), now=now)
+                if self.venue.portfolio_of_lock(m.source_chain_id, m.vault, lock_id) is None:
+                    self.venue.seize_executed(entry.id, self._value_e6(m, paid, now), now=now)
+                else:  # a portfolio lock: the paid units of the lock's token, as the vault has it
+                    token = self.vault.functions.getLock(lock_id).call()[1]
+                    self.venue.seize_executed_units(entry.id, paid, int(token, 16), now=now)
                 self._report.seizes_booked += 1
 
     def _value_e6(self, m: Any, paid: int, now: int) -> int:
