@@ -112,7 +112,7 @@ def test_persisted_and_reloaded(tmp_path: Any) -> None:
     w.audit()
 
 
-def test_a_version_2_venue_file_gains_the_portfolio_tables(tmp_path: Any) -> None:
+def test_a_version_3_venue_file_gains_the_portfolio_tables(tmp_path: Any) -> None:
     db = tmp_path / "old.sqlite"
     v, _ = ready_venue(make_config(assets=ASSETS), db)
     c = v.store.db.conn
@@ -121,7 +121,7 @@ def test_a_version_2_venue_file_gains_the_portfolio_tables(tmp_path: Any) -> Non
             c.execute(f"DROP TRIGGER {t}")
         c.execute("DROP TABLE portfolio_locks")
         c.execute("DROP TABLE portfolios")
-        c.execute("PRAGMA user_version = 2")
+        c.execute("PRAGMA user_version = 3")
     c.close()
     from tests.margin.helpers import VENUE_KEY
 

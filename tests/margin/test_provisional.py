@@ -397,13 +397,17 @@ def test_a_version_2_venue_is_migrated(tmp_path: Path) -> None:
     v.conn.close()
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE provisional_credits")
+    for t in ("single_not_in_portfolio", "portfolio_not_single"):  # and version 4's portfolios
+        conn.execute(f"DROP TRIGGER {t}")
+    conn.execute("DROP TABLE portfolio_locks")
+    conn.execute("DROP TABLE portfolios")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
     again = Venue.open(path, cfg(), VENUE_KEY)
     again.fund_insurance(FUND, now=NOW)
     report(again, ALICE, 1)
-    assert int(again.conn.execute("PRAGMA user_version").fetchone()[0]) == 3
+    assert int(again.conn.execute("PRAGMA user_version").fetchone()[0]) == 4  # through 3
 
 
 def test_beyond_the_cap_only_fully_margined_or_risk_reducing_trades() -> None:
