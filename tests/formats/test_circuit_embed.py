@@ -151,6 +151,9 @@ def test_malformed_circuit_bytes_are_refused() -> None:
         "hint": with_header(hints=[[h[0], ["exec"], h[2], h[3], h[4]] for h in header["hints"]]),
         "values": with_header(n_values=header["n_values"] + 1),
         "not json": b"\x00\x00\x00\x05hello" + data[4 + n :],
+        "deep": (150_000).to_bytes(4, "big") + b"[" * 150_000 + data[4 + n :],
+        "digits": len(b"[" + b"9" * 5000 + b"]").to_bytes(4, "big") + b"[" + b"9" * 5000 + b"]",
+        "short header": (1 << 20).to_bytes(4, "big") + data[4 : 4 + n],
     }
     for what, bad in cases.items():
         with pytest.raises(KeyFormatError, match="circuit"):

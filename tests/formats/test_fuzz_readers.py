@@ -1,5 +1,6 @@
-"""Every reader over mutated input, on both backends: it returns or raises the project's own
-error (a :class:`~zkcollat.errors.ZkcollatError`), never anything else (issue 13)."""
+"""Every reader (.ptau, .zkey, .r1cs, .wtns, .zkpk, JSON keys, proofs, signals) over mutated
+input, on both backends: it returns or raises the project's own error (a
+:class:`~zkcollat.errors.ZkcollatError`), never anything else (issue 13)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,18 @@ def samples() -> dict[str, tuple[bytes, Callable[[bytes], Any]]]:
     pk, vk = setup(cs, seed=b"fuzz", backend=load_backend("native"))
     w = cs.solve({"y": 35, "tag": 7, "x": 3})
     proof = prove(pk, cs, w)
+    from tests.ceremony.makers import make_ptau, tiny_r1cs
+    from zkcollat.ceremony.phase2 import circuit_from_r1cs, new_zkey
+    from zkcollat.curve import use_backend
+    from zkcollat.formats.ptau import read_ptau
+    from zkcollat.formats.zkey import read_zkey
+
+    with use_backend("native"):
+        ptau = make_ptau(2, 0x1234567, 0x89ABCDEF, 0x13579BDF)
+        zkey = new_zkey(circuit_from_r1cs(tiny_r1cs()), read_ptau(ptau)).to_bytes()
     return {
+        "ptau": (ptau, read_ptau),
+        "zkey": (zkey, read_zkey),
         "r1cs": (r1cs_bytes(cs), read_r1cs),
         "wtns": (wtns_bytes(w), read_wtns),
         "zkpk": (pkey.encode(pk), lambda d: pkey.decode(d, warn=False)),
@@ -66,7 +78,7 @@ def _mutate(data: bytes) -> st.SearchStrategy[bytes]:
     )
 
 
-@pytest.mark.parametrize("kind", ["r1cs", "wtns", "zkpk", "vk", "proof", "public"])
+@pytest.mark.parametrize("kind", ["ptau", "zkey", "r1cs", "wtns", "zkpk", "vk", "proof", "public"])
 def test_mutated_input_gives_a_project_error(
     backend: Backend, samples: dict[str, tuple[bytes, Callable[[bytes], Any]]], kind: str
 ) -> None:

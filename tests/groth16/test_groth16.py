@@ -183,7 +183,7 @@ def test_proving_key_file(native: Backend, cube_keys, tmp_path: Path) -> None:  
     raw = path.read_bytes()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(KeyFormatError, match="corrupted or truncated"):
+        with pytest.raises(KeyFormatError, match=r"truncated: section \w+ .* beyond the end"):
             pkey.decode(raw[:-10])
         with pytest.raises(KeyFormatError, match="corrupted"):
             pkey.decode(raw[:-1] + bytes([raw[-1] ^ 1]))

@@ -44,10 +44,11 @@ from zkcollat.formats.lem import (
     lem_scale,
     lem_sub,
     lem_to_std,
+    section_index,
     std_g2s_to_uncompressed,
 )
+from zkcollat.formats.limits import BinaryReader
 from zkcollat.formats.ptau import Ptau, PtauError
-from zkcollat.formats.r1cs_bin import read_sections
 from zkcollat.formats.zkey import BEACON, COEF_FACTOR, CONTRIBUTION, Contribution, Zkey
 
 
@@ -81,19 +82,17 @@ def circuit_from_r1cs(data: bytes, what: str = ".r1cs") -> Circuit:
     from zkcollat.formats.r1cs_bin import read_r1cs
 
     head = read_r1cs(data)  # full validation (ranges, wires, primes, sections)
-    body = read_sections(data, b"r1cs", 1, what)[2]
-    pos, out = 0, []
-    for _ in range(head.n_constraints):
+    off, size = section_index(data, b"r1cs", 1, what)[2]
+    body = BinaryReader(data[off : off + size], f"{what} constraints", base=off)
+    out = []
+    for ci in range(head.n_constraints):
         lcs = []
         for _ in range(3):
-            (n,) = struct.unpack_from("<I", body, pos)
-            pos += 4
-            terms = []
-            for _ in range(n):
-                (s,) = struct.unpack_from("<I", body, pos)
-                terms.append((s, int.from_bytes(body[pos + 4 : pos + 36], "little")))
-                pos += 36
-            lcs.append(terms)
+            n = body.u32(f"the term count of constraint {ci}")
+            lcs.append([
+                (body.u32(f"a wire of constraint {ci}"), body.uint(32, f"a coefficient of {ci}"))
+                for _ in range(n)
+            ])
         out.append(tuple(lcs))
     return Circuit(head.n_wires, head.n_pub_out + head.n_pub_in, head.n_constraints, out)
 

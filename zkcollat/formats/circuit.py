@@ -35,6 +35,8 @@ from typing import cast
 
 from zkcollat.errors import KeyFormatError
 from zkcollat.field import R
+from zkcollat.formats import limits
+from zkcollat.formats.limits import BinaryReader
 from zkcollat.gadgets.bits import _bits_hint, _inv_or_zero
 from zkcollat.r1cs.builder import (
     Api,
@@ -148,23 +150,15 @@ def _constraint_of(cs: ConstraintSystem, st: MulStep) -> int:
     return cast(dict[int, int], index)[st.out]
 
 
-class _Cursor:
+class _Cursor(BinaryReader):
+    """The embedded circuit's bounded reader: every error names the key file."""
+
     def __init__(self, data: bytes, source: str) -> None:
-        self.data = memoryview(data)
-        self.pos = 0
+        super().__init__(data, f"{source}: the embedded circuit is malformed", error=KeyFormatError)
         self.source = source
 
-    def fail(self, what: str) -> KeyFormatError:
-        return KeyFormatError(f"{self.source}: the embedded circuit is malformed ({what})")
-
-    def take(self, n: int, what: str) -> memoryview:
-        if n < 0 or self.pos + n > len(self.data):
-            raise self.fail(f"{what} is truncated")
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def u32(self, n: int, what: str, bound: int) -> list[int]:
+    def u32s(self, n: int, what: str, bound: int) -> list[int]:
+        """``n`` little-endian u32 values, each below ``bound``."""
         a = array("I")
         a.frombytes(self.take(4 * n, what))
         if sys.byteorder != "little":
@@ -185,9 +179,10 @@ def _lc_of_row(m: SparseMatrix, small: list[int], i: int) -> CompiledLC:
 def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
     """The constraint system of ``data``; ``digest`` (the key's) is cached on it, unrehashed."""
     cur = _Cursor(data, source)
-    n = int.from_bytes(cur.take(4, "header length"), "big")
+    n = cur.uint(4, "header length", "big")
     try:
-        h = json.loads(bytes(cur.take(n, "header")))
+        h = limits.loads(cur.raw(n, "header"), f"{source}: the embedded circuit's header",
+                         limits.SMALL_JSON)
         if not isinstance(h, dict) or (h.get("format"), h.get("version")) != (FORMAT, VERSION):
             raise KeyFormatError(f"{source}: the embedded circuit has an unsupported version")
         n_wires, n_rows, n_values, n_steps = (
@@ -215,9 +210,9 @@ def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
         small_values = [v - R if v > _HALF_R else v for v in values]
         mats, smalls = [], []
         for side, k in zip("ABC", nnz, strict=True):
-            ptr = cur.u32(n_rows + 1, f"{side}.row_ptr", k + 1)
-            cols = cur.u32(k, f"{side}.cols", n_wires)
-            vix = cur.u32(k, f"{side}.values", n_values)
+            ptr = cur.u32s(n_rows + 1, f"{side}.row_ptr", k + 1)
+            cols = cur.u32s(k, f"{side}.cols", n_wires)
+            vix = cur.u32s(k, f"{side}.values", n_values)
             if (
                 ptr[0] != 0
                 or ptr[-1] != k
@@ -226,10 +221,10 @@ def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
                 raise cur.fail(f"{side} is not a CSR matrix of {n_rows} rows")
             mats.append(SparseMatrix(n_rows, n_wires, ptr, cols, [values[j] for j in vix]))
             smalls.append([small_values[j] for j in vix])
-        c_scope = cur.u32(n_rows, "constraint scopes", len(scopes))
-        c_note = cur.u32(n_rows, "constraint notes", len(notes))
-        step_ix = cur.u32(2 * n_steps, "steps", max(n_rows, len(hints_raw), 4))
-        labels = bytes(cur.take(len(cur.data) - cur.pos, "labels")).decode().split("\n")
+        c_scope = cur.u32s(n_rows, "constraint scopes", len(scopes))
+        c_note = cur.u32s(n_rows, "constraint notes", len(notes))
+        step_ix = cur.u32s(2 * n_steps, "steps", max(n_rows, len(hints_raw), 4))
+        labels = cur.raw(cur.left, "labels").decode().split("\n")
         if len(labels) != n_wires:
             raise cur.fail(f"{len(labels)} wire labels for {n_wires} wires")
         ma, mb, mc = mats
@@ -256,6 +251,8 @@ def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
                 raise cur.fail(f"step kind {kind}")
     except KeyFormatError:
         raise
+    except limits.LimitError as e:
+        raise KeyFormatError(str(e)) from e
     except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError) as e:
         raise KeyFormatError(f"{source}: the embedded circuit is malformed ({e!r})") from e
     api = Api(h["name"])

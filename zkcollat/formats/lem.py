@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import mmap
 import struct
+from collections.abc import Collection
 from pathlib import Path
 
 from zkcollat.curve.points import G1Point, G2Point, g1_checked, g2_checked
-from zkcollat.errors import EncodingError, PointError
+from zkcollat.errors import EncodingError, PointError, ZkcollatError
 from zkcollat.field import P
+from zkcollat.formats.limits import BinaryReader
 
 G1_SIZE = 64
 G2_SIZE = 128
@@ -44,31 +46,41 @@ def open_buffer(source: str | Path | bytes) -> bytes | mmap.mmap:
         raise EncodingError(f"file {str(source)!r} does not exist") from e
 
 
-def section_index(buf: bytes | mmap.mmap, magic: bytes, version: int, what: str) -> Sections:
-    """``{type: (offset, size)}`` of an iden3 container; each type at most once."""
-    data = memoryview(buf)
-    if len(data) < 12 or bytes(data[:4]) != magic:
-        raise EncodingError(f"{what}: not a {magic.decode()} file (magic is {bytes(data[:4])!r})")
-    ver, n = struct.unpack_from("<II", data, 4)
-    if ver != version:
-        raise EncodingError(f"{what}: version {ver} is not supported (expected {version})")
-    pos, out = 12, {}
-    for _ in range(n):
-        if pos + 12 > len(data):
-            raise EncodingError(f"{what} is truncated: section header at byte {pos} is cut off")
-        kind, size = struct.unpack_from("<IQ", data, pos)
-        pos += 12
-        if pos + size > len(data):
-            raise EncodingError(
-                f"{what} is truncated: section {kind} declares {size} bytes, "
-                f"{len(data) - pos} remain"
-            )
+def section_index(
+    buf: bytes | mmap.mmap | memoryview,
+    magic: bytes,
+    versions: int | Collection[int],
+    what: str,
+    error: type[ZkcollatError] = EncodingError,
+) -> Sections:
+    """``{type: (offset, size)}`` of an iden3 container; each type at most once, every byte
+    accounted for. Read through :class:`~zkcollat.formats.limits.BinaryReader`: a truncated,
+    foreign or padded file raises ``error`` naming ``what`` and the offset."""
+    accepted = (versions,) if isinstance(versions, int) else tuple(versions)
+    r = BinaryReader(buf, what, error=error)
+    if len(r.data) == 0:
+        raise r.error("the file is empty (0 bytes)")
+    found = r.raw(min(4, r.left), "magic")
+    if found != magic:
+        if magic.startswith(found):  # the start of the magic, then the end of the file
+            r.take(len(magic) - len(found), "magic")
+        raise r.error(f"not a {magic.decode()} file: magic is {found!r}, expected {magic!r} "
+                      "(at offset 0)")
+    version = r.u32("version")
+    if version not in accepted:
+        raise r.error(f"version {version} is not supported (expected "
+                      f"{' or '.join(map(str, accepted))}; at offset 4)")
+    n = r.u32("the number of sections")
+    out: Sections = {}
+    for i in range(n):
+        kind = r.u32(f"the type of section header {i + 1} of {n}")
+        size = r.u64(f"the size of section {kind}")
         if kind in out:
-            raise EncodingError(f"{what}: section {kind} appears twice")
-        out[kind] = (pos, size)
-        pos += size
-    if pos != len(data):
-        raise EncodingError(f"{what}: {len(data) - pos} trailing bytes after the last section")
+            raise r.fail(f"section {kind} appears twice")
+        start = r.offset
+        r.take(size, f"section {kind}")
+        out[kind] = (start, size)
+    r.done("the last section")
     return out
 
 

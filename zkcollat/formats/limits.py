@@ -10,9 +10,10 @@ Limits (:class:`Limits`, defaults in :data:`DEFAULT`):
   Python's own limit of 4,300 digits would otherwise raise a bare ``ValueError``);
 - NaN and Infinity are refused, and the text must be UTF-8.
 
-Binary formats (.r1cs, .wtns, .zkpk, .zkey, .ptau) read through :class:`BinaryReader`, whose
-every read is bounds-checked and names the file and the field, and :func:`check_count`, which
-bounds a length read from the file before anything is allocated for it.
+Binary formats (.r1cs, .wtns, .zkpk and its embedded circuit, .zkey, .ptau) read through
+:class:`BinaryReader`, whose every read is bounds-checked and names the file, the field and the
+offset, and whose :meth:`BinaryReader.count` bounds a count read from the file (by a limit and
+by the bytes left) before anything is allocated for it.
 
 Errors are :class:`LimitError` (an :class:`~zkcollat.errors.EncodingError`): the message names
 the file (or what the text is), the field or position, and the problem.
@@ -25,10 +26,10 @@ import math
 import os
 import sys
 import threading
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from zkcollat.errors import EncodingError
+from zkcollat.errors import EncodingError, ZkcollatError
 
 
 class LimitError(EncodingError):
@@ -41,9 +42,6 @@ class Limits:
     max_bytes: int = 256 << 20
     max_depth: int = 64
     max_digits: int = 100
-
-    def with_(self, **changes: int) -> Limits:
-        return replace(self, **changes)
 
 
 DEFAULT = Limits()
@@ -145,13 +143,6 @@ def read_json(path: str | os.PathLike[str], what: str, limits: Limits = DEFAULT)
     return loads(data, f"{what} file {os.fspath(path)!r}", limits)
 
 
-def check_count(n: int, limit: int, what: str, field: str) -> int:
-    """``n`` (a count read from a file) if it is in ``[0, limit]``, else :class:`LimitError`."""
-    if not 0 <= n <= limit:
-        raise LimitError(f"{what}: {field} = {n} is above the limit of {limit}")
-    return n
-
-
 def check_depth(obj: Any, what: str, max_depth: int) -> None:
     """:class:`LimitError` if ``obj`` (already parsed) nests lists/dicts deeper than
     ``max_depth``; iterative, for objects that did not come through :func:`loads`."""
@@ -167,31 +158,59 @@ def check_depth(obj: Any, what: str, max_depth: int) -> None:
 class BinaryReader:
     """A bounds-checked cursor over the bytes of a binary file.
 
-    Every read names ``what`` (the file) and the field being read, so a truncated or damaged
-    file yields one line such as ``r1cs file 'c.r1cs': truncated reading section 2 size (8
-    bytes at offset 1024, 3 left)``.
+    Every read names ``what`` (the file) and the field being read, and every error gives the
+    offset in the file, so a truncated or damaged file yields one line such as ``.r1cs file
+    'c.r1cs': truncated reading section 2 size (8 bytes at offset 1024, 3 left)``. ``error`` is
+    the class raised (a format's own error class);
+    :meth:`sub` reads a part of the file (a section) with offsets still counted from the start
+    of the file.
     """
 
-    def __init__(self, data: bytes | memoryview, what: str) -> None:
+    def __init__(
+        self,
+        data: bytes | memoryview | Any,
+        what: str,
+        *,
+        error: type[ZkcollatError] = LimitError,
+        base: int = 0,
+    ) -> None:
         self.data = memoryview(data)
         self.what = what
         self.pos = 0
+        self.base = base
+        self._error = error
 
     @property
     def left(self) -> int:
         return len(self.data) - self.pos
 
-    def error(self, message: str) -> LimitError:
-        return LimitError(f"{self.what}: {message}")
+    @property
+    def offset(self) -> int:
+        """The position in the file (not in this part of it)."""
+        return self.base + self.pos
+
+    def error(self, message: str) -> ZkcollatError:
+        return self._error(f"{self.what}: {message}")
+
+    def fail(self, message: str) -> ZkcollatError:
+        """An error about what was found at the current offset."""
+        return self.error(f"{message} (at offset {self.offset})")
 
     def take(self, n: int, field: str) -> memoryview:
         if n < 0 or n > self.left:
             raise self.error(
-                f"truncated reading {field} ({n} bytes at offset {self.pos}, {self.left} left)"
+                f"truncated reading {field} ({n} bytes at offset {self.offset}, {self.left} left)"
             )
         out = self.data[self.pos : self.pos + n]
         self.pos += n
         return out
+
+    def raw(self, n: int, field: str) -> bytes:
+        """The next ``n`` bytes, copied."""
+        return bytes(self.take(n, field))
+
+    def u8(self, field: str) -> int:
+        return self.take(1, field)[0]
 
     def u32(self, field: str) -> int:
         return int.from_bytes(self.take(4, field), "little")
@@ -199,21 +218,36 @@ class BinaryReader:
     def u64(self, field: str) -> int:
         return int.from_bytes(self.take(8, field), "little")
 
-    def uint(self, n: int, field: str) -> int:
-        return int.from_bytes(self.take(n, field), "little")
+    def uint(self, n: int, field: str, order: Literal["little", "big"] = "little") -> int:
+        return int.from_bytes(self.take(n, field), order)
 
     def seek(self, pos: int, field: str) -> None:
         if not 0 <= pos <= len(self.data):
-            raise self.error(f"{field} points to offset {pos}, outside the {len(self.data)} "
-                             "bytes of the file")
+            raise self.error(f"{field} points to offset {self.base + pos}, outside the "
+                             f"{len(self.data)} bytes from offset {self.base}")
         self.pos = pos
+
+    def sub(self, n: int, field: str, what: str | None = None) -> BinaryReader:
+        """A reader over the next ``n`` bytes (consumed here), for one part of the file."""
+        start = self.offset
+        view = self.take(n, field)
+        return BinaryReader(view, what or self.what, error=self._error, base=start)
+
+    def done(self, field: str) -> None:
+        """Nothing may follow ``field``: trailing bytes are refused with their offset."""
+        if self.left:
+            raise self.error(f"{self.left} trailing bytes after {field} (from offset "
+                             f"{self.offset})")
 
     def count(self, n: int, limit: int, field: str, item_bytes: int = 0) -> int:
         """A count read from the file, bounded by ``limit`` and (with ``item_bytes``) by the
         bytes left, so nothing is allocated for items the file cannot hold."""
-        check_count(n, limit, self.what, field)
+        if not 0 <= n <= limit:
+            raise self.error(f"{field} = {n} is above the limit of {limit} (at offset "
+                             f"{self.offset})")
         if item_bytes and n * item_bytes > self.left:
             raise self.error(
-                f"{field} = {n} items of {item_bytes} bytes, but only {self.left} bytes are left"
+                f"{field} = {n} items of {item_bytes} bytes, but only {self.left} bytes are "
+                f"left (at offset {self.offset})"
             )
         return n

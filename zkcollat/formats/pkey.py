@@ -91,27 +91,49 @@ MAX_FILE_BYTES = 1 << 34
 
 def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> ProvingKey:
     """Parse and check a proving key file's bytes (raises KeyFormatError naming the problem)."""
-    if data[:8] != MAGIC:
-        raise KeyFormatError(f"{source} is not a zkcollat proving key (bad magic bytes)")
-    if len(data) < 12:
-        raise KeyFormatError(f"{source} is truncated")
-    n = int.from_bytes(data[8:12], "big")
-    if 12 + n > len(data):
-        raise KeyFormatError(f"{source} is truncated (a header of {n} bytes, {len(data) - 12} "
-                             "bytes in the file after the length)")
+    r = limits.BinaryReader(data, source, error=KeyFormatError)
+    if len(data) == 0:
+        raise r.error("the file is empty (0 bytes)")
+    magic = r.raw(min(len(MAGIC), r.left), "the magic bytes")
+    if magic != MAGIC:
+        if MAGIC.startswith(magic):  # the start of the magic, then the end of the file
+            r.take(len(MAGIC) - len(magic), "the magic bytes")
+        raise r.error("not a zkcollat proving key (bad magic bytes at offset 0)")
+    n = r.uint(4, "the header length", "big")
+    head = r.raw(n, "the header")
     try:
-        header = limits.loads(data[12 : 12 + n], f"{source}: the header", limits.SMALL_JSON)
+        header = limits.loads(head, f"{source}: the header", limits.SMALL_JSON)
     except limits.LimitError as e:
         raise KeyFormatError(str(e)) from e
     if not isinstance(header, dict):
         raise KeyFormatError(f"{source}: the header is not a JSON object")
     if header.get("format") != FORMAT or header.get("version") not in READABLE_VERSIONS:
         raise KeyFormatError(f"{source}: unsupported format/version {header.get('version')!r}")
-    payload = data[12 + n :]
-    if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+    payload = r.sub(r.left, "the payload")
+    table = header.get("sections")
+    if not isinstance(table, dict):
+        raise KeyFormatError(f"{source}: the header has no section table")
+    sec: dict[str, bytes] = {}
+    for name, entry in table.items():
+        if (
+            not isinstance(entry, list)
+            or len(entry) != 2
+            or not all(type(v) is int for v in entry)
+        ):
+            raise KeyFormatError(f"{source}: section {name} is {entry!r}, not [offset, length]")
+        off, length = entry
+        if off < 0 or length < 0:
+            raise KeyFormatError(f"{source}: section {name} at offset {off} of length {length}")
+        if off + length > payload.left:
+            raise KeyFormatError(
+                f"{source} is truncated: section {name} (offset {payload.base + off}, "
+                f"{length} bytes) extends beyond the end of the file (offset "
+                f"{payload.base + payload.left})"
+            )
+        sec[name] = bytes(payload.data[off : off + length])
+    if hashlib.sha256(payload.data).hexdigest() != header.get("payload_sha256"):
         raise KeyFormatError(f"{source} is corrupted or truncated (payload hash mismatch)")
     try:
-        sec = {k: payload[o : o + ln] for k, (o, ln) in header["sections"].items()}
         n_pub, n_wires, dsize = header["n_public"], header["n_wires"], header["domain_size"]
         expect = {
             "gamma_abc_g1": (n_pub + 1) * 64,

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import mmap
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from zkcollat.errors import EncodingError
 from zkcollat.field import P
 from zkcollat.formats.lem import G1_SIZE, G2_SIZE, Sections, open_buffer, section_index
+from zkcollat.formats.limits import BinaryReader
 
 MAGIC = b"ptau"
 VERSION = 1
@@ -102,17 +102,19 @@ def read_ptau(source: str | Path | bytes, name: str | None = None) -> Ptau:
     """Open and check a prepared ptau file (path or bytes)."""
     what = name or (f"ptau {str(source)!r}" if not isinstance(source, bytes) else "ptau")
     buf = open_buffer(source)
-    sections = section_index(buf, MAGIC, VERSION, what)
+    sections = section_index(buf, MAGIC, VERSION, what, PtauError)
     if 1 not in sections:
         raise PtauError(f"{what} has no header section")
     off, size = sections[1]
+    h = BinaryReader(bytes(buf[off : off + size]), f"{what} header", error=PtauError,
+                     base=off)
     if size != 4 + 32 + 8:
-        raise PtauError(f"{what}: header of {size} bytes, expected 44 (a BN254 ptau)")
-    (n8,) = struct.unpack_from("<I", buf, off)
-    q = int.from_bytes(bytes(buf[off + 4 : off + 36]), "little")
+        raise h.fail(f"header of {size} bytes, expected 44 (a BN254 ptau)")
+    n8 = h.u32("n8")
+    q = h.uint(32, "q")
     if n8 != 32 or q != P:
         raise PtauError(f"{what} is not for BN254 (field of {n8} bytes, q = {q})")
-    power, ceremony_power = struct.unpack_from("<II", buf, off + 36)
+    power, ceremony_power = h.u32("power"), h.u32("ceremonyPower")
     if not 1 <= power <= MAX_POWER:
         raise PtauError(f"{what}: power {power} is outside 1..{MAX_POWER}")
     missing = [k for k in (12, 13, 14, 15) if k not in sections]

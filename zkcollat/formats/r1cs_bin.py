@@ -28,6 +28,7 @@ from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError
 from zkcollat.field import FR_BYTES, R
 from zkcollat.formats import limits
+from zkcollat.formats.lem import section_index
 
 #: Largest file the reader takes (a 2^24-constraint circuit is ~2.5 GiB; ours are MBs).
 MAX_FILE_BYTES = 1 << 31
@@ -107,105 +108,75 @@ def write_r1cs(cs: R1csSource, path: str | Path) -> None:
     atomic_write(path, r1cs_bytes(cs))
 
 
-def read_sections(data: bytes, magic: bytes, max_version: int, what: str) -> dict[int, bytes]:
-    """Split an iden3 binary container (``magic | version | nSections | sections``)."""
-    if len(data) < 12 or data[:4] != magic:
-        raise EncodingError(f"not a {what} file: magic is {data[:4]!r}, expected {magic!r}")
-    version, n_sections = struct.unpack_from("<II", data, 4)
-    if not 1 <= version <= max_version:
-        raise EncodingError(f"{what} version {version} is not supported (1..{max_version})")
-    pos = 12
-    sections: dict[int, bytes] = {}
-    for _ in range(n_sections):
-        if pos + 12 > len(data):
-            raise EncodingError(f"{what}: truncated section header at byte {pos}")
-        kind, size = struct.unpack_from("<IQ", data, pos)
-        pos += 12
-        if pos + size > len(data):
-            raise EncodingError(f"{what}: section {kind} of {size} bytes is truncated")
-        if kind in sections:
-            raise EncodingError(f"{what}: section {kind} appears twice")
-        sections[kind] = data[pos : pos + size]
-        pos += size
-    if pos != len(data):
-        raise EncodingError(f"{what}: {len(data) - pos} trailing bytes after the last section")
-    return sections
-
-
 def read_r1cs(source: str | Path | bytes) -> R1csFile:
     """Parse an ``.r1cs`` file (path or bytes); see the module docstring for what is rejected."""
     if isinstance(source, bytes):
-        return _read_r1cs(source)
+        return _read_r1cs(source, ".r1cs")
     data = limits.read_bytes(source, ".r1cs", MAX_FILE_BYTES)
-    try:
-        return _read_r1cs(data)
-    except EncodingError as e:
-        raise EncodingError(f".r1cs file {os.fspath(source)!r}: {e}") from e
+    return _read_r1cs(data, f".r1cs file {os.fspath(source)!r}")
 
 
-def _read_r1cs(data: bytes) -> R1csFile:
-    sections = read_sections(data, MAGIC, VERSION, ".r1cs")
-    unknown = set(sections) - {SECTION_HEADER, SECTION_CONSTRAINTS, SECTION_WIRE2LABEL}
+def _read_r1cs(data: bytes, what: str) -> R1csFile:
+    index = section_index(data, MAGIC, VERSION, what)
+    unknown = set(index) - {SECTION_HEADER, SECTION_CONSTRAINTS, SECTION_WIRE2LABEL}
     if unknown:
-        raise EncodingError(f".r1cs: unsupported sections {sorted(unknown)} (custom gates?)")
+        raise EncodingError(f"{what}: unsupported sections {sorted(unknown)} (custom gates?)")
     for kind in (SECTION_HEADER, SECTION_CONSTRAINTS):
-        if kind not in sections:
-            raise EncodingError(f".r1cs: section {kind} is missing")
-    h = sections[SECTION_HEADER]
-    if len(h) < 4:
-        raise EncodingError(".r1cs: header section is truncated")
-    (n8,) = struct.unpack_from("<I", h, 0)
-    if n8 != FR_BYTES:
-        raise EncodingError(f".r1cs: field size {n8} bytes, expected {FR_BYTES}")
-    if len(h) != 4 + n8 + 28:
-        raise EncodingError(f".r1cs: header section has {len(h)} bytes, expected {4 + n8 + 28}")
-    prime = int.from_bytes(h[4 : 4 + n8], "little")
-    if prime != R:
-        raise EncodingError(f".r1cs: prime {prime} is not BN254's scalar field r")
-    n_wires, n_out, n_pub, n_prv, n_labels, n_constraints = struct.unpack_from("<IIIIQI", h, 4 + n8)
-    if 1 + n_out + n_pub + n_prv > n_wires:
-        raise EncodingError(f".r1cs: {n_out}+{n_pub}+{n_prv} inputs do not fit {n_wires} wires")
-    body = sections[SECTION_CONSTRAINTS]
-    pos = 0
-    term = struct.Struct("<I")
+        if kind not in index:
+            raise EncodingError(f"{what}: section {kind} is missing")
 
-    def read_lc(ci: int) -> Terms:
-        nonlocal pos
-        if pos + 4 > len(body):
-            raise EncodingError(f".r1cs: constraint {ci} is truncated")
-        (n,) = term.unpack_from(body, pos)
-        pos += 4
-        if pos + n * (4 + n8) > len(body):
-            raise EncodingError(f".r1cs: constraint {ci} is truncated")
+    def section(kind: int, name: str) -> limits.BinaryReader:
+        off, size = index[kind]
+        return limits.BinaryReader(data[off : off + size], f"{what} {name}", base=off)
+
+    h = section(SECTION_HEADER, "header")
+    n8 = h.u32("the field size")
+    if n8 != FR_BYTES:
+        raise h.fail(f"field size {n8} bytes, expected {FR_BYTES}")
+    prime = h.uint(n8, "the prime")
+    if prime != R:
+        raise h.fail(f"prime {prime} is not BN254's scalar field r")
+    n_wires, n_out, n_pub, n_prv = (h.u32(f) for f in ("nWires", "nPubOut", "nPubIn", "nPrvIn"))
+    n_labels = h.u64("nLabels")
+    n_constraints = h.u32("nConstraints")
+    h.done("the header")
+    if 1 + n_out + n_pub + n_prv > n_wires:
+        raise EncodingError(
+            f"{what}: {n_out}+{n_pub}+{n_prv} inputs do not fit {n_wires} wires"
+        )
+    body = section(SECTION_CONSTRAINTS, "constraints")
+    term_bytes = 4 + n8
+    # every linear combination takes at least its 4-byte count: bound the count by the bytes
+    body.count(n_constraints, body.left // 12, "nConstraints")
+
+    def read_lc(ci: int, side: str) -> Terms:
+        n = body.u32(f"the term count of constraint {ci} {side}")
+        body.count(n, n_wires, f"constraint {ci} {side} terms", term_bytes)
         out: Terms = {}
         for _ in range(n):
-            (w,) = term.unpack_from(body, pos)
-            v = int.from_bytes(body[pos + 4 : pos + 4 + n8], "little")
-            pos += 4 + n8
+            w = body.u32(f"a wire id of constraint {ci}")
+            v = body.uint(n8, f"a coefficient of constraint {ci}")
             if w >= n_wires:
-                raise EncodingError(f".r1cs: constraint {ci} uses wire {w} >= nWires {n_wires}")
+                raise body.fail(f"constraint {ci} uses wire {w} >= nWires {n_wires}")
             if v >= R:
-                raise EncodingError(f".r1cs: constraint {ci} has coefficient {v} >= r")
+                raise body.fail(f"constraint {ci} has coefficient {v} >= r")
             if w in out:
-                raise EncodingError(f".r1cs: constraint {ci} lists wire {w} twice")
+                raise body.fail(f"constraint {ci} lists wire {w} twice")
             if v:
                 out[w] = v
         return out
 
     constraints = []
     for ci in range(n_constraints):
-        constraints.append((read_lc(ci), read_lc(ci), read_lc(ci)))
-    if pos != len(body):
-        raise EncodingError(
-            f".r1cs: {len(body) - pos} extra bytes after {n_constraints} constraints"
-        )
+        constraints.append((read_lc(ci, "A"), read_lc(ci, "B"), read_lc(ci, "C")))
+    body.done(f"{n_constraints} constraints")
     wire2label: list[int] = []
-    if SECTION_WIRE2LABEL in sections:
-        m = sections[SECTION_WIRE2LABEL]
-        if len(m) != 8 * n_wires:
-            raise EncodingError(f".r1cs: wire2label has {len(m)} bytes, expected {8 * n_wires}")
-        wire2label = list(struct.unpack(f"<{n_wires}Q", m))
+    if SECTION_WIRE2LABEL in index:
+        m = section(SECTION_WIRE2LABEL, "wire2label")
+        if m.left != 8 * n_wires:
+            raise m.fail(f"wire2label has {m.left} bytes, expected {8 * n_wires}")
+        wire2label = list(struct.unpack(f"<{n_wires}Q", m.take(8 * n_wires, "wire2label")))
         bad = next((i for i, lab in enumerate(wire2label) if lab >= n_labels), None)
         if bad is not None:
-            raise EncodingError(f".r1cs: wire {bad} maps to label {wire2label[bad]} >= nLabels")
+            raise EncodingError(f"{what}: wire {bad} maps to label {wire2label[bad]} >= nLabels")
     return R1csFile(n_wires, n_out, n_pub, n_prv, n_labels, constraints, wire2label, prime)

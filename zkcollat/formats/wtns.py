@@ -21,7 +21,8 @@ from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError
 from zkcollat.field import FR_BYTES, R
 from zkcollat.formats import limits
-from zkcollat.formats.r1cs_bin import MAX_FILE_BYTES, read_sections
+from zkcollat.formats.lem import section_index
+from zkcollat.formats.r1cs_bin import MAX_FILE_BYTES
 
 MAGIC = b"wtns"
 VERSION = 2
@@ -54,35 +55,36 @@ def write_wtns(witness: Sequence[int], path: str | Path) -> None:
 def read_wtns(source: str | Path | bytes) -> list[int]:
     """Parse a ``.wtns`` file (path or bytes) into the witness vector."""
     if isinstance(source, bytes):
-        return _read_wtns(source)
+        return _read_wtns(source, ".wtns")
     data = limits.read_bytes(source, ".wtns", MAX_FILE_BYTES)
-    try:
-        return _read_wtns(data)
-    except EncodingError as e:
-        raise EncodingError(f".wtns file {os.fspath(source)!r}: {e}") from e
+    return _read_wtns(data, f".wtns file {os.fspath(source)!r}")
 
 
-def _read_wtns(data: bytes) -> list[int]:
-    sections = read_sections(data, MAGIC, VERSION, ".wtns")
-    if set(sections) != {1, 2}:
-        raise EncodingError(f".wtns: expected sections 1 and 2, got {sorted(sections)}")
-    h = sections[1]
-    if len(h) < 4:
-        raise EncodingError(".wtns: header section is truncated")
-    (n8,) = struct.unpack_from("<I", h, 0)
-    if n8 != FR_BYTES or len(h) != 4 + n8 + 4:
-        raise EncodingError(f".wtns: field size {n8} / header of {len(h)} bytes is not BN254's")
-    prime = int.from_bytes(h[4 : 4 + n8], "little")
+def _read_wtns(data: bytes, what: str) -> list[int]:
+    index = section_index(data, MAGIC, VERSION, what)
+    if set(index) != {1, 2}:
+        raise EncodingError(f"{what}: expected sections 1 and 2, got {sorted(index)}")
+
+    def section(kind: int, name: str) -> limits.BinaryReader:
+        off, size = index[kind]
+        return limits.BinaryReader(data[off : off + size], f"{what} {name}", base=off)
+
+    h = section(1, "header")
+    n8 = h.u32("the field size")
+    if n8 != FR_BYTES or h.left != n8 + 4:
+        raise h.fail(f"field size {n8} / header of {h.left + 4} bytes is not BN254's")
+    prime = h.uint(n8, "the prime")
     if prime != R:
-        raise EncodingError(f".wtns: prime {prime} is not BN254's scalar field r")
-    (n,) = struct.unpack_from("<I", h, 4 + n8)
-    body = sections[2]
-    if len(body) != n * n8:
-        raise EncodingError(f".wtns: {len(body)} bytes of values for {n} values of {n8} bytes")
+        raise h.fail(f"prime {prime} is not BN254's scalar field r")
+    n = h.u32("nWitness")
+    body = section(2, "values")
+    if body.left != n * n8:
+        raise body.fail(f"{body.left} bytes of values for {n} values of {n8} bytes")
     out = []
     for i in range(n):
-        v = int.from_bytes(body[i * n8 : (i + 1) * n8], "little")
+        v = body.uint(n8, f"witness[{i}]")
         if v >= R:
-            raise EncodingError(f".wtns: witness[{i}] = {v} is not below r")
+            raise body.error(f"witness[{i}] = {v} is not below r (at offset "
+                             f"{body.offset - n8})")
         out.append(v)
     return out

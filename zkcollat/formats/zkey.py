@@ -30,9 +30,11 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zkcollat.db.files import atomic_write
 from zkcollat.errors import EncodingError, KeyFormatError
 from zkcollat.field import P, R
 from zkcollat.formats.lem import G1_SIZE, G2_SIZE, container, open_buffer, section_index
+from zkcollat.formats.limits import BinaryReader
 
 MAGIC = b"zkey"
 VERSION = 1
@@ -148,76 +150,48 @@ class Zkey:
 
 
 def write_zkey(z: Zkey, path: str | Path) -> None:
-    """Write through a temporary file renamed into place."""
-    import os
-    import tempfile
-
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(z.to_bytes())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write through a temporary file renamed into place (a key holds no secret: its mode
+    follows the umask)."""
+    atomic_write(path, z.to_bytes())
 
 
-def _contributions(data: bytes, what: str) -> tuple[bytes, list[Contribution]]:
-    if len(data) < 68:
-        raise ZkeyError(f"{what}: MPC section of {len(data)} bytes is truncated")
-    cs_hash = data[:64]
-    (n,) = struct.unpack_from("<I", data, 64)
-    pos, out = 68, []
+def _contributions(r: BinaryReader) -> tuple[bytes, list[Contribution]]:
+    cs_hash = r.raw(64, "the circuit hash")
+    n = r.u32("the number of contributions")
     fixed = 3 * G1_SIZE + G2_SIZE + 64 + 8
-    for i in range(n):
-        if pos + fixed > len(data):
-            raise ZkeyError(f"{what}: contribution #{i + 1} is truncated")
-        g1 = [data[pos + k * G1_SIZE : pos + (k + 1) * G1_SIZE] for k in range(3)]
-        pos += 3 * G1_SIZE
-        g2 = data[pos : pos + G2_SIZE]
-        pos += G2_SIZE
-        transcript = data[pos : pos + 64]
-        kind, plen = struct.unpack_from("<II", data, pos + 64)
-        pos += 72
+    r.count(n, r.left // fixed, "the number of contributions")
+    out = []
+    for i in range(1, n + 1):
+        this = f"contribution #{i}"
+        g1 = [r.raw(G1_SIZE, f"{this} {name}") for name in ("deltaAfter", "g1_s", "g1_sx")]
+        g2 = r.raw(G2_SIZE, f"{this} g2_spx")
+        transcript = r.raw(64, f"{this} transcript")
+        kind = r.u32(f"{this} type")
         if kind not in (CONTRIBUTION, BEACON):
-            raise ZkeyError(f"{what}: contribution #{i + 1} has unknown type {kind}")
-        if pos + plen > len(data):
-            raise ZkeyError(f"{what}: parameters of contribution #{i + 1} are truncated")
-        params, p, last = data[pos : pos + plen], 0, 0
+            raise r.fail(f"{this} has unknown type {kind}")
+        plen = r.u32(f"{this} parameters length")
+        params = r.sub(plen, f"{this} parameters")
         c = Contribution(g1[0], g1[1], g1[2], g2, transcript, kind)
-        while p < len(params):
-            tag = params[p]
+        last = 0
+        while params.left:
+            tag = params.u8(f"{this} parameter tag")
             if tag <= last:
-                raise ZkeyError(f"{what}: parameters of contribution #{i + 1} are not sorted")
+                raise params.fail(f"parameters of {this} are not sorted")
             last = tag
-            try:
-                if tag == 1:
-                    ln = params[p + 1]
-                    raw = params[p + 2 : p + 2 + ln]
-                    if len(raw) != ln:
-                        raise IndexError
-                    c.name = raw.decode("utf-8", errors="replace")
-                    p += 2 + ln
-                elif tag == 2:
-                    c.num_iterations_exp = params[p + 1]
-                    p += 2
-                elif tag == 3:
-                    ln = params[p + 1]
-                    c.beacon_hash = params[p + 2 : p + 2 + ln]
-                    if len(c.beacon_hash) != ln:
-                        raise IndexError
-                    p += 2 + ln
-                else:
-                    raise ZkeyError(f"{what}: contribution #{i + 1} has unknown parameter {tag}")
-            except IndexError as e:
-                raise ZkeyError(f"{what}: parameters of contribution #{i + 1} are cut off") from e
+            if tag == 1:
+                raw = params.raw(params.u8(f"{this} name length"), f"{this} name")
+                c.name = raw.decode("utf-8", errors="replace")
+            elif tag == 2:
+                c.num_iterations_exp = params.u8(f"{this} numIterationsExp")
+            elif tag == 3:
+                c.beacon_hash = params.raw(params.u8(f"{this} beacon hash length"),
+                                           f"{this} beacon hash")
+            else:
+                raise params.fail(f"{this} has unknown parameter {tag}")
         if kind == BEACON and (c.beacon_hash is None or c.num_iterations_exp is None):
-            raise ZkeyError(f"{what}: beacon contribution #{i + 1} lacks its beacon parameters")
-        pos += plen
+            raise r.fail(f"beacon {this} lacks its beacon parameters")
         out.append(c)
-    if pos != len(data):
-        raise ZkeyError(f"{what}: {len(data) - pos} extra bytes after the contributions")
+    r.done("the contributions")
     return cs_hash, out
 
 
@@ -226,11 +200,11 @@ def read_zkey(source: str | Path | bytes, name: str | None = None) -> Zkey:
     what = name or (f"zkey {str(source)!r}" if not isinstance(source, bytes) else "zkey")
     try:
         buf = open_buffer(source)
-        secs = section_index(buf, MAGIC, VERSION, what)
     except KeyFormatError:
         raise
     except EncodingError as e:
         raise ZkeyError(str(e)) from e
+    secs = section_index(buf, MAGIC, VERSION, what, ZkeyError)
     missing = [k for k in range(1, 11) if k not in secs]
     if missing:
         raise ZkeyError(f"{what} is incomplete: sections {missing} are missing")
@@ -242,29 +216,36 @@ def read_zkey(source: str | Path | bytes, name: str | None = None) -> Zkey:
         off, size = secs[k]
         return bytes(buf[off : off + size])
 
-    h1 = sec(1)
-    if len(h1) != 4 or struct.unpack("<I", h1)[0] != GROTH16:
-        raise ZkeyError(f"{what} is not a Groth16 key (protocol section {h1.hex()})")
-    h = sec(2)
+    def reader(k: int, name: str) -> BinaryReader:
+        off, _ = secs[k]
+        return BinaryReader(sec(k), f"{what} section {k} ({name})", error=ZkeyError, base=off)
+
+    h1 = reader(1, "header")
+    if h1.left != 4 or h1.u32("the protocol") != GROTH16:
+        raise ZkeyError(f"{what} is not a Groth16 key (protocol section {sec(1).hex()})")
+    h = reader(2, "Groth16 header")
     want = 4 + 32 + 4 + 32 + 12 + 4 * G1_SIZE + 3 * G2_SIZE - G1_SIZE
-    if len(h) != want:
-        raise ZkeyError(f"{what}: Groth16 header of {len(h)} bytes, expected {want}")
-    n8q = struct.unpack_from("<I", h, 0)[0]
-    q = int.from_bytes(h[4:36], "little")
-    n8r = struct.unpack_from("<I", h, 36)[0]
-    r = int.from_bytes(h[40:72], "little")
+    if h.left != want:
+        raise h.fail(f"Groth16 header of {h.left} bytes, expected {want}")
+    n8q = h.u32("n8q")
+    q = h.uint(32, "q")
+    n8r = h.u32("n8r")
+    r = h.uint(32, "r")
     if (n8q, q, n8r, r) != (32, P, 32, R):
         raise ZkeyError(f"{what} is not a BN254 key (q = {q}, r = {r})")
-    n_vars, n_public, domain = struct.unpack_from("<III", h, 72)
+    n_vars, n_public, domain = h.u32("nVars"), h.u32("nPublic"), h.u32("domainSize")
     if domain < 2 or domain & (domain - 1) or domain > 1 << 28:
         raise ZkeyError(f"{what}: domain size {domain} is not a power of two up to 2^28")
     if n_public + 1 > n_vars:
         raise ZkeyError(f"{what}: {n_public} public signals do not fit {n_vars} variables")
-    pos = 84
-    pts = []
-    for size in (G1_SIZE, G1_SIZE, G2_SIZE, G2_SIZE, G1_SIZE, G2_SIZE):
-        pts.append(h[pos : pos + size])
-        pos += size
+    pts = [
+        h.raw(size, name)
+        for size, name in (
+            (G1_SIZE, "alpha1"), (G1_SIZE, "beta1"), (G2_SIZE, "beta2"), (G2_SIZE, "gamma2"),
+            (G1_SIZE, "delta1"), (G2_SIZE, "delta2"),
+        )
+    ]
+    h.done("the Groth16 header")
     sizes = {
         3: (n_public + 1) * G1_SIZE,
         5: n_vars * G1_SIZE,
@@ -279,22 +260,20 @@ def read_zkey(source: str | Path | bytes, name: str | None = None) -> Zkey:
                 f"{what}: section {k} has {secs[k][1]} bytes, expected {size} "
                 f"({n_vars} variables, {n_public} public, domain {domain})"
             )
-    coeffs = sec(4)
-    if len(coeffs) < 4:
-        raise ZkeyError(f"{what}: coefficient section is truncated")
-    (nc,) = struct.unpack_from("<I", coeffs, 0)
-    if len(coeffs) != 4 + nc * COEF_SIZE:
-        raise ZkeyError(f"{what}: coefficient section of {len(coeffs)} bytes for {nc} entries")
+    co = reader(4, "coefficients")
+    nc = co.u32("the number of coefficients")
+    if co.left != nc * COEF_SIZE:
+        raise co.fail(f"coefficient section of {co.left + 4} bytes for {nc} entries")
     for i in range(nc):
-        m, c, s = struct.unpack_from("<III", coeffs, 4 + i * COEF_SIZE)
+        m, c, s = co.u32("matrix"), co.u32("constraint"), co.u32("signal")
         if m > 1 or c >= domain or s >= n_vars:
-            raise ZkeyError(
-                f"{what}: coefficient {i} (matrix {m}, constraint {c}, signal {s}) is out of range"
+            raise co.error(
+                f"coefficient {i} (matrix {m}, constraint {c}, signal {s}) is out of range "
+                f"(at offset {co.offset - 12})"
             )
-        v = int.from_bytes(coeffs[4 + i * COEF_SIZE + 12 : 4 + (i + 1) * COEF_SIZE], "little")
-        if v >= R:
-            raise ZkeyError(f"{what}: coefficient {i} is not below r")
-    cs_hash, contributions = _contributions(sec(10), what)
+        if co.uint(32, f"coefficient {i}") >= R:
+            raise co.error(f"coefficient {i} is not below r (at offset {co.offset - 32})")
+    cs_hash, contributions = _contributions(reader(10, "MPC"))
     return Zkey(
         n_vars=n_vars,
         n_public=n_public,
@@ -306,7 +285,7 @@ def read_zkey(source: str | Path | bytes, name: str | None = None) -> Zkey:
         delta_g1=pts[4],
         delta_g2=pts[5],
         ic=sec(3),
-        coeffs=coeffs,
+        coeffs=sec(4),
         a=sec(5),
         b1=sec(6),
         b2=sec(7),
