@@ -3,7 +3,6 @@ uint64 blockNumber/timestamp over the full range in the registry's storage, refu
 
 from __future__ import annotations
 
-import sqlite3
 import warnings
 
 import pytest
@@ -11,10 +10,11 @@ import pytest
 from zkcollat.attest import errors as E
 from zkcollat.attest.attestation import RootAttestation, sign_attestation, zkcollat_domain
 from zkcollat.attest.committee import Committee, DevelopmentCommitteeWarning
-from zkcollat.attest.db import connect
+from zkcollat.attest.db import open_registry_store
 from zkcollat.attest.eip712 import ZERO_ADDRESS
 from zkcollat.attest.registry import RegistryConfig, RootRegistry
 from zkcollat.attest.secp256k1 import PrivateKey
+from zkcollat.db import Store
 from zkcollat.errors import EncodingError
 
 KEYS = [PrivateKey.from_int(77 + i) for i in range(3)]
@@ -55,8 +55,8 @@ def test_committee_json_types(bad: dict[str, object]) -> None:
         Committee.from_json(d)
 
 
-def _registry(conn: sqlite3.Connection | None = None, now: int = 0) -> RootRegistry:
-    return RootRegistry(conn or connect(), RegistryConfig(42161, vaults=((1, VAULT),)),
+def _registry(store: Store | None = None, now: int = 0) -> RootRegistry:
+    return RootRegistry(store or open_registry_store(), RegistryConfig(42161, vaults=((1, VAULT),)),
                         Committee(0, MEMBERS, 2), now=now)
 
 
@@ -99,7 +99,8 @@ def test_above_uint64_refused(field: str) -> None:
 
 
 def test_version_1_registry_tables_are_migrated() -> None:
-    conn = connect()
+    store = open_registry_store()
+    conn = store.conn
     # the version-1 tables (plain integers), as a venue file of the previous release holds
     conn.executescript(
         "CREATE TABLE committees (epoch INTEGER PRIMARY KEY, threshold INTEGER NOT NULL, "
@@ -114,11 +115,11 @@ def test_version_1_registry_tables_are_migrated() -> None:
     conn.execute("INSERT INTO committees VALUES (0, 2, ?, 0, 7)", (json.dumps(list(MEMBERS)),))
     conn.execute("INSERT INTO accepted_roots VALUES ('1', ?, ?, ?, 1000, 1010, 0, '[]')",
                  (VAULT, f"{50:020d}", "0x" + "00" * 31 + "7b"))
-    reg = RootRegistry(conn, RegistryConfig(42161, vaults=((1, VAULT),)))
+    reg = RootRegistry(store, RegistryConfig(42161, vaults=((1, VAULT),)))
     latest = reg.latest(1, VAULT)
     assert latest is not None
     assert (latest.block_number, latest.timestamp, latest.accepted_at, latest.epoch) == (
         50, 1000, 1010, 0)
     assert reg.committee().members == MEMBERS
-    RootRegistry(conn, RegistryConfig(42161, vaults=((1, VAULT),)))  # migrated once only
+    RootRegistry(store, RegistryConfig(42161, vaults=((1, VAULT),)))  # migrated once only
     assert reg.latest(1, VAULT) == latest

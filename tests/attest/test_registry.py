@@ -13,7 +13,7 @@ from zkcollat.attest.attestation import (
     zkcollat_domain,
 )
 from zkcollat.attest.committee import Committee
-from zkcollat.attest.db import connect
+from zkcollat.attest.db import open_registry_store
 from zkcollat.attest.registry import RegistryConfig, RootRegistry
 from zkcollat.attest.secp256k1 import N, PrivateKey, Signature
 from zkcollat.errors import AttestationError
@@ -32,7 +32,7 @@ KEYS = [PrivateKey.from_int(1000 + i) for i in range(5)]
 def make_registry(threshold: int = 3, members: int = 5) -> RootRegistry:
     cfg = RegistryConfig(EXEC_CHAIN, REGISTRY, ((SRC, VAULT), (SRC, OTHER_VAULT)))
     committee = Committee(0, tuple(k.address for k in KEYS[:members]), threshold)
-    return RootRegistry(connect(), cfg, committee, now=NOW)
+    return RootRegistry(open_registry_store(), cfg, committee, now=NOW)
 
 
 def att(
@@ -211,12 +211,12 @@ def test_rejections_write_nothing_and_state_persists(tmp_path: object) -> None:
     path = pathlib.Path(str(tmp_path)) / "reg.sqlite"
     cfg = RegistryConfig(EXEC_CHAIN, REGISTRY, ((SRC, VAULT),))
     committee = Committee(0, tuple(k.address for k in KEYS[:3]), 2)
-    reg = RootRegistry(connect(path), cfg, committee, now=NOW)
+    reg = RootRegistry(open_registry_store(path), cfg, committee, now=NOW)
     reg.submit(signed(att(block=1, root=1), KEYS[:2]), now=NOW)
     with pytest.raises(E.ThresholdNotMetError):
         reg.submit(signed(att(block=2, root=2), KEYS[:1]), now=NOW)
-    reg.conn.close()
-    again = RootRegistry(connect(path), cfg, now=NOW)
+    reg.store.close()
+    again = RootRegistry(open_registry_store(path), cfg, now=NOW)
     assert [h.root for h in again.history(SRC, VAULT)] == [1]
     assert again.committee() == committee
 

@@ -1,65 +1,45 @@
-"""SQLite helpers shared by the root registry and the venue: one connection, explicit transactions.
+"""The root registry's own file, through :mod:`zkcollat.db` (WAL, busy timeout, ``BEGIN
+IMMEDIATE`` writers, snapshot reads, application id and schema version, refusal of foreign
+files).
 
-The connection runs in autocommit mode (``isolation_level=None``) and every change goes through
-:func:`transaction`: ``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception, so
-nothing is ever half-written. Nested use becomes a SAVEPOINT of the outer transaction.
+A venue keeps its registry's tables in the venue's file and hands the registry the venue's
+store; a registry on its own (``attest verify``, tests, tools) opens one here. The registry's
+tables, their version and migrations are the registry's (:mod:`zkcollat.attest.registry`): the
+same in both kinds of file.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+
+from zkcollat.db import Schema, Store, create_tables, open_store
+from zkcollat.errors import NotARegistry
 
 
-def connect(path: str | Path = ":memory:") -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA foreign_keys = ON")
-    if str(path) != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-    return conn
+def _legacy_version(conn: sqlite3.Connection) -> int | None:
+    """A registry file made before stores carried an application id: it has the tables."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'accepted_roots'"
+    ).fetchone()
+    return None if row is None else 1
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    if conn.in_transaction:
-        name = f"sp{id(conn)}_{_depth(conn)}"
-        conn.execute(f"SAVEPOINT {name}")
-        _DEPTH[id(conn)] = _depth(conn) + 1
-        try:
-            yield conn
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        else:
-            conn.execute(f"RELEASE {name}")
-        finally:
-            _DEPTH[id(conn)] = _depth(conn) - 1
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # also when COMMIT itself failed (busy, disk full)
-            conn.execute("ROLLBACK")
-        raise
+#: The file of a registry on its own: its tables are created by the registry on first use.
+REGISTRY_FILE = Schema(
+    kind="root registry",
+    application_id=int.from_bytes(b"zkcR", "big"),
+    version=1,
+    create=create_tables(()),
+    legacy_version=_legacy_version,
+    not_a_store=NotARegistry,
+)
 
 
-_DEPTH: dict[int, int] = {}
-
-
-def _depth(conn: sqlite3.Connection) -> int:
-    return _DEPTH.get(id(conn), 0)
-
-
-def to_db(value: int) -> str:
-    """Integers wider than SQLite's int64 (uint256 chain ids, uint128 amounts) as decimal text."""
-    return str(value)
-
-
-def from_db(value: str | int) -> int:
-    return int(value)
+def open_registry_store(
+    path: str | os.PathLike[str] = ":memory:", *, create: bool = True
+) -> Store:
+    """The store of a registry on its own at ``path`` (private and in memory by default). An
+    existing file must be a root registry (else :class:`~zkcollat.errors.NotARegistry`, the file
+    untouched); a missing one is created when ``create``."""
+    return open_store(path, REGISTRY_FILE, create=create)

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from zkcollat.attest import errors as E
 from zkcollat.attest.attestation import SignedAttestation, zkcollat_domain
 from zkcollat.attest.committee import Committee
-from zkcollat.attest.db import transaction
 from zkcollat.attest.eip712 import ZERO_ADDRESS, Domain, normalize_address
 from zkcollat.attest.secp256k1 import Signature, SignatureError, check_signature, recover_address
+from zkcollat.db import Store
 from zkcollat.field import R
 
 VaultKey = tuple[int, str]
@@ -134,17 +134,20 @@ class RootRegistry:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        store: Store,
         config: RegistryConfig,
         committee: Committee | None = None,
         *,
         now: int = 0,
     ) -> None:
-        self.conn = conn
+        """``store``: the venue's store (the registry's tables live in the venue's file) or one
+        of its own (:func:`zkcollat.attest.db.open_registry_store`)."""
+        self.store = store
+        self.conn = store.conn
         self.config = config
         self._vaults = set(config.vaults)
         _to_db(now, "now")
-        with transaction(conn):
+        with store.write() as conn:
             had_tables = conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'accepted_roots'"
             ).fetchone()[0]
@@ -189,12 +192,13 @@ class RootRegistry:
         )
 
     def committee(self, epoch: int | None = None) -> Committee:
-        if epoch is None:
-            epoch = self._current_epoch()
-        row = self.conn.execute(
-            "SELECT epoch, threshold, members, development FROM committees WHERE epoch = ?",
-            (_to_db(epoch, "epoch") if epoch is not None and 0 <= epoch <= _U64 else None,),
-        ).fetchone()
+        with self.store.read():  # the current epoch and its row from one state
+            if epoch is None:
+                epoch = self._current_epoch()
+            row = self.conn.execute(
+                "SELECT epoch, threshold, members, development FROM committees WHERE epoch = ?",
+                (_to_db(epoch, "epoch") if epoch is not None and 0 <= epoch <= _U64 else None,),
+            ).fetchone()
         if row is None:
             raise E.EpochError(f"no committee for epoch {epoch}")
         return Committee(_from_db(row[0]), tuple(json.loads(row[2])), int(row[1]),
@@ -203,7 +207,7 @@ class RootRegistry:
     def rotate(self, committee: Committee, *, now: int = 0) -> None:
         """Install the next epoch's committee; earlier members not in it stop counting at once."""
         _to_db(now, "now")
-        with transaction(self.conn):
+        with self.store.write():
             current = self._current_epoch()
             assert current is not None
             if committee.epoch != current + 1:
@@ -254,7 +258,7 @@ class RootRegistry:
                 f"after now = {now}"
             )
         digest = att.digest(cfg.domain)
-        with transaction(self.conn):
+        with self.store.write():
             latest = self.latest(*key)
             if latest is not None and att.block_number <= latest.block_number:
                 raise E.NonIncreasingBlockError(
@@ -389,15 +393,16 @@ class RootRegistry:
         last ``window_s`` seconds and of the silence since the newest root beyond the expected
         ``interval_s`` between attestations (an outage shows up even when nothing arrives).
         None when the vault has no accepted root."""
-        latest = self.latest(source_chain_id, vault)
-        if latest is None:
-            return None
-        since = min(max(now - window_s, 0), _U64)
-        rows = self.conn.execute(
-            "SELECT accepted_at, timestamp FROM accepted_roots "
-            "WHERE source_chain_id = ? AND vault = ? AND accepted_at >= ?",
-            (str(source_chain_id), latest.vault, _to_db(since, "since")),
-        ).fetchall()
+        with self.store.read():  # the newest root and the recent ones from one state
+            latest = self.latest(source_chain_id, vault)
+            if latest is None:
+                return None
+            since = min(max(now - window_s, 0), _U64)
+            rows = self.conn.execute(
+                "SELECT accepted_at, timestamp FROM accepted_roots "
+                "WHERE source_chain_id = ? AND vault = ? AND accepted_at >= ?",
+                (str(source_chain_id), latest.vault, _to_db(since, "since")),
+            ).fetchall()
         recent = max((a - t for a, t in rows), default=0)  # offsets cancel
         silence = now - latest.timestamp - interval_s
         return max(0, recent, silence)

@@ -10,7 +10,7 @@ import click
 
 from zkcollat.attest.attestation import RootAttestation, SignedAttestation, sign_attestation
 from zkcollat.attest.committee import Committee
-from zkcollat.attest.db import connect
+from zkcollat.attest.db import open_registry_store
 from zkcollat.attest.eip712 import ZERO_ADDRESS
 from zkcollat.attest.registry import RegistryConfig, RootRegistry
 from zkcollat.attest.secp256k1 import N, PrivateKey
@@ -269,7 +269,7 @@ def attest_verify(
     cfg = RegistryConfig(
         parse_uint(chain_id, "chainId"), registry, ((att.source_chain_id, att.vault),)
     )
-    reg = RootRegistry(connect(":memory:"), cfg, committee)
+    reg = RootRegistry(open_registry_store(), cfg, committee)
     try:
         accepted = reg.submit(signed, now=now_or(now))
     except AttestationError as e:

@@ -63,7 +63,7 @@ class VenueCore:
         reg = RegistryConfig(
             config.chain_id, config.registry_address, config.vaults, config.max_clock_skew_s
         )
-        self.registry = RootRegistry(self.conn, reg, committee, now=now)
+        self.registry = RootRegistry(store.db, reg, committee, now=now)
         self.verifier: Verifier = verifier or verify_collateral_proof
         self.domain = account_domain(config.chain_id, config.venue_address)
         self.signatures = SignatureVerifier(self.domain)
