@@ -463,3 +463,33 @@ def test_margin_bad_input(world: World, tmp_path: Path) -> None:
     assert "above -100" in fails(*v, "shock", ALICE, "--spot-pct", "-100")
     with sqlite3.connect(tmp_path / "venue" / "venue.sqlite") as conn:
         assert conn.execute("SELECT COUNT(*) FROM credits").fetchone()[0] == 0
+
+
+def test_margin_init_signer_key_is_a_secret_and_a_refusal_leaves_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    given = tmp_path / "signer_given.key"
+    given.write_text(f"0x{BOB_SECRET:064x}\n")
+    given.chmod(0o644)
+    init = ["init", "--config", str(EXAMPLE_VENUE), "--committee", str(world.committee),
+            "--vk", str(world.vk)]
+    out = json.loads(run("margin", "--venue", str(tmp_path / "v"), *init, "--signer-key",
+                         str(given), "--json").stdout)
+    assert out["signer"] == BOB
+    signer = tmp_path / "v" / "signer.key"
+    assert signer.stat().st_mode & 0o777 == 0o600  # copied as a secret, whatever its mode
+    assert int(signer.read_text().strip(), 16) == BOB_SECRET
+    # a bad key, committee or config: refused before anything is written
+    bad = tmp_path / "bad.key"
+    bad.write_bytes(b"\x80" * 64)
+    assert "does not hold a hex secret" in fails(
+        "margin", "--venue", str(tmp_path / "w"), *init, "--signer-key", str(bad))
+    (tmp_path / "zero.key").write_text("0x" + "0" * 64)
+    assert "not in (0, n)" in fails(
+        "margin", "--venue", str(tmp_path / "w"), *init, "--signer-key",
+        str(tmp_path / "zero.key"))
+    assert not (tmp_path / "w").exists()
+    (tmp_path / "x").mkdir()  # an existing empty folder stays as it was
+    assert "committee" in fails("margin", "--venue", str(tmp_path / "x"), "init", "--committee",
+                                str(world.vk), "--vk", str(world.vk))
+    assert list((tmp_path / "x").iterdir()) == []

@@ -9,12 +9,19 @@ Inputs: the corpus of ``tests/vectors/malformed/`` (see its ``make.py``), the va
 the CLI world swapped into each other's places, and hypothesis mutations of the valid files
 (truncations, bit flips, numbers made huge or negative, deep nesting, wrong JSON types).
 The default run tries a few mutations per file; ``pytest -m slow`` tries many more.
+
+The venue (``zkcollat margin``) is fuzzed the same way: the files its commands take (config,
+committee, verifying key, signer and account keys, proofs, signed roots) and the files of its
+folder (``venue.sqlite``, ``config.json``, ``verification_key.json``, ``signer.key``), each
+run on a fresh copy of a venue with a market; a failed command leaves the venue's state as it
+was (same SQL dump) and ``init`` leaves no folder behind.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,10 +33,22 @@ from hypothesis import strategies as st
 from zkcollat.cli import main
 from zkcollat.vault import Vault
 
-from .conftest import EXEC_CHAIN, World
+from .conftest import (
+    ALICE,
+    ALICE_SECRET,
+    BOB,
+    EXAMPLE_VENUE,
+    EXEC_CHAIN,
+    REGISTRY,
+    VAULT_ADDRESS,
+    World,
+)
+from .conftest import NOW as VENUE_NOW
 
 CORPUS = Path(__file__).resolve().parents[1] / "vectors" / "malformed"
 NOW = "1800000000"
+DAY = 86_400
+PUT = f"ETH-{(VENUE_NOW // DAY + 30) * DAY}-{2800 * 10**8}-P"
 
 #: kind of file -> commands that read it; "X" is the file under test, "OUT" a path the command
 #: would write (must not exist afterwards if it fails), "VAULT" a fresh copy of the world's vault
@@ -39,7 +58,7 @@ Command = list[str]
 def _commands(w: World) -> dict[str, list[Command]]:
     vk, pub, proof = str(w.vk), str(w.public), str(w.proof)
     att = str(w.dir / "fuzz_att.json")
-    return {
+    return _merge({
         "vk": [["verify", "X", pub, proof], ["export", "solidity", "X", "-o", "OUT"]],
         "public": [["verify", vk, "X", proof], ["export", "calldata", "X", proof]],
         "proof": [["verify", vk, pub, "X"], ["export", "calldata", pub, "X"]],
@@ -53,7 +72,49 @@ def _commands(w: World) -> dict[str, list[Command]]:
         "zkpk": [["prove", "--pk", "X", "--vault", str(w.vault), "--lock", "0", "--threshold",
                   "1", "--min-expiry", "1", "--dest-chain", EXEC_CHAIN, "--proof", "OUT",
                   "--public", "OUT2"]],
+    }, _venue_commands(w))
+
+
+def _venue_commands(w: World) -> dict[str, list[Command]]:
+    """``zkcollat margin``: "VENUE" is a fresh copy of the fuzz venue (its state must not change
+    when a command fails); "VENUE:name" the same with its file ``name`` replaced by X;
+    "NEWVENUE" a folder ``init`` would create (must not exist when it fails)."""
+    vk, committee, cfg = str(w.vk), str(w.committee), str(EXAMPLE_VENUE)
+    m = ["margin", "--venue", "VENUE", "--now", str(VENUE_NOW)]
+    init = ["margin", "--venue", "NEWVENUE", "--now", str(VENUE_NOW), "init"]
+    key = str(w.dir / "fuzz_alice.key")
+    return {
+        "venue_config": [[*init, "--config", "X", "--committee", committee, "--vk", vk]],
+        "committee": [[*init, "--config", cfg, "--committee", "X", "--vk", vk]],
+        "vk": [[*init, "--config", cfg, "--committee", committee, "--vk", "X"]],
+        "key": [[*init, "--config", cfg, "--committee", committee, "--vk", vk,
+                 "--signer-key", "X"],
+                [*m, "withdraw", "--key", "X", "10"],
+                [*m, "release", "--key", "X", "1", VAULT_ADDRESS, "0"],
+                [*m, "order", "place", "--key", "X", PUT, "buy", "1", "10"]],
+        "proof": [[*m, "credit", ALICE, str(w.public), "X"]],
+        "public": [[*m, "credit", ALICE, "X", str(w.proof)]],
+        "attestation": [[*m, "submit-root", "X"]],
+        "venue": [[*("VENUE:venue.sqlite" if a == "VENUE" else a for a in m), "account", ALICE],
+                  [*("VENUE:venue.sqlite" if a == "VENUE" else a for a in m), "audit"]],
+        "venue_file_config": [
+            [*("VENUE:config.json" if a == "VENUE" else a for a in m), "account", ALICE],
+            [*("VENUE:config.json" if a == "VENUE" else a for a in m), "book", PUT]],
+        "venue_file_vk": [
+            [*("VENUE:verification_key.json" if a == "VENUE" else a for a in m), "credit",
+             ALICE, str(w.public), str(w.proof)]],
+        "venue_file_key": [
+            [*("VENUE:signer.key" if a == "VENUE" else a for a in m), "release", "--key", key,
+             "1", VAULT_ADDRESS, "0"]],
     }
+
+
+def _merge(*tables: dict[str, list[Command]]) -> dict[str, list[Command]]:
+    out: dict[str, list[Command]] = {}
+    for t in tables:
+        for k, v in t.items():
+            out.setdefault(k, []).extend(v)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +134,51 @@ def valid(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
     snap = d / "snapshot.json"
     assert runner.invoke(main, ["vault", "export", str(world.vault), "-o", str(snap)]).exit_code \
         == 0
+    venue = _fuzz_venue(world)
     return {"vk": world.vk, "public": world.public, "proof": world.proof,
             "committee": world.committee, "attestation": att, "locks": world.dir / "locks.json",
-            "snapshot": snap, "vault": world.vault, "zkpk": world.pk}
+            "snapshot": snap, "vault": world.vault, "zkpk": world.pk,
+            "venue_config": EXAMPLE_VENUE, "key": world.dir / "fuzz_alice.key",
+            "venue": venue / "venue.sqlite", "venue_file_config": venue / "config.json",
+            "venue_file_vk": venue / "verification_key.json",
+            "venue_file_key": venue / "signer.key"}
+
+
+def _fuzz_venue(world: World) -> Path:
+    """The venue every margin command runs on (copied for each run): the committee's root of
+    the world's vault accepted, a market, a listed put, Bob's cash."""
+    venue = world.dir / "fuzz_venue"
+    (world.dir / "fuzz_alice.key").write_text(f"0x{ALICE_SECRET:064x}\n")
+    if venue.exists():
+        return venue
+    bundle = world.dir / "fuzz_venue_att.json"
+    runner = CliRunner()
+
+    def ok(*args: str) -> None:
+        res = runner.invoke(main, list(args))
+        assert res.exit_code == 0, (args, res.output)
+
+    ok("attest", "sign", "--key", str(world.keys[0]), "--key", str(world.keys[1]),
+       "--source-chain", "1", "--vault-address", VAULT_ADDRESS, "--from-vault", str(world.vault),
+       "--block", "101", "--timestamp", str(VENUE_NOW - 20), "--chain-id", EXEC_CHAIN,
+       "--registry", REGISTRY, "-o", str(bundle))
+    m = ["margin", "--venue", str(venue), "--now", str(VENUE_NOW)]
+    ok(*m, "init", "--config", str(EXAMPLE_VENUE), "--committee", str(world.committee),
+       "--vk", str(world.vk))
+    ok(*m, "submit-root", str(bundle))
+    ok(*m, "market", "ETH", "--spot", "3000", "--iv-pct", "60")
+    ok(*m, "list-instrument", "ETH", str((VENUE_NOW // DAY + 30) * DAY), "2800", "P")
+    ok(*m, "deposit", BOB, "100000")
+    return venue
+
+
+def _venue_state(venue: Path) -> list[str]:
+    """The venue's state as SQL (file bytes may change on a mere read: WAL, checkpoints)."""
+    conn = sqlite3.connect(f"file:{venue / 'venue.sqlite'}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
 
 
 def _run(world: World, cmd: Command, x: Path, work: Path) -> None:
@@ -89,8 +192,24 @@ def _run(world: World, cmd: Command, x: Path, work: Path) -> None:
     if "VAULT" in cmd:
         shutil.copy(world.vault, vault)
     before = vault.read_bytes() if vault.exists() else None
+    venue, new_venue = work / "venue", work / "new_venue"
+    shutil.rmtree(venue, ignore_errors=True)
+    shutil.rmtree(new_venue, ignore_errors=True)
+    venue_before = None
+    for a in cmd:
+        if a == "VENUE" or a.startswith("VENUE:"):
+            shutil.copytree(world.dir / "fuzz_venue", venue)
+            if a.startswith("VENUE:"):
+                replaced = venue / a.split(":", 1)[1]
+                if replaced.name == "venue.sqlite":
+                    for suffix in ("-wal", "-shm"):
+                        Path(f"{replaced}{suffix}").unlink(missing_ok=True)
+                shutil.copy(x, replaced)
+            else:
+                venue_before = _venue_state(venue)
     args = [str(x) if a == "X" else str(outs[0]) if a == "OUT" else str(outs[1]) if a == "OUT2"
-            else str(vault) if a == "VAULT" else a for a in cmd]
+            else str(vault) if a == "VAULT" else str(new_venue) if a == "NEWVENUE"
+            else str(venue) if a == "VENUE" or a.startswith("VENUE:") else a for a in cmd]
     res = CliRunner().invoke(main, args)
     where = f"zkcollat {' '.join(cmd)} with X = {x.name}"
     assert res.exit_code in (0, 1, 2), (where, res.output, res.exception)
@@ -103,6 +222,9 @@ def _run(world: World, cmd: Command, x: Path, work: Path) -> None:
                                                                                 res.stderr)
     for o in outs:
         assert not o.exists(), (where, "partial output", o)
+    assert not new_venue.exists(), (where, "partial output: a venue folder")
+    if venue_before is not None:
+        assert _venue_state(venue) == venue_before, (where, "the venue changed")
     if before is not None:
         with Vault.open(vault) as v:  # nothing appended
             assert v.size == 3, where
@@ -117,7 +239,9 @@ def _corpus() -> list[Path]:
 def test_corpus_against_every_command(world: World, valid: dict[str, Path], tmp_path: Path,
                                       bad: Path) -> None:
     cmds = _commands(world)
-    kinds = ["vault"] if bad.suffix == ".sqlite" else [k for k in cmds if k != "vault"]
+    sqlite_kinds = ("vault", "venue")
+    kinds = (list(sqlite_kinds) if bad.suffix == ".sqlite"
+             else [k for k in cmds if k not in sqlite_kinds])
     for kind in kinds:
         for cmd in cmds[kind]:
             _run(world, cmd, bad, tmp_path)
@@ -182,7 +306,8 @@ def _fuzz(kind: str, examples: int) -> Callable[..., None]:
 
 
 KINDS = ["vk", "public", "proof", "committee", "attestation", "locks", "snapshot", "vault",
-         "zkpk"]
+         "zkpk", "venue_config", "key", "venue", "venue_file_config", "venue_file_vk",
+         "venue_file_key"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -28,18 +28,34 @@ from zkcollat.cli._common import (
 from zkcollat.cli.times import TIME
 from zkcollat.db import FileExists, atomic_write
 from zkcollat.errors import AttestationError, EncodingError
+from zkcollat.formats import limits
 from zkcollat.formats.snarkjs import write_json_atomic
 
 
 def read_key(path: str) -> PrivateKey:
     """A secp256k1 secret from a key file: 64 hex digits (an optional 0x), as keygen writes."""
-    text = existing_file(path, "key").read_text().strip()
-    digits = text[2:] if text[:2].lower() == "0x" else text
+    return PrivateKey.from_int(read_key_secret(path))
+
+
+def read_key_secret(path: str) -> int:
+    """The secret of a key file (see :func:`read_key`), checked to be in (0, n)."""
+    existing_file(path, "key")
+    raw = limits.read_bytes(path, "key", 1024)
+    bad = EncodingError(f"key file {path!r} does not hold a hex secret (64 hex digits)")
     try:
-        secret = bytes.fromhex(digits)
+        text = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise bad from None
+    digits = text[2:] if text[:2].lower() == "0x" else text
+    if len(digits) != 64:
+        raise bad
+    try:
+        secret = int(digits, 16)
     except ValueError:
-        raise EncodingError(f"key file {path!r} does not hold a hex secret") from None
-    return PrivateKey.from_bytes(secret)
+        raise bad from None
+    if not 0 < secret < N:
+        raise EncodingError(f"key file {path!r}: the secret is not in (0, n) of secp256k1")
+    return secret
 
 
 def new_key() -> tuple[int, PrivateKey]:

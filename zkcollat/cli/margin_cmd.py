@@ -170,11 +170,17 @@ def margin_init(
     as_json: bool,
 ) -> None:
     """Create the venue folder: config, verifying key, signer key and an empty state."""
-    from zkcollat.cli.attest_cmd import new_key, read_key, write_key
+    from zkcollat.attest.secp256k1 import PrivateKey
+    from zkcollat.cli.attest_cmd import new_key, read_key_secret, write_key
     from zkcollat.cli.proof_cmd import load_vk
+    from zkcollat.db import atomic_write, atomic_write_json
 
-    if (vc.dir / DB).exists():
-        raise CliInputError(f"{vc.dir / DB} already exists (the venue is initialised)")
+    for name in (DB, CONFIG, VK, SIGNER):
+        if (vc.dir / name).exists():
+            raise CliInputError(f"{vc.dir / name} already exists (the venue is initialised)")
+    if vc.dir.exists() and not vc.dir.is_dir():
+        raise CliInputError(f"the venue folder {vc.dir} is a file")
+    # every input is read and checked before anything is written: a refusal leaves nothing
     raw = (
         json.loads(example_config_text())
         if config_path is None
@@ -183,19 +189,34 @@ def margin_init(
     if not isinstance(raw, dict):
         raise CliInputError(f"venue config {config_path!r} must be a JSON object")
     load_vk(vk_path)
+    vk_bytes = Path(vk_path).read_bytes()
     committee = Committee.from_json(load_json_file(committee_path, "committee"))
     VenueConfig.from_json({**raw, "verifying_key_path": str(Path(vk_path).resolve())})
-    vc.dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(vk_path, vc.dir / VK)
-    (vc.dir / CONFIG).write_text(json.dumps({**raw, "verifying_key_path": VK}, indent=1) + "\n")
     if signer_key is not None:
-        key = read_key(signer_key)
-        shutil.copyfile(signer_key, vc.dir / SIGNER)
+        secret = read_key_secret(signer_key)
+        key = PrivateKey.from_int(secret)
     else:
         secret, key = new_key()
-        write_key(secret, str(vc.dir / SIGNER))
-    cfg = VenueConfig.load(vc.dir / CONFIG)
-    Venue.create(vc.dir / DB, cfg, key, committee=committee, now=vc.now).conn.close()
+    made_dir = not vc.dir.exists()
+    written: list[Path] = []
+    try:
+        vc.dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(vc.dir / VK, vk_bytes, overwrite=False)
+        written.append(vc.dir / VK)
+        atomic_write_json(vc.dir / CONFIG, {**raw, "verifying_key_path": VK}, overwrite=False)
+        written.append(vc.dir / CONFIG)
+        write_key(secret, str(vc.dir / SIGNER))  # a secret: 0600, never over a file
+        written.append(vc.dir / SIGNER)
+        cfg = VenueConfig.load(vc.dir / CONFIG)
+        written.append(vc.dir / DB)  # created exclusively by Venue.create, so it is ours
+        Venue.create(vc.dir / DB, cfg, key, committee=committee, now=vc.now).conn.close()
+    except BaseException:
+        for p in written:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{p}{suffix}").unlink(missing_ok=True)
+        if made_dir:
+            shutil.rmtree(vc.dir, ignore_errors=True)
+        raise
     out = {
         "venue": str(vc.dir),
         "chain_id": cfg.chain_id,

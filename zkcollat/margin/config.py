@@ -20,7 +20,6 @@ JSON layout (all keys optional except ``chain_id``; unknown keys are an error)::
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,7 +273,11 @@ class VenueConfig:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | str, base_dir: str | Path = ".") -> VenueConfig:
-        d: Any = json.loads(data) if isinstance(data, str) else data
+        if isinstance(data, str):
+            from zkcollat.formats import limits
+
+            data = limits.loads(data, "venue config", limits.SMALL_JSON)
+        d: Any = data
         if not isinstance(d, Mapping) or "chain_id" not in d:
             raise MarginConfigError("venue config must be an object with a chain_id")
         known = {f.name for f in dataclasses.fields(cls)} - {"verifying_key"}
@@ -312,12 +315,11 @@ class VenueConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> VenueConfig:
+        from zkcollat.formats import limits
+
         p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as e:
-            raise MarginConfigError(f"cannot read venue config {p}: {e}") from e
-        return cls.from_json(text, p.parent)
+        d = limits.read_json(p, "venue config", limits.SMALL_JSON)
+        return cls.from_json(d, p.parent)
 
     def to_json(self) -> dict[str, Any]:
         def plain(obj: Any) -> Any:
