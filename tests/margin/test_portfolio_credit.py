@@ -506,7 +506,7 @@ def test_the_statements_padding_is_read_as_it_means() -> None:
         raw,
         next(pr for cl, pr in PORTFOLIO_TABLE.issued if cl == raw),
     ) in PORTFOLIO_TABLE.issued
-    with pytest.raises(E.PublicInputError, match="strictly increasing"):  # 0 after a used slot
+    with pytest.raises(E.PublicInputError, match="used slot after the empty slot 1"):
         bad = dataclasses.replace(raw, lockIds=(3, 0, 2))
         v.credit_portfolio(
             ALICE,
@@ -569,3 +569,50 @@ def test_a_portfolio_release_is_checked_without_provisional_credit() -> None:
     v.place(order(v, ALICE, PUT, False, lots, m, ioc=True), now=NOW)
     with pytest.raises(E.InsufficientMarginError):  # the report never backs a release
         v.request_portfolio_release(release(v, ALICE, 4, now=NOW), now=NOW)
+
+
+def test_the_statements_own_public_values_and_check() -> None:
+    """A registry PortfolioPublic (k = 4, m = 2) credited through statement_check: encoded by
+    the statement (root, packed words) and verified with the key for its (k, m)."""
+    from tests.margin.helpers import DUMMY_VK, TableVerifier
+    from zkcollat.margin.portfolio_credits import statement_check
+    from zkcollat.statements import PortfolioPublic
+
+    pub = PortfolioPublic(
+        777, EXEC_CHAIN, int(ALICE, 16), NOW + 30 * DAY, (3, 8, 0, 0), (WETH_INT, 0), (10**18, 0)
+    )
+    n = len(pub.to_list())
+    vk = dataclasses.replace(DUMMY_VK, gamma_abc_g1=(DUMMY_VK.gamma_abc_g1[0],) * (n + 1))
+    groth = TableVerifier()
+    v = venue()
+    v.portfolio_check = statement_check({(4, 2): vk}, groth)
+    proof = groth.issue(pub.to_list())
+    p = v.credit_portfolio(
+        ALICE, proof, pub, (WETH_INT,) * 2, now=NOW, source_chain_id=SRC, vault=VAULT
+    )
+    assert p.lock_ids == (3, 8) and p.assets == (WETH_INT,) and groth.calls == 1
+    other = pub.replace(thresholds=(2 * 10**18, 0))  # not what the proof was made for
+    with pytest.raises(E.InvalidProofError, match="does not verify"):
+        v.credit_portfolio(
+            ALICE,
+            proof,
+            other.replace(lockIds=(4, 0, 0, 0)),
+            (WETH_INT,),
+            now=NOW,
+            source_chain_id=SRC,
+            vault=VAULT,
+        )
+    v.portfolio_check = statement_check({}, groth)
+    with pytest.raises(E.InvalidProofError, match="no verifying key"):
+        v.credit_portfolio(
+            ALICE,
+            proof,
+            pub.replace(lockIds=(5, 0, 0, 0)),
+            (WETH_INT,),
+            now=NOW,
+            source_chain_id=SRC,
+            vault=VAULT,
+        )
+    v.portfolio_check = statement_check({(4, 2): vk}, groth)
+    with pytest.raises(E.InvalidProofError, match="must be a PortfolioPublic"):
+        credit_portfolio(v, ALICE, (6,))

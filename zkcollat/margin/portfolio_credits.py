@@ -41,10 +41,11 @@ from typing import Any, Protocol
 from zkcollat.attest.registry import RootRegistry
 from zkcollat.errors import ZkcollatError
 from zkcollat.field import check_fr
-from zkcollat.groth16.keys import Proof
+from zkcollat.groth16.keys import Proof, VerifyingKey
 from zkcollat.margin import errors as E
 from zkcollat.margin.collateral import CreditKey, _resolve_source, haircut_bps, value_e6
 from zkcollat.margin.config import VenueConfig
+from zkcollat.statements import PortfolioPublic
 
 U64, U128, U160 = 2**64, 2**128, 2**160
 
@@ -86,7 +87,7 @@ class PortfolioClaim:
 
 
 def claim_of(public: PortfolioValues) -> PortfolioClaim:
-    """The used slots' lockIds (slot 0, then every non-zero one) and the listed assets without
+    """The used slots' lockIds (slot 0, then each up to the first 0) and the listed assets without
     padding (``0, 0``) or an asset listed more than once with threshold 0 (it backs no slot);
     every other value as it is, for :func:`check_claim`."""
     try:
@@ -98,7 +99,10 @@ def claim_of(public: PortfolioValues) -> PortfolioClaim:
             f"{len(assets)} assets and {len(thr)} thresholds: one threshold per asset"
         )
     pairs = list(zip(assets, thr, strict=True))
-    used = tuple(ids[:1] + [i for i in ids[1:] if i != 0])
+    n = next((i for i in range(1, len(ids)) if ids[i] == 0), len(ids))  # used: a prefix
+    if any(i != 0 for i in ids[n:]):
+        raise E.PublicInputError(f"lockIds: a used slot after the empty slot {n}")
+    used = tuple(ids[:n])
     count: dict[object, int] = {}
     for a, _ in pairs:
         count[a] = count.get(a, 0) + 1
@@ -118,6 +122,31 @@ def claim_of(public: PortfolioValues) -> PortfolioClaim:
 #: ``(public values, proof) -> bool``: the statement's Groth16 check of a Portfolio proof (it
 #: encodes the values as the statement's public inputs and picks the key for its k and m).
 PortfolioCheck = Callable[[PortfolioValues, Proof], bool]
+
+
+def statement_check(
+    keys: Mapping[tuple[int, int], VerifyingKey],
+    verifier: Callable[[VerifyingKey, list[int], Proof], bool] | None = None,
+) -> PortfolioCheck:
+    """The :data:`PortfolioCheck` of the registry's Portfolio statement: the values must be a
+    ``PortfolioPublic`` (k slots, m assets), encoded by it (``to_list``: root, then the packed
+    words) and verified with ``keys[(k, m)]`` (by default the Python Groth16 verifier)."""
+
+    def check(public: PortfolioValues, proof: Proof) -> bool:
+        if not isinstance(public, PortfolioPublic):
+            raise E.PublicInputError("a Portfolio proof's public values must be a PortfolioPublic")
+        vk = keys.get((public.slots, public.assets))
+        if vk is None or vk.n_public != len(public.to_list()):
+            raise E.InvalidProofError(
+                f"no verifying key for Portfolio with k = {public.slots}, m = {public.assets}"
+            )
+        if verifier is None:
+            from zkcollat.groth16.verify import verify
+
+            return bool(verify(vk, public.to_list(), proof))
+        return verifier(vk, public.to_list(), proof)
+
+    return check
 
 
 @dataclass(frozen=True)
