@@ -21,7 +21,7 @@ from zkcollat.batch.engine import (
     prove_batch,
     prove_items,
 )
-from zkcollat.batch.errors import BatchError, SchedulerRefused, WorkerKeyError
+from zkcollat.batch.errors import BatchError, NoWorkersError, SchedulerRefused, WorkerKeyError
 from zkcollat.batch.files import InputItem, OutputDir, count_inputs, iter_inputs
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "BatchReport",
     "ClusterSpec",
     "InputItem",
+    "NoWorkersError",
     "OutputDir",
     "ProofResult",
     "SchedulerRefused",

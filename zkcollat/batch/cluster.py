@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zkcollat.batch.errors import BatchError, SchedulerRefused
+from zkcollat.batch.errors import BatchError, NoWorkersError, SchedulerRefused
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 
 #: Seconds to wait for a remote scheduler, and for local workers to start.
 CONNECT_TIMEOUT_S = 60
+#: Default seconds to wait for a worker when the cluster has none (before the first task, and
+#: whenever every worker has left mid-batch); ``--worker-timeout`` on the command line.
+WORKER_TIMEOUT_S = 60.0
+#: How often a waiting client asks the scheduler how many workers it has.
+WORKER_POLL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,8 @@ class ClusterSpec:
     backend's thread pool; a worker proves one input at a time, since the prover holds the
     GIL). ``tls_*`` are PEM files for a ``tls://`` scheduler (CA, client certificate, its key);
     when absent, Dask's config (``distributed.comm.tls.ca-file``, ``...client.cert``,
-    ``...client.key``) is used.
+    ``...client.key``) is used. ``worker_timeout_s`` is how long work waits for a worker when
+    the cluster has none (see :func:`require_workers`).
     """
 
     scheduler: str | None = None
@@ -51,8 +58,10 @@ class ClusterSpec:
     tls_ca_file: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
+    worker_timeout_s: float = WORKER_TIMEOUT_S
 
     def __post_init__(self) -> None:
+        check_worker_timeout(self.worker_timeout_s)
         if self.scheduler is not None and self.workers is not None:
             raise BatchError("give a scheduler address or a number of local workers, not both")
         for name, v in (("workers", self.workers), ("threads_per_worker", self.threads_per_worker)):
@@ -161,6 +170,67 @@ def open_client(spec: ClusterSpec) -> Iterator[Client]:
         raise BatchError(f"cannot reach the Dask scheduler at {spec.scheduler}: {e}") from e
     with client:
         yield client
+
+
+def check_worker_timeout(timeout_s: float) -> float:
+    """``timeout_s`` as a float if it is a finite number of seconds > 0 (BatchError if not)."""
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float):
+        raise BatchError(f"worker timeout {timeout_s!r} must be a number of seconds")
+    if not 0 < timeout_s < float("inf"):
+        raise BatchError(f"worker timeout {timeout_s!r} must be a finite number of seconds > 0")
+    return float(timeout_s)
+
+
+def _no_workers(client: Client, timeout_s: float, when: str) -> NoWorkersError:
+    address = getattr(getattr(client, "scheduler", None), "address", None) or "(unknown)"
+    return NoWorkersError(
+        f"the Dask scheduler at {address} has had no workers for {timeout_s:g} s {when}: "
+        f"start workers (`dask worker {address} ...`, see docs/scaling.md) or allow a longer "
+        "wait (--worker-timeout)"
+    )
+
+
+def worker_count(client: Client) -> int:
+    """The number of workers the scheduler has now (one round trip)."""
+    return len(client.scheduler_info().get("workers", {}))
+
+
+def require_workers(client: Client, timeout_s: float = WORKER_TIMEOUT_S) -> int:
+    """The number of workers, after waiting up to ``timeout_s`` for the first one to join.
+
+    Tasks sent to a scheduler without workers wait forever; this turns that into a
+    :class:`NoWorkersError` naming the scheduler's address.
+    """
+    timeout_s = check_worker_timeout(timeout_s)
+    n = worker_count(client)
+    if n:
+        return n
+    try:
+        client.wait_for_workers(1, timeout=timeout_s)
+    except TimeoutError as e:  # distributed's WorkerStartTimeoutError is one
+        raise _no_workers(client, timeout_s, "before the first task") from e
+    return max(1, worker_count(client))
+
+
+class WorkerWatch:
+    """Raises :class:`NoWorkersError` once the cluster has had no workers for ``timeout_s``
+    (every worker died or left mid-batch, and none replaced them): call :meth:`check` while
+    waiting for results. It asks the scheduler at most every :data:`WORKER_POLL_S` seconds."""
+
+    def __init__(self, client: Client, timeout_s: float = WORKER_TIMEOUT_S) -> None:
+        self.client = client
+        self.timeout_s = check_worker_timeout(timeout_s)
+        self.last_seen = self.next_poll = time.monotonic()
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if now < self.next_poll:
+            return
+        self.next_poll = now + WORKER_POLL_S
+        if worker_count(self.client):
+            self.last_seen = now
+        elif now - self.last_seen >= self.timeout_s:
+            raise _no_workers(self.client, self.timeout_s, "while tasks were waiting")
 
 
 def _cores() -> int:

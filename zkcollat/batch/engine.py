@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zkcollat.batch.cluster import WORKER_TIMEOUT_S, WorkerWatch, require_workers
 from zkcollat.batch.errors import BatchError
 from zkcollat.batch.files import InputItem, OutputDir, count_inputs, iter_inputs
 from zkcollat.errors import ZkcollatError
@@ -137,6 +138,16 @@ def _workers(client: Client) -> int:
     return len(info.get("workers", {}))
 
 
+def _next_done(done: Any, watch: WorkerWatch) -> Future[Any]:
+    """The next finished future of ``done`` (an ``as_completed``), checking while it waits
+    that the cluster still has workers (NoWorkersError once it has had none for too long)."""
+    while not done.has_ready():
+        watch.check()
+        with done.thread_condition:  # notified by as_completed when a future finishes
+            done.thread_condition.wait(timeout=0.1)
+    return next(done)
+
+
 def _task_error(fut: Future[Any]) -> str:
     from distributed.scheduler import KilledWorker
 
@@ -157,6 +168,7 @@ def prove_items(
     worker_pk_path: str | None = None,
     threads_per_worker: int | None = None,
     max_in_flight: int | None = None,
+    worker_timeout_s: float = WORKER_TIMEOUT_S,
 ) -> Iterator[ProofResult]:
     """Prove each item on ``client``'s cluster; yield results as they finish.
 
@@ -164,12 +176,19 @@ def prove_items(
     key); the workers load ``worker_pk_path`` (default: the same path, absolute), which must
     hold the same key. Unreadable items and inputs the circuit refuses fail without a task.
     Outstanding tasks are cancelled and the plugin removed when the generator is closed.
+
+    A cluster without workers does not hang the caller: the engine waits up to
+    ``worker_timeout_s`` for a first worker before it reads the key, and gives up the same
+    way if every worker leaves while tasks wait (:class:`~zkcollat.batch.NoWorkersError`,
+    naming the scheduler's address).
     """
     from distributed import as_completed
 
     from zkcollat.batch.worker import ProvingKeyPlugin, load_key_and_circuit, prove_task
     from zkcollat.formats import pkey
 
+    require_workers(client, worker_timeout_s)
+    watch = WorkerWatch(client, worker_timeout_s)
     pk_file = os.path.abspath(os.fspath(pk_path))
     header = pkey.read_header(pk_file)
     pk, cs = load_key_and_circuit(pk_file, warn=True)
@@ -212,7 +231,7 @@ def prove_items(
                 done.add(fut)
             if not pending:
                 return
-            fut = next(done)
+            fut = _next_done(done, watch)
             item, expected = pending.pop(str(fut.key))
             if fut.status == "error":
                 yield ProofResult(item.name, item.source, False, reason=_task_error(fut))
@@ -256,11 +275,13 @@ def prove_batch(
     threads_per_worker: int | None = None,
     on_progress: Callable[[BatchProgress], None] | None = None,
     on_result: Callable[[ProofResult], None] | None = None,
+    worker_timeout_s: float = WORKER_TIMEOUT_S,
 ) -> BatchReport:
     """Prove every input of ``inputs`` (folder or ``.jsonl``) not yet done in ``out_dir``.
 
     Writes ``NAME.public.json`` and ``NAME.proof.json`` per input (see
     :mod:`zkcollat.batch.files`), ``NAME.error.txt`` for a failure; returns the report.
+    ``worker_timeout_s``: see :func:`prove_items`.
     """
     out = OutputDir(out_dir)
     total = count_inputs(inputs)
@@ -284,7 +305,8 @@ def prove_batch(
 
     tick()
     for result in prove_items(client, todo(), pk_path, worker_pk_path=worker_pk_path,
-                              threads_per_worker=threads_per_worker):
+                              threads_per_worker=threads_per_worker,
+                              worker_timeout_s=worker_timeout_s):
         record_failure = True
         if result.ok:
             try:
@@ -305,4 +327,7 @@ def prove_batch(
             on_result(result)
         tick()
     report.elapsed_s = time.perf_counter() - t0
+    if not report.workers:  # the workers joined after the batch started
+        with contextlib.suppress(Exception):
+            report.workers = _workers(client)
     return report

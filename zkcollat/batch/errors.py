@@ -15,3 +15,7 @@ class SchedulerRefused(BatchError):
 
 class WorkerKeyError(BatchError):
     """A worker could not load the proving key, or loaded another key than the client's."""
+
+
+class NoWorkersError(BatchError):
+    """The cluster has no workers and none joined within the wait allowed (names the scheduler)."""

@@ -15,13 +15,15 @@ the cluster has more cores than the client machine (see docs/scaling.md).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
+from zkcollat.batch.cluster import WORKER_TIMEOUT_S, WorkerWatch, require_workers
 from zkcollat.batch.errors import BatchError
 from zkcollat.vault.tree import TreeHasher
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, Future
 
 LOCK_RECORD = 6 * 32
 PAIR_RECORD = 2 * 32
@@ -36,12 +38,15 @@ def poseidon_chunk(width: int, packed: bytes) -> bytes:
 
 class DaskHasher(TreeHasher):
     """Hash in chunks of ``chunk`` records on ``client``'s workers; inputs of fewer than
-    ``min_records`` records are hashed in this process."""
+    ``min_records`` records are hashed in this process. A cluster that has had no workers for
+    ``worker_timeout_s`` seconds (none yet, or all gone) fails with NoWorkersError."""
 
-    def __init__(self, client: Client, *, chunk: int = 1 << 14, min_records: int = 1 << 15):
+    def __init__(self, client: Client, *, chunk: int = 1 << 14, min_records: int = 1 << 15,
+                 worker_timeout_s: float = WORKER_TIMEOUT_S):
         if chunk < 1 or min_records < 1:
             raise BatchError(f"chunk = {chunk} and min_records = {min_records} must be >= 1")
         self.client = client
+        self.worker_timeout_s = worker_timeout_s
         self.chunk = chunk
         self.min_records = min_records
         self.tasks = 0  # chunks sent to the cluster so far (for tests and benchmarks)
@@ -54,15 +59,23 @@ class DaskHasher(TreeHasher):
             return None
         step = self.chunk * record
         chunks = [packed[i : i + step] for i in range(0, len(packed), step)]
+        require_workers(self.client, self.worker_timeout_s)  # scatter would wait for one
         futures = self.client.scatter(chunks)
-        results = self.client.gather(
-            self.client.map(poseidon_chunk, [width] * len(chunks), futures, pure=False)
-        )
+        tasks = self.client.map(poseidon_chunk, [width] * len(chunks), futures, pure=False)
+        self._wait(tasks)
+        results = self.client.gather(tasks)
         self.tasks += len(chunks)
         for i, (c, r) in enumerate(zip(chunks, results, strict=True)):
             if not isinstance(r, bytes) or len(r) * record != len(c) * 32:
                 raise BatchError(f"chunk {i}: a worker returned a malformed hash result")
         return b"".join(results)
+
+    def _wait(self, futures: list[Future[bytes]]) -> None:
+        """Until every future is done, failing if the cluster is left without workers."""
+        watch = WorkerWatch(self.client, self.worker_timeout_s)
+        while not all(f.done() for f in futures):
+            watch.check()
+            time.sleep(0.02)
 
     def leaves(self, packed_locks: bytes) -> bytes:
         out = self._map(6, LOCK_RECORD, packed_locks)

@@ -37,6 +37,13 @@ _CLUSTER_OPTIONS: list[Callable[[Any], Any]] = [
         "for local workers; a remote worker keeps its RAYON_NUM_THREADS if set.",
     ),
     click.option(
+        "--worker-timeout",
+        type=click.FloatRange(min=0, min_open=True, max=1e9),
+        default=None,
+        help="Seconds to wait for a worker when the cluster has none (none joined yet, or all "
+        "left) before failing; default 60.",
+    ),
+    click.option(
         "--tls-ca-file", default=None, help="tls://: the cluster's CA certificate (PEM)."
     ),
     click.option("--tls-cert", default=None, help="tls://: this client's certificate (PEM)."),
@@ -65,10 +72,12 @@ def cluster_spec(
     tls_ca_file: str | None,
     tls_cert: str | None,
     tls_key: str | None,
+    worker_timeout: float | None = None,
 ) -> ClusterSpec:
     """The :class:`ClusterSpec` of those options; a refused scheduler address fails here,
     before any work."""
     from zkcollat.batch import ClusterSpec, check_scheduler_address
+    from zkcollat.batch.cluster import WORKER_TIMEOUT_S
 
     if scheduler is not None:
         check_scheduler_address(scheduler, insecure=insecure)
@@ -80,6 +89,7 @@ def cluster_spec(
         tls_ca_file=tls_ca_file,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        worker_timeout_s=WORKER_TIMEOUT_S if worker_timeout is None else worker_timeout,
     )
 
 
@@ -125,6 +135,7 @@ def prove_batch_cmd(
     tls_cert: str | None,
     tls_key: str | None,
     insecure: bool,
+    worker_timeout: float | None,
     as_json: bool,
 ) -> None:
     """Prove every input of a folder or JSONL file with one key, on Dask.
@@ -148,7 +159,8 @@ def prove_batch_cmd(
     from zkcollat.batch.files import count_inputs
 
     spec = cluster_spec(
-        scheduler, workers, threads_per_worker, insecure, tls_ca_file, tls_cert, tls_key
+        scheduler, workers, threads_per_worker, insecure, tls_ca_file, tls_cert, tls_key,
+        worker_timeout,
     )
     existing_file(pk_path, "proving key")
     total = count_inputs(inputs)
@@ -176,6 +188,7 @@ def prove_batch_cmd(
                 worker_pk_path=worker_pk,
                 threads_per_worker=threads_per_worker,
                 on_progress=on_progress,
+                worker_timeout_s=spec.worker_timeout_s,
             )
         finally:
             if bar is not None:

@@ -213,7 +213,8 @@ def vault_import(snapshot: str, path: str, as_json: bool, **cluster: Any) -> Non
             from zkcollat.batch.tree import DaskHasher
 
             with open_client(spec) as client:
-                v = load_snapshot(snapshot, store_path=path, hasher=DaskHasher(client))
+                v = load_snapshot(snapshot, store_path=path, hasher=DaskHasher(
+                    client, worker_timeout_s=spec.worker_timeout_s))
     except BaseException:
         Path(path).unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
