@@ -21,8 +21,14 @@ from pathlib import Path
 
 from zkcollat.ceremony.phase2 import Circuit, coefficient_section
 from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_record
-from zkcollat.errors import KeyFormatError, ProvingError
-from zkcollat.field import R
+from zkcollat.errors import (
+    EncodingError,
+    FieldError,
+    KeyFormatError,
+    LengthMismatch,
+    ProvingError,
+)
+from zkcollat.field import R, pack_fr, unpack_fr
 from zkcollat.formats import pkey
 from zkcollat.formats.lem import (
     g1_from_lem,
@@ -144,25 +150,67 @@ def pk_to_zkey(pk: ProvingKey, circuit: Circuit) -> Zkey:
 # --- proving with a zkey and a witness, as `snarkjs groth16 prove` ------------------------------
 
 
-def zkey_rows(coeffs: bytes, witness: list[int], n: int) -> tuple[bytes, bytes, bytes]:
-    """``A.w, B.w`` from the key's coefficients, and ``C.w = A.w * B.w`` row by row (a snarkjs
-    key carries no C matrix; a witness that satisfies the circuit makes it exact)."""
+def zkey_rows(coeffs: bytes, witness: bytes, n: int) -> tuple[bytes, bytes, bytes]:
+    """``A.w, B.w`` on a domain of ``n`` rows from a key's coefficient section and the packed
+    witness (32-byte big-endian words), and ``C.w = A.w * B.w`` row by row (a snarkjs key
+    carries no C matrix; a witness that satisfies the circuit makes it exact); packed alike.
+
+    Natively in one call on the native backend (``zkcollat_core::zkey``), else the same in
+    Python; both check every entry (matrix A or B, constraint inside the domain, signal inside
+    the witness, value below r, the section's length) and refuse with the same message.
+    """
+    from zkcollat.curve.backend import get_backend
+
+    if get_backend().name == "native":
+        from zkcollat import _native
+
+        if hasattr(_native, "zkey_rows"):
+            a, b, c = _native.zkey_rows(bytes(coeffs), bytes(witness), n)
+            return bytes(a), bytes(b), bytes(c)
+    if len(witness) % 32:
+        raise EncodingError(f"witness must be a multiple of 32 bytes, got {len(witness)}")
+    w = unpack_fr(witness)
+    for i, v in enumerate(w):
+        if v >= R:
+            raise FieldError(f"witness[{i}] is not below the scalar field modulus r")
+    return _zkey_rows_py(coeffs, w, n)
+
+
+def _zkey_rows_py(coeffs: bytes, witness: list[int], n: int) -> tuple[bytes, bytes, bytes]:
+    if len(coeffs) < 4:
+        raise EncodingError("the coefficient section is shorter than its count")
     (count,) = struct.unpack_from("<I", coeffs, 0)
+    want = 4 + count * COEF_SIZE
+    if len(coeffs) != want:
+        raise LengthMismatch(
+            f"the coefficient section declares {count} entries ({want} bytes) but has "
+            f"{len(coeffs)} bytes"
+        )
     a, b = [0] * n, [0] * n
     acc = (a, b)
     unpack = struct.Struct("<III").unpack_from
     for i in range(count):
         o = 4 + i * COEF_SIZE
         m, c, s = unpack(coeffs, o)
+        if m > 1:
+            raise EncodingError(f"coefficient {i}: matrix {m} is neither A (0) nor B (1)")
+        if c >= n:
+            raise LengthMismatch(
+                f"coefficient {i}: constraint {c} is outside the domain of {n} rows"
+            )
+        if s >= len(witness):
+            raise LengthMismatch(
+                f"coefficient {i}: signal {s} is outside the witness of {len(witness)} values"
+            )
         v = int.from_bytes(coeffs[o + 12 : o + 44], "little")
+        if v >= R:
+            raise FieldError(f"coefficient {i}: value is not below r")
         acc[m][c] += v * witness[s]
     inv = COEF_FACTOR_INV
     a = [x * inv % R for x in a]
     b = [x * inv % R for x in b]
-    c = [x * y % R for x, y in zip(a, b, strict=True)]
-    from zkcollat.field import pack_fr
-
-    return pack_fr(a), pack_fr(b), pack_fr(c)
+    c_rows = [x * y % R for x, y in zip(a, b, strict=True)]
+    return pack_fr(a), pack_fr(b), pack_fr(c_rows)
 
 
 def cached_pk(zkey_path: str | Path) -> tuple[ProvingKey, Zkey, str]:
@@ -199,8 +247,9 @@ def prove_with_zkey(pk: ProvingKey, zk: Zkey, witness: list[int]) -> tuple[Proof
         )
     if witness[0] != 1:
         raise ProvingError("witness[0] must be the constant 1")
-    rows = zkey_rows(zk.coeffs, witness, zk.domain_size)
-    proof = prove_from_rows(pk, pack_fr(witness, "witness"), rows)
+    w_packed = pack_fr(witness, "witness")
+    rows = zkey_rows(zk.coeffs, w_packed, zk.domain_size)
+    proof = prove_from_rows(pk, w_packed, rows)
     public = witness[1 : zk.n_public + 1]
     if not verify(pk.vk, public, proof):
         raise ProvingError(

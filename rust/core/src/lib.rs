@@ -6,6 +6,7 @@
 //! * G1: 64 bytes `x || y`; G2: 128 bytes `x.c0 || x.c1 || y.c0 || y.c1`;
 //!   the point at infinity is all zeros (as the EVM precompiles encode it).
 
+pub mod ceremony;
 pub mod codec;
 pub mod error;
 pub mod fft;
@@ -17,6 +18,7 @@ pub mod poseidon;
 pub mod prover;
 pub mod qap;
 pub mod witness;
+pub mod zkey;
 
 pub use error::Error;
 pub type Result<T> = std::result::Result<T, Error>;

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod ceremony;
 mod curve;
 mod errors;
 mod groth16;
@@ -19,5 +20,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     lem::register(m)?;
     groth16::register(m)?;
     witness::register(m)?;
+    ceremony::register(m)?;
     Ok(())
 }

@@ -1,0 +1,100 @@
+"""``A.w, B.w, C.w`` from a ``.zkey``'s coefficient section (``prove --zkey``), on both backends:
+the rows equal the circuit's own constraints evaluated on the witness, the two backends give
+the same bytes, and a malformed section is refused with the same reason by both."""
+
+from __future__ import annotations
+
+import random
+import struct
+
+import pytest
+
+from zkcollat.ceremony.keys import circuit_of, zkey_rows
+from zkcollat.ceremony.phase2 import Circuit, coefficient_section
+from zkcollat.curve import Backend, use_backend
+from zkcollat.errors import EncodingError, FieldError, LengthMismatch
+from zkcollat.field import R, pack_fr, unpack_fr
+from zkcollat.formats.zkey import COEF_SIZE
+from zkcollat.hash.poseidon import poseidon_hash
+
+
+@pytest.fixture(scope="module")
+def balance() -> tuple[Circuit, bytes, list[int]]:
+    """BalanceThreshold(16): its phase-2 view, its key's coefficient section, a witness."""
+    from zkcollat.statements import by_name
+
+    cs = by_name("balance_threshold", bits=16).compile()
+    w = cs.solve({"commitment": str(poseidon_hash([1000, 77])), "threshold": "900",
+                  "amount": "1000", "blinding": "77"})
+    circuit = circuit_of(cs)
+    return circuit, coefficient_section(circuit), w
+
+
+def _lc(terms: list[tuple[int, int]], w: list[int]) -> int:
+    return sum(v * w[s] for s, v in terms) % R
+
+
+def test_rows_are_the_circuit_on_the_witness(
+    balance: tuple[Circuit, bytes, list[int]], backend: Backend
+) -> None:
+    circuit, coeffs, w = balance
+    n, m = circuit.domain_size, circuit.n_constraints
+    a, b, c = (unpack_fr(x) for x in zkey_rows(coeffs, pack_fr(w), n))
+    assert len(a) == len(b) == len(c) == n
+    for i, (la, lb, lc) in enumerate(circuit.constraints):
+        assert (a[i], b[i]) == (_lc(la, w), _lc(lb, w)), i
+        assert c[i] == _lc(lc, w), i  # A.w * B.w = C.w: the witness satisfies the circuit
+    for s in range(circuit.n_public + 1):  # the public-input rows A[m + s][s] = 1
+        assert (a[m + s], b[m + s], c[m + s]) == (w[s], 0, 0)
+    k = m + circuit.n_public + 1
+    assert a[k:] == b[k:] == c[k:] == [0] * (n - k)
+
+
+def test_both_backends_give_the_same_rows(balance: tuple[Circuit, bytes, list[int]]) -> None:
+    circuit, coeffs, _ = balance
+    rng = random.Random(16)
+    w = [1] + [rng.choice([0, 1, R - 1, rng.randrange(R)]) for _ in range(circuit.n_vars - 1)]
+    with use_backend("reference"):
+        ref = zkey_rows(coeffs, pack_fr(w), circuit.domain_size)
+    with use_backend("native"):
+        nat = zkey_rows(coeffs, pack_fr(w), circuit.domain_size)
+    assert ref == nat
+
+
+def _entry(m: int, c: int, s: int, word: int) -> bytes:
+    return struct.pack("<III", m, c, s) + word.to_bytes(32, "little")
+
+
+def _section(*entries: bytes) -> bytes:
+    return struct.pack("<I", len(entries)) + b"".join(entries)
+
+
+ONE = pow(2, 512, R)  # 1 as stored
+
+
+@pytest.mark.parametrize(
+    ("coeffs", "error", "reason"),
+    [
+        (_section(_entry(2, 0, 0, ONE)), EncodingError, "coefficient 0: matrix 2 is neither"),
+        (_section(_entry(0, 0, 0, ONE), _entry(1, 4, 0, ONE)), LengthMismatch,
+         "coefficient 1: constraint 4 is outside the domain of 4 rows"),
+        (_section(_entry(0, 0, 3, ONE)), LengthMismatch,
+         "coefficient 0: signal 3 is outside the witness of 3 values"),
+        (_section(_entry(0, 0, 0, R)), FieldError, "coefficient 0: value is not below r"),
+        (_section(_entry(0, 0, 0, ONE))[:-1], LengthMismatch, "declares 1 entries"),
+        (struct.pack("<I", 2) + _entry(0, 0, 0, ONE), LengthMismatch,
+         f"declares 2 entries \\({4 + 2 * COEF_SIZE} bytes\\)"),
+        (b"\x01\x00", EncodingError, "shorter than its count"),
+    ],
+)
+def test_malformed_sections_refused_alike(
+    coeffs: bytes, error: type[Exception], reason: str, backend: Backend
+) -> None:
+    with pytest.raises(error, match=reason):
+        zkey_rows(coeffs, pack_fr([1, 2, 3]), 4)
+
+
+def test_witness_at_or_above_r_refused(backend: Backend) -> None:
+    coeffs = _section(_entry(0, 0, 1, ONE))
+    with pytest.raises(FieldError, match=r"witness\[1\] is not below"):
+        zkey_rows(coeffs, b"".join(v.to_bytes(32, "big") for v in (1, R)), 4)
