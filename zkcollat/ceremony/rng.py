@@ -22,8 +22,6 @@ from __future__ import annotations
 import hashlib
 import os
 
-from py_ecc import optimized_bn128 as _oc
-
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.field import P, R, fq2_mul, fq2_sqrt
 
@@ -154,11 +152,28 @@ def g2_from_rng(rng: ChaCha) -> G2Point:
     sign = _neg_sign(y[1]) if y[1] else _neg_sign(y[0])
     if sign != greatest:
         y = ((-y[0]) % P, (-y[1]) % P)
-    pt = (_oc.FQ2(list(x)), _oc.FQ2(list(y)), _oc.FQ2.one())
-    m = _oc.multiply(pt, _G2_COFACTOR)
-    if _oc.is_inf(m):
+    return g2_times_cofactor(x, y)
+
+
+def g2_times_cofactor(x: tuple[int, int], y: tuple[int, int]) -> G2Point:
+    """The twist point ``(x, y)`` (on the curve, not in G2 yet) times the G2 cofactor: exact,
+    natively when the native backend has the kernel, else with py_ecc (imported only then)."""
+    from zkcollat.curve.backend import get_backend
+
+    if get_backend().name == "native":
+        from zkcollat import _native
+
+        if hasattr(_native, "g2_mul_integer"):
+            raw = G2Point(x, y).to_native_bytes()
+            out = bytes(_native.g2_mul_integer(raw, _G2_COFACTOR.to_bytes(32, "big")))
+            w = [int.from_bytes(out[i : i + 32], "big") for i in range(0, 128, 32)]
+            return G2Point((w[0], w[1]), (w[2], w[3]))
+    from py_ecc import optimized_bn128 as oc
+
+    m = oc.multiply((oc.FQ2(list(x)), oc.FQ2(list(y)), oc.FQ2.one()), _G2_COFACTOR)
+    if oc.is_inf(m):
         return G2Point((0, 0), (0, 0))
-    q = _oc.normalize(m)
+    q = oc.normalize(m)
     return G2Point(
         (int(q[0].coeffs[0]), int(q[0].coeffs[1])), (int(q[1].coeffs[0]), int(q[1].coeffs[1]))
     )

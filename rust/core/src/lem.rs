@@ -93,6 +93,11 @@ pub trait LemGroup {
     const SIZE: usize;
     fn decode(b: &[u8], what: &str, subgroup: bool) -> Result<<Self::G as CurveGroup>::Affine>;
     fn encode(p: &<Self::G as CurveGroup>::Affine, out: &mut [u8]);
+    /// `k * P` for every point (`k` below r).
+    fn scale_all(
+        pts: &[<Self::G as CurveGroup>::Affine],
+        k: BigInt<4>,
+    ) -> Vec<<Self::G as CurveGroup>::Affine>;
 }
 
 pub struct G1;
@@ -107,6 +112,9 @@ impl LemGroup for G1 {
     fn encode(p: &G1Affine, out: &mut [u8]) {
         g1_to_lem(p, out)
     }
+    fn scale_all(pts: &[G1Affine], k: BigInt<4>) -> Vec<G1Affine> {
+        crate::ceremony::scale_g1(pts, Fr::from_bigint(k).expect("checked below r"))
+    }
 }
 
 impl LemGroup for G2 {
@@ -117,6 +125,12 @@ impl LemGroup for G2 {
     }
     fn encode(p: &G2Affine, out: &mut [u8]) {
         g2_to_lem(p, out)
+    }
+    fn scale_all(pts: &[G2Affine], k: BigInt<4>) -> Vec<G2Affine> {
+        // Plain double-and-add: these points need not be in the r-subgroup, where the GLV
+        // endomorphism would not act as a scalar.
+        let proj: Vec<G2Projective> = pts.par_iter().map(|p| p.into_group().mul_bigint(k)).collect();
+        G2Projective::normalize_batch(&proj)
     }
 }
 
@@ -147,10 +161,7 @@ pub fn scale<G: LemGroup>(buf: &[u8], k: &[u8]) -> Result<Vec<u8>> {
     if ks.len() != 1 {
         return Err(Error::Length("scale takes one 32-byte scalar".into()));
     }
-    let k = ks[0];
-    // Projective multiplication takes the GLV path on BN254 (the affine one does not).
-    let proj: Vec<G::G> = pts.par_iter().map(|p| p.into_group().mul_bigint(k)).collect();
-    Ok(encode_all::<G>(&G::G::normalize_batch(&proj)))
+    Ok(encode_all::<G>(&G::scale_all(&pts, ks[0])))
 }
 
 /// Output j is `sum_{t in ptr[j]..ptr[j+1]} scalars[t] * bases[idx[t]]`, all in LEM layout;
