@@ -2,16 +2,23 @@
 
 * ``prove``: ``zkcollat prove --zkey K --wtns W`` against ``snarkjs groth16 prove K W``, each as a
   whole process (command line), and zkcollat's prover in process (key cached and loaded once);
-* ``contribute``: ``zkcollat ceremony contribute`` against ``snarkjs zkey contribute``, whole
-  process.
+* ``new``, ``contribute``, ``verify``: ``zkcollat ceremony new|contribute|verify`` against
+  ``snarkjs zkey new|contribute|verify``, whole processes, run alternately; the ratio is
+  snarkjs's median over zkcollat's (the target for contribute is >= 5x).
 
-The circuit is circuits/main/collateral_lock_20.circom compiled with circom2 (or, with
-``--r1cs-ours``, the .r1cs that ``zkcollat circuit export`` writes); the witness comes from the
-circom witness generator. The ptau is made locally with snarkjs (unsafe: benchmark only) and
-cached in benchmarks/.cache/. rapidsnark (the Go module's prebuilt prover) is not run here.
+Each tool runs as it does when installed: Python with its bytecode cache (a pip install
+compiles the package once; ``PYTHONDONTWRITEBYTECODE`` is removed from zkcollat's environment
+so the first run writes ``__pycache__`` and the timed runs read it, after a warm-up run),
+node as it starts a CLI. The machine's load average is printed before and after.
+
+The circuit is circuits/main/collateral_lock_20.circom compiled with circom2; the witness comes
+from the circom witness generator. The ptau is made locally with snarkjs (unsafe: benchmark only) and
+cached in benchmarks/.cache/. rapidsnark (the Go module's prebuilt prover) is not run here: it
+is not obtainable from a package registry.
 Prints min and median of several runs.
 
     python benchmarks/bench_ceremony.py --runs 5
+    python benchmarks/bench_ceremony.py --runs 5 --only contribute
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,11 +44,14 @@ from zkcollat.formats.wtns import read_wtns  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 CLI = [sys.executable, str(ROOT / "cli.py")]
+#: zkcollat's processes: this tree first on the path, bytecode cached as in an installed package
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 
 def sh(cmd: list[str], cwd: Path) -> float:
     t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=3600, env=ENV)
     dt = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
@@ -62,17 +73,44 @@ def stats(xs: list[float]) -> str:
     return f"min {min(xs) * 1e3:8.1f} ms   median {statistics.median(xs) * 1e3:8.1f} ms"
 
 
+def side_by_side(
+    what: str, ours: Callable[[int], list[str]], theirs: Callable[[int], list[str]],
+    runs: int, cwd: Path,
+) -> None:
+    """Run both commands ``runs`` times, alternately, after one warm-up run each."""
+    sh(ours(-1), cwd)
+    sh(theirs(-1), cwd)
+    o, t = [], []
+    for i in range(runs):
+        o.append(sh(ours(i), cwd))
+        t.append(sh(theirs(i), cwd))
+    print(f"{what:<11} zkcollat  {stats(o)}")
+    print(f"{what:<11} snarkjs   {stats(t)}")
+    print(f"{what:<11} ratio of medians snarkjs/zkcollat: "
+          f"{statistics.median(t) / statistics.median(o):.1f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument(
+        "--only",
+        default="new,contribute,verify,prove",
+        help="comma-separated: new, contribute, verify, prove (default: all)",
+    )
     args = ap.parse_args()
     from native_only import require_native  # benchmarks/ is the script's folder
 
     require_native("bench_ceremony.py")
+    only = set(args.only.split(","))
+    if not only <= {"new", "contribute", "verify", "prove"}:
+        raise SystemExit(f"--only: unknown {sorted(only)}")
     tmp = Path(tempfile.mkdtemp(prefix="bench_ceremony_"))
     env_cache = tmp / "cache"
     os.environ["ZKCOLLAT_CACHE"] = str(env_cache)
+    ENV["ZKCOLLAT_CACHE"] = str(env_cache)
     sj = snarkjs_cli()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()} (1, 5, 15 min) at start")
 
     r1cs, wasm = circom2_compile(ROOT / "circuits" / "main" / "collateral_lock_20.circom", tmp)
     inputs = _inputs()
@@ -83,58 +121,55 @@ def main() -> None:
     sh([*CLI, "ceremony", "contribute", "k0.zkey", "k.zkey"], tmp)
     print(
         f"CollateralLock(20), circom2 --O2: {r1cs.stat().st_size} bytes of .r1cs; key "
-        f"{(tmp / 'k.zkey').stat().st_size} bytes; {args.runs} runs each; "
-        f"{os.cpu_count()} cores"
+        f"{(tmp / 'k.zkey').stat().st_size} bytes; ptau power 13; {args.runs} runs each"
     )
 
-    ours_c, theirs_c = [], []
-    for i in range(args.runs):
-        ours_c.append(sh([*CLI, "ceremony", "contribute", "k.zkey", f"o{i}.zkey"], tmp))
-        theirs_c.append(sh([*sj, "zkey", "contribute", "k.zkey", f"s{i}.zkey", "-e=x"], tmp))
-    print(f"contribute  zkcollat ceremony contribute  {stats(ours_c)}")
-    print(f"contribute  snarkjs zkey contribute       {stats(theirs_c)}")
-    print(
-        f"            ratio of medians snarkjs/zkcollat: "
-        f"{statistics.median(theirs_c) / statistics.median(ours_c):.1f}x"
-    )
+    if "new" in only:
+        side_by_side(
+            "new",
+            lambda i: [*CLI, "ceremony", "new", str(r1cs), str(p), "-o", f"n{i}.zkey", "--force"],
+            lambda i: [*sj, "zkey", "new", str(r1cs), str(p), f"sn{i}.zkey"],
+            args.runs, tmp,
+        )
+    if "contribute" in only:
+        side_by_side(
+            "contribute",
+            lambda i: [*CLI, "ceremony", "contribute", "k.zkey", f"o{i}.zkey", "--force"],
+            lambda i: [*sj, "zkey", "contribute", "k.zkey", f"s{i}.zkey", "-e=x"],
+            args.runs, tmp,
+        )
+    if "verify" in only:
+        side_by_side(
+            "verify",
+            lambda i: [*CLI, "ceremony", "verify", "k.zkey", str(p), "--r1cs", str(r1cs)],
+            lambda i: [*sj, "zkey", "verify", str(r1cs), str(p), "k.zkey"],
+            args.runs, tmp,
+        )
+    if "prove" in only:
+        prove(sj, tmp, args.runs)
+    print(f"load average {os.getloadavg()} at the end")
 
+
+def prove(sj: list[str], tmp: Path, runs: int) -> None:
     sh([*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json"], tmp)  # cache
-    ours_p, theirs_p = [], []
-    for _ in range(args.runs):
-        ours_p.append(
-            sh(
-                [
-                    *CLI,
-                    "prove",
-                    "--zkey",
-                    "k.zkey",
-                    "--wtns",
-                    "w.wtns",
-                    "-o",
-                    "p.json",
-                    "--public",
-                    "pub.json",
-                ],
-                tmp,
-            )
-        )
-        theirs_p.append(
-            sh([*sj, "groth16", "prove", "k.zkey", "w.wtns", "sp.json", "spub.json"], tmp)
-        )
-    print(f"prove (cli) zkcollat prove --zkey --wtns  {stats(ours_p)}")
-    print(f"prove (cli) snarkjs groth16 prove         {stats(theirs_p)}")
-
+    side_by_side(
+        "prove (cli)",
+        lambda i: [*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json",
+                   "--public", "pub.json"],
+        lambda i: [*sj, "groth16", "prove", "k.zkey", "w.wtns", "sp.json", "spub.json"],
+        runs, tmp,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pk, zk, _ = cached_pk(tmp / "k.zkey")
         w = read_wtns(tmp / "w.wtns")
         prove_with_zkey(pk, zk, w)  # warm-up: vectors loaded into the backend
         inproc = []
-        for _ in range(args.runs):
+        for _ in range(runs):
             t = time.perf_counter()
             prove_with_zkey(pk, zk, w)
             inproc.append(time.perf_counter() - t)
-    print(f"prove (in process) zkcollat               {stats(inproc)}  (includes a verify)")
+    print(f"prove (in process) zkcollat  {stats(inproc)}  (includes a verify)")
 
 
 def _inputs() -> dict[str, object]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import struct
+from collections.abc import Callable
 
 import pytest
 
@@ -98,3 +99,54 @@ def test_witness_at_or_above_r_refused(backend: Backend) -> None:
     coeffs = _section(_entry(0, 0, 1, ONE))
     with pytest.raises(FieldError, match=r"witness\[1\] is not below"):
         zkey_rows(coeffs, b"".join(v.to_bytes(32, "big") for v in (1, R)), 4)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        (0, 2, "matrix 2"),
+        (1, 1 << 20, "constraint 1048576"),
+        (2, 1 << 20, "signal 1048576"),
+    ],
+)
+def test_zkey_reader_refuses_out_of_range_coefficients(
+    balance: tuple[Circuit, bytes, list[int]], field: int, value: int, reason: str
+) -> None:
+    from zkcollat.formats.zkey import ZkeyError, read_zkey
+
+    data = _key_with_entry(balance, 5, lambda e: e[: 4 * field] + struct.pack("<I", value)
+                           + e[4 * field + 4 :])
+    with pytest.raises(ZkeyError, match=f"coefficient 5 \\({'.*'}{reason}"):
+        read_zkey(data)
+
+
+@pytest.mark.parametrize(("word", "ok"), [(R - 1, True), (R, False), (2**256 - 1, False)])
+def test_zkey_reader_checks_values_against_r(
+    balance: tuple[Circuit, bytes, list[int]], word: int, ok: bool
+) -> None:
+    from zkcollat.formats.zkey import ZkeyError, read_zkey
+
+    data = _key_with_entry(balance, 7, lambda e: e[:12] + word.to_bytes(32, "little"))
+    if ok:
+        assert read_zkey(data).coeffs[4 + 7 * COEF_SIZE + 12 :][:32] == word.to_bytes(32, "little")
+    else:
+        with pytest.raises(ZkeyError, match="coefficient 7 is not below r"):
+            read_zkey(data)
+
+
+def _key_with_entry(
+    balance: tuple[Circuit, bytes, list[int]], i: int, edit: Callable[[bytes], bytes]
+) -> bytes:
+    """A structurally valid key (zero points) whose coefficient ``i`` is edited."""
+    from zkcollat.formats.zkey import Zkey
+
+    circuit, coeffs, _ = balance
+    o = 4 + i * COEF_SIZE
+    coeffs = coeffs[:o] + edit(coeffs[o : o + COEF_SIZE]) + coeffs[o + COEF_SIZE :]
+    n, nv, npub = circuit.domain_size, circuit.n_vars, circuit.n_public
+    g1, g2 = bytes(64), bytes(128)
+    zk = Zkey(n_vars=nv, n_public=npub, domain_size=n, alpha_g1=g1, beta_g1=g1, beta_g2=g2,
+              gamma_g2=g2, delta_g1=g1, delta_g2=g2, ic=g1 * (npub + 1), coeffs=coeffs,
+              a=g1 * nv, b1=g1 * nv, b2=g2 * nv, c=g1 * (nv - npub - 1), h=g1 * n,
+              cs_hash=bytes(64))
+    return zk.to_bytes()
