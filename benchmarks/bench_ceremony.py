@@ -12,9 +12,9 @@ so the first run writes ``__pycache__`` and the timed runs read it, after a warm
 node as it starts a CLI. The machine's load average is printed before and after.
 
 The circuit is circuits/main/collateral_lock_20.circom compiled with circom2; the witness comes
-from the circom witness generator. The ptau is made locally with snarkjs (unsafe: benchmark only) and
-cached in benchmarks/.cache/. rapidsnark (the Go module's prebuilt prover) is not run here: it
-is not obtainable from a package registry.
+from the circom witness generator. The ptau is made locally with snarkjs (unsafe: benchmark
+only) and cached in benchmarks/.cache/. rapidsnark (the Go module's prebuilt prover) is not run
+here: the module proxy does not serve it, and no other registry carries it.
 Prints min and median of several runs.
 
     python benchmarks/bench_ceremony.py --runs 5
