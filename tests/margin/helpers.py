@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hypothesis import HealthCheck, settings
+
 from zkcollat.attest.attestation import RootAttestation, sign_attestation
 from zkcollat.attest.committee import Committee
 from zkcollat.attest.secp256k1 import PrivateKey
@@ -296,3 +298,14 @@ def mark(v: Venue, inst: OptionSpec, now: int = NOW) -> int:
     """The mark rounded down to the default tick."""
     m = v.mark_e8(inst.name, now)
     return m - m % v.config.trading.tick_e8
+
+
+def machine_settings(max_examples: int, steps: int) -> settings:
+    """The settings of a venue state machine run (tests/margin/test_stateful*.py): no deadline,
+    slow steps and large draws allowed."""
+    return settings(
+        max_examples=max_examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

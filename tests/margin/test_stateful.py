@@ -13,7 +13,6 @@ The default run is short; ``pytest -m slow`` runs the long one."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -38,6 +37,7 @@ from tests.margin.helpers import (
     WETH_INT,
     credit_lock,
     credit_portfolio,
+    machine_settings,
     make_config,
     order,
     ready_venue,
@@ -334,12 +334,7 @@ class VenueMachine(RuleBasedStateMachine):
 
 
 TestVenueMachine = VenueMachine.TestCase
-TestVenueMachine.settings = settings(
-    max_examples=8,
-    stateful_step_count=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+TestVenueMachine.settings = machine_settings(8, 15)
 
 
 class LongVenueMachine(VenueMachine):
@@ -347,9 +342,4 @@ class LongVenueMachine(VenueMachine):
 
 
 TestLongVenueMachine = pytest.mark.slow(LongVenueMachine.TestCase)
-TestLongVenueMachine.settings = settings(
-    max_examples=150,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+TestLongVenueMachine.settings = machine_settings(150, 50)

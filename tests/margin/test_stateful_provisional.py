@@ -34,6 +34,7 @@ from tests.margin.helpers import (
     VAULT,
     WETH,
     credit_lock,
+    machine_settings,
     make_config,
     mark,
     order,
@@ -219,12 +220,7 @@ class ProvisionalMachine(VenueMachine):
 
 
 TestProvisionalMachine = ProvisionalMachine.TestCase
-TestProvisionalMachine.settings = settings(
-    max_examples=10,
-    stateful_step_count=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+TestProvisionalMachine.settings = machine_settings(10, 20)
 
 
 class LongProvisionalMachine(ProvisionalMachine):
@@ -232,12 +228,7 @@ class LongProvisionalMachine(ProvisionalMachine):
 
 
 TestLongProvisionalMachine = pytest.mark.slow(LongProvisionalMachine.TestCase)
-TestLongProvisionalMachine.settings = settings(
-    max_examples=100,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+TestLongProvisionalMachine.settings = machine_settings(100, 50)
 
 
 # --- the fund's loss on a reorged-out lock ------------------------------------------------------

@@ -10,7 +10,7 @@ the recipient registered in the vault for this destination chain.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from zkcollat.attest.attestation import zkcollat_domain
 from zkcollat.attest.eip712 import Domain, Types, normalize_address, typed_data_digest
@@ -43,19 +43,30 @@ def _uint(v: object, bits: int, name: str) -> None:
         raise EncodingError(f"{name} = {v!r} is not a uint{bits}")
 
 
-@dataclass(frozen=True)
-class Release:
+# the EIP-712 field names of both messages, by the attribute that holds each
+_ATTRS = {
+    "sourceChainId": "source_chain_id",
+    "vault": "vault",
+    "lockId": "lock_id",
+    "amount": "amount",
+    "nonce": "nonce",
+    "deadline": "deadline",
+}
+
+
+class _LockMessage:
+    """What ``Release`` and ``Seize`` share: the checks, the domain, the message and digest."""
+
+    kind: ClassVar[str]
+    types: ClassVar[Types]
     source_chain_id: int
     vault: str
-    lock_id: int
-    nonce: int
-    deadline: int
 
-    kind = "Release"
-
-    def __post_init__(self) -> None:
+    def _check(self, *uint256: str) -> None:
         object.__setattr__(self, "vault", normalize_address(self.vault, "vault"))
         _uint(self.source_chain_id, 256, "sourceChainId")
+        for n in uint256:
+            _uint(getattr(self, n), 256, n)
         for n in ("lock_id", "nonce", "deadline"):
             _uint(getattr(self, n), 64, n)
 
@@ -63,22 +74,29 @@ class Release:
         return zkcollat_domain(self.source_chain_id, self.vault)
 
     def message(self) -> dict[str, Any]:
-        return {
-            "sourceChainId": self.source_chain_id,
-            "vault": self.vault,
-            "lockId": self.lock_id,
-            "nonce": self.nonce,
-            "deadline": self.deadline,
-        }
+        return {f: getattr(self, _ATTRS[f]) for f, _ in self.types[self.kind]}
 
     def digest(self) -> bytes:
-        return typed_data_digest(
-            self.domain().separator(), "Release", self.message(), RELEASE_TYPES
-        )
+        return typed_data_digest(self.domain().separator(), self.kind, self.message(), self.types)
 
 
 @dataclass(frozen=True)
-class Seize:
+class Release(_LockMessage):
+    source_chain_id: int
+    vault: str
+    lock_id: int
+    nonce: int
+    deadline: int
+
+    kind = "Release"
+    types = RELEASE_TYPES
+
+    def __post_init__(self) -> None:
+        self._check()
+
+
+@dataclass(frozen=True)
+class Seize(_LockMessage):
     source_chain_id: int
     vault: str
     lock_id: int
@@ -87,29 +105,10 @@ class Seize:
     deadline: int
 
     kind = "Seize"
+    types = SEIZE_TYPES
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "vault", normalize_address(self.vault, "vault"))
-        _uint(self.source_chain_id, 256, "sourceChainId")
-        _uint(self.amount, 256, "amount")
-        for n in ("lock_id", "nonce", "deadline"):
-            _uint(getattr(self, n), 64, n)
-
-    def domain(self) -> Domain:
-        return zkcollat_domain(self.source_chain_id, self.vault)
-
-    def message(self) -> dict[str, Any]:
-        return {
-            "sourceChainId": self.source_chain_id,
-            "vault": self.vault,
-            "lockId": self.lock_id,
-            "amount": self.amount,
-            "nonce": self.nonce,
-            "deadline": self.deadline,
-        }
-
-    def digest(self) -> bytes:
-        return typed_data_digest(self.domain().separator(), "Seize", self.message(), SEIZE_TYPES)
+        self._check("amount")
 
 
 VaultMessage = Release | Seize

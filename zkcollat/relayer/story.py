@@ -15,7 +15,7 @@ relayer run as child processes for the story's duration (their logs are in D).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +80,15 @@ class Step:
         self.tx.append("0x" + bytes(ev["transactionHash"]).hex())
         self.gas += int(receipt["gasUsed"])
         self.blocks.append(int(ev["blockNumber"]))
+
+    def add_sent(self, client: ChainClient, hashes: Iterable[str]) -> None:
+        """Transactions sent by others (``0x``-hex hashes), already mined on ``client``."""
+        for h in hashes:
+            receipt = client.receipt(bytes.fromhex(h[2:]))
+            assert receipt is not None
+            self.tx.append(h)
+            self.gas += int(receipt["gasUsed"])
+            self.blocks.append(int(receipt["blockNumber"]))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -471,12 +480,7 @@ def _story(
         raise StoryError(f"the liquidation seized nothing: {liq.to_json()}")
     seize_amount = int(seizes[0].message.amount)
     before = int(a.token.functions.balanceOf(recipient).call())
-    for h in sync.run_once(now).sent:
-        rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
-        assert rec_ is not None
-        st.tx.append(h)
-        st.gas += int(rec_["gasUsed"])
-        st.blocks.append(int(rec_["blockNumber"]))
+    st.add_sent(a.exe, sync.run_once(now).sent)
     st.detail = {"seizeAmount": str(seize_amount), "penalty_e6": liq.penalty_e6}
     end(
         st,
@@ -520,12 +524,7 @@ def _story(
     withdraw_cash = a.submit(
         "maker", "execution", "withdrawCash", a.credit.functions.withdrawCash(MAKER_WITHDRAWAL)
     )
-    for h in rep.sent:
-        rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
-        assert rec_ is not None
-        st.tx.append(h)
-        st.gas += int(rec_["gasUsed"])
-        st.blocks.append(int(rec_["blockNumber"]))
+    st.add_sent(a.exe, rep.sent)
 
     def released() -> Any:
         evs = a.vault.events.Released().get_logs(from_block=0, argument_filters={"lockId": lock_b})
@@ -546,12 +545,7 @@ def _story(
 
     # withdraw: the maker takes cash out; the venue approves it on chain --------------------------
     st = begin("withdraw", "execution")
-    for h in approved:
-        rec_ = a.exe.receipt(bytes.fromhex(h[2:]))
-        assert rec_ is not None
-        st.tx.append(h)
-        st.gas += int(rec_["gasUsed"])
-        st.blocks.append(int(rec_["blockNumber"]))
+    st.add_sent(a.exe, approved)
     st.add(a.sender("maker", "execution").wait(withdraw_cash))
     got = int(a.quote.functions.balanceOf(maker).call()) - cash_before
     if got != MAKER_WITHDRAWAL:
