@@ -34,13 +34,13 @@ from eth_account.signers.local import LocalAccount
 from zkcollat.attest.attestation import RootAttestation, zkcollat_domain
 from zkcollat.attest.lock_report import LockReport
 from zkcollat.attest.secp256k1 import PrivateKey
-from zkcollat.chain.client import ChainClient, LogRef
+from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError
 from zkcollat.errors import ZkcollatError
 from zkcollat.margin.messages import Release, Seize
 from zkcollat.relayer.config import RelayConfig
 from zkcollat.relayer.contracts import contract, decode
-from zkcollat.relayer.reports import ReportRefused, lock_request, read_lock
+from zkcollat.relayer.reports import ReportRefused, lock_request, read_confirmed_log, read_lock
 
 
 class Refused(ChainError):
@@ -116,36 +116,15 @@ class Member:
         return {"member": self.address, "signature": sig.hex()}
 
     def read_message(self, tx: str, log_index: int) -> Release | Seize:
-        try:
-            tx_hash = bytes.fromhex(tx.removeprefix("0x"))
-        except ValueError as e:
-            raise Refused(f"tx = {tx!r} is not a hash") from e
-        receipt = self.exe.receipt(tx_hash)
-        if receipt is None:
-            raise Refused(f"transaction {tx} is unknown to this member's execution node")
-        logs = [lg for lg in receipt["logs"] if int(lg["logIndex"]) == log_index]
-        if not logs:
-            raise Refused(f"transaction {tx} has no log with index {log_index}")
-        raw = logs[0]
-        if str(raw["address"]).lower() != self.cfg.credit:
-            raise Refused(f"log {tx}:{log_index} is from {raw['address']}, not the credit contract")
-        number = int(raw["blockNumber"])
-        head = self.exe.head()
-        depth = self.cfg.execution.confirmations
-        if number > head - depth:
-            raise Refused(f"block {number} is not {depth} blocks below the head {head} yet")
-        blk = self.exe.block(number)
-        if blk is None or blk.hash != bytes(raw["blockHash"]):
-            raise Refused(f"block {number} of {tx} is no longer canonical")
-        lg = LogRef(
+        lg = read_confirmed_log(
+            self.exe,
             self.cfg.execution.chain_id,
-            number,
-            bytes(raw["blockHash"]),
-            tx_hash,
+            tx,
             log_index,
-            str(raw["address"]).lower(),
-            tuple(bytes(t) for t in raw["topics"]),
-            bytes(raw["data"]),
+            address=self.cfg.credit,
+            depth=self.cfg.execution.confirmations,
+            refused=Refused,
+            names=("this member's execution node", "the credit contract", "confirmations"),
         )
         ev = decode(self.credit, lg)
         msg = None if ev is None else message_from_event(*ev)

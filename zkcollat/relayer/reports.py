@@ -35,14 +35,22 @@ class ReportRefused(ChainError):
     """A member will not sign this lock report: the message says what it read instead."""
 
 
-def check_report_depth(number: int, head: int, depth: int, canonical: bool) -> None:
+def check_report_depth(
+    number: int,
+    head: int,
+    depth: int,
+    canonical: bool,
+    *,
+    refused: type[ChainError] = ReportRefused,
+    depth_name: str = "report depth",
+) -> None:
     """The log's block is ``depth`` blocks below ``head`` and still canonical."""
     if number > head - depth:
-        raise ReportRefused(
-            f"block {number} is not {depth} blocks below the head {head} yet (report depth)"
+        raise refused(
+            f"block {number} is not {depth} blocks below the head {head} yet ({depth_name})"
         )
     if not canonical:
-        raise ReportRefused(f"block {number} is no longer canonical on this member's node")
+        raise refused(f"block {number} is no longer canonical on this member's node")
 
 
 def report_from_event(
@@ -83,31 +91,43 @@ def report_from_event(
         raise ReportRefused(str(e)) from e
 
 
-def read_lock(
-    src: ChainClient, vault: Contract, cfg: RelayConfig, tx: str, log_index: int
-) -> LockReport:
-    """The report the vault's ``Locked`` log ``tx:log_index`` supports, read from ``src`` (the
-    reader's own source node) at ``cfg.source.report_confirmations``."""
+def read_confirmed_log(
+    client: ChainClient,
+    chain_id: int,
+    tx: str,
+    log_index: int,
+    *,
+    address: str,
+    depth: int,
+    refused: type[ChainError],
+    names: tuple[str, str, str],
+) -> LogRef:
+    """Log ``tx:log_index`` as ``client`` has it: emitted by ``address``, in a block ``depth``
+    below the head and still canonical, else ``refused``. ``names``: the node, the contract and
+    the depth, as refusals name them."""
+    node, contract, depth_name = names
     try:
         tx_hash = bytes.fromhex(tx.removeprefix("0x"))
     except ValueError as e:
-        raise ReportRefused(f"tx = {tx!r} is not a hash") from e
-    receipt = src.receipt(tx_hash)
+        raise refused(f"tx = {tx!r} is not a hash") from e
+    receipt = client.receipt(tx_hash)
     if receipt is None:
-        raise ReportRefused(f"transaction {tx} is unknown to the source node")
+        raise refused(f"transaction {tx} is unknown to {node}")
     logs = [lg for lg in receipt["logs"] if int(lg["logIndex"]) == log_index]
     if not logs:
-        raise ReportRefused(f"transaction {tx} has no log with index {log_index}")
+        raise refused(f"transaction {tx} has no log with index {log_index}")
     raw = logs[0]
-    if str(raw["address"]).lower() != cfg.vault:
-        raise ReportRefused(f"log {tx}:{log_index} is from {raw['address']}, not the vault")
+    if str(raw["address"]).lower() != address:
+        raise refused(f"log {tx}:{log_index} is from {raw['address']}, not {contract}")
     number = int(raw["blockNumber"])
     block_hash = bytes(raw["blockHash"])
-    blk = src.block(number)
+    blk = client.block(number)
     canonical = blk is not None and blk.hash == block_hash
-    check_report_depth(number, src.head(), cfg.source.report_confirmations, canonical)
-    lg = LogRef(
-        cfg.source.chain_id,
+    check_report_depth(
+        number, client.head(), depth, canonical, refused=refused, depth_name=depth_name
+    )
+    return LogRef(
+        chain_id,
         number,
         block_hash,
         tx_hash,
@@ -116,7 +136,26 @@ def read_lock(
         tuple(bytes(t) for t in raw["topics"]),
         bytes(raw["data"]),
     )
-    return report_from_event(cfg.source.chain_id, cfg.vault, decode(vault, lg), number, block_hash)
+
+
+def read_lock(
+    src: ChainClient, vault: Contract, cfg: RelayConfig, tx: str, log_index: int
+) -> LockReport:
+    """The report the vault's ``Locked`` log ``tx:log_index`` supports, read from ``src`` (the
+    reader's own source node) at ``cfg.source.report_confirmations``."""
+    lg = read_confirmed_log(
+        src,
+        cfg.source.chain_id,
+        tx,
+        log_index,
+        address=cfg.vault,
+        depth=cfg.source.report_confirmations,
+        refused=ReportRefused,
+        names=("the source node", "the vault", "report depth"),
+    )
+    return report_from_event(
+        cfg.source.chain_id, cfg.vault, decode(vault, lg), lg.block_number, lg.block_hash
+    )
 
 
 def lock_request(req: dict[str, Any]) -> tuple[str, int]:
