@@ -20,6 +20,7 @@ from zkcollat.margin.config import AssetConfig, LatencyParams, LiquidationParams
 from zkcollat.margin.params import OracleParams, TradingParams
 from zkcollat.margin.portfolio_credits import PortfolioClaim, PortfolioCredit
 from zkcollat.margin.pricing import OptionSpec
+from zkcollat.margin.risk import OpenOrder
 from zkcollat.margin.signed import Cancel, Order, ReleaseRequest, SignedMessage, Withdraw, sign
 from zkcollat.margin.venue import Venue
 
@@ -309,3 +310,14 @@ def machine_settings(max_examples: int, steps: int) -> settings:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+
+
+def put_lots_allowed(v: Venue, account: str, lots: int, price_e8: int, now: int) -> int:
+    """The most lots of PUT (up to ``lots``, else 0) ``account`` can sell at ``price_e8`` and
+    still meet initial margin with the order open."""
+    lot = v.instruments[PUT.name].lot_e6
+    while lots and not v.margin(
+        account, now=now, orders=[OpenOrder(PUT.name, False, lots * lot, price_e8)]
+    ).meets_im:
+        lots -= 1
+    return lots

@@ -31,6 +31,7 @@ from tests.margin.helpers import (
     make_config,
     mark,
     order,
+    put_lots_allowed,
     ready_venue,
     release,
     withdraw,
@@ -44,7 +45,7 @@ from zkcollat.margin import errors as E
 from zkcollat.margin.collateral import value_e6
 from zkcollat.margin.config import ProvisionalParams, VenueConfig
 from zkcollat.margin.ledger import INSURANCE
-from zkcollat.margin.risk import OpenOrder, value_of
+from zkcollat.margin.risk import value_of
 from zkcollat.margin.venue import Venue
 
 CAP = 1_500 * E6  # per account
@@ -256,11 +257,7 @@ def short_puts(v: Venue, account: str, lots: int, now: int = NOW) -> int:
     """``account`` sells as many puts (up to ``lots``) as initial margin allows, to Bob."""
     v.deposit(BOB, 500_000 * E6, now=now)
     m = mark(v, PUT)
-    lot = v.instruments[PUT.name].lot_e6
-    while lots and not v.margin(
-        account, now=now, orders=[OpenOrder(PUT.name, False, lots * lot, m)]
-    ).meets_im:
-        lots -= 1
+    lots = put_lots_allowed(v, account, lots, m, now)
     assert lots > 0
     v.place(order(v, BOB, PUT, True, lots, m, now=now), now=now)
     v.place(order(v, account, PUT, False, lots, m, ioc=True, now=now), now=now)

@@ -38,6 +38,7 @@ from tests.margin.helpers import (
     make_config,
     mark,
     order,
+    put_lots_allowed,
     ready_venue,
     release,
     withdraw,
@@ -47,7 +48,7 @@ from zkcollat.attest.lock_report import LockReport, sign_lock_report
 from zkcollat.errors import ZkcollatError
 from zkcollat.margin.config import BPS, ProvisionalParams
 from zkcollat.margin.ledger import INSURANCE
-from zkcollat.margin.risk import OpenOrder, value_of
+from zkcollat.margin.risk import value_of
 from zkcollat.margin.venue import Venue
 
 DAY = 86_400
@@ -117,11 +118,7 @@ class ProvisionalMachine(VenueMachine):
             m = mark(v, PUT, self.now)
         except ZkcollatError:
             return
-        lot = v.instruments[PUT.name].lot_e6
-        while lots and not v.margin(
-            acct, now=self.now, orders=[OpenOrder(PUT.name, False, lots * lot, m)]
-        ).meets_im:
-            lots -= 1
+        lots = put_lots_allowed(v, acct, lots, m, self.now)
         if lots and m > 0:
             v.deposit(ERIN, lots * m // 10**3 * 2 + 10**9, now=self.now)  # premium, fees
             if self.attempt(v.place, order(v, ERIN, PUT, True, lots, m, now=self.now),
@@ -257,11 +254,7 @@ def test_a_lock_never_attested_costs_the_fund_at_most_what_it_counted(
     report(v, CAROL, 1, tenths * 10**17, NOW)
     v.deposit(BOB, 500_000 * E6, now=NOW)
     m = mark(v, PUT)
-    lot = v.instruments[PUT.name].lot_e6
-    while lots and not v.margin(
-        CAROL, now=NOW, orders=[OpenOrder(PUT.name, False, lots * lot, m)]
-    ).meets_im:
-        lots -= 1
+    lots = put_lots_allowed(v, CAROL, lots, m, NOW)
     if lots:
         v.place(order(v, BOB, PUT, True, lots, m), now=NOW)
         v.place(order(v, CAROL, PUT, False, lots, m, ioc=True), now=NOW)
