@@ -454,9 +454,9 @@ contract CollateralCredit is ReentrancyGuard {
     /// @dev Marks every lock credited, one storage word per 256 consecutive lock ids; refuses a
     /// lock out of range, out of order, or credited before (singly or in a portfolio).
     function _claimLocks(uint256 sourceChainId, address vault, uint256[] calldata lockIds) private {
-        uint256 prev;
-        bytes32 slot;
-        uint256 word;
+        uint256 prev = 0;
+        bytes32 slot = bytes32(0);
+        uint256 word = 0;
         for (uint256 i = 0; i < lockIds.length; ++i) {
             uint256 lockId = lockIds[i];
             if (lockId >> 64 != 0) revert PortfolioInputOutOfRange("lockIds", i, lockId);

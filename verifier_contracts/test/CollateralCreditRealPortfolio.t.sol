@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {TestBase} from "./utils/TestBase.sol";
+import {RootRegistry} from "../src/RootRegistry.sol";
+import {
+    CollateralCredit,
+    IRootRegistry,
+    ICollateralLockVerifier,
+    IPortfolioVerifier,
+    PortfolioPublic
+} from "../src/CollateralCredit.sol";
+import {PortfolioVerifier} from "../src/PortfolioVerifier.sol";
+import {PortfolioVerifierAdapter, IPortfolioVerifier32x4} from "../src/PortfolioVerifierAdapter.sol";
+
+/// @notice creditPortfolio with the real Portfolio(20, 32, 4) proof of
+/// test/fixtures/portfolio_20_32.json through the generated verifier (development key): all 32
+/// locks credited at once, and a changed threshold refused. Reads a fixture file, so its gas
+/// depends on the checkout's path: it runs in `contracts test`, not in .gas-snapshot.
+contract CollateralCreditRealPortfolioTest is TestBase {
+    uint256[3] internal keys = [uint256(0xA11CE), 0xB0B, 0xCA401];
+    uint256 internal constant SRC = 1;
+    address internal constant VAULT = address(0x7A017);
+    RootRegistry internal reg;
+    CollateralCredit internal cc;
+    CollateralCredit.Proof internal proof;
+    PortfolioPublic internal pub;
+
+    function setUp() public {
+        string memory json = vm.readFile(string.concat(vm.projectRoot(), "/test/fixtures/portfolio_20_32.json"));
+        bytes memory data = vm.parseJsonBytes(json, ".calldata.verifyPortfolio");
+        bytes memory args = new bytes(data.length - 4);
+        for (uint256 i = 0; i < args.length; ++i) {
+            args[i] = data[i + 4];
+        }
+        (proof.a, proof.b, proof.c) = abi.decode(args, (uint256[2], uint256[2][2], uint256[2]));
+        _values(args);
+        vm.chainId(pub.destChainId);
+        vm.warp(1_700_000_000);
+        address[] memory m = new address[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            m[i] = vm.addr(keys[i]);
+        }
+        reg = new RootRegistry(m, 2);
+        IPortfolioVerifier adapter =
+            new PortfolioVerifierAdapter(IPortfolioVerifier32x4(address(new PortfolioVerifier())));
+        cc = new CollateralCredit(
+            IRootRegistry(address(reg)), ICollateralLockVerifier(address(0)), address(0x5E771E), address(0), 1 days, adapter
+        );
+        RootRegistry.RootAttestation memory a =
+            RootRegistry.RootAttestation(SRC, VAULT, 100, bytes32(pub.root), uint64(block.timestamp));
+        bytes32 h = keccak256(abi.encode(reg.ROOT_TYPEHASH(), a.sourceChainId, a.vault, a.blockNumber, a.root, a.timestamp));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", reg.domainSeparator(), h));
+        bytes memory sigs;
+        for (uint256 i = 0; i < 2; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
+            sigs = abi.encodePacked(sigs, r, s, v);
+        }
+        reg.submitRoot(a, sigs);
+    }
+
+    /// @dev The public values after the proof (8 words): the used slots' lockIds (a prefix)
+    /// and every listed asset (padding included).
+    function _values(bytes memory args) internal {
+        bytes memory rest = new bytes(args.length - 256);
+        for (uint256 i = 0; i < rest.length; ++i) {
+            rest[i] = args[i + 256];
+        }
+        (uint256 root, uint64 dest, address owner, uint64 minExpiry, uint64[32] memory ids,,) =
+            abi.decode(rest, (uint256, uint64, address, uint64, uint64[32], address[4], uint128[4]));
+        (,,,,, address[4] memory assets, uint128[4] memory thr) =
+            abi.decode(rest, (uint256, uint64, address, uint64, uint64[32], address[4], uint128[4]));
+        pub.root = root;
+        pub.destChainId = dest;
+        pub.owner = uint256(uint160(owner));
+        pub.minExpiry = minExpiry;
+        uint256 n = 1;
+        while (n < 32 && ids[n] != 0) {
+            ++n;
+        }
+        for (uint256 i = 0; i < n; ++i) {
+            pub.lockIds.push(ids[i]);
+        }
+        for (uint256 j = 0; j < 4; ++j) {
+            pub.assets.push(uint160(assets[j]));
+            pub.thresholds.push(thr[j]);
+        }
+    }
+
+    function test_realPortfolioProofCreditsEveryLock() public {
+        PortfolioPublic memory p = pub;
+        vm.prank(address(uint160(p.owner)));
+        uint256 before = gasleft();
+        uint256 id = cc.creditPortfolio(SRC, VAULT, proof, p);
+        uint256 used = before - gasleft();
+        assertEq(id, 1, "credited");
+        for (uint256 i = 0; i < p.lockIds.length; ++i) {
+            assertTrue(cc.inPortfolio(SRC, VAULT, uint64(p.lockIds[i])), "every lock registered");
+        }
+        assertLe(used, 650_000, "creditPortfolio with verification, 32 locks");
+    }
+
+    function test_realProofWithAChangedThresholdRefused() public {
+        PortfolioPublic memory p = pub;
+        p.thresholds[0] += 1;
+        vm.prank(address(uint160(p.owner)));
+        vm.expectRevert(CollateralCredit.InvalidProof.selector);
+        cc.creditPortfolio(SRC, VAULT, proof, p);
+    }
+}
