@@ -74,7 +74,9 @@ def test(forge_args: tuple[str, ...]) -> None:
 UNSNAPSHOTTED = "^(testFuzz_|invariant_)"
 # Tests that read fixture files through cheatcodes pay memory gas for the absolute path, which
 # differs between checkouts: they run in `contracts test`, not in the snapshot.
-PATH_DEPENDENT = "^(VaultDifferentialTest|VectorsTest|PortfolioVerifierTest|CollateralCreditRealPortfolioTest)$"
+PATH_DEPENDENT = (
+    "^(VaultDifferentialTest|VectorsTest|PortfolioVerifierTest|CollateralCreditRealPortfolioTest)$"
+)
 
 
 @contracts.command()
