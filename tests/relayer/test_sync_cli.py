@@ -78,6 +78,11 @@ def test_sync_config_not_json(tmp_path: Path, key: Path) -> None:
     p.write_text("{not json")
     r = _sync(tmp_path / "venue", p, key)
     assert r.exit_code == 2 and "is not JSON" in r.output
+    for hostile, why in ((b"[" * 200_000, "nested deeper"), (b"\xff\xfe{}", "UTF-8")):
+        p.write_bytes(hostile)
+        r = _sync(tmp_path / "venue", p, key)
+        assert r.exit_code == 2 and why in r.output, r.output
+        assert "internal error" not in r.output and "Traceback" not in r.output
 
 
 def test_sync_missing_files(tmp_path: Path, key: Path) -> None:

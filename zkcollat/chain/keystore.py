@@ -21,6 +21,7 @@ from eth_account.signers.local import LocalAccount
 
 from zkcollat.chain.errors import KeystoreError
 from zkcollat.db import atomic_write
+from zkcollat.formats import limits
 
 PASSWORD_ENV = "ZKCOLLAT_KEYSTORE_PASSWORD"
 DEV_KDF_ITERATIONS = 2**14
@@ -112,11 +113,13 @@ class LoadedAccount:
 def load_account(ref: KeystoreRef) -> LoadedAccount:
     """Open a keystore; raises :class:`KeystoreError` naming the file on any failure."""
     try:
-        data = json.loads(ref.keystore.read_text())
-    except OSError as e:
+        raw = limits.read_bytes(ref.keystore, "keystore", limits.SMALL_JSON.max_bytes)
+    except limits.LimitError as e:
         raise KeystoreError(f"cannot read keystore {ref.keystore}: {e}") from e
-    except json.JSONDecodeError as e:
-        raise KeystoreError(f"keystore {ref.keystore} is not JSON: {e}") from e
+    try:
+        data = limits.loads(raw, f"keystore {ref.keystore}", limits.SMALL_JSON)
+    except limits.LimitError as e:  # not UTF-8, not JSON, too deep, too many digits
+        raise KeystoreError(f"keystore {ref.keystore} is not JSON within the limits: {e}") from e
     if not isinstance(data, dict) or "crypto" not in data:
         raise KeystoreError(f"keystore {ref.keystore} has no 'crypto' section")
     password = read_password(ref)

@@ -21,7 +21,6 @@ credit, docs/protocol.md s.9): at most ``confirmations``, the depth for roots (d
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from zkcollat.attest.eip712 import normalize_address
 from zkcollat.chain.errors import ChainError
 from zkcollat.chain.keystore import KeystoreRef
 from zkcollat.errors import EncodingError
+from zkcollat.formats import limits
 
 
 class ConfigError(ChainError, ValueError):
@@ -118,11 +118,13 @@ def _side(d: Any, where: str, names: tuple[str, ...]) -> SideConfig:
 
 def load_config(path: Path) -> RelayConfig:
     try:
-        d = json.loads(path.read_text())
-    except OSError as e:
+        raw = limits.read_bytes(path, "configuration", limits.SMALL_JSON.max_bytes)
+    except limits.LimitError as e:
         raise ConfigError(f"cannot read configuration {path}: {e}") from e
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"configuration {path} is not JSON: {e}") from e
+    try:
+        d = limits.loads(raw, f"configuration {path}", limits.SMALL_JSON)
+    except limits.LimitError as e:  # not UTF-8, not JSON, too deep, too many digits
+        raise ConfigError(f"configuration {path} is not JSON within the limits: {e}") from e
     if not isinstance(d, dict):
         raise ConfigError(f"configuration {path} is not a JSON object")
     base = path.parent

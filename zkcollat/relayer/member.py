@@ -37,6 +37,7 @@ from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.chain.client import ChainClient
 from zkcollat.chain.errors import ChainError
 from zkcollat.errors import ZkcollatError
+from zkcollat.formats import limits
 from zkcollat.margin.messages import Release, Seize
 from zkcollat.relayer.config import RelayConfig
 from zkcollat.relayer.contracts import contract, decode
@@ -153,6 +154,11 @@ class Member:
         return {"member": self.address, "report": report.to_json(), "signature": sig.hex()}
 
 
+#: A request to a member is a small JSON object (an attestation, a message, a lock reference).
+MAX_REQUEST_BYTES = 64 << 10
+REQUEST_LIMITS = limits.Limits(max_bytes=MAX_REQUEST_BYTES, max_depth=16)
+
+
 def make_server(member: Member, host: str, port: int) -> ThreadingHTTPServer:
     routes = {
         "/v1/root": member.sign_root,
@@ -167,8 +173,11 @@ def make_server(member: Member, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(404, {"error": f"no such endpoint {self.path}"})
                 return
             try:
-                n = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(n) or b"{}")
+                body = self._body()
+            except limits.LimitError as e:  # hostile or broken request: nothing is signed
+                self._send(400, {"error": str(e)})
+                return
+            try:
                 if not isinstance(body, dict):
                     raise Refused("request body is not a JSON object")
                 self._send(200, fn(body))
@@ -183,6 +192,19 @@ def make_server(member: Member, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(200, {"member": member.address})
             else:
                 self._send(404, {"error": f"no such endpoint {self.path}"})
+
+        def _body(self) -> Any:
+            """The request's JSON, read within MAX_REQUEST_BYTES and the JSON limits."""
+            raw = self.headers.get("Content-Length", "0")
+            n = int(raw) if raw.isdigit() else -1
+            if not 0 <= n <= MAX_REQUEST_BYTES:
+                self.close_connection = True  # the body, if any, is not read
+                raise limits.LimitError(
+                    f"request body of Content-Length {raw[:40]!r}: not a length up to "
+                    f"{MAX_REQUEST_BYTES} bytes"
+                )
+            data = self.rfile.read(n) if n else b"{}"
+            return limits.loads(data, f"request to {self.path}", REQUEST_LIMITS)
 
         def _send(self, code: int, obj: dict[str, Any]) -> None:
             data = json.dumps(obj).encode()
