@@ -77,3 +77,50 @@ def test_hostile_requests_are_refused_and_the_member_keeps_serving(
     assert "signature" not in answer
     assert _health(port) == 200
 
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "why"),
+    [
+        (b"[" * 10_000, 200, "nested deeper"),
+        (b"\xff{}", 200, "UTF-8"),
+        (b'{"signature": "' + b"a" * (1 << 20) + b'"}', 200, "above the limit|larger"),
+        (b"[" * 10_000, 409, "HTTP 409"),
+        (b'{"signature": "0x12"}', 200, None),
+    ],
+    ids=["deep", "not-utf8", "huge", "deep-error", "valid"],
+)
+def test_relayer_reads_a_members_answer_within_limits(
+    answer: bytes, status: int, why: str | None
+) -> None:
+    """A member's answer is input too: a hostile member cannot crash the relayer."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from zkcollat.relayer.config import MemberEndpoint
+    from zkcollat.relayer.service import ask_http
+
+    class Hostile(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        ep = MemberEndpoint("0x" + "01" * 20, f"http://127.0.0.1:{server.server_address[1]}")
+        out = ask_http(ep, "/v1/lock", {"x": 1})
+    finally:
+        server.shutdown()
+        server.server_close()
+        t.join(timeout=10)
+    if why is None:
+        assert out == {"signature": "0x12"}
+    else:
+        assert re.search(why, str(out.get("error"))), out

@@ -54,6 +54,7 @@ from zkcollat.chain.journal import TxRecord
 from zkcollat.chain.keystore import load_account
 from zkcollat.chain.sender import Call, TxSender
 from zkcollat.errors import ZkcollatError
+from zkcollat.formats import limits
 from zkcollat.margin.messages import Release, Seize
 from zkcollat.relayer.config import ConfigError, MemberEndpoint, RelayConfig
 from zkcollat.relayer.contracts import contract, decode, lock_from_event
@@ -88,17 +89,24 @@ def ask_http(member: MemberEndpoint, path: str, body: dict[str, Any]) -> dict[st
         headers={"Content-Type": "application/json"},
         method="POST",
     )
+    what = f"answer of member {member.address} to {path}"
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
-            out = json.loads(resp.read())
+            out = limits.loads(resp.read(ANSWER_LIMITS.max_bytes + 1), what, ANSWER_LIMITS)
     except urllib.error.HTTPError as e:
         try:
-            out = json.loads(e.read())
-        except (json.JSONDecodeError, OSError):
+            out = limits.loads(e.read(ANSWER_LIMITS.max_bytes + 1), what, ANSWER_LIMITS)
+        except (limits.LimitError, OSError):
             out = {"error": f"HTTP {e.code}"}
-    except (OSError, json.JSONDecodeError) as e:
+    except limits.LimitError as e:  # a member's answer is input like any other
+        out = {"error": str(e)}
+    except OSError as e:
         out = {"error": f"unreachable: {e}"}
     return out if isinstance(out, dict) else {"error": "answer is not a JSON object"}
+
+
+#: A member's answer is a small JSON object (a signature, or an error).
+ANSWER_LIMITS = limits.Limits(max_bytes=64 << 10, max_depth=16)
 
 
 class Relayer:
