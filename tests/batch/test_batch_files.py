@@ -36,6 +36,25 @@ def test_jsonl_names_by_line_and_bad_lines_are_items_with_reasons(tmp_path: Path
     assert count_inputs(f) == 4
 
 
+def test_hostile_lines_and_files_are_items_with_reasons(tmp_path: Path) -> None:
+    f = tmp_path / "h.jsonl"
+    f.write_bytes(b"[" * 100_000 + b"\n" + b'{"x": "\xff"}\n' + b'{"x": ' + b"9" * 5000
+                  + b'}\n{"x": "4"}\n')
+    items = list(iter_inputs(f))
+    assert [i.inputs is None for i in items] == [True, True, True, False]
+    assert "nested deeper" in (items[0].error or "")
+    assert "UTF-8" in (items[1].error or "")
+    assert "digits" in (items[2].error or "")
+    assert items[3].inputs == {"x": "4"}
+    d = tmp_path / "folder"
+    d.mkdir()
+    (d / "a.json").write_bytes(b"\xfe\xff{}")
+    (d / "b.json").write_text('{"x": "2"}')
+    got = list(iter_inputs(d))
+    assert got[0].inputs is None and "UTF-8" in (got[0].error or "")
+    assert got[1].inputs == {"x": "2"}
+
+
 def test_unreadable_inputs_are_refused_naming_the_path(tmp_path: Path) -> None:
     with pytest.raises(BatchError, match="no such file"):
         list(iter_inputs(tmp_path / "missing.jsonl"))

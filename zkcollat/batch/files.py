@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from zkcollat.batch.errors import BatchError
+from zkcollat.formats import limits
 
 PROOF_SUFFIX = ".proof.json"
 PUBLIC_SUFFIX = ".public.json"
@@ -42,10 +43,10 @@ class InputItem:
     error: str | None = None
 
 
-def _parse(text: str, source: str, name: str) -> InputItem:
+def _parse(text: str | bytes, source: str, name: str) -> InputItem:
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
+        obj = limits.loads(text, source, limits.SMALL_JSON)
+    except limits.LimitError as e:  # not UTF-8, not JSON, too deep, too many digits
         return InputItem(name, source, None, f"not valid JSON: {e}")
     if not isinstance(obj, dict):
         return InputItem(name, source, None, f"a JSON object of signals, got {type(obj).__name__}")
@@ -74,7 +75,7 @@ def count_inputs(path: str | os.PathLike[str]) -> int:
 
 def _open(p: Path) -> Any:
     try:
-        return p.open(encoding="utf-8")
+        return p.open("rb")
     except FileNotFoundError as e:
         raise BatchError(f"inputs {os.fspath(p)!r}: no such file or folder") from e
     except OSError as e:
@@ -88,8 +89,8 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputItem]:
     if p.is_dir():
         for f in _input_files(p):
             try:
-                text = f.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
+                text = f.read_bytes()
+            except OSError as e:
                 yield InputItem(f.stem, os.fspath(f), None, f"cannot be read: {e}")
                 continue
             yield _parse(text, os.fspath(f), f.stem)
@@ -104,7 +105,7 @@ def iter_inputs(path: str | os.PathLike[str]) -> Iterator[InputItem]:
         )
     with _open(p) as f:
         for lineno, line in enumerate(f, 1):
-            if line.strip():
+            if line.strip():  # bytes: each line's UTF-8 is checked by _parse
                 yield _parse(line, f"{os.fspath(p)}:{lineno}", f"{p.stem}-{lineno:06d}")
 
 
