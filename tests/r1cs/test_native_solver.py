@@ -209,3 +209,27 @@ def test_malformed_programs_are_refused(native: Backend) -> None:
         build(outs=(1).to_bytes(4, "little") + outs[4:])
     with pytest.raises(EncodingError, match="whole"):
         build(steps=steps[:-4])
+
+
+@pytest.mark.parametrize("name,make,inputs", CASES[:2], ids=[c[0] for c in CASES[:2]])
+def test_solve_packed_is_the_packed_witness(backend: Backend, name: str,
+                                            make: Callable[[], ConstraintSystem],
+                                            inputs: Callable[[], dict[str, Any]]) -> None:
+    from zkcollat.field import pack_fr
+
+    cs = make()
+    assert cs.solve_packed(inputs()) == pack_fr(python_witness(cs, inputs()))
+    with pytest.raises(UnsatisfiedConstraint):
+        cs.solve_packed({**inputs(), **({"y": 1} if name == "mixed" else {"threshold": 1 << 100})})
+
+
+def test_fullprove_from_the_packed_witness(backend: Backend) -> None:
+    from zkcollat.groth16.prove import fullprove
+    from zkcollat.groth16.setup import setup
+    from zkcollat.groth16.verify import verify
+
+    cs = mixed.compile()
+    pk, vk = setup(cs, seed=b"packed")
+    proof, public = fullprove(pk, cs, mixed_inputs(12345))
+    assert public == cs.public_values(python_witness(cs, mixed_inputs(12345)))
+    assert verify(vk, public, proof)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from zkcollat.curve.backend import Backend, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import KeyFormatError, ProvingError, UnsatisfiedConstraint
-from zkcollat.field import R, pack_fr
+from zkcollat.field import R, pack_fr, unpack_fr
 from zkcollat.groth16.keys import Proof, ProvingKey
 from zkcollat.groth16.qap import circuit_digest, witness_rows
 
@@ -44,7 +44,17 @@ def prove(
         raise ProvingError(f"the witness has {len(witness)} values, the circuit {cs.n_wires} wires")
     if witness[0] != 1:
         raise ProvingError("witness[0] must be the constant 1")
-    w_all = pack_fr(witness, "witness")
+    return _prove_packed(pk, cs, pack_fr(witness, "witness"), b, blinding)
+
+
+def _prove_packed(
+    pk: ProvingKey,
+    cs: ConstraintSystem,
+    w_all: bytes,
+    b: Backend,
+    blinding: tuple[int, int] | None,
+) -> Proof:
+    """:func:`prove` from the packed witness (checked for its key and length by the caller)."""
     fused = pk.fused_prover(b)
     if fused is not None:
         r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
@@ -110,12 +120,17 @@ def fullprove(
 
     Returns the proof and the public signals (``public.json`` order).
     """
+    b = backend or get_backend()
+    if pk.circuit_digest != circuit_digest(cs) or pk.n_wires != cs.n_wires:
+        raise KeyFormatError("the proving key was made for another circuit (digest mismatch)")
     try:
-        witness = cs.solve(inputs)
+        w_all = cs.solve_packed(inputs)  # native: no Python int per wire
     except UnsatisfiedConstraint as e:
         raise ProvingError(str(e)) from e
-    proof = prove(pk, cs, witness, backend=backend)
-    return proof, cs.public_values(witness)
+    if len(w_all) != 32 * cs.n_wires or int.from_bytes(w_all[:32], "big") != 1:
+        raise ProvingError("the solver returned a malformed witness")
+    proof = _prove_packed(pk, cs, w_all, b, None)
+    return proof, unpack_fr(w_all[32 : 32 * (1 + cs.n_public)])
 
 
 def rerandomize(vk_delta_g2: G2Point, proof: Proof, *, backend: Backend | None = None) -> Proof:

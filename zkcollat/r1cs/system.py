@@ -306,13 +306,28 @@ class ConstraintSystem:
         if len(input_values) != n_in:
             raise InputError(f"expected {n_in} input values, got {len(input_values)}")
         if check and not hint_overrides:
-            program = native_program(self)
-            if program is not None:
-                out = program.solve(pack_fr(input_values, "input"))
-                if not isinstance(out, int):
-                    return unpack_fr(out)
-                # unsatisfied: the Python solver below names the failure the same way
+            packed = self._solve_native(input_values)
+            if packed is not None:
+                return unpack_fr(packed)
         return self._solve_python(input_values, check, hint_overrides)
+
+    def solve_packed(self, inputs: Mapping[str, object]) -> bytes:
+        """:meth:`solve` (checked) as packed 32-byte big-endian words, what a prover takes:
+        on the native backend no Python int is made per wire."""
+        values = self.parse_inputs(inputs)
+        packed = self._solve_native(values)
+        if packed is not None:
+            return packed
+        return pack_fr(self._solve_python(values, True, None), "witness")
+
+    def _solve_native(self, input_values: Sequence[int]) -> bytes | None:
+        """The packed witness from the backend's native solver; None without one, or when it
+        finds an unsatisfied check (the Python solver then names the failure the same way)."""
+        program = native_program(self)
+        if program is None:
+            return None
+        out = program.solve(pack_fr(input_values, "input"))
+        return None if isinstance(out, int) else out
 
     def _solve_python(
         self,
