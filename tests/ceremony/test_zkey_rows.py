@@ -150,3 +150,26 @@ def _key_with_entry(
               a=g1 * nv, b1=g1 * nv, b2=g2 * nv, c=g1 * (nv - npub - 1), h=g1 * n,
               cs_hash=bytes(64))
     return zk.to_bytes()
+
+
+def test_combine_refuses_g2_bases_outside_the_subgroup(backend: Backend) -> None:
+    """A phase-1 file's G2 points are in G2; a twist point outside it is refused by name (the
+    native kernel multiplies with the GLV endomorphism, which is lambda only on G2)."""
+    from zkcollat.ceremony.rng import _B2
+    from zkcollat.curve.points import G2_GENERATOR, G2Point
+    from zkcollat.errors import PointError
+    from zkcollat.field import P, fq2_mul, fq2_sqrt
+    from zkcollat.formats.lem import g2_to_lem, lem_combine
+
+    x = 1
+    while True:  # the first twist point with x = (x, 0): its order is not r
+        xx = (x, 0)
+        x3 = fq2_mul(fq2_mul(xx, xx), xx)
+        y = fq2_sqrt(((x3[0] + _B2[0]) % P, (x3[1] + _B2[1]) % P))
+        if y is not None:
+            break
+        x += 1
+    bad = g2_to_lem(G2Point(xx, y))
+    good = g2_to_lem(G2_GENERATOR)
+    with pytest.raises(PointError, match=r"base\[1\].*subgroup"):
+        lem_combine(good + bad, [0, 1, 2], [0, 1], [5, 3], g2=True)

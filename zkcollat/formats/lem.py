@@ -225,7 +225,8 @@ def lem_scale(buf: bytes, k: int, *, g2: bool = False) -> bytes:
 def lem_combine(
     bases: bytes, ptr: list[int], idx: list[int], scalars: list[int], *, g2: bool
 ) -> bytes:
-    """Output j is ``sum scalars[t] * bases[idx[t]]`` over ``ptr[j] <= t < ptr[j + 1]`` (LEM)."""
+    """Output j is ``sum scalars[t] * bases[idx[t]]`` over ``ptr[j] <= t < ptr[j + 1]`` (LEM);
+    G2 bases must be in the r-subgroup (a phase-1 file's G2 points are)."""
     from zkcollat.curve.backend import get_backend
     from zkcollat.field import pack_fr
 
@@ -242,7 +243,7 @@ def lem_combine(
         if g2:
             acc = G2Point((0, 0), (0, 0))
             for t in range(ptr[j], ptr[j + 1]):
-                q = g2_from_lem(bases[idx[t] * size : (idx[t] + 1) * size], subgroup=False)
+                q = g2_from_lem(bases[idx[t] * size : (idx[t] + 1) * size], f"base[{idx[t]}]")
                 acc = b.g2_add(acc, b.g2_mul(q, scalars[t]))
             out.append(g2_to_lem(acc))
         else:

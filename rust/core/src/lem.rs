@@ -93,6 +93,8 @@ pub trait LemGroup {
     const SIZE: usize;
     fn decode(b: &[u8], what: &str, subgroup: bool) -> Result<<Self::G as CurveGroup>::Affine>;
     fn encode(p: &<Self::G as CurveGroup>::Affine, out: &mut [u8]);
+    /// `k_i * P_i` for each i; the points must be in the r-subgroup (GLV).
+    fn mul_each(pts: &[<Self::G as CurveGroup>::Affine], ks: &[Fr]) -> Vec<Self::G>;
     /// `k * P` for every point (`k` below r).
     fn scale_all(
         pts: &[<Self::G as CurveGroup>::Affine],
@@ -112,6 +114,9 @@ impl LemGroup for G1 {
     fn encode(p: &G1Affine, out: &mut [u8]) {
         g1_to_lem(p, out)
     }
+    fn mul_each(pts: &[G1Affine], ks: &[Fr]) -> Vec<G1Projective> {
+        crate::ceremony::mul_each(pts, ks)
+    }
     fn scale_all(pts: &[G1Affine], k: BigInt<4>) -> Vec<G1Affine> {
         crate::ceremony::scale_g1(pts, Fr::from_bigint(k).expect("checked below r"))
     }
@@ -125,6 +130,9 @@ impl LemGroup for G2 {
     }
     fn encode(p: &G2Affine, out: &mut [u8]) {
         g2_to_lem(p, out)
+    }
+    fn mul_each(pts: &[G2Affine], ks: &[Fr]) -> Vec<G2Projective> {
+        crate::ceremony::mul_each(pts, ks)
     }
     fn scale_all(pts: &[G2Affine], k: BigInt<4>) -> Vec<G2Affine> {
         // Plain double-and-add: these points need not be in the r-subgroup, where the GLV
@@ -165,14 +173,15 @@ pub fn scale<G: LemGroup>(buf: &[u8], k: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Output j is `sum_{t in ptr[j]..ptr[j+1]} scalars[t] * bases[idx[t]]`, all in LEM layout;
-/// the scalars are 32-byte big-endian words below r.
+/// the scalars are 32-byte big-endian words below r. G2 bases must be in the r-subgroup
+/// (checked: the large terms are multiplied with the GLV endomorphism).
 pub fn combine<G: LemGroup>(
     bases: &[u8],
     ptr: &[usize],
     idx: &[usize],
     scalars: &[u8],
 ) -> Result<Vec<u8>> {
-    let pts = decode_all::<G>(bases, "base", false)?;
+    let pts = decode_all::<G>(bases, "base", true)?;
     let ks = scalars_from_be(scalars, "scalar")?;
     if ks.len() != idx.len() || ptr.is_empty() || ptr[ptr.len() - 1] != idx.len() {
         return Err(Error::Length(format!(
@@ -188,14 +197,33 @@ pub fn combine<G: LemGroup>(
     if ptr.windows(2).any(|w| w[0] > w[1]) {
         return Err(Error::Length("combine: pointers must not decrease".into()));
     }
+    // Circuit coefficients are often small or small negatives (r - 1, r - 2^k): those take
+    // double-and-add over the shorter of k and r - k, term by term; the others (hash
+    // constants) are multiplied in bulk (GLV + wNAF with shared affine tables).
     let half = Fr::MODULUS_MINUS_ONE_DIV_TWO;
+    let short = |k: &BigInt<4>| {
+        let mut neg = Fr::MODULUS;
+        neg.sub_with_borrow(k);
+        k.num_bits() <= 64 || neg.num_bits() <= 64
+    };
+    let big: Vec<usize> = (0..ks.len()).filter(|&t| !short(&ks[t])).collect();
+    let big_pts: Vec<Aff<G>> = big.iter().map(|&t| pts[idx[t]]).collect();
+    let big_ks: Vec<Fr> =
+        big.iter().map(|&t| Fr::from_bigint(ks[t]).expect("checked below r")).collect();
+    let products = G::mul_each(&big_pts, &big_ks);
+    let mut slot = vec![usize::MAX; ks.len()];
+    for (j, &t) in big.iter().enumerate() {
+        slot[t] = j;
+    }
     let proj: Vec<G::G> = ptr
         .par_windows(2)
         .map(|w| {
             let mut acc = G::G::zero();
             for t in w[0]..w[1] {
-                // Circuit coefficients are often small or small negatives (r - 1, r - 2^k):
-                // double-and-add over the shorter of k and r - k.
+                if slot[t] != usize::MAX {
+                    acc += products[slot[t]];
+                    continue;
+                }
                 let k = ks[t];
                 if k > half {
                     let mut neg = Fr::MODULUS;
