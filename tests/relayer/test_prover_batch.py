@@ -74,3 +74,22 @@ def test_only_refusals_need_no_cluster(key: tuple[Path, Path]) -> None:
 def test_prove_locks_on_a_dask_cluster(key: tuple[Path, Path]) -> None:
     spec = ClusterSpec(workers=2)  # a TLS LocalCluster of 2 worker processes
     _check(key, prove_locks(vault(), REQUESTS, pk_path=key[0], dest_chain_id=DEST, cluster=spec))
+
+
+def test_the_cluster_specs_worker_timeout_is_the_one_waited(key: tuple[Path, Path]) -> None:
+    """A cluster without workers: the relayer gives up after its own spec's ``worker_timeout_s``,
+    not the engine's 60 s default (the error names the scheduler and the timeout it waited)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    from zkcollat.batch import NoWorkersError
+
+    with LocalCluster(
+        n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1", scheduler_port=0,
+        dashboard_address=None, silence_logs=logging.ERROR,
+    ) as empty:
+        spec = ClusterSpec(scheduler=empty.scheduler_address, worker_timeout_s=0.5)
+        waited = rf"{empty.scheduler_address} has had no workers for 0\.5 s"
+        with pytest.raises(NoWorkersError, match=waited):
+            prove_locks(vault(), REQUESTS[:1], pk_path=key[0], dest_chain_id=DEST, cluster=spec)

@@ -258,7 +258,7 @@ def prove_locks(
 
         items = [InputItem(name, "relayer", inputs) for name, (_i, inputs) in todo.items()]
         with open_client(cluster) as client:
-            for r in prove_items(client, items, pk_path):
+            for r in prove_items(client, items, pk_path, worker_timeout_s=cluster.worker_timeout_s):
                 i = todo[r.name][0]
                 if r.ok and r.proof is not None and r.public is not None:
                     public = CollateralLockPublic.from_list(public_from_json(r.public))
