@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple, Self
 
@@ -327,18 +327,6 @@ class PortfolioPublic(PublicInputs):
             assetIds=tuple(lists["assetIds"]),
             thresholds=tuple(lists["thresholds"]),
         )
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> Self:
-        names = [n for n, _ in cls.schema()]
-        missing = [n for n in names if n not in values]
-        extra = sorted(set(values) - set(names))
-        if missing or extra:
-            raise InputError(
-                f"{cls.statement} public inputs: missing {missing}, unexpected {extra}; "
-                f"expected exactly {names}"
-            )
-        return cls(**{n: values[n] for n in names})
 
     @classmethod
     def from_json(  # type: ignore[override]
