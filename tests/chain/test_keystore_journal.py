@@ -117,3 +117,25 @@ def test_journal_intended_commits_on_its_own(tmp_path: Path) -> None:
         j.record_intended(5, "seize", "v:1:0", "0xaa", 0, b"\x01" * 32, b"raw", 1.0)
     assert j.cursor(1) is None and j.all_txs() == []  # the whole transaction rolled back
     j.close()
+
+
+def test_journal_cursors_per_stream(tmp_path: Path) -> None:
+    """Two streams of one chain (roots' depth, report depth) keep their own cursor and hashes."""
+    j = open_journal(tmp_path / "j.sqlite")
+    j.set_cursor(1, 10, b"\xaa" * 32)
+    j.set_cursor(1, 14, b"\xcc" * 32, "reports")
+    j.set_cursor(2, 3, b"\xdd" * 32, "reports")
+    assert j.cursor(1) == (10, b"\xaa" * 32) == j.cursor(1, "main")
+    assert j.cursor(1, "reports") == (14, b"\xcc" * 32)
+    assert j.cursor(2) is None and j.cursor(2, "reports") == (3, b"\xdd" * 32)
+    assert j.block_hash(1, 14) is None and j.block_hash(1, 14, "reports") == b"\xcc" * 32
+    for n in (15, 16):
+        j.set_cursor(1, n, bytes([n]) * 32, "reports")
+    assert [n for n, _ in j.block_hashes(1, "reports")] == [16, 15, 14]
+    j.set_cursor(1, 14, b"\xcc" * 32, "reports")  # a rewind forgets the blocks above
+    assert j.block_hashes(1, "reports") == [(14, b"\xcc" * 32)]
+    assert j.block_hashes(1) == [(10, b"\xaa" * 32)]
+    j.close()
+    j2 = open_journal(tmp_path / "j.sqlite", create=False)
+    assert j2.cursor(1, "reports") == (14, b"\xcc" * 32) and j2.cursor(1) == (10, b"\xaa" * 32)
+    j2.close()

@@ -10,13 +10,22 @@ from pathlib import Path
 import pytest
 
 from zkcollat.chain.errors import JournalError, NotAJournal
-from zkcollat.chain.journal import JOURNAL_SCHEMA, JOURNAL_TABLES, open_journal
+from zkcollat.chain.journal import JOURNAL_SCHEMA, JOURNAL_TABLES, ChainJournal, open_journal
 from zkcollat.db import Schema, open_store
 from zkcollat.errors import NotAStore
 from zkcollat.relayer import store as relayer_store
 from zkcollat.relayer import venue_sync
 from zkcollat.relayer.store import RelayerStore
 from zkcollat.vault.store import SCHEMA as VAULT_SCHEMA
+
+#: The journal's cursor tables before streams (schema version 1 and files without an id).
+V1_TABLES = (
+    "CREATE TABLE chain_cursor (chain_id INTEGER PRIMARY KEY, block INTEGER NOT NULL, "
+    "hash BLOB NOT NULL)",
+    "CREATE TABLE chain_block (chain_id INTEGER NOT NULL, number INTEGER NOT NULL, "
+    "hash BLOB NOT NULL, PRIMARY KEY (chain_id, number))",
+    JOURNAL_TABLES[2],
+)
 
 KINDS = {
     "journal": JOURNAL_SCHEMA,
@@ -35,7 +44,7 @@ def test_store_is_wal_with_its_id_and_version(tmp_path: Path, kind: str) -> None
     _make(tmp_path / "s.sqlite", schema)
     conn = sqlite3.connect(tmp_path / "s.sqlite")
     assert conn.execute("PRAGMA application_id").fetchone()[0] == schema.application_id
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.version == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.version == 2
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
@@ -58,9 +67,9 @@ def test_newer_schema_refused(tmp_path: Path, kind: str) -> None:
     path = tmp_path / "s.sqlite"
     _make(path, KINDS[kind])
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")
     conn.close()
-    with pytest.raises(NotAJournal, match="schema version 2, newer than this release's 1"):
+    with pytest.raises(NotAJournal, match="schema version 3, newer than this release's 2"):
         open_store(path, KINDS[kind])
 
 
@@ -95,14 +104,17 @@ def test_legacy_relayer_store_upgraded(tmp_path: Path) -> None:
     """A relayer store written by the sqlite3 code before zkcollat.db: same tables, no id."""
     path = tmp_path / "relayer.sqlite"
     conn = sqlite3.connect(path)
-    for stmt in (*JOURNAL_TABLES, *relayer_store.TABLES):
+    for stmt in (*V1_TABLES, *relayer_store.TABLES):
         conn.execute(stmt)
     conn.execute("INSERT INTO alarm (at, kind, detail) VALUES (1.0, 'old', 'kept')")
+    conn.execute("INSERT INTO chain_cursor VALUES (5, 40, x'aa')")
     conn.commit()
     conn.close()
     s = RelayerStore(path, create=False)
     assert s.alarms() == [("old", "kept")]
-    assert s.db.version == 1
+    assert s.db.version == 2
+    assert s.journal.cursor(5) == (40, b"\xaa")  # the main stream's
+    assert s.journal.cursor(5, "reports") is None
     s.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == relayer_store.APPLICATION_ID
@@ -112,7 +124,7 @@ def test_legacy_relayer_store_upgraded(tmp_path: Path) -> None:
 def test_legacy_sync_store_upgraded_with_its_deposits(tmp_path: Path) -> None:
     path = tmp_path / "sync.sqlite"
     conn = sqlite3.connect(path)
-    for stmt in JOURNAL_TABLES:
+    for stmt in V1_TABLES:
         conn.execute(stmt)
     conn.execute(
         "CREATE TABLE sync_deposit (chain_id INTEGER NOT NULL, block INTEGER NOT NULL, "
@@ -131,4 +143,29 @@ def test_legacy_sync_store_upgraded_with_its_deposits(tmp_path: Path) -> None:
         ]
     with s.write() as c:  # the new state is allowed after the upgrade
         c.execute("UPDATE sync_deposit SET state = 'pending'")
+    s.close()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_version_1_store_gets_stream_cursors(tmp_path: Path, kind: str) -> None:
+    """A version-1 file (one cursor per chain) keeps its cursors and hashes as the ``main``
+    stream's; other streams start empty."""
+    path = tmp_path / "s.sqlite"
+    schema = KINDS[kind]
+    conn = sqlite3.connect(path)
+    for stmt in V1_TABLES:
+        conn.execute(stmt)
+    conn.execute("INSERT INTO chain_cursor VALUES (5, 40, x'aa')")
+    conn.execute("INSERT INTO chain_block VALUES (5, 40, x'aa')")
+    conn.execute(f"PRAGMA application_id = {schema.application_id}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    s = open_store(path, schema)
+
+    j = ChainJournal(s)
+    assert j.cursor(5) == (40, b"\xaa") and j.block_hash(5, 40) == b"\xaa"
+    assert j.cursor(5, "reports") is None
+    j.set_cursor(5, 41, b"\xbb", "reports")
+    assert j.cursor(5) == (40, b"\xaa")
     s.close()

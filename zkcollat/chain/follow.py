@@ -8,6 +8,13 @@ and idempotent). Before each range the hash of the cursor's block is compared wi
 a difference means a reorg deeper than the depth reached processed blocks, and raises
 :class:`ReorgTooDeep`. A reorg shallower than the depth is never seen: those blocks were not
 processed yet.
+
+A stream read at a shallow depth (lock reports, docs/protocol.md s.9) expects such reorgs: its
+follower is given ``on_reorg`` and, instead of halting, goes back to the newest processed block
+the node still has (the stream's remembered hashes), calls ``on_reorg(first_gone)`` in the same
+transaction as the cursor's move back, and reads on from there. Only a reorg deeper than the
+hashes it keeps (:data:`~zkcollat.chain.journal.KEEP_BLOCK_HASHES`) raises :class:`ReorgTooDeep`.
+Each follower has its own cursor, per (chain, ``stream``).
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ from typing import Any
 
 from zkcollat.chain.client import BlockRef, ChainClient, LogRef
 from zkcollat.chain.errors import ChainError, ReorgTooDeep
-from zkcollat.chain.journal import ChainJournal
+from zkcollat.chain.journal import MAIN, ChainJournal
 
 Handler = Callable[[list[LogRef], BlockRef], None]
+#: Told the first block number that a rewind takes back (its logs will be read again).
+ReorgHandler = Callable[[int], None]
 
 
 class Follower:
@@ -33,6 +42,8 @@ class Follower:
         start_block: int = 0,
         max_range: int = 500,
         topics: Sequence[Any] | None = None,
+        stream: str = MAIN,
+        on_reorg: ReorgHandler | None = None,
     ) -> None:
         if depth < 0:
             raise ValueError(f"confirmation depth = {depth} must be >= 0")
@@ -43,6 +54,8 @@ class Follower:
         self.start_block = start_block
         self.max_range = max_range
         self.topics = topics
+        self.stream = stream
+        self.on_reorg = on_reorg
 
     @property
     def chain_id(self) -> int:
@@ -50,22 +63,44 @@ class Follower:
 
     def processed(self) -> int:
         """The last block processed (start_block - 1 before the first pass)."""
-        cur = self.journal.cursor(self.chain_id)
+        cur = self.journal.cursor(self.chain_id, self.stream)
         return self.start_block - 1 if cur is None else cur[0]
 
     def check_cursor(self) -> None:
-        cur = self.journal.cursor(self.chain_id)
+        cur = self.journal.cursor(self.chain_id, self.stream)
         if cur is None:
             return
         number, stored = cur
         now = self.client.block(number)
-        if now is None or now.hash != stored:
-            got = "missing" if now is None else "0x" + now.hash.hex()
-            raise ReorgTooDeep(
-                f"chain {self.chain_id}: block {number} was processed with hash 0x{stored.hex()} "
-                f"at confirmation depth {self.depth}, the node now has {got}: a reorg deeper "
-                "than the depth; halting"
-            )
+        if now is not None and now.hash == stored:
+            return
+        got = "missing" if now is None else "0x" + now.hash.hex()
+        if self.on_reorg is not None:
+            self._rewind(number)
+            return
+        raise ReorgTooDeep(
+            f"chain {self.chain_id}: block {number} was processed with hash 0x{stored.hex()} "
+            f"at confirmation depth {self.depth}, the node now has {got}: a reorg deeper "
+            "than the depth; halting"
+        )
+
+    def _rewind(self, cursor: int) -> None:
+        """Back to the newest remembered block the node still has (a shallow stream's reorg)."""
+        assert self.on_reorg is not None
+        for number, stored in self.journal.block_hashes(self.chain_id, self.stream):
+            if number >= cursor:
+                continue
+            now = self.client.block(number)
+            if now is not None and now.hash == stored:
+                with self.journal.store.write():
+                    self.on_reorg(number + 1)
+                    self.journal.set_cursor(self.chain_id, number, stored, self.stream)
+                return
+        raise ReorgTooDeep(
+            f"chain {self.chain_id}: stream {self.stream!r} processed block {cursor} and none of "
+            "the blocks it remembers below it is on the node's chain any more: a reorg deeper "
+            "than the hashes kept; halting"
+        )
 
     def poll(self, handle: Handler, *, max_ranges: int | None = None) -> int:
         """Process every confirmed block not yet processed; return how many blocks."""
@@ -93,7 +128,7 @@ class Follower:
                     )
             with self.journal.store.write():
                 handle(logs, end)
-                self.journal.set_cursor(self.chain_id, end.number, end.hash)
+                self.journal.set_cursor(self.chain_id, end.number, end.hash, self.stream)
             done += last - first + 1
             ranges += 1
         return done

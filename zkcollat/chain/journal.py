@@ -1,7 +1,11 @@
 """What a chain service must remember across restarts, in SQLite tables on the caller's connection.
 
-- ``chain_cursor``: per chain, the last block processed at the confirmation depth and its hash.
-- ``chain_block``: the hashes of recently processed blocks (the reorg check).
+- ``chain_cursor``: per (chain, stream), the last block processed and its hash. A stream is one
+  reading of a chain's logs at one depth: ``main`` at the confirmation depth (roots, credits,
+  messages), ``reports`` at the shallower lock-report depth (docs/protocol.md s.9), each with its
+  own cursor so neither waits for, or skips, the other.
+- ``chain_block``: per (chain, stream), the hashes of recently processed blocks (the reorg
+  check, and where a stream that may be reorged goes back to).
 - ``chain_tx``: every transaction the service means to send, keyed by (chain, kind, key,
   attempt): ``intended`` (signed, with its raw bytes and account nonce, before it is broadcast),
   ``sent`` (the node accepted it), ``mined`` (receipt: block, status, gas) or ``dropped`` (its
@@ -29,15 +33,18 @@ from zkcollat.db import Schema, Store, create_tables, open_store
 
 JOURNAL_TABLES: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS chain_cursor (
-    chain_id INTEGER PRIMARY KEY,
+    chain_id INTEGER NOT NULL,
+    stream TEXT NOT NULL,
     block INTEGER NOT NULL,
-    hash BLOB NOT NULL
+    hash BLOB NOT NULL,
+    PRIMARY KEY (chain_id, stream)
 )""",
     """CREATE TABLE IF NOT EXISTS chain_block (
     chain_id INTEGER NOT NULL,
+    stream TEXT NOT NULL,
     number INTEGER NOT NULL,
     hash BLOB NOT NULL,
-    PRIMARY KEY (chain_id, number)
+    PRIMARY KEY (chain_id, stream, number)
 )""",
     """CREATE TABLE IF NOT EXISTS chain_tx (
     id INTEGER PRIMARY KEY,
@@ -61,6 +68,9 @@ JOURNAL_TABLES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS chain_tx_open ON chain_tx (chain_id, state)",
 )
 
+#: The stream every follower reads unless it names another (the confirmation depth).
+MAIN = "main"
+
 #: ``PRAGMA application_id`` of a journal on its own ("zkcJ").
 JOURNAL_APPLICATION_ID = int.from_bytes(b"zkcJ", "big")
 
@@ -70,6 +80,26 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+def streams_v2(conn: sqlite3.Connection) -> None:
+    """Version 1 -> 2 of a journal: cursors and block hashes keyed by (chain, stream); what a
+    version-1 file holds becomes the ``main`` stream's."""
+    cols = {str(r[1]) for r in conn.execute("PRAGMA table_info(chain_cursor)").fetchall()}
+    if "stream" in cols:
+        return
+    conn.execute("ALTER TABLE chain_cursor RENAME TO chain_cursor_v1")
+    conn.execute("ALTER TABLE chain_block RENAME TO chain_block_v1")
+    conn.execute(JOURNAL_TABLES[0])
+    conn.execute(JOURNAL_TABLES[1])
+    conn.execute(
+        "INSERT INTO chain_cursor SELECT chain_id, ?, block, hash FROM chain_cursor_v1", (MAIN,)
+    )
+    conn.execute(
+        "INSERT INTO chain_block SELECT chain_id, ?, number, hash FROM chain_block_v1", (MAIN,)
+    )
+    conn.execute("DROP TABLE chain_cursor_v1")
+    conn.execute("DROP TABLE chain_block_v1")
+
+
 def journal_schema(
     kind: str,
     application_id: int,
@@ -77,12 +107,16 @@ def journal_schema(
     legacy_tables: frozenset[str] = frozenset(),
     *,
     not_a_store: type[NotAJournal] = NotAJournal,
+    version: int = 2,
+    migrations: dict[int, Callable[[sqlite3.Connection], None]] | None = None,
 ) -> Schema:
-    """The schema of a store holding the journal's tables and ``extra_tables`` (version 1).
+    """The schema of a store holding the journal's tables and ``extra_tables`` (version 2:
+    version 1 had one cursor per chain, see :func:`streams_v2`).
 
     A file written before stores carried an application id (no id, the journal's tables and
-    ``legacy_tables`` present) is recognised as version 0 and upgraded in place: the tables
-    are the same, the upgrade stamps the id and the version."""
+    ``legacy_tables`` present) is recognised as version 0 and upgraded in place: its tables
+    are the version-1 ones. A store with tables of its own past version 2 passes its
+    ``version`` and the ``migrations`` from 2 on."""
     statements = (*JOURNAL_TABLES, *extra_tables)
     create = create_tables(statements)
     needed = {"chain_cursor", "chain_block", "chain_tx"} | set(legacy_tables)
@@ -90,13 +124,18 @@ def journal_schema(
     def legacy(conn: sqlite3.Connection) -> int | None:
         return 0 if needed <= _tables(conn) else None
 
-    migrations: dict[int, Callable[[sqlite3.Connection], None]] = {0: create}
+    def v1(conn: sqlite3.Connection) -> None:
+        create(conn)
+        streams_v2(conn)
+
+    steps: dict[int, Callable[[sqlite3.Connection], None]] = {0: create, 1: v1}
+    steps.update(migrations or {})
     return Schema(
         kind=kind,
         application_id=application_id,
-        version=1,
+        version=version,
         create=create,
-        migrations=migrations,
+        migrations=steps,
         legacy_version=legacy,
         not_a_store=not_a_store,
         error=JournalError,
@@ -161,28 +200,33 @@ class ChainJournal:
 
     # --- cursor and block hashes ----------------------------------------------------------
 
-    def cursor(self, chain_id: int) -> tuple[int, bytes] | None:
+    def cursor(self, chain_id: int, stream: str = MAIN) -> tuple[int, bytes] | None:
         with self.store.read() as conn:
             row = conn.execute(
-                "SELECT block, hash FROM chain_cursor WHERE chain_id = ?", (chain_id,)
+                "SELECT block, hash FROM chain_cursor WHERE chain_id = ? AND stream = ?",
+                (chain_id, stream),
             ).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
-    def set_cursor(self, chain_id: int, block: int, block_hash: bytes) -> None:
-        """Move the cursor (in the caller's transaction, if any) and remember the block's hash."""
+    def set_cursor(self, chain_id: int, block: int, block_hash: bytes, stream: str = MAIN) -> None:
+        """Move the stream's cursor (in the caller's transaction, if any) and remember the
+        block's hash; the stream's hashes above ``block`` (a rewind) are forgotten."""
         with self.store.write() as conn:
             conn.execute(
-                "INSERT INTO chain_cursor (chain_id, block, hash) VALUES (?, ?, ?) "
-                "ON CONFLICT (chain_id) DO UPDATE SET block = excluded.block, hash = excluded.hash",
-                (chain_id, block, block_hash),
+                "INSERT INTO chain_cursor (chain_id, stream, block, hash) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (chain_id, stream) DO UPDATE SET block = excluded.block, "
+                "hash = excluded.hash",
+                (chain_id, stream, block, block_hash),
             )
             conn.execute(
-                "INSERT OR REPLACE INTO chain_block (chain_id, number, hash) VALUES (?, ?, ?)",
-                (chain_id, block, block_hash),
+                "INSERT OR REPLACE INTO chain_block (chain_id, stream, number, hash) "
+                "VALUES (?, ?, ?, ?)",
+                (chain_id, stream, block, block_hash),
             )
             conn.execute(
-                "DELETE FROM chain_block WHERE chain_id = ? AND number < ?",
-                (chain_id, block - KEEP_BLOCK_HASHES),
+                "DELETE FROM chain_block WHERE chain_id = ? AND stream = ? "
+                "AND (number < ? OR number > ?)",
+                (chain_id, stream, block - KEEP_BLOCK_HASHES, block),
             )
 
     def _one(self, q: str, args: tuple[object, ...]) -> tuple[Any, ...] | None:
@@ -194,11 +238,21 @@ class ChainJournal:
         with self.store.read() as conn:
             return [tuple(r) for r in conn.execute(q, args).fetchall()]
 
-    def block_hash(self, chain_id: int, number: int) -> bytes | None:
+    def block_hash(self, chain_id: int, number: int, stream: str = MAIN) -> bytes | None:
         row = self._one(
-            "SELECT hash FROM chain_block WHERE chain_id = ? AND number = ?", (chain_id, number)
+            "SELECT hash FROM chain_block WHERE chain_id = ? AND stream = ? AND number = ?",
+            (chain_id, stream, number),
         )
         return None if row is None else bytes(row[0])
+
+    def block_hashes(self, chain_id: int, stream: str = MAIN) -> list[tuple[int, bytes]]:
+        """(number, hash) of the stream's remembered blocks, newest first."""
+        rows = self._all(
+            "SELECT number, hash FROM chain_block WHERE chain_id = ? AND stream = ? "
+            "ORDER BY number DESC",
+            (chain_id, stream),
+        )
+        return [(int(n), bytes(h)) for n, h in rows]
 
     # --- transactions -----------------------------------------------------------------------
 

@@ -98,7 +98,7 @@ def _from_legacy(conn: sqlite3.Connection) -> None:
     conn.execute(_WITHDRAWALS)
 
 
-SCHEMA = dataclasses.replace(_BASE, migrations={0: _from_legacy})
+SCHEMA = dataclasses.replace(_BASE, migrations={**_BASE.migrations, 0: _from_legacy})
 
 
 class SyncError(ChainError):
