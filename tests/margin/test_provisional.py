@@ -376,6 +376,81 @@ def test_proof_after_the_deadline_is_an_ordinary_credit() -> None:
     ).collateral_value_e6 > 0
 
 
+# --- reorgs: a report whose source block left the chain ------------------------------------
+
+
+def reorged_report(account: str, lock_id: int, amount: int = 10**18) -> LockReport:
+    """The same lock read again from the new chain: another block, another hash."""
+    rep = lock_report(account, lock_id, amount)
+    return LockReport(*[*rep.message().values()][:8], 201, b"\x08" * 32)  # type: ignore[arg-type]
+
+
+def test_reorged_report_stops_counting_at_once_and_the_account_is_checked() -> None:
+    v, _ = venue()
+    report(v, ALICE, 1, 10**18)
+    short_puts(v, ALICE, 60)  # all on the report's credit
+    counted = v.margin(ALICE, now=NOW + 5).collateral_value_e6
+    fund0 = fund_equity(v, NOW + 5)
+    gone = v.reports_reorged([(SRC, VAULT, 1), (SRC, VAULT, 99)], now=NOW + 5)
+    assert [p.status for p in gone] == ["reorged"] and v.provisional_exposure_e6(NOW + 5) == 0
+    assert v.margin(ALICE, now=NOW + 5).collateral_value_e6 == 0
+    assert v.reports_reorged([(SRC, VAULT, 1)], now=NOW + 6) == []  # once
+    [liq] = v.check_accounts([ALICE, ALICE], now=NOW + 6)
+    assert liq.account == ALICE and v.ledger.positions_of(ALICE) == {}
+    assert 0 < fund0 - fund_equity(v, NOW + 6) <= counted <= CAP
+    assert v.resolve_reports(now=DEADLINE).resolved == []  # nothing left to lapse
+    v.audit()
+
+
+def test_report_from_the_new_chain_replaces_a_reorged_one_never_adds() -> None:
+    v, _ = venue()
+    first = report(v, ALICE, 1, 10**18)
+    with pytest.raises(E.ReportedAlreadyError):  # while the first one stands
+        v.report_lock(signed(v, reorged_report(ALICE, 1)), now=NOW + 5)
+    v.reports_reorged([first.key], now=NOW + 5)
+    again = v.report_lock(signed(v, reorged_report(ALICE, 1, 2 * 10**18)), now=NOW + 600)
+    assert again.status == "active" and again.block_hash == b"\x08" * 32
+    assert (again.reported_at, again.deadline) == (first.reported_at, first.deadline)
+    assert list(v.provisional) == [first.key] and v.reports_of(ALICE) == [again]
+    assert v.margin(ALICE, now=NOW + 600).collateral_value_e6 == CAP
+    assert v.margin(ALICE, now=DEADLINE).collateral_value_e6 == 0  # the first deadline holds
+    with pytest.raises(E.ReportedAlreadyError):
+        v.report_lock(signed(v, reorged_report(ALICE, 1)), now=NOW + 700)
+
+
+def test_a_reorged_lock_re_reported_under_another_id_counts_once() -> None:
+    """The lock came back as lock 2 (another lock took id 1): lock 1's report stops counting
+    before lock 2's is taken, so the account never has both."""
+    v, _ = venue()
+    report(v, ALICE, 1, 10**17)
+    v.reports_reorged([(SRC, VAULT, 1)], now=NOW + 5)
+    v.report_lock(signed(v, reorged_report(ALICE, 2, 10**17)), now=NOW + 5)
+    assert v.margin(ALICE, now=NOW + 5).collateral_value_e6 == full_value(v, 10**17)
+    assert 2 * full_value(v, 10**17) < CAP  # two would fit under the cap: one is counted
+
+
+def test_a_reorged_lock_id_reported_for_another_account_moves_to_it() -> None:
+    v, _ = venue()
+    report(v, ALICE, 1, 10**18)
+    v.reports_reorged([(SRC, VAULT, 1)], now=NOW + 5)
+    v.report_lock(signed(v, reorged_report(BOB, 1, 10**17)), now=NOW + 5)
+    assert v.reports_of(ALICE) == [] and [p.account for p in v.reports_of(BOB)] == [BOB]
+    assert v.margin(ALICE, now=NOW + 5).collateral_value_e6 == 0
+    assert v.margin(BOB, now=NOW + 5).collateral_value_e6 == full_value(v, 10**17)
+
+
+def test_replaced_report_persists_in_arrival_order(tmp_path: Path) -> None:
+    v, _ = ready_venue(cfg(), tmp_path / "v.sqlite")
+    v.fund_insurance(FUND, now=NOW)
+    report(v, ALICE, 1)
+    report(v, BOB, 2)
+    v.reports_reorged([(SRC, VAULT, 1)], now=NOW + 1)
+    v.report_lock(signed(v, reorged_report(ALICE, 1)), now=NOW + 2)
+    again = Venue.open(tmp_path / "v.sqlite", cfg(), VENUE_KEY)
+    assert list(again.provisional) == [(SRC, VAULT, 2), (SRC, VAULT, 1)] == list(v.provisional)
+    assert again.provisional == v.provisional
+
+
 # --- the store ------------------------------------------------------------------------------
 
 

@@ -22,11 +22,13 @@ vault's events, before its root is attested, counts provisionally until its proo
   provisional credit is margin-checked at once and liquidated if below maintenance. The
   insurance fund pays what such a liquidation cannot: at most the capped value that counted,
   beyond the account's own losses.
+- A report whose source block left the chain (:meth:`ProvisionalDesk.reports_reorged`, told by
+  ``margin sync`` reading its own node) stops counting at once (``reorged``); a report of the
+  same lock from the new chain may take its place, with the first one's deadline.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -38,95 +40,10 @@ from zkcollat.margin import errors as E
 from zkcollat.margin.collateral import Credit, CreditKey, value_e6
 from zkcollat.margin.config import BPS
 from zkcollat.margin.liquidation import LiquidationReport
+from zkcollat.margin.provisional_credit import ProvisionalCredit, from_row, to_row
 from zkcollat.margin.risk import MarginSummary
 from zkcollat.margin.settlement import SettlementDesk
 from zkcollat.margin.signed import SignedMessage
-
-
-@dataclass(frozen=True)
-class ProvisionalCredit:
-    source_chain_id: int
-    vault: str
-    lock_id: int
-    account: str  # the reported owner
-    asset_id: int
-    amount: int  # asset base units, as the Locked event carries it
-    expiry: int
-    block_number: int  # the source block the members read it in
-    block_hash: bytes
-    reported_at: int
-    deadline: int  # reported_at + verification_window_s
-    valid_until: int  # expiry - liquidation_window_s
-    signers: tuple[str, ...]
-    status: str = "active"  # active | confirmed | lapsed | contradicted
-    resolved_at: int | None = None
-
-    @property
-    def key(self) -> CreditKey:
-        return self.source_chain_id, self.vault, self.lock_id
-
-    def counts_at(self, now: int) -> bool:
-        return self.status == "active" and now < min(self.deadline, self.valid_until)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sourceChainId": str(self.source_chain_id),
-            "vault": self.vault,
-            "lockId": str(self.lock_id),
-            "account": self.account,
-            "assetId": f"{self.asset_id:#042x}",
-            "amount": str(self.amount),
-            "expiry": str(self.expiry),
-            "blockNumber": str(self.block_number),
-            "blockHash": "0x" + self.block_hash.hex(),
-            "reportedAt": str(self.reported_at),
-            "deadline": str(self.deadline),
-            "validUntil": str(self.valid_until),
-            "signers": list(self.signers),
-            "status": self.status,
-        }
-
-
-def _to_row(p: ProvisionalCredit) -> tuple[Any, ...]:
-    return (
-        str(p.source_chain_id),
-        p.vault,
-        str(p.lock_id),
-        p.account,
-        f"{p.asset_id:#042x}",
-        str(p.amount),
-        str(p.expiry),
-        str(p.block_number),
-        "0x" + p.block_hash.hex(),
-        str(p.reported_at),
-        str(p.deadline),
-        str(p.valid_until),
-        json.dumps(list(p.signers)),
-        p.status,
-        None if p.resolved_at is None else str(p.resolved_at),
-    )
-
-
-def _from_row(row: Sequence[Any]) -> ProvisionalCredit:
-    (chain, vault, lock, acct, asset, amount, expiry, block, bhash, at, deadline, valid,
-     signers, status, resolved) = row
-    return ProvisionalCredit(
-        int(chain),
-        vault,
-        int(lock),
-        acct,
-        int(asset, 16),
-        int(amount),
-        int(expiry),
-        int(block),
-        bytes.fromhex(bhash[2:]),
-        int(at),
-        int(deadline),
-        int(valid),
-        tuple(json.loads(signers)),
-        status,
-        None if resolved is None else int(resolved),
-    )
 
 
 @dataclass
@@ -151,7 +68,7 @@ class ProvisionalDesk(SettlementDesk):
         self.provisional: dict[CreditKey, ProvisionalCredit] = {}
         self.provisional_of: dict[str, list[CreditKey]] = {}
         for row in self.store.load_provisional():
-            self._keep(_from_row(row))
+            self._keep(from_row(row))
 
     def _keep(self, p: ProvisionalCredit) -> None:
         if p.key not in self.provisional:
@@ -206,12 +123,14 @@ class ProvisionalDesk(SettlementDesk):
                 raise E.LockAlreadyCreditedError(
                     f"lock {key[0]}:{key[1]}:{key[2]} is credited already: nothing to report"
                 )
-            if key in self.provisional:  # the memory is the store's (reloaded by the event)
+            old = self.provisional.get(key)  # the memory is the store's (reloaded by the event)
+            if old is not None and old.status != "reorged":
                 raise E.ReportedAlreadyError(
                     f"lock {key[0]}:{key[1]}:{key[2]} was reported already (each lock once)"
                 )
             _, signers = self.registry.check_signers(digest, signed.signatures)
             self.ensure_account(rep.owner)
+            first = now if old is None else old.reported_at  # a reorg never extends the window
             p = ProvisionalCredit(
                 rep.source_chain_id,
                 rep.vault,
@@ -222,12 +141,14 @@ class ProvisionalDesk(SettlementDesk):
                 rep.expiry,
                 rep.block_number,
                 rep.block_hash,
-                now,
-                now + self.config.provisional.verification_window_s,
+                first,
+                first + self.config.provisional.verification_window_s,
                 valid_until,
                 tuple(signers),
             )
-            self.store.add_provisional(_to_row(p))
+            self.store.add_provisional(to_row(p))  # replaces a reorged one: last in line
+            if old is not None:  # its account may differ (the lock id reused on the new chain)
+                self.provisional_of[old.account].remove(self.provisional.pop(key).key)
             self._keep(p)
         return p
 
@@ -370,12 +291,28 @@ class ProvisionalDesk(SettlementDesk):
             with self.event("reports", now) as det:
                 done = [self._resolve(p, now) for p in due]
                 det["resolved"] = [[*map(str, p.key), p.status] for p in done]
-        out = ReportsOutcome(done, [])
-        for acct in sorted({p.account for p in done if p.status != "confirmed"}):
-            rep = self._check_account(acct, now)
-            if rep is not None:
-                out.liquidations.append(rep)
-        return out
+        lost = [p.account for p in done if p.status != "confirmed"]
+        return ReportsOutcome(done, self.check_accounts(lost, now=now))
+
+    def reports_reorged(self, keys: Sequence[CreditKey], *, now: int) -> list[ProvisionalCredit]:
+        """Active reports of ``keys`` stop counting (``reorged``: their source block is no
+        longer on the chain). The caller margin-checks their accounts (:meth:`check_accounts`)
+        once the new chain's reports are in."""
+        due = [self.provisional[k] for k in keys if k in self.provisional]
+        due = [p for p in due if p.status == "active"]
+        if not due:
+            return []
+        with self.event("reports-reorged", now) as det:
+            for p in due:
+                self.store.set_provisional_status(p.key, "reorged", now)
+                self._keep(replace(p, status="reorged", resolved_at=now))
+            det["reorged"] = [list(map(str, p.key)) for p in due]
+        return [self.provisional[p.key] for p in due]
+
+    def check_accounts(self, accounts: Sequence[str], *, now: int) -> list[LiquidationReport]:
+        """Each account margin-checked at once, liquidated if below maintenance margin."""
+        out = [self._check_account(a, now) for a in sorted(set(accounts))]
+        return [r for r in out if r is not None]
 
     def _check_account(self, account: str, now: int) -> LiquidationReport | None:
         if self.margin(account, now=now).meets_mm:

@@ -390,7 +390,7 @@ class Store:
 
     def add_provisional(self, row: tuple[Any, ...]) -> None:
         marks = ", ".join("?" * len(row))
-        self.conn.execute(f"INSERT INTO provisional_credits VALUES ({marks})", row)
+        self.conn.execute(f"INSERT OR REPLACE INTO provisional_credits VALUES ({marks})", row)
 
     def set_provisional_status(self, key: tuple[int, str, int], status: str, at: int) -> None:
         self.conn.execute(
