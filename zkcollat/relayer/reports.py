@@ -13,7 +13,7 @@ is a :class:`~zkcollat.attest.lock_report.SignedLockReport` for ``zkcollat margi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +21,10 @@ from web3.contract import Contract
 
 from zkcollat.attest.eip712 import Domain, normalize_address
 from zkcollat.attest.lock_report import LockReport, SignedLockReport
-from zkcollat.attest.secp256k1 import Signature, recover_address
 from zkcollat.chain.client import ChainClient, LogRef
 from zkcollat.chain.errors import ChainError
 from zkcollat.errors import ZkcollatError
+from zkcollat.relayer.collect import Asker, OnProblem, gather
 from zkcollat.relayer.config import MemberEndpoint, RelayConfig
 from zkcollat.relayer.contracts import decode, lock_from_event
 
@@ -166,9 +166,6 @@ def lock_request(req: dict[str, Any]) -> tuple[str, int]:
     return tx, log_index
 
 
-Asker = Callable[[MemberEndpoint, str, dict[str, Any]], dict[str, Any]]
-
-
 @dataclass
 class ReportCollector:
     """Gathers ``threshold`` valid member signatures over the relayer's own reading."""
@@ -177,44 +174,30 @@ class ReportCollector:
     threshold: int
     ask: Asker
     domain: Domain
-    on_problem: Callable[[str, str, str], None] = lambda _kind, _who, _what: None
+    on_problem: OnProblem = lambda _kind, _who, _what: None
     have: dict[str, bytes] = field(default_factory=dict)
 
     def collect(self, reading: LockReport, tx: str, log_index: int) -> SignedLockReport | None:
         """The signed report once ``threshold`` members signed exactly ``reading``; None while
         fewer did (the signatures gathered so far stay in ``have``)."""
-        digest = reading.digest(self.domain)
         mine = reading.to_json()
-        for m in self.members:
-            if len(self.have) >= self.threshold:
-                break
-            if m.address in self.have:
-                continue
-            ans = self.ask(m, LOCK_PATH, {"tx": tx, "logIndex": log_index})
-            if "error" in ans:
-                self.on_problem("member_refused", m.address, str(ans["error"]))
-                continue
+
+        def same(ans: dict[str, Any]) -> str | None:
             if ans.get("report") != mine:
-                self.on_problem(
-                    "member_misbehaved",
-                    m.address,
-                    f"returned report {ans.get('report')} but the log {tx}:{log_index} is {mine}",
-                )
-                continue
-            try:
-                sig = Signature.from_bytes(str(ans.get("signature")))
-                signer = recover_address(digest, sig)
-            except ZkcollatError as e:
-                self.on_problem("member_misbehaved", m.address, f"unusable signature: {e}")
-                continue
-            if signer != m.address:
-                self.on_problem(
-                    "member_misbehaved",
-                    m.address,
-                    f"signature recovers to {signer}: it signed something else than the report",
-                )
-                continue
-            self.have[m.address] = sig.to_bytes()
+                return f"returned report {ans.get('report')} but the log {tx}:{log_index} is {mine}"
+            return None
+
+        gather(
+            self.members,
+            self.threshold,
+            self.ask,
+            LOCK_PATH,
+            {"tx": tx, "logIndex": log_index},
+            reading.digest(self.domain),
+            self.have,
+            check=same,
+            on_problem=self.on_problem,
+        )
         if len(self.have) < self.threshold:
             return None
         sigs = tuple(list(self.have.values())[: self.threshold])

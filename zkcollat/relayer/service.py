@@ -40,7 +40,6 @@ from web3.contract import Contract
 
 from zkcollat.attest.attestation import RootAttestation, zkcollat_domain
 from zkcollat.attest.lock_report import SignedLockReport
-from zkcollat.attest.secp256k1 import Signature, recover_address
 from zkcollat.chain.client import BlockRef, ChainClient, LogRef
 from zkcollat.chain.errors import (
     ChainError,
@@ -53,9 +52,9 @@ from zkcollat.chain.follow import Follower
 from zkcollat.chain.journal import TxRecord
 from zkcollat.chain.keystore import load_account
 from zkcollat.chain.sender import Call, TxSender
-from zkcollat.errors import ZkcollatError
 from zkcollat.formats import limits
 from zkcollat.margin.messages import Release, Seize
+from zkcollat.relayer.collect import Asker, gather
 from zkcollat.relayer.config import ConfigError, MemberEndpoint, RelayConfig
 from zkcollat.relayer.contracts import contract, decode, lock_from_event
 from zkcollat.relayer.member import message_from_event, message_json
@@ -76,9 +75,6 @@ class PassReport:
     committed: TxRecord | None
     attested: TxRecord | None
     delivered: list[TxRecord]
-
-
-Asker = Callable[[MemberEndpoint, str, dict[str, Any]], dict[str, Any]]
 
 
 def ask_http(member: MemberEndpoint, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -377,6 +373,17 @@ class Relayer:
         key = f"{self.cfg.vault}:{locks}:{head}"
         return self._submit(self.src_tx, "commitRoot", key, Call(self.cfg.vault, data))
 
+    def _problem(self, subject: str) -> Callable[[str, str, str], None]:
+        def problem(kind: str, who: str, what: str) -> None:
+            if kind == "member_misbehaved":
+                self.store.alarm(kind, f"{who} on {subject}: {what}")
+                self.metrics.alarms.labels(kind=kind).inc()
+            else:
+                self.metrics.failures.labels(what=kind).inc()
+                print(f"relayer: member {who} refused {subject}: {what}", flush=True)
+
+        return problem
+
     def _collect(
         self,
         subject: str,
@@ -385,38 +392,22 @@ class Relayer:
         digest: bytes,
         check: Callable[[dict[str, Any]], str | None] = lambda _a: None,
     ) -> list[bytes]:
-        """Valid signatures of ``digest`` from distinct members (stored as they arrive)."""
+        """Valid signatures of ``digest`` from distinct members (kept in the store)."""
         have = self.store.signatures(subject)
-        for m in self.cfg.members:
-            if len(have) >= self.cfg.threshold:
-                break
-            if m.address in have:
-                continue
-            ans = self.ask(m, path, body)
-            if "error" in ans:
-                self.metrics.failures.labels(what="member_refused").inc()
-                print(f"relayer: member {m.address} refused {subject}: {ans['error']}", flush=True)
-                continue
-            problem = check(ans)
-            sig_hex = ans.get("signature")
-            if problem is None:
-                try:
-                    sig = Signature.from_bytes(str(sig_hex))
-                    signer = recover_address(digest, sig)
-                except ZkcollatError as e:
-                    problem = f"unusable signature {sig_hex!r}: {e}"
-                else:
-                    if signer != m.address:
-                        problem = (
-                            f"signature recovers to {signer}, not to the member: it signed "
-                            "something else than the subject"
-                        )
-            if problem is not None:
-                self.store.alarm("member_misbehaved", f"{m.address} on {subject}: {problem}")
-                self.metrics.alarms.labels(kind="member_misbehaved").inc()
-                continue
-            self.store.add_signature(subject, m.address, sig.to_bytes())
-            have[m.address] = sig.to_bytes()
+        before = set(have)
+        gather(
+            self.cfg.members,
+            self.cfg.threshold,
+            self.ask,
+            path,
+            body,
+            digest,
+            have,
+            check=check,
+            on_problem=self._problem(subject),
+        )
+        for member in have.keys() - before:
+            self.store.add_signature(subject, member, have[member])
         return list(have.values())[: self.cfg.threshold]
 
     def _attest(self) -> TxRecord | None:
@@ -459,26 +450,18 @@ class Relayer:
         kept in the store under the reading's digest, so a later call completes them)."""
         reading = read_lock(self.src, self.vault, self.cfg, tx, log_index)
         subject = "lock:0x" + reading.digest(self.registry_domain).hex()
-
-        def problem(kind: str, who: str, what: str) -> None:
-            if kind == "member_misbehaved":
-                self.store.alarm(kind, f"{who} on {subject}: {what}")
-                self.metrics.alarms.labels(kind=kind).inc()
-            else:
-                self.metrics.failures.labels(what=kind).inc()
-                print(f"relayer: member {who} refused {subject}: {what}", flush=True)
-
         col = ReportCollector(
             self.cfg.members,
             self.cfg.threshold,
             self.ask,
             self.registry_domain,
-            problem,
+            self._problem(subject),
             self.store.signatures(subject),
         )
+        before = set(col.have)
         out = col.collect(reading, tx, log_index)
-        for member, sig in col.have.items():
-            self.store.add_signature(subject, member, sig)
+        for member in col.have.keys() - before:
+            self.store.add_signature(subject, member, col.have[member])
         return out
 
     def _deliver(self) -> list[TxRecord]:
