@@ -1,5 +1,7 @@
 """A chain in memory for followers: blocks whose hashes depend on their contents, logs per
-block, reorgs that replace the blocks from a height on (as a node does)."""
+block, reorgs that replace the blocks from a height on (as a node does). A log's payload
+``tx|event`` is emitted by the transaction whose hash is of ``tx`` (the whole payload if it
+has no ``|``): the same transaction mined again in another fork may emit another event."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from zkcollat.chain.client import BlockRef, LogRef
+
+
+def tx_hash(payload: bytes) -> bytes:
+    return hashlib.sha256(payload.split(b"|", 1)[0]).digest()
 
 
 class FakeChain:
@@ -52,6 +58,6 @@ class FakeChain:
         for n in range(first, last + 1):
             b = self.blocks[n]
             for i, data in enumerate(self.payloads[n]):
-                tx = hashlib.sha256(data).digest()  # the same transaction in any fork
+                tx = tx_hash(data)
                 out.append(LogRef(self.chain_id, n, b.hash, tx, i, self.address, (), data))
         return out

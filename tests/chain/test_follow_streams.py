@@ -15,7 +15,7 @@ from tests.chain.fakechain import FakeChain
 from zkcollat.chain.client import BlockRef, LogRef
 from zkcollat.chain.errors import ReorgTooDeep
 from zkcollat.chain.follow import Follower
-from zkcollat.chain.journal import ChainJournal, open_journal
+from zkcollat.chain.journal import KEEP_BLOCK_HASHES, ChainJournal, open_journal
 
 
 class Seen:
@@ -124,16 +124,32 @@ def test_deep_stream_still_halts(tmp_path: Path) -> None:
         main.poll(seen.handler("main"))
 
 
-def test_rewind_past_every_remembered_block_halts(tmp_path: Path) -> None:
+def test_rewind_below_every_remembered_block_reads_from_the_start(tmp_path: Path) -> None:
     chain = FakeChain()
     j = open_journal(tmp_path / "j.sqlite")
     seen = Seen(j)
     _, reports = _followers(chain, j, seen)
     for i in range(4):
         chain.mine([b"lock%d" % i])
-    reports.poll(seen.handler("reports"))  # one range: blocks 1..3, one hash remembered
+    reports.poll(seen.handler("reports"))  # one range: blocks 0..3, one hash remembered
     chain.reorg(1)
-    for _ in range(5):
+    chain.mine([b"lock9"])
+    chain.mine([])
+    reports.poll(seen.handler("reports"))
+    assert seen.rewinds == [0] and seen.txs("reports") == [hashlib.sha256(b"lock9").digest()]
+
+
+def test_rewind_past_every_remembered_block_of_a_long_stream_halts(tmp_path: Path) -> None:
+    chain = FakeChain()
+    j = open_journal(tmp_path / "j.sqlite")
+    seen = Seen(j)
+    _, reports = _followers(chain, j, seen)
+    for _ in range(KEEP_BLOCK_HASHES + 10):
+        chain.mine([])
+    reports.max_range = 600  # one range past the kept hashes (not what a follower does)
+    reports.poll(seen.handler("reports"))
+    chain.reorg(5)
+    for _ in range(KEEP_BLOCK_HASHES + 10):
         chain.mine([])
     with pytest.raises(ReorgTooDeep, match="none of the blocks it remembers"):
         reports.poll(seen.handler("reports"))

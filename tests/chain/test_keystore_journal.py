@@ -48,8 +48,11 @@ def test_keystore_refuses_overwrite_wrong_password_and_garbage(tmp_path: Path) -
         load_account(KeystoreRef(junk, pw))
     with pytest.raises(KeystoreError, match="cannot read keystore"):
         load_account(KeystoreRef(tmp_path / "missing.json", pw))
-    for hostile, why in ((b"[" * 200_000, "nested deeper"), (b"\xff\xfe{}", "UTF-8"),
-                         (b'{"crypto": ' + b"9" * 5000 + b"}", "digits")):
+    for hostile, why in (
+        (b"[" * 200_000, "nested deeper"),
+        (b"\xff\xfe{}", "UTF-8"),
+        (b'{"crypto": ' + b"9" * 5000 + b"}", "digits"),
+    ):
         junk.write_bytes(hostile)
         with pytest.raises(KeystoreError, match=why):
             load_account(KeystoreRef(junk, pw))

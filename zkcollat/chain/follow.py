@@ -24,7 +24,7 @@ from typing import Any
 
 from zkcollat.chain.client import BlockRef, ChainClient, LogRef
 from zkcollat.chain.errors import ChainError, ReorgTooDeep
-from zkcollat.chain.journal import MAIN, ChainJournal
+from zkcollat.chain.journal import KEEP_BLOCK_HASHES, MAIN, ChainJournal
 
 Handler = Callable[[list[LogRef], BlockRef], None]
 #: Told the first block number that a rewind takes back (its logs will be read again).
@@ -85,17 +85,28 @@ class Follower:
         )
 
     def _rewind(self, cursor: int) -> None:
-        """Back to the newest remembered block the node still has (a shallow stream's reorg)."""
+        """Back to the newest remembered block the node still has (a shallow stream's reorg);
+        if none is and the stream never forgot a hash (it started less than
+        :data:`KEEP_BLOCK_HASHES` blocks ago), back to before its start."""
         assert self.on_reorg is not None
+        back: tuple[int, bytes] | None = None
         for number, stored in self.journal.block_hashes(self.chain_id, self.stream):
             if number >= cursor:
                 continue
             now = self.client.block(number)
             if now is not None and now.hash == stored:
-                with self.journal.store.write():
-                    self.on_reorg(number + 1)
-                    self.journal.set_cursor(self.chain_id, number, stored, self.stream)
-                return
+                back = (number, stored)
+                break
+        if back is not None:
+            with self.journal.store.write():
+                self.on_reorg(back[0] + 1)
+                self.journal.set_cursor(self.chain_id, back[0], back[1], self.stream)
+            return
+        if cursor - self.start_block < KEEP_BLOCK_HASHES:
+            with self.journal.store.write():
+                self.on_reorg(self.start_block)
+                self.journal.drop_cursor(self.chain_id, self.stream)
+            return
         raise ReorgTooDeep(
             f"chain {self.chain_id}: stream {self.stream!r} processed block {cursor} and none of "
             "the blocks it remembers below it is on the node's chain any more: a reorg deeper "

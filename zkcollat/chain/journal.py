@@ -229,6 +229,13 @@ class ChainJournal:
                 (chain_id, stream, block - KEEP_BLOCK_HASHES, block),
             )
 
+    def drop_cursor(self, chain_id: int, stream: str) -> None:
+        """Forget the stream's cursor and hashes: it reads again from its start block."""
+        with self.store.write() as conn:
+            args = (chain_id, stream)
+            conn.execute("DELETE FROM chain_cursor WHERE chain_id = ? AND stream = ?", args)
+            conn.execute("DELETE FROM chain_block WHERE chain_id = ? AND stream = ?", args)
+
     def _one(self, q: str, args: tuple[object, ...]) -> tuple[Any, ...] | None:
         with self.store.read() as conn:
             row = conn.execute(q, args).fetchone()

@@ -214,9 +214,11 @@ def sync_cmd(
     """One pass between the venue and the chains (the chains at their confirmation depth).
 
     \b
-    Learns accepted roots, credits and cash deposits from the execution chain; sends the
-    venue's Release/Seize messages and approves its cash withdrawals through the credit
-    contract; books executed seizes.
+    Learns accepted roots, credits and cash deposits from the execution chain; has the
+    committee sign lock reports for new locks (at the report depth) and takes them as
+    provisional credit; lapses reports past their deadline and liquidates accounts below
+    maintenance; sends the venue's Release/Seize messages and approves its cash withdrawals
+    through the credit contract; books executed seizes.
     Example:
       zkcollat margin --venue venue sync --config devnet/relayer.json \\
           --key devnet/keys/venue.json
@@ -245,6 +247,12 @@ def sync_cmd(
         "seizesBooked": rep.seizes_booked,
         "withdrawalsApproved": rep.withdrawals,
         "withdrawalsWaiting": rep.withdrawals_waiting,
+        "reports": rep.reports,
+        "reportsReorged": rep.reports_reorged,
+        "reportsWaiting": rep.reports_waiting,
+        "reportsRefused": rep.reports_refused,
+        "reportsResolved": rep.reports_resolved,
+        "liquidated": rep.liquidated,
     }
     emit(
         as_json,
@@ -252,5 +260,7 @@ def sync_cmd(
         f"synced: {rep.roots} root(s), {rep.credits} credit(s), {rep.deposits} deposit(s); "
         f"sent {len(rep.sent)} message(s); booked {rep.seizes_booked} seize(s); approved "
         f"{len(rep.withdrawals)} withdrawal(s)"
-        + (f", {len(rep.withdrawals_waiting)} waiting" if rep.withdrawals_waiting else ""),
+        + (f", {len(rep.withdrawals_waiting)} waiting" if rep.withdrawals_waiting else "")
+        + f"; {rep.reports} lock report(s) taken, {rep.reports_reorged} reorged, "
+        f"{len(rep.reports_resolved)} resolved, {len(rep.liquidated)} account(s) liquidated",
     )

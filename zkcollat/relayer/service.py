@@ -28,10 +28,7 @@ message is ``vault:lockId:nonce``, so no two mined transactions carry the same m
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,10 +49,9 @@ from zkcollat.chain.follow import Follower
 from zkcollat.chain.journal import TxRecord
 from zkcollat.chain.keystore import load_account
 from zkcollat.chain.sender import Call, TxSender
-from zkcollat.formats import limits
 from zkcollat.margin.messages import Release, Seize
-from zkcollat.relayer.collect import Asker, gather
-from zkcollat.relayer.config import ConfigError, MemberEndpoint, RelayConfig
+from zkcollat.relayer.collect import Asker, ask_http, gather
+from zkcollat.relayer.config import ConfigError, RelayConfig
 from zkcollat.relayer.contracts import contract, decode, lock_from_event
 from zkcollat.relayer.member import message_from_event, message_json
 from zkcollat.relayer.metrics import Metrics
@@ -77,32 +73,6 @@ class PassReport:
     delivered: list[TxRecord]
 
 
-def ask_http(member: MemberEndpoint, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST ``body`` to a member; its JSON answer, or ``{"error": ...}`` on any failure."""
-    req = urllib.request.Request(
-        member.url.rstrip("/") + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    what = f"answer of member {member.address} to {path}"
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            out = limits.loads(resp.read(ANSWER_LIMITS.max_bytes + 1), what, ANSWER_LIMITS)
-    except urllib.error.HTTPError as e:
-        try:
-            out = limits.loads(e.read(ANSWER_LIMITS.max_bytes + 1), what, ANSWER_LIMITS)
-        except (limits.LimitError, OSError):
-            out = {"error": f"HTTP {e.code}"}
-    except limits.LimitError as e:  # a member's answer is input like any other
-        out = {"error": str(e)}
-    except OSError as e:
-        out = {"error": f"unreachable: {e}"}
-    return out if isinstance(out, dict) else {"error": "answer is not a JSON object"}
-
-
-#: A member's answer is a small JSON object (a signature, or an error).
-ANSWER_LIMITS = limits.Limits(max_bytes=64 << 10, max_depth=16)
 
 
 class Relayer:

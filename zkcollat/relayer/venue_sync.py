@@ -16,6 +16,12 @@ credits are. One pass of :class:`VenueSync`:
 - approves the cash withdrawals the venue booked (``approveWithdrawal`` from the settlement
   account; the account then calls ``withdrawCash``), one allowance at a time (see
   :meth:`VenueSync._send_withdrawals`);
+- follows the source vault at the report depth (a second cursor on the source chain, stream
+  ``reports``) and has the members sign a lock report for each new ``Locked`` log, which the
+  venue takes as provisional credit (:mod:`zkcollat.relayer.report_stream`; only while the
+  venue's provisional credit is on), then runs the keeper's ``resolve_reports``: reports whose
+  proof was credited become final, those past their deadline lapse and their accounts are
+  margin-checked and liquidated if below maintenance (the seizes go out in the same pass);
 - follows the source vault at its depth: a ``Seized`` lock books the value of what was paid
   (paid units at the venue's asset price, rounded down) with ``venue.seize_executed``; for a
   lock of a portfolio credit, the paid units and the lock's token as the vault has it
@@ -55,8 +61,11 @@ from zkcollat.db import open_store
 from zkcollat.margin.ledger import WITHDRAWALS
 from zkcollat.margin.messages import Release
 from zkcollat.margin.venue import Venue
+from zkcollat.relayer.collect import Asker, ask_http
 from zkcollat.relayer.config import RelayConfig
 from zkcollat.relayer.contracts import contract, decode
+from zkcollat.relayer.report_stream import TABLE as REPORT_TABLE
+from zkcollat.relayer.report_stream import ReportStream
 
 _DEPOSITS = """CREATE TABLE IF NOT EXISTS sync_deposit (
     chain_id INTEGER NOT NULL,
@@ -79,6 +88,7 @@ TABLES: tuple[str, ...] = (
     _DEPOSITS,
     "CREATE TABLE IF NOT EXISTS sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT)",
     _WITHDRAWALS,
+    REPORT_TABLE,
 )
 
 #: ``PRAGMA application_id`` of a venue sync store ("zkcS").
@@ -116,6 +126,15 @@ class SyncReport:
     #: until their outstanding allowance is used
     withdrawals: list[str] = field(default_factory=list)
     withdrawals_waiting: list[str] = field(default_factory=list)
+    #: lock reports: taken by the venue, stopped (their block left the chain), short of the
+    #: threshold, refused (why); reports resolved by the keeper pass (lock: status) and the
+    #: accounts liquidated after losing one
+    reports: int = 0
+    reports_reorged: int = 0
+    reports_waiting: int = 0
+    reports_refused: list[str] = field(default_factory=list)
+    reports_resolved: list[str] = field(default_factory=list)
+    liquidated: list[str] = field(default_factory=list)
 
 
 class VenueSync:
@@ -127,6 +146,7 @@ class VenueSync:
         store: Path,
         *,
         start_blocks: tuple[int, int] | None = None,
+        ask: Asker = ask_http,
     ) -> None:
         """``start_blocks`` = (source, execution): where a venue that starts then begins to
         read (default: the configuration's start blocks)."""
@@ -161,6 +181,22 @@ class VenueSync:
         )
         self.domain = zkcollat_domain(cfg.execution.chain_id, cfg.registry)
         self._report = SyncReport()
+        on = venue.config.provisional.fund_fraction_bps > 0 and bool(cfg.members)
+        self.reports = (
+            ReportStream(
+                venue,
+                cfg,
+                self.src,
+                self.vault,
+                self.db,
+                self.journal,
+                ask,
+                self.domain,
+                start_block=src_start,
+            )
+            if on
+            else None
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -188,6 +224,7 @@ class VenueSync:
 
         while self.exe_follow.poll(on_exe, max_ranges=1):  # deposits booked range by range
             self._book_deposits()
+        self._lock_reports(t)
         self._send_outbox(t)
         self._send_withdrawals()
         self.src_follow.poll(lambda logs, end: self._on_source(logs, end, t))
@@ -294,6 +331,21 @@ class VenueSync:
             with self.db.write() as c:
                 c.execute(f"UPDATE sync_deposit SET state = 'done' {where}", key)
             self._report.deposits += 1
+
+    # --- lock reports (optimistic credit) --------------------------------------------------------
+
+    def _lock_reports(self, now: int) -> None:
+        """New reports in, reorged ones out (:mod:`~zkcollat.relayer.report_stream`), then the
+        keeper's pass: final, lapsed, contradicted; accounts that lost a report checked."""
+        r = self._report
+        if self.reports is not None:
+            rp = self.reports.run_once(now)
+            r.reports, r.reports_reorged = len(rp.taken), len(rp.reorged)
+            r.reports_waiting, r.reports_refused = rp.waiting, rp.refused
+            r.liquidated += [liq.account for liq in rp.liquidations]
+        res = self.venue.resolve_reports(now=now)
+        r.reports_resolved += [f"{p.lock_id}:{p.status}" for p in res.resolved]
+        r.liquidated += [liq.account for liq in res.liquidations]
 
     # --- outgoing messages ---------------------------------------------------------------------
 
