@@ -14,6 +14,7 @@ from zkcollat.chain.keystore import load_account
 from zkcollat.relayer.config import MemberEndpoint, RelayConfig, load_config
 from zkcollat.relayer.devnet import Devnet
 from zkcollat.relayer.member import Member, Refused
+from zkcollat.relayer.reports import ReportRefused
 from zkcollat.relayer.service import Relayer
 from zkcollat.relayer.story import DAY, LOCK_GAS, Actors
 
@@ -48,9 +49,10 @@ def in_process(ms: dict[str, Member]) -> Ask:
 
     def ask(ep: MemberEndpoint, path: str, body: dict[str, Any]) -> dict[str, Any]:
         m = ms[ep.address]
+        routes = {"/v1/root": m.sign_root, "/v1/message": m.sign_message, "/v1/lock": m.sign_lock}
         try:
-            return m.sign_root(body) if path == "/v1/root" else m.sign_message(body)
-        except Refused as e:
+            return routes[path](body)
+        except (Refused, ReportRefused) as e:
             return {"error": str(e)}
 
     return ask

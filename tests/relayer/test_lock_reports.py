@@ -270,3 +270,156 @@ def test_lock_reported_from_the_devnet_and_credited_provisionally(
         assert v.ledger.cash[INSURANCE] == 10**12
     finally:
         relayer.close()
+
+
+# --- automatic reports through margin sync (slow, the module's devnet) ---------------------------
+
+
+def _optimistic_setup(devnet: Any, tmp_path: Path, run: str) -> Any:
+    """A venue with the devnet's committee, funded and priced, its sync asking the in-process
+    members for lock reports; the relayer (roots) is not run until a test wants the proof."""
+    from types import SimpleNamespace
+
+    from zkcollat.chain.keystore import load_account
+    from zkcollat.margin.instruments import OptionSpec
+    from zkcollat.relayer.service import Relayer
+    from zkcollat.relayer.story import make_venue
+    from zkcollat.relayer.venue_sync import VenueSync
+
+    from .helpers import Driver, config, in_process, members
+
+    cfg = config(devnet, tmp_path / "r")
+    ask = in_process(members(devnet, cfg))
+    d = Driver(devnet, run)
+    v = make_venue(devnet, tmp_path / "venue")
+    sync = VenueSync(
+        v,
+        cfg,
+        load_account(devnet.account("venue")).account,
+        tmp_path / "venue" / "sync.sqlite",
+        start_blocks=(d.src.head(), d.exe.head()),
+        ask=ask,
+    )
+    now = int(time.time())
+    token = int(devnet.side("source")["token"], 16)
+    v.fund_insurance(10**12, now=now)
+    v.set_asset_price(cfg.source.chain_id, token, 3000 * 10**8, now=now)
+    v.set_market("ETH", 3000 * 10**8, 6000, now=now)
+    put = OptionSpec("ETH", (now // 86_400 + 30) * 86_400, 2800 * 10**8, "P")
+    ins = v.list_instrument(put, now=now)
+    keys = {w: PrivateKey.from_bytes(bytes(load_account(devnet.account(w)).account.key))
+            for w in ("trader", "maker")}
+    v.deposit(keys["maker"].address, 10**12, now=now)
+    return SimpleNamespace(
+        cfg=cfg, ask=ask, d=d, v=v, sync=sync, put=put, ins=ins, keys=keys,
+        relayer=lambda: Relayer(cfg, ask=ask),
+    )
+
+
+def _sell_on_report(s: Any, now: int) -> int:
+    """The trader sells as many puts as its margin allows to the maker's bid: lots sold."""
+    from zkcollat.margin.risk import OpenOrder
+    from zkcollat.margin.signed import Order, sign
+
+    v, put, ins = s.v, s.put, s.ins
+    nonces = iter(range(10**6))
+
+    def order(who: str, buy: bool, lots: int, price: int, **kw: bool) -> Any:
+        flags = {"market": False, "ioc": False, "post_only": False, "reduce_only": False, **kw}
+        o = Order(s.keys[who].address, put.name, buy, lots, price, nonce=next(nonces) + now,
+                  expiry=now + 600, **flags)
+        return sign(s.keys[who], o, v.domain)
+
+    bid = ins.round_down(v.mark_e8(put.name, now))
+    v.place(order("maker", True, 1000, bid, post_only=True), now=now)
+    trader = s.keys["trader"].address.lower()
+    lo, hi = 0, 1000
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        probe = [OpenOrder(put.name, False, mid * ins.lot_e6, bid)]
+        if v.margin(trader, now=now, orders=probe).meets_im:
+            lo = mid
+        else:
+            hi = mid - 1
+    assert lo > 0, "the report does not margin a single lot"
+    rep = v.place(order("trader", False, lo, bid, ioc=True), now=now)
+    return sum(f.lots for f in rep.fills)
+
+
+def _reported(s: Any, lock_id: int) -> Any:
+    key = (s.cfg.source.chain_id, s.cfg.vault, lock_id)
+    deadline = time.monotonic() + 90
+    while key not in s.v.provisional:
+        assert time.monotonic() < deadline, "margin sync did not report the lock"
+        s.sync.run_once()
+        time.sleep(0.3)
+    return s.v.provisional[key]
+
+
+@pytest.mark.slow
+def test_sync_reports_a_lock_it_is_traded_on_then_its_proof_makes_it_final(
+    devnet: Any, tmp_path: Path
+) -> None:
+    from .helpers import until
+
+    s = _optimistic_setup(devnet, tmp_path, "final")
+    d, v = s.d, s.v
+    d.approve(10**18)
+    lock_id = d.lock_id(d.lock(10**18))
+    p = _reported(s, lock_id)
+    trader = d.trader.lower()
+    assert (p.status, p.account, p.amount, len(p.signers)) == ("active", trader, 10**18, 2)
+    assert not d.accepted(lock_id)  # credited before its root is attested
+    now = int(time.time())
+    assert v.margin_final(trader, now=now).collateral_value_e6 == 0
+    assert v.margin(trader, now=now).collateral_value_e6 > 0
+    assert _sell_on_report(s, now) > 0
+    assert v.margin_final(trader, now=now).equity_e6 < 0 <= v.margin(trader, now=now).equity_e6
+    rep = s.sync.run_once()
+    assert rep.reports == 0 and rep.reports_reorged == 0  # nothing taken twice
+
+    relayer = s.relayer()
+    try:
+        until(relayer, lambda: d.accepted(lock_id), "the lock's root to be attested", 120)
+    finally:
+        relayer.close()
+    d.credit_lock(lock_id, 10**18)
+    key = p.key
+    deadline = time.monotonic() + 90
+    resolved: list[str] = []
+    while v.get_credit(*key) is None:
+        assert time.monotonic() < deadline, "margin sync did not replay the credit"
+        resolved += s.sync.run_once().reports_resolved
+        time.sleep(0.3)
+    assert v.provisional[key].status == "confirmed"  # final through sync, in the credit's pass
+    now = int(time.time())
+    assert v.margin_final(trader, now=now).collateral_value_e6 > 0
+    assert v.margin(trader, now=now).collateral_value_e6 == v.margin_final(
+        trader, now=now
+    ).collateral_value_e6  # counted once: the report stopped, the credit counts
+    assert v.ledger.positions_of(trader) != {}  # the position stands on the proven credit
+    v.audit()
+
+
+@pytest.mark.slow
+def test_sync_lapses_a_report_without_proof_and_liquidates_at_the_deadline(
+    devnet: Any, tmp_path: Path
+) -> None:
+    s = _optimistic_setup(devnet, tmp_path, "lapse")
+    d, v = s.d, s.v
+    d.approve(10**18)
+    lock_id = d.lock_id(d.lock(10**18))
+    p = _reported(s, lock_id)
+    trader = d.trader.lower()
+    now = int(time.time())
+    assert _sell_on_report(s, now) > 0
+    counted = v.margin(trader, now=now).collateral_value_e6
+    before = s.sync.run_once(p.deadline - 1)
+    assert before.reports_resolved == [] and before.liquidated == []
+    rep = s.sync.run_once(p.deadline)  # no proof came: the keeper pass inside sync
+    assert rep.reports_resolved == [f"{lock_id}:lapsed"] and rep.liquidated == [trader]
+    assert v.provisional[p.key].status == "lapsed"
+    assert v.ledger.positions_of(trader) == {}
+    assert 0 < counted <= v.config.provisional.max_account_e6
+    assert s.sync.run_once(p.deadline + 1).reports_resolved == []
+    v.audit()
