@@ -210,6 +210,22 @@ def test_too_few_signatures_wait_and_keep_what_was_gathered(tmp_path: Path) -> N
     assert set(p.signers) == {k.address for k in COMMITTEE_KEYS[:2]}
 
 
+def test_a_pending_report_in_a_block_the_reorg_kept_is_still_taken(tmp_path: Path) -> None:
+    src, v = Source(), venue()
+    s = stream(src, v, tmp_path / "sync.sqlite")
+    src.offline = {k.address for k in COMMITTEE_KEYS}
+    src.chain.mine([event("t1", 0)])
+    src.chain.mine([])
+    src.chain.mine([])
+    assert s.run_once(NOW).waiting == 1
+    src.chain.reorg(2)  # block 1 (the lock) stays, the blocks after it change
+    for _ in range(3):
+        src.chain.mine([])
+    src.offline = set()
+    out = s.run_once(NOW + 1)
+    assert [p.block_number for p in out.taken] == [1] and [r[-1] for r in s.rows()] == ["done"]
+
+
 def test_reorg_reported_lock_gone_stops_counting_and_the_account_is_checked(tmp_path: Path) -> None:
     src, v = Source(), venue()
     s = stream(src, v, tmp_path / "sync.sqlite")

@@ -14,7 +14,7 @@ One pass (:meth:`ReportStream.run_once`):
 1. New ``Locked`` logs become ``pending`` rows keyed by (tx, log index, block hash), written in
    the range's transaction with the cursor move (a crash replays the range; the key makes the
    replay a no-op). A reorg under the stream takes it back to the newest block the node still
-   has; pending rows above it are marked ``reorged`` and the new chain's logs are read again.
+   has and the new chain's logs are read again (a row whose block comes back is pending again).
 2. Every active report of this vault in the venue whose block is no longer the node's stops
    counting (``Venue.reports_reorged``).
 3. Each pending row still on the chain is read again (:func:`read_lock`: depth, canonical,
@@ -143,8 +143,9 @@ class ReportStream:
                 if lock_id is None:
                     continue
                 c.execute(
-                    "INSERT OR IGNORE INTO sync_report (tx, log_index, block, block_hash, "
-                    "lock_id, state) VALUES (?, ?, ?, ?, ?, 'pending')",
+                    "INSERT INTO sync_report (tx, log_index, block, block_hash, lock_id, "
+                    "state) VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT DO UPDATE SET "
+                    "state = 'pending', detail = NULL WHERE state = 'reorged'",
                     (
                         "0x" + lg.tx_hash.hex(),
                         lg.log_index,
@@ -155,12 +156,9 @@ class ReportStream:
                 )
 
     def _rewound(self, first: int) -> None:
-        with self.db.write() as c:
-            c.execute(
-                "UPDATE sync_report SET state = 'reorged', detail = ? "
-                "WHERE state = 'pending' AND block >= ?",
-                (f"reorged: the stream went back to block {first - 1}", first),
-            )
+        """Nothing to undo: the blocks from ``first`` on are read again, and every row is
+        judged by its own block hash when it is taken (a rewind may re-read blocks that did
+        not change)."""
 
     def _set(self, key: tuple[str, int, bytes], state: str, detail: str | None = None) -> None:
         with self.db.write() as c:
