@@ -1,14 +1,28 @@
 """The README's runnable blocks, run as written (issue 20): so the README cannot drift.
 
-A block is run when the line before its fence is ``<!-- readme-test: run -->``. Inside it,
-``$ COMMAND`` lines (continued by a trailing backslash) run in order in one temporary folder
-through bash, with ``zkcollat`` meaning ``python -m zkcollat.cli`` of this tree; the lines up to
-the next ``$`` are the output shown (stdout and stderr together). Each shown line must match a
-line of the output, in order: ``…`` stands for any text within a line, a line ``...`` (or a
-trailing `` ...``) for any further lines or text, and a line ending in ``# varies`` is not
-compared. ``$ cat FILE`` of a file that does not exist yet writes the lines shown into it (the
-README gives the file to create). The exit status must be 0, or 1 where the output shown
-starts with ``INVALID``, or 2 where it starts with ``error:``; ``echo "exit $?"`` shows its own.
+A block is run when the line before its fence is ``<!-- readme-test: run -->``; the blocks run
+in README order in one temporary folder, each block in ONE bash process (so ``cd``, ``export``
+and variables such as ``PUT=$(...)`` carry over from one command to the next, as in a user's
+terminal), with ``zkcollat`` meaning ``python -m zkcollat.cli`` of this tree and standard input
+empty. Inside a block, ``$ COMMAND`` lines (continued by a trailing backslash) are the commands;
+the lines up to the next ``$`` are the output shown (stdout and stderr together).
+
+Each command's exit status is checked: 0, or 1 where the output shown starts with ``INVALID``,
+or 2 where it starts with ``error:``; a command containing ``echo`` (``...; echo "exit $?"``)
+must exit 0 and shows its status itself. The block stops at the first command whose status
+differs. Then each output line shown must match a line of the output, in order, where
+
+- ``…`` stands for any text within a line (long numbers cut, and what varies from run to run:
+  fresh keys' addresses ``0x…``, order ids, hashes, dates, times such as ``(… s)``);
+- a line ``...`` stands for any number of further lines, and a trailing `` ...`` for the rest
+  of the line;
+- a line ending in ``# varies`` is a line whose whole content varies: it must be there, its
+  text is not compared;
+- anything else is compared exactly, and output beyond the lines shown is an error.
+
+``$ cat FILE`` of a file that does not exist yet writes the lines shown into it (the README
+gives the file to create). Figures that depend on the clock are made exact by the README's own
+``export ZKCOLLAT_NOW=$(date +%s)`` (the commands' clock stands still), not by the runner.
 """
 
 from __future__ import annotations
@@ -106,27 +120,43 @@ def expected_status(shown: tuple[str, ...]) -> int:
     return 2 if shown[0].startswith("error:") else 0
 
 
-def run_block(steps: list[Step], folder: Path) -> None:
-    prelude = f'zkcollat() {{ "{sys.executable}" -m zkcollat.cli "$@"; }}\n'
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    for st in steps:
+def block_script(steps: list[Step], out: Path) -> str:
+    """One bash script for a block: its commands in order in one shell (so ``cd`` and
+    variables carry over), each one's stdout and stderr to ``out/N``, its exit status to
+    ``out/N.rc``; the script stops at the first command whose status is not the expected one."""
+    parts = [f'zkcollat() {{ "{sys.executable}" -m zkcollat.cli "$@"; }}']
+    for n, st in enumerate(steps):
         m = re.fullmatch(r"cat (\S+)", st.command.strip())
-        if m and not (folder / m.group(1)).exists():
-            (folder / m.group(1)).write_text("\n".join(st.shown) + "\n")
-            continue
-        res = subprocess.run(
-            ["bash", "-c", prelude + st.command],
-            cwd=folder,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=600,
+        if m:  # a file the README gives: write it unless an earlier step made it
+            body = "\n".join(st.shown)
+            assert "README_EOF" not in body
+            f = m.group(1)
+            parts.append(f"[ -e {f} ] || cat > {f} <<'README_EOF'\n{body}\nREADME_EOF")
+        want = 0 if "echo" in st.command else expected_status(st.shown)
+        parts.append(
+            f"{{ {st.command}\n}} >'{out}/{n}' 2>&1 </dev/null\n"
+            f"rc=$?; echo $rc >'{out}/{n}.rc'; [ $rc -eq {want} ] || exit 0"
         )
-        where = f"README line {st.line}: $ {st.command}\n{res.stdout}"
-        expected = 0 if "echo" in st.command else expected_status(st.shown)
-        assert res.returncode == expected, f"exit {res.returncode}, not {expected}: {where}"
-        problem = output_matches(st.shown, res.stdout.splitlines())
+    return "\n".join(parts) + "\n"
+
+
+def run_block(steps: list[Step], folder: Path, out: Path) -> None:
+    """Run one block's commands in one shell in ``folder``; check each one's exit status and
+    the output lines the README shows, in order, stopping at the first difference."""
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    script = out / "block.sh"
+    script.write_text(block_script(steps, out))
+    subprocess.run(["bash", str(script)], cwd=folder, env=env, check=True, timeout=900)
+    for n, st in enumerate(steps):
+        rc_file = out / f"{n}.rc"
+        assert rc_file.exists(), f"README line {st.line}: $ {st.command}: never ran"
+        output = (out / str(n)).read_text()
+        where = f"README line {st.line}: $ {st.command}\n{output}"
+        want = 0 if "echo" in st.command else expected_status(st.shown)
+        rc = int(rc_file.read_text())
+        assert rc == want, f"exit {rc}, not {want}: {where}"
+        problem = output_matches(st.shown, output.splitlines())
         assert problem is None, f"{problem}\n{where}"
 
 
@@ -148,11 +178,37 @@ def test_matcher() -> None:
     assert expected_status(("error: no",)) == 2 and expected_status(("INVALID: x",)) == 1
 
 
+def test_block_runs_in_one_shell(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            MARK,
+            "```console",
+            "$ mkdir sub && cd sub && X=5",
+            '$ echo "$X $(basename $PWD)"',
+            "5 sub",
+            "$ false",
+            "$ touch after",
+            "```",
+        ]
+    )
+    (steps,) = runnable_blocks(text)
+    (tmp_path / "a").mkdir()
+    with pytest.raises(AssertionError, match=r"exit 1, not 0: README line 6: \$ false"):
+        run_block(steps, tmp_path / "a", tmp_path / "out")
+    assert not (tmp_path / "a" / "sub" / "after").exists()  # the block stopped at the failure
+    (tmp_path / "b").mkdir()
+    wrong = [steps[0], Step(steps[1].line, steps[1].command, ("6 sub",))]
+    with pytest.raises(AssertionError, match="expected '6 sub', got '5 sub'"):
+        run_block(wrong, tmp_path / "b", tmp_path / "out2")
+
+
 def test_readme_has_runnable_blocks() -> None:
     assert runnable_blocks((ROOT / "README.md").read_text())
 
 
 @pytest.mark.slow
 def test_readme_blocks_run_as_written(tmp_path: Path) -> None:
-    for steps in runnable_blocks((ROOT / "README.md").read_text()):
-        run_block(steps, tmp_path)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    for k, steps in enumerate(runnable_blocks((ROOT / "README.md").read_text())):
+        run_block(steps, folder, tmp_path / f"block{k}")

@@ -75,3 +75,28 @@ def test_demo_force_runs_over_an_earlier_run(tmp_path: Path) -> None:
     assert out["figures"]["verify"]["python_valid"] is True
     assert (d / "notes.txt").read_text() == "mine"  # not the demo's: left alone
     assert (d / "venue.sqlite").is_file() and (d / "outbox.jsonl").is_file()
+
+
+def test_attest_address_prints_a_key_files_address(world: World, tmp_path: Path) -> None:
+    """ALICE=$(zkcollat attest address alice.key), as the README's walkthrough does."""
+    from zkcollat.cli.attest_cmd import read_key
+
+    k0, k1 = (str(k) for k in world.keys[:2])
+    a0, a1 = read_key(k0).address, read_key(k1).address
+    assert run("attest", "address", k0).stdout == a0 + "\n"
+    assert run("attest", "address", k0, k1).stdout == f"{a0}\n{a1}\n"
+    assert json.loads(run("attest", "address", k0, "--json").stdout) == {"key": k0, "address": a0}
+    bad = tmp_path / "bad.key"
+    bad.write_text("0x1234\n")
+    assert "does not hold a hex secret" in fails("attest", "address", str(bad))
+    assert "does not exist" in fails("attest", "address", str(tmp_path / "none.key"))
+
+
+def test_quiet_from_the_environment(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ZKCOLLAT_QUIET=1 is -q for every command: no development-key warning."""
+    args = ["verify", str(world.vk), str(world.public), str(world.proof)]
+    assert "warning:" in run(*args).stderr
+    monkeypatch.setenv("ZKCOLLAT_QUIET", "1")
+    assert run(*args).stderr == ""
+    monkeypatch.setenv("ZKCOLLAT_QUIET", "0")
+    assert "warning:" in run(*args).stderr

@@ -11,7 +11,7 @@ import pytest
 
 from tests.cli.conftest import ALICE, World, fails, run
 from tests.cli.test_attest_margin_cli import _venue
-from zkcollat.cli.times import iso, parse_time, when
+from zkcollat.cli.times import clock, iso, parse_time, when
 
 T0 = 1_900_000_000
 
@@ -117,3 +117,30 @@ def test_times_on_the_command_line(world: World, tmp_path: Path) -> None:
     err = fails(*v, "list-instrument", "ETH", "30 days", "2800", "P")
     assert "'30 days' is not a time" in err
     assert "--now" in fails("margin", "--now", "yesterday", "account", ALICE)
+
+
+def test_the_commands_clock_from_the_environment(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ZKCOLLAT_NOW stops the commands' clock (the README's walkthrough runs at one second)."""
+    monkeypatch.setenv("ZKCOLLAT_NOW", "2030-03-17T17:46:40Z")
+    assert clock() == T0 and parse_time("+30d", "t") == T0 + 30 * 86_400
+    v, _bundle = _venue(world, tmp_path)
+    v = v[:-2]  # no --now: the venue runs at the environment's time
+    out = run(*v, "list-instrument", "ETH", "+30d", "2800", "P").stdout
+    assert out.strip() == (
+        f"listed ETH-{T0 + 30 * 86_400}-280000000000-P (expires 2030-04-16T17:46:40Z)"
+    )
+    assert run(*v, "instruments", "--names").stdout == f"ETH-{T0 + 30 * 86_400}-280000000000-P\n"
+    monkeypatch.setenv("ZKCOLLAT_NOW", str(T0 + 1))  # --now still wins over the environment
+    out = run(*v, "--now", str(T0), "list-instrument", "ETH", "+1d", "2800", "P").stdout
+    assert f"ETH-{T0 + 86_400}-" in out
+    monkeypatch.setenv("ZKCOLLAT_NOW", "+1d")  # relative: from the system clock
+    assert abs(clock() - (int(time.time()) + 86_400)) <= 5
+    monkeypatch.setenv("ZKCOLLAT_NOW", "")
+    assert abs(clock() - int(time.time())) <= 5
+    monkeypatch.setenv("ZKCOLLAT_NOW", "yesterday")
+    err = fails(*v, "account", ALICE)
+    assert "ZKCOLLAT_NOW = 'yesterday' is not a time" in err
+    with pytest.raises(ValueError, match="ZKCOLLAT_NOW"):
+        clock()

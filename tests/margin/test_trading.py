@@ -3,6 +3,7 @@ moves the same exact cash between two accounts."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -27,7 +28,7 @@ from tests.margin.helpers import (
 from zkcollat.margin import errors as E
 from zkcollat.margin.ledger import FEES
 from zkcollat.margin.pricing import OptionSpec
-from zkcollat.margin.risk import OpenOrder
+from zkcollat.margin.risk import OpenOrder, e6
 from zkcollat.margin.signed import Cancel, sign
 from zkcollat.margin.venue import Venue
 
@@ -171,14 +172,30 @@ def test_initial_margin_with_open_orders_for_taker_and_maker() -> None:
     assert v.open_orders(ALICE) == []
 
 
+def test_amounts_in_messages_are_human_units() -> None:
+    """Margin messages show 1e-6 amounts to the cent with thousands separators: what an
+    account has rounded down, what it needs rounded up (so 'below' stays true)."""
+    assert e6(1_234_567_891) == "1,234.56" and e6(1_234_567_891, up=True) == "1,234.57"
+    assert e6(-44_198_683) == "-44.20" and e6(-44_198_683, up=True) == "-44.19"
+    assert e6(0) == e6(0, up=True) == "0.00" and e6(10_000, up=True) == "0.01"
+    assert e6(1, up=True) == "0.01" and e6(1) == "0.00" and e6(-1) == "-0.01"
+    assert e6(10**12) == "1,000,000.00"
+
+
 def test_withdrawals_are_signed_and_keep_initial_margin() -> None:
     v, tv = funded()
-    with pytest.raises(E.InsufficientCashError):
-        v.withdraw(withdraw(v, ALICE, 100_001 * E6), now=NOW)
+    cash = v.ledger.cash[ALICE]
+    with pytest.raises(E.InsufficientCashError) as exc:
+        v.withdraw(withdraw(v, ALICE, cash + 1), now=NOW)
+    # human units to the cent: what is asked rounded up, what the account has rounded down
+    assert f"withdrawal of {e6(cash + 1, up=True)} exceeds" in str(exc.value)
+    assert str(exc.value).endswith(f"'s cash {e6(cash)}") and e6(cash) != e6(cash + 1, up=True)
     v.place(order(v, BOB, PUT, True, 100, mark(v, PUT)), now=NOW)
     v.place(order(v, ALICE, PUT, False, 100, mark(v, PUT), ioc=True), now=NOW)
-    with pytest.raises(E.InsufficientMarginError):
+    with pytest.raises(E.InsufficientMarginError) as exc:
         v.withdraw(withdraw(v, ALICE, 100_000 * E6), now=NOW)
+    human = r"-?\d{1,3}(,\d{3})*\.\d\d"
+    assert re.search(f"equity {human} would be below initial margin {human} ", str(exc.value))
     s = v.withdraw(withdraw(v, ALICE, 1_000 * E6), now=NOW)
     assert s.meets_im and v.ledger.outside["@withdrawals"] == 1_000 * E6
     v.audit()

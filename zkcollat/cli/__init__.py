@@ -57,7 +57,8 @@ _ATTACH = {
     "-q",
     "--quiet",
     is_flag=True,
-    help="No warning lines (development keys...) and no progress bars.",
+    envvar="ZKCOLLAT_QUIET",
+    help="No warning lines (development keys...) and no progress bars (or set ZKCOLLAT_QUIET=1).",
 )
 def main(backend: str | None, debug: bool, quiet: bool) -> None:
     """zkcollat: zero-knowledge collateral proofs (Groth16 over BN254) for cross-chain margin.

@@ -33,6 +33,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from zkcollat.cli.times import clock
 from zkcollat.errors import EncodingError, ZkcollatError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -272,7 +273,13 @@ def parse_uint(text: str, name: str, bits: int = 256) -> int:
 
 
 def now_or(value: int | None) -> int:
-    return int(time.time()) if value is None else value
+    """``value``, or the commands' clock (``$ZKCOLLAT_NOW`` or the system's: times.clock)."""
+    if value is not None:
+        return value
+    try:
+        return clock()
+    except ValueError as e:
+        raise CliInputError(str(e)) from None
 
 
 @contextmanager

@@ -110,6 +110,15 @@ def attest_keygen(output: str, as_json: bool) -> None:
     emit(as_json, {"key": output, "address": key.address}, f"wrote {output}: {key.address}")
 
 
+@attest.command("address")
+@click.argument("keys", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@json_option
+def attest_address(keys: tuple[str, ...], as_json: bool) -> None:
+    """The address of each key file, one a line (``ALICE=$(zkcollat attest address alice.key)``)."""
+    rows = [{"key": k, "address": read_key(k).address} for k in keys]
+    emit(as_json, rows if len(rows) > 1 else rows[0], "\n".join(r["address"] for r in rows))
+
+
 @attest.command("committee")
 @click.argument("members", nargs=-1, required=True)
 @click.option("--threshold", type=int, required=True, help="Signatures needed.")

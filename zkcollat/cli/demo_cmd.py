@@ -30,7 +30,7 @@ from typing import Any
 import click
 
 from zkcollat.attest.secp256k1 import PrivateKey
-from zkcollat.cli._common import CliInputError, progress
+from zkcollat.cli._common import CliInputError, now_or, progress
 from zkcollat.cli.ledger_cmd import summary_text
 from zkcollat.cli.units import px, usd
 
@@ -170,7 +170,7 @@ def run_demo(
     from zkcollat.statements import CollateralLock
     from zkcollat.vault import Vault
 
-    now = int(time.time())
+    now = now_or(None)  # the commands' clock ($ZKCOLLAT_NOW or the system's)
     story = Story(as_json, 9)
     alice_index = n_locks // 2
     figures: dict[str, Any] = {"locks": n_locks, "depth": depth, "dir": str(workdir)}

@@ -216,14 +216,23 @@ def register(margin: click.Group) -> None:
         )
 
     @margin.command("instruments")
+    @click.option(
+        "--names",
+        is_flag=True,
+        help="Only the names, one a line: PUT=$(zkcollat margin instruments --names).",
+    )
     @json_option
     @pass_ctx
-    def instruments(vc: VenueCtx, as_json: bool) -> None:
+    def instruments(vc: VenueCtx, names: bool, as_json: bool) -> None:
         """The listed instruments and their rules."""
         from zkcollat.margin.instruments import instrument_to_json
 
         v = vc.open()
         rows = [instrument_to_json(i) for i in v.instruments.values()]
+        if names and not as_json:
+            if rows:
+                click.echo("\n".join(str(r["spec"]) for r in rows))
+            return
         emit(
             as_json,
             rows,

@@ -10,10 +10,16 @@
 The result is an integer number of seconds in [0, 2^64); anything else is refused naming the
 option and the value (exit status 2). Times shown to people are unix seconds with the UTC
 date beside them (:func:`when`).
+
+The commands' clock (:func:`clock`) is the system's, unless the environment variable
+``ZKCOLLAT_NOW`` holds a time (unix seconds or an ISO date; a relative one counts from the
+system clock): then every command runs at that second, so a script's figures come out the same
+on any day (the README's walkthrough sets it).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -26,6 +32,16 @@ _REL = re.compile(r"^([+-])((?:\d{1,9}[wdhms])+)$")
 _PART = re.compile(r"(\d{1,9})([wdhms])")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?)?$")
 MAX_TIME = 2**64
+CLOCK_ENV = "ZKCOLLAT_NOW"
+
+
+def clock() -> int:
+    """Now, in unix seconds: ``$ZKCOLLAT_NOW`` if set and not empty, else the system clock.
+    A ValueError names the variable when it does not hold a time."""
+    text = os.environ.get(CLOCK_ENV, "").strip()
+    if not text:
+        return int(time.time())
+    return parse_time(text, CLOCK_ENV, now=int(time.time()))
 
 
 def parse_time(text: str, name: str, now: int | None = None) -> int:
@@ -35,7 +51,7 @@ def parse_time(text: str, name: str, now: int | None = None) -> int:
     if s.isdigit() and len(s) <= 20:
         v = int(s)
     elif (m := _REL.match(s)) is not None:
-        base = int(time.time()) if now is None else now
+        base = clock() if now is None else now
         delta = sum(int(n) * _UNIT_S[u] for n, u in _PART.findall(m.group(2)))
         v = base + delta if m.group(1) == "+" else base - delta
     elif _ISO.match(s):

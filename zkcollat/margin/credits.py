@@ -85,7 +85,7 @@ class CreditsDesk(VenueCore):
                 raise E.InsufficientMarginError(
                     f"without lock {key[0]}:{key[1]}:{key[2]}, {msg.account}'s equity "
                     f"{e6(s.equity_e6)} is below initial "
-                    f"margin {e6(s.im_e6)} (with open orders)"
+                    f"margin {e6(s.im_e6, up=True)} (with open orders)"
                 )
             self.set_credit(key, "released", 0)
             nonce = self.store.next_vault_nonce(key[0], key[1])
@@ -200,15 +200,15 @@ class CreditsDesk(VenueCore):
             self.use_nonce(msg, now)
             if msg.amount_e6 > self.ledger.cash.get(acct, 0):
                 raise E.InsufficientCashError(
-                    f"withdrawal of {msg.amount_e6} exceeds {acct}'s cash "
-                    f"{self.ledger.cash.get(acct, 0)}"
+                    f"withdrawal of {e6(msg.amount_e6, up=True)} exceeds {acct}'s cash "
+                    f"{e6(self.ledger.cash.get(acct, 0))}"
                 )
             self.ledger.transfer(acct, WITHDRAWALS, msg.amount_e6, "withdrawal")
             s = self.margin(acct, now=now)
             if not s.meets_im:
                 raise E.InsufficientMarginError(
                     f"after withdrawing, {acct}'s equity {e6(s.equity_e6)} would be below initial "
-                    f"margin {e6(s.im_e6)} (with open orders)"
+                    f"margin {e6(s.im_e6, up=True)} (with open orders)"
                 )
         return s
 
@@ -227,6 +227,6 @@ class CreditsDesk(VenueCore):
             if not s.meets_im:
                 raise E.InsufficientMarginError(
                     f"{acct}: equity {e6(s.equity_e6)} would be below {mode} initial margin "
-                    f"{e6(s.im_e6)}"
+                    f"{e6(s.im_e6, up=True)}"
                 )
         return s

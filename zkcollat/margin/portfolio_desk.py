@@ -145,7 +145,7 @@ class PortfolioDesk(CreditsDesk):
             if not s.meets_im:
                 raise E.InsufficientMarginError(
                     f"without portfolio {p.id}, {msg.account}'s equity {e6(s.equity_e6)} is below "
-                    f"initial margin {e6(s.im_e6)} (with open orders)"
+                    f"initial margin {e6(s.im_e6, up=True)} (with open orders)"
                 )
             self.save_portfolio(replace(p, status="released", next_lock=len(p.lock_ids)))
             return self._release_locks(p, range(len(p.lock_ids)), now)

@@ -21,11 +21,14 @@ from zkcollat.margin.pricing import E8, requirement_to_e6, value_to_e6
 from zkcollat.margin.requirements import PricedPosition, portfolio_requirement, standard_unit
 
 
-def e6(v: int) -> str:
-    """An amount of 1e-6 quote for an error message: 1,234.567890 (exact, no float)."""
-    sign = "-" if v < 0 else ""
-    whole, frac = divmod(abs(v), 10**6)
-    return f"{sign}{whole:,}.{frac:06d}"
+def e6(v: int, *, up: bool = False) -> str:
+    """An amount of 1e-6 quote for a message, in human units to the cent: ``-1,234.56``.
+    Rounded down (toward -inf), or up with ``up=True``: a message shows what the account has
+    rounded down and what it needs rounded up, so the comparison it states stays true."""
+    cents = -(-v // 10**4) if up else v // 10**4
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}.{frac:02d}"
 
 
 @dataclass(frozen=True)

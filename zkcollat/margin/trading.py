@@ -107,7 +107,7 @@ class TradingDesk(VenueCore):
             if not o.reduce_only and not with_order.meets_im:
                 raise E.InsufficientMarginError(
                     f"{acct}: equity {e6(with_order.equity_e6)} would be below initial margin "
-                    f"{e6(with_order.im_e6)} with this order at its worst case"
+                    f"{e6(with_order.im_e6, up=True)} with this order at its worst case"
                 )
             res = match(
                 self.books[ins.name],
