@@ -453,7 +453,7 @@ def test_margin_bad_input(world: World, tmp_path: Path) -> None:
     assert "does not verify" in fails(
         *v, "credit", ALICE, str(world.proof), str(tmp_path / "pub.json")
     )
-    assert "account" in fails(*v, "deposit", "0x123", "5")
+    assert "'ACCOUNT': '0x123' is not an address" in fails(*v, "deposit", "0x123", "5")
     out = json.loads(run(*v, "deposit", ALICE, "5", "--json").stdout)
     assert out["cash_e6"] == 5_000_000 and out["equity_e6"] == 5_000_000
     assert "is not listed" in fails(*v, "market", "BTC", "--spot", "1", "--iv-pct", "1")

@@ -272,6 +272,27 @@ def parse_uint(text: str, name: str, bits: int = 256) -> int:
     return v
 
 
+class Address(click.ParamType[str]):
+    """An account or contract address on the command line: ``0x`` + 40 hex digits, nothing
+    shorter or longer (as signed messages take it); lower-cased. A wrong
+    one is a usage error naming the option (``Invalid value for '--owner': '0x1' is not an
+    address ...``)."""
+
+    name = "address"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from zkcollat.attest.eip712 import normalize_address
+
+        try:
+            return normalize_address(str(value))
+        except EncodingError:
+            msg = f"{str(value)!r} is not an address (0x followed by 40 hex digits)"
+            self.fail(msg, param, ctx)
+
+
+ADDRESS = Address()
+
+
 def now_or(value: int | None) -> int:
     """``value``, or the commands' clock (``$ZKCOLLAT_NOW`` or the system's: times.clock)."""
     if value is not None:

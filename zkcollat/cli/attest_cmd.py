@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from typing import Any
 
@@ -11,10 +12,11 @@ import click
 from zkcollat.attest.attestation import RootAttestation, SignedAttestation, sign_attestation
 from zkcollat.attest.committee import Committee
 from zkcollat.attest.db import open_registry_store
-from zkcollat.attest.eip712 import ZERO_ADDRESS
+from zkcollat.attest.eip712 import ZERO_ADDRESS, normalize_address
 from zkcollat.attest.registry import RegistryConfig, RootRegistry
 from zkcollat.attest.secp256k1 import N, PrivateKey
 from zkcollat.cli._common import (
+    ADDRESS,
     CliInputError,
     Rejected,
     emit,
@@ -73,9 +75,15 @@ def write_key(secret: int, path: str) -> None:
 
 
 def member_address(spec: str) -> str:
-    """A committee member given as an address or as a key file."""
-    if spec[:2].lower() == "0x" and len(spec) == 42:
-        return spec
+    """A committee member given as an address (0x + 40 hex digits) or as a key file."""
+    if spec[:2].lower() == "0x" and (len(spec) == 42 or not os.path.exists(spec)):
+        try:
+            return normalize_address(spec)
+        except EncodingError:
+            raise CliInputError(
+                f"committee member {spec!r} is not an address (0x followed by 40 hex digits) "
+                "nor a key file"
+            ) from None
     return read_key(spec).address
 
 
@@ -159,7 +167,9 @@ def attest_committee(
     help="Key file of a signing member (repeat).",
 )
 @click.option("--source-chain", default=None, help="Chain id of the vault's chain.")
-@click.option("--vault-address", default=None, help="The vault contract's address.")
+@click.option(
+    "--vault-address", type=ADDRESS, default=None, help="The vault contract's address."
+)
 @click.option("--root", default=None, help="The vault root (decimal or 0x hex).")
 @click.option(
     "--from-vault",
@@ -179,6 +189,7 @@ def attest_committee(
 @click.option("--chain-id", default=None, help="The execution chain (EIP-712 domain).")
 @click.option(
     "--registry",
+    type=ADDRESS,
     default=None,
     help="The execution side's root registry (EIP-712 verifyingContract; default: zero).",
 )
@@ -274,7 +285,11 @@ def attest_sign(
 @click.option("--committee", "committee_path", required=True, type=click.Path(dir_okay=False))
 @click.option("--chain-id", required=True, help="This execution chain's id.")
 @click.option(
-    "--registry", default=ZERO_ADDRESS, show_default=True, help="This side's root registry address."
+    "--registry",
+    type=ADDRESS,
+    default=ZERO_ADDRESS,
+    show_default=True,
+    help="This side's root registry address.",
 )
 @click.option(
     "--now",

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from zkcollat.cli._common import CliInputError, emit, json_option, load_json_file
+from zkcollat.cli._common import ADDRESS, CliInputError, emit, json_option, load_json_file
 from zkcollat.cli.times import when
 from zkcollat.cli.units import QUOTE, DecimalUnits, UInt, px, usd
 from zkcollat.margin.liquidation import LiquidationReport
@@ -151,7 +151,7 @@ def register(margin: click.Group) -> None:
     pass_ctx = click.make_pass_decorator(VenueCtx)
 
     @margin.command("deposit")
-    @click.argument("account")
+    @click.argument("account", type=ADDRESS)
     @click.argument("amount_e6", metavar="AMOUNT", type=QUOTE)
     @json_option
     @pass_ctx
@@ -181,11 +181,13 @@ def register(margin: click.Group) -> None:
         emit(as_json, s.to_json(), f"withdrew {usd(amount_e6)}\n{summary_text(s)}")
 
     @margin.command("credit")
-    @click.argument("account")
+    @click.argument("account", type=ADDRESS)
     @click.argument("proof_path", metavar="PROOF", type=click.Path(dir_okay=False))
     @click.argument("public_path", metavar="PUBLIC", type=click.Path(dir_okay=False))
     @click.option("--source-chain", type=UInt(256), default=None, help="The source vault's chain.")
-    @click.option("--vault", "vault_address", default=None, help="The source vault.")
+    @click.option(
+        "--vault", "vault_address", type=ADDRESS, default=None, help="The source vault."
+    )
     @json_option
     @pass_ctx
     def margin_credit(
@@ -225,7 +227,7 @@ def register(margin: click.Group) -> None:
     @margin.command("release")
     @key_options
     @click.argument("source_chain", type=UInt(256))
-    @click.argument("vault")
+    @click.argument("vault", type=ADDRESS)
     @click.argument("lock_id", type=UInt(64))
     @json_option
     @pass_ctx
@@ -257,7 +259,7 @@ def register(margin: click.Group) -> None:
         emit(as_json, e.to_json(), f"Release of lock {lock_id} signed (outbox entry {e.id})")
 
     @margin.command("liquidate")
-    @click.argument("account")
+    @click.argument("account", type=ADDRESS)
     @json_option
     @pass_ctx
     def margin_liquidate(vc: VenueCtx, account: str, as_json: bool) -> None:
@@ -336,7 +338,7 @@ def register(margin: click.Group) -> None:
             click.echo(json.dumps(e.to_json()))
 
     @margin.command("account")
-    @click.argument("account")
+    @click.argument("account", type=ADDRESS)
     @click.option(
         "--mode",
         type=click.Choice(["standard", "portfolio"]),
@@ -356,7 +358,7 @@ def register(margin: click.Group) -> None:
         emit(as_json, r, lambda: report_text(r))
 
     @margin.command("shock")
-    @click.argument("account")
+    @click.argument("account", type=ADDRESS)
     @click.option(
         "--spot-pct",
         type=DecimalUnits(2, positive=False, signed=True),

@@ -21,7 +21,15 @@ import click
 
 from zkcollat.attest.attestation import SignedAttestation
 from zkcollat.attest.committee import Committee
-from zkcollat.cli._common import CliInputError, emit, json_option, load_json_file, now_or, warn
+from zkcollat.cli._common import (
+    ADDRESS,
+    CliInputError,
+    emit,
+    json_option,
+    load_json_file,
+    now_or,
+    warn,
+)
 from zkcollat.cli.times import TIME
 from zkcollat.cli.units import PRICE, DecimalUnits, UInt, px
 from zkcollat.margin.config import VenueConfig
@@ -317,7 +325,7 @@ def margin_market(
 
 @margin.command("asset-price")
 @click.argument("source_chain", type=UInt(256))
-@click.argument("asset")
+@click.argument("asset", type=ADDRESS)
 @click.option("--price", "price_e8", type=PRICE, required=True, help="Price of one token.")
 @json_option
 @pass_ctx

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from zkcollat.cli._common import emit, json_option
+from zkcollat.cli._common import ADDRESS, emit, json_option
 from zkcollat.cli.times import TIME, iso
 from zkcollat.cli.units import PRICE, DecimalUnits, UInt, human, px, usd
 from zkcollat.margin.pricing import OptionSpec
@@ -137,7 +137,7 @@ def register(margin: click.Group) -> None:
         )
 
     @order.command("list")
-    @click.argument("account")
+    @click.argument("account", type=ADDRESS)
     @json_option
     @pass_ctx
     def order_list(vc: VenueCtx, account: str, as_json: bool) -> None:
@@ -190,7 +190,7 @@ def register(margin: click.Group) -> None:
         emit(as_json, out, text)
 
     @margin.command("trades")
-    @click.option("--account", default=None, help="Only this account's trades.")
+    @click.option("--account", type=ADDRESS, default=None, help="Only this account's trades.")
     @click.option("--instrument", default=None, help="Only this instrument.")
     @click.option("--limit", type=UInt(32), default=50, show_default=True)
     @json_option

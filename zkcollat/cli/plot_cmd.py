@@ -10,12 +10,12 @@ from typing import Any
 
 import click
 
-from zkcollat.cli._common import emit, json_option, new_file
+from zkcollat.cli._common import ADDRESS, emit, json_option, new_file
 from zkcollat.cli.units import px, usd
 
 
 @click.command("plot")
-@click.argument("account", required=False)
+@click.argument("account", type=ADDRESS, required=False)
 @click.option(
     "--venue",
     "whole_venue",

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from zkcollat.cli._common import (
+    ADDRESS,
     CliInputError,
     Rejected,
     emit,
@@ -221,7 +222,12 @@ def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[i
     "or an ISO date.",
 )
 @click.option("--dest-chain", help="Execution chain id the credit is for.")
-@click.option("--owner", default=None, help="Refuse unless the lock belongs to this account.")
+@click.option(
+    "--owner",
+    type=ADDRESS,
+    default=None,
+    help="Refuse unless the lock belongs to this account (0x + 40 hex digits).",
+)
 @click.option(
     "--size",
     type=int,
@@ -380,7 +386,7 @@ def _prove_locks(
     th = parse_uint(threshold, "threshold")
     me = min_expiry
     dc = parse_uint(dest_chain, "destChainId", 64)
-    ow = None if owner is None else parse_uint(owner, "owner", 160)
+    ow = None if owner is None else int(owner, 16)
     results = []
     with open_vault(vault_path) as v:
         # The key's own circuit when it carries one for this depth (no compile, no hashing);

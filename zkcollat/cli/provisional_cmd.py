@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from zkcollat.attest.lock_report import SignedLockReport
-from zkcollat.cli._common import emit, json_option, load_json_file
+from zkcollat.cli._common import ADDRESS, emit, json_option, load_json_file
 from zkcollat.cli.units import usd
 
 
@@ -41,7 +41,7 @@ def register(margin: click.Group) -> None:
         )
 
     @margin.command("reports")
-    @click.argument("account", required=False)
+    @click.argument("account", type=ADDRESS, required=False)
     @json_option
     @pass_ctx
     def margin_reports(vc: VenueCtx, account: str | None, as_json: bool) -> None:
