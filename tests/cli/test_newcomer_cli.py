@@ -100,3 +100,58 @@ def test_quiet_from_the_environment(world: World, monkeypatch: pytest.MonkeyPatc
     assert run(*args).stderr == ""
     monkeypatch.setenv("ZKCOLLAT_QUIET", "0")
     assert "warning:" in run(*args).stderr
+
+
+def test_vault_progress_bars_only_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: vault add, import and check show a bar on stderr when it is a terminal and
+    -q was not given; never on stdout (so --json stays JSON), and the results are the same."""
+    import zkcollat.cli._common as common
+
+    n = 300
+    locks = [
+        {
+            "owner": "0x" + f"{i + 1:040x}",
+            "destChainId": "42161",
+            "assetId": "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",
+            "amount": str(10**18 + i),
+            "expiry": "1900000000",
+        }
+        for i in range(n)
+    ]
+    (tmp_path / "locks.json").write_text(json.dumps(locks))
+
+    def steps(tag: str, *top: str) -> list[tuple[str, str]]:
+        v, snap = str(tmp_path / f"{tag}.sqlite"), str(tmp_path / f"{tag}.json")
+        run("vault", "init", v, "--depth", "12")
+        outs = []
+        for args in (
+            ["vault", "add", v, "--locks", str(tmp_path / "locks.json"), "--block", "5"],
+            ["vault", "export", v, "-o", snap],
+            ["vault", "import", snap, v + ".copy"],
+            ["vault", "check", v],
+        ):
+            r = run(*top, *args, "--json")
+            out = json.loads(r.stdout)  # stdout is JSON only
+            out.pop("path", None), out.pop("snapshot", None)
+            outs.append((json.dumps(out, sort_keys=True), r.stderr))
+        return outs
+
+    plain = steps("plain")  # not a terminal: no bars
+    assert all(err == "" for _out, err in plain)
+    monkeypatch.setattr(common, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(common, "BAR_MIN_HASHES", 100)
+    barred = steps("barred")
+    assert [o for o, _e in barred] == [o for o, _e in plain]  # the same vaults and roots
+    labels = (
+        "adding (hashing the locks)",
+        None,
+        "importing (hashing the tree)",
+        "checking (hashing every lock and node)",
+    )
+    for (_o, err), label in zip(barred, labels, strict=True):
+        assert (label in err) if label else err == ""
+    quiet = steps("quiet", "-q")
+    assert [o for o, _e in quiet] == [o for o, _e in plain]
+    assert all(err == "" for _out, err in quiet)

@@ -29,12 +29,15 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from zkcollat.cli.times import clock
 from zkcollat.errors import EncodingError, ZkcollatError
+
+if TYPE_CHECKING:
+    from zkcollat.vault.tree import TreeHasher
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -327,11 +330,41 @@ class _NoBar:
         return None
 
 
-def progress(items: Any, label: str, *, length: int | None = None) -> Any:
-    """A click progress bar on stderr when it is a terminal (logs and pipes stay clean) and
-    ``--quiet`` was not given."""
+def bars_shown() -> bool:
+    """Progress bars go to stderr when it is a terminal (logs, pipes and ``--json`` captured
+    by a program stay clean) and ``--quiet`` was not given."""
     ctx = click.get_current_context(silent=True)
     quiet = ctx is not None and bool(ctx.find_root().params.get("quiet"))
-    if quiet or not sys.stderr.isatty():
+    return not quiet and _stderr_is_terminal()
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def progress(items: Any, label: str, *, length: int | None = None) -> Any:
+    """A click progress bar over ``items`` on stderr when :func:`bars_shown`."""
+    if not bars_shown():
         return _NoBar(items)
     return click.progressbar(items, length=length, label=label, file=sys.stderr)
+
+
+#: Below this many hashes a vault command takes well under a second: no bar.
+BAR_MIN_HASHES = 20_000
+
+
+@contextmanager
+def hashing_progress(
+    label: str, hashes: int, inner: TreeHasher | None = None
+) -> Iterator[TreeHasher | None]:
+    """A tree hasher that moves a progress bar of ``hashes`` hashes (the work cut into chunks
+    large enough to keep the native throughput), or ``inner`` as it is when no bar is shown
+    (not a terminal, ``--quiet``, or less work than :data:`BAR_MIN_HASHES`)."""
+    from zkcollat.vault.tree import ReportingHasher
+
+    if hashes < BAR_MIN_HASHES or not bars_shown():
+        yield inner
+        return
+    chunk = None if inner is not None else 1 << 14  # another hasher splits its work itself
+    with click.progressbar(length=hashes, label=label, file=sys.stderr) as bar:
+        yield ReportingHasher(bar.update, inner, chunk)

@@ -14,6 +14,7 @@ from zkcollat.cli._common import (
     Rejected,
     emit,
     existing_file,
+    hashing_progress,
     json_option,
     load_json_file,
     new_file,
@@ -22,9 +23,9 @@ from zkcollat.cli.batch_cmd import cluster_options, cluster_spec
 from zkcollat.cli.times import TIME, when
 from zkcollat.vault import Lock, Vault
 from zkcollat.vault.errors import StoreCorrupted
-from zkcollat.vault.snapshot import load_snapshot, save_snapshot
+from zkcollat.vault.snapshot import build_snapshot, read_snapshot, save_snapshot, snapshot_hashes
 from zkcollat.vault.store import check_block_number
-from zkcollat.vault.tree import DEFAULT_DEPTH
+from zkcollat.vault.tree import DEFAULT_DEPTH, hashes_to_append
 
 
 def open_vault(path: str | os.PathLike[str]) -> Vault:
@@ -162,7 +163,9 @@ def vault_add(
             locks = [Lock.from_json(fields, "lock")]
         if block is not None:
             check_block_number(block)
-        first = v.insert_many(locks, block, assign_ids=not own_ids)
+        work = hashes_to_append(v.size, len(locks), v.depth)
+        with hashing_progress("adding (hashing the locks)", work) as hasher:
+            first = v.insert_many(locks, block, assign_ids=not own_ids, hasher=hasher)
         out = {"first_lock_id": first, "added": len(locks), "size": v.size, "root": str(v.root)}
     emit(
         as_json,
@@ -206,15 +209,19 @@ def vault_import(snapshot: str, path: str, as_json: bool, **cluster: Any) -> Non
     spec = cluster_spec(**cluster) if dask else None
     new_file(path, "vault")
     try:
+        data = read_snapshot(snapshot)
+        work = snapshot_hashes(data)
         if spec is None:
-            v = load_snapshot(snapshot, store_path=path)
+            with hashing_progress("importing (hashing the tree)", work) as hasher:
+                v = build_snapshot(snapshot, data, store_path=path, hasher=hasher)
         else:
             from zkcollat.batch import open_client
             from zkcollat.batch.tree import DaskHasher
 
             with open_client(spec) as client:
-                v = load_snapshot(snapshot, store_path=path, hasher=DaskHasher(
-                    client, worker_timeout_s=spec.worker_timeout_s))
+                on_dask = DaskHasher(client, worker_timeout_s=spec.worker_timeout_s)
+                with hashing_progress("importing (hashing on Dask)", work, on_dask) as hasher:
+                    v = build_snapshot(snapshot, data, store_path=path, hasher=hasher)
     except BaseException:
         Path(path).unlink(missing_ok=True)
         for suffix in ("-wal", "-shm"):
@@ -358,7 +365,9 @@ def vault_check(path: str, as_json: bool) -> None:
     difference), 2 when PATH is not a vault at all."""
     try:
         with open_vault(path) as v:
-            v.check_integrity()
+            work = hashes_to_append(0, v.size, v.depth)
+            with hashing_progress("checking (hashing every lock and node)", work) as hasher:
+                v.check_integrity(hasher)
             out = {"ok": True, "size": v.size, "root": str(v.root)}
     except StoreCorrupted as e:
         if as_json:

@@ -42,7 +42,7 @@ from zkcollat.formats import limits
 from zkcollat.vault.errors import LockFieldError, SnapshotError
 from zkcollat.vault.lock import Lock
 from zkcollat.vault.store import MAX_BLOCK
-from zkcollat.vault.tree import MAX_DEPTH, TreeHasher
+from zkcollat.vault.tree import MAX_DEPTH, TreeHasher, hashes_to_append
 from zkcollat.vault.vault import Vault
 
 FORMAT = "zkcollat-vault-snapshot"
@@ -194,10 +194,38 @@ def load_snapshot(
     hasher: TreeHasher | None = None,
 ) -> Vault:
     """Read a snapshot file (see the module docstring); errors name the file and the rule."""
+    return build_snapshot(path, read_snapshot(path), store_path=store_path, hasher=hasher)
+
+
+def read_snapshot(path: str | os.PathLike[str]) -> Any:
+    """The JSON object of a snapshot file, read within the limits (not yet checked)."""
     try:
-        data = limits.read_json(path, "snapshot")
+        return limits.read_json(path, "snapshot")
     except limits.LimitError as e:
         raise SnapshotError(str(e)) from e
+
+
+def snapshot_hashes(data: Any) -> int:
+    """About how many hashes building ``data`` (a snapshot object) takes: its locks' leaves
+    and the tree over them (each block root adds a few more); 0 if it is malformed."""
+    try:
+        depth, locks = data["depth"], data["locks"]
+        if not (isinstance(depth, int | str) and isinstance(locks, list)):
+            return 0
+        return hashes_to_append(0, len(locks), min(int(depth), MAX_DEPTH))
+    except (KeyError, TypeError, ValueError):
+        return 0
+
+
+def build_snapshot(
+    path: str | os.PathLike[str],
+    data: Any,
+    *,
+    store_path: str | os.PathLike[str] | None = None,
+    hasher: TreeHasher | None = None,
+) -> Vault:
+    """:func:`vault_from_json` of what :func:`read_snapshot` read from ``path`` (errors name
+    the file)."""
     try:
         return vault_from_json(data, store_path=store_path, hasher=hasher)
     except SnapshotError as e:

@@ -22,7 +22,7 @@ the new nodes before the in-memory tree changes (see ``zkcollat.vault.store``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from zkcollat.curve.backend import get_backend
@@ -75,6 +75,50 @@ class TreeHasher:
 
 
 LOCAL_HASHER = TreeHasher()
+
+
+class ReportingHasher(TreeHasher):
+    """Another hasher's work in chunks of at most ``chunk`` hashes, calling ``done(n)`` after
+    each with the number of hashes it did (a progress bar's hook; the result is the same bytes:
+    each hash depends on its own inputs only). ``chunk=None`` passes each call through whole
+    (for a hasher that splits the work itself, such as the Dask one)."""
+
+    def __init__(
+        self,
+        done: Callable[[int], object],
+        inner: TreeHasher | None = None,
+        chunk: int | None = 1 << 14,
+    ) -> None:
+        if chunk is not None and chunk < 1:
+            raise ValueError(f"chunk = {chunk} must be positive")
+        self.inner = inner or LOCAL_HASHER
+        self.done = done
+        self.chunk = chunk
+
+    def _run(self, f: Callable[[bytes], bytes], packed: bytes, width: int) -> bytes:
+        n = len(packed) // width
+        step = n if self.chunk is None else self.chunk
+        out = []
+        for i in range(0, n, max(step, 1)):
+            part = packed[i * width : (i + step) * width]
+            out.append(f(part))
+            self.done(len(part) // width)
+        return b"".join(out)
+
+    def leaves(self, packed_locks: bytes) -> bytes:
+        return self._run(self.inner.leaves, packed_locks, 6 * W)
+
+    def pairs(self, packed: bytes) -> bytes:
+        return self._run(self.inner.pairs, packed, 2 * W)
+
+
+def hashes_to_append(old: int, m: int, depth: int) -> int:
+    """How many hashes appending ``m`` leaves to a tree of ``old`` makes: ``m`` leaf hashes
+    plus, at each level ``k``, the nodes from ``old >> k`` to the end (as :meth:`plan`)."""
+    if m == 0:
+        return 0
+    new = old + m
+    return m + sum(-(-new >> k) - (old >> k) for k in range(1, depth + 1))
 
 
 def hash2(left: int, right: int) -> int:
@@ -273,15 +317,17 @@ class PoseidonTree:
     # --- integrity ----------------------------------------------------------------------------
 
     @classmethod
-    def from_leaves_packed(cls, depth: int, leaves: bytes) -> PoseidonTree:
+    def from_leaves_packed(
+        cls, depth: int, leaves: bytes, hasher: TreeHasher | None = None
+    ) -> PoseidonTree:
         tree = cls(depth)
-        tree.insert_packed(leaves)
+        tree.apply(tree.plan(leaves, hasher))
         return tree
 
-    def check(self) -> None:
-        """Recompute every level from the leaves; :class:`StoreCorrupted` names the first
-        node that differs from the stored one."""
-        fresh = PoseidonTree.from_leaves_packed(self.depth, bytes(self.levels[0]))
+    def check(self, hasher: TreeHasher | None = None) -> None:
+        """Recompute every level from the leaves (``hasher``: in this process by default);
+        :class:`StoreCorrupted` names the first node that differs from the stored one."""
+        fresh = PoseidonTree.from_leaves_packed(self.depth, bytes(self.levels[0]), hasher)
         for k in range(self.depth + 1):
             if fresh.levels[k] != self.levels[k]:
                 mine, theirs = self.levels[k], fresh.levels[k]

@@ -299,21 +299,22 @@ class Vault:
 
     # --- integrity --------------------------------------------------------------------------
 
-    def check_integrity(self) -> None:
-        """Recompute every leaf from its lock and every node from the leaves (bulk hash), and
-        every block root from the tree; :class:`StoreCorrupted` names the first difference."""
+    def check_integrity(self, hasher: TreeHasher | None = None) -> None:
+        """Recompute every leaf from its lock and every node from the leaves (bulk hash, by
+        ``hasher``: in this process by default), and every block root from the tree;
+        :class:`StoreCorrupted` names the first difference."""
         locks = list(self.locks())
         if len(locks) != self.size:
             raise StoreCorrupted(f"{len(locks)} locks for a tree of {self.size} leaves")
         for i, lk in enumerate(locks):
             if lk.lock_id != i:
                 raise StoreCorrupted(f"the lock at position {i} has lockId {lk.lock_id}")
-        leaves = leaves_of_locks(locks)
+        leaves = leaves_of_locks(locks, hasher)
         if leaves != bytes(self.tree.levels[0]):
             j = next(i for i in range(len(locks)) if leaves[i * 32 : i * 32 + 32]
                      != self.tree.levels[0][i * 32 : i * 32 + 32])
             raise StoreCorrupted(f"leaf {j} is not the hash of lock {j}")
-        self.tree.check()
+        self.tree.check(hasher)
         for br in self._block_roots:
             if br.size > self.size or self.tree.root_at(br.size) != br.root:
                 raise StoreCorrupted(
