@@ -249,3 +249,34 @@ def test_cli_ceremony(tmp_path: Path, native: Backend, monkeypatch: pytest.Monke
     assert hashlib.sha256(Path(p["2.zkey"]).read_bytes()).hexdigest() in {
         f.stem for f in (tmp_path / "cache" / "zkey").iterdir()
     }
+
+
+def test_cli_ceremony_stage_bars(
+    tmp_path: Path, native: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: new, contribute and verify show their stages on stderr when it is a
+    terminal (never on stdout: --json stays JSON), none with -q; the same keys either way."""
+    import json
+
+    import zkcollat.cli._common as common
+    from tests.cli.conftest import run
+
+    monkeypatch.setenv("ZKCOLLAT_CACHE", str(tmp_path / "cache"))
+    ptau = tmp_path / "pot.ptau"
+    ptau.write_bytes(make_ptau(3, *SECRETS))
+    r1cs = tmp_path / "c.r1cs"
+    r1cs.write_bytes(tiny_r1cs())
+    z0, z1 = str(tmp_path / "0.zkey"), str(tmp_path / "1.zkey")
+    quiet = run("-q", "ceremony", "new", str(r1cs), str(ptau), "-o", z0, "--json")
+    assert quiet.stderr == "" and json.loads(quiet.stdout)["domain_size"] == 4
+    first = Path(z0).read_bytes()
+    monkeypatch.setattr(common, "_stderr_is_terminal", lambda: True)
+    r = run("ceremony", "new", str(r1cs), str(ptau), "-o", z0, "--force", "--json")
+    assert "initial key" in r.stderr and json.loads(r.stdout) == json.loads(quiet.stdout)
+    assert Path(z0).read_bytes() == first  # the same initial key with the bar
+    r = run("ceremony", "contribute", z0, z1, "--json")
+    assert "contributing" in r.stderr and json.loads(r.stdout)["contribution"] == 1
+    r = run("ceremony", "verify", z1, str(ptau), "--r1cs", str(r1cs), "--json")
+    assert "verifying" in r.stderr and json.loads(r.stdout)["valid"] is True
+    r = run("-q", "ceremony", "verify", z1, str(ptau), "--r1cs", str(r1cs), "--json")
+    assert r.stderr == "" and json.loads(r.stdout)["valid"] is True

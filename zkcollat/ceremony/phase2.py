@@ -148,8 +148,20 @@ def coefficient_section(circuit: Circuit) -> bytes:
     return struct.pack("<I", count) + bytes(out)
 
 
+#: The stages :func:`new_zkey` announces through its ``progress`` callback, in order.
+NEW_STAGES = (
+    "reading the Lagrange points of the ptau",
+    "computing IC, L, A, B1, B2",
+    "H points",
+    "circuit hash",
+)
+#: The stages :func:`verify` announces, in order.
+VERIFY_STAGES = ("the contribution chain", *NEW_STAGES, "the L and H sections")
+
+
 def new_zkey(circuit: Circuit, ptau: Ptau, progress: Callable[[str], None] | None = None) -> Zkey:
-    """The initial key (no contribution) of ``circuit`` on the phase-1 points of ``ptau``."""
+    """The initial key (no contribution) of ``circuit`` on the phase-1 points of ``ptau``;
+    ``progress(stage)`` at the start of each of :data:`NEW_STAGES`."""
     say = progress or (lambda _s: None)
     n = circuit.domain_size
     m, n_pub, n_vars = circuit.n_constraints, circuit.n_public, circuit.n_vars
@@ -159,7 +171,7 @@ def new_zkey(circuit: Circuit, ptau: Ptau, progress: Callable[[str], None] | Non
         raise CeremonyError(
             f"the circuit ({m} constraints, {n_pub} public) needs a domain of {n}: {e}"
         ) from e
-    say("reading the Lagrange points of the ptau")
+    say(NEW_STAGES[0])
     tau1, alpha1, beta1 = ptau.lagrange(12, n), ptau.lagrange(14, n), ptau.lagrange(15, n)
     tau2 = ptau.lagrange(13, n)
     bases_g1 = tau1 + alpha1 + beta1
@@ -190,13 +202,13 @@ def new_zkey(circuit: Circuit, ptau: Ptau, progress: Callable[[str], None] | Non
             ptr.append(len(idx))
         return lem_combine(bases, ptr, idx, sc, g2=g2)
 
-    say("computing IC, L, A, B1, B2")
+    say(NEW_STAGES[1])
     ic = combine(cols_k[: n_pub + 1], bases_g1, False)
     lq = combine(cols_k[n_pub + 1 :], bases_g1, False)
     a = combine(cols_a, bases_g1, False)
     b1 = combine(cols_b, bases_g1, False)
     b2 = combine(cols_b, tau2, True)
-    say("H points")
+    say(NEW_STAGES[2])
     big = ptau.lagrange(12, 2 * n)
     h = b"".join(big[(2 * i + 1) * 64 : (2 * i + 2) * 64] for i in range(n))
 
@@ -219,7 +231,7 @@ def new_zkey(circuit: Circuit, ptau: Ptau, progress: Callable[[str], None] | Non
         h=h,
         cs_hash=b"",
     )
-    say("circuit hash")
+    say(NEW_STAGES[3])
     zk.cs_hash = circuit_hash(zk, ptau)
     return zk
 
@@ -396,9 +408,14 @@ def _msm_lem(lem: bytes, scalars: list[int]) -> G1Point:
     return pt
 
 
-def verify(zk: Zkey, circuit: Circuit, ptau: Ptau) -> Verification:
-    """Verify ``zk`` against the circuit and the ptau (see the module docstring)."""
+def verify(
+    zk: Zkey, circuit: Circuit, ptau: Ptau, progress: Callable[[str], None] | None = None
+) -> Verification:
+    """Verify ``zk`` against the circuit and the ptau (see the module docstring);
+    ``progress(stage)`` at the start of each of :data:`VERIFY_STAGES`."""
+    say = progress or (lambda _s: None)
     be = get_backend()
+    say(VERIFY_STAGES[0])
     chain, cur = verify_chain(zk)
     if (zk.n_vars, zk.n_public) != (circuit.n_vars, circuit.n_public):
         raise CeremonyError(
@@ -409,7 +426,7 @@ def verify(zk: Zkey, circuit: Circuit, ptau: Ptau) -> Verification:
         raise CeremonyError(
             f"the key's domain is {zk.domain_size}; the circuit's is {circuit.domain_size}"
         )
-    init = new_zkey(circuit, ptau)
+    init = new_zkey(circuit, ptau, say)
     if zk.cs_hash != init.cs_hash:
         raise CeremonyError(
             "the key's circuit hash differs from that of this circuit on this ptau "
@@ -438,6 +455,7 @@ def verify(zk: Zkey, circuit: Circuit, ptau: Ptau) -> Verification:
         raise CeremonyError("the key's delta1 is not the last contribution's deltaAfter")
     if not _same_ratio(G1_GENERATOR, delta1, G2_GENERATOR, delta2):
         raise CeremonyError("the key's delta2 does not match its delta1")
+    say(VERIFY_STAGES[-1])
     # L: sum r_j L_j(key) must be (sum r_j L_j(init)) / delta
     rl = _rand_scalars(len(zk.c) // 64)
     if rl:

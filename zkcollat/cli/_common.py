@@ -349,6 +349,25 @@ def progress(items: Any, label: str, *, length: int | None = None) -> Any:
     return click.progressbar(items, length=length, label=label, file=sys.stderr)
 
 
+@contextmanager
+def stages(label: str, total: int) -> Iterator[Callable[[str], None]]:
+    """A bar over the ``total`` stages of a long operation made of a few large native calls
+    (a ceremony step): ``say(name)`` when a stage starts; nothing when no bar is shown."""
+    if not bars_shown():
+        yield lambda _name: None
+        return
+    started = [False]
+    with click.progressbar(
+        length=total, label=label, file=sys.stderr, show_eta=False, item_show_func=lambda s: s
+    ) as bar:
+
+        def say(name: str) -> None:
+            bar.update(1 if started[0] else 0, name)
+            started[0] = True
+
+        yield say
+
+
 #: Below this many hashes a vault command takes well under a second: no bar.
 BAR_MIN_HASHES = 20_000
 

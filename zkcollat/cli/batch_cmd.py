@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from zkcollat.cli._common import EXIT_REJECTED, emit, existing_file, json_option
+from zkcollat.cli._common import EXIT_REJECTED, bars_shown, emit, existing_file, json_option
 
 if TYPE_CHECKING:
     from zkcollat.batch import ClusterSpec
@@ -174,7 +174,7 @@ def prove_batch_cmd(
         shown[0] = p.finished
 
     with open_client(spec) as client:
-        if sys.stderr.isatty():
+        if bars_shown():  # a terminal, and not -q
             bar = click.progressbar(
                 length=total, label="proving", file=sys.stderr, item_show_func=lambda s: s
             )

@@ -18,6 +18,7 @@ from zkcollat.cli._common import (
     existing_file,
     json_option,
     new_file,
+    stages,
     warn,
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
@@ -91,9 +92,13 @@ def _add_contribution(
     from zkcollat.formats.zkey import write_zkey
 
     new_file(out_path, "zkey", force=force)
-    zk = _read_zkey(in_path)
-    h = add(zk)
-    write_zkey(zk, out_path)
+    with stages("contributing", 3) as say:
+        say(f"reading {in_path}")
+        zk = _read_zkey(in_path)
+        say("scaling L and H by the secret's inverse")
+        h = add(zk)
+        say(f"writing {out_path}")
+        write_zkey(zk, out_path)
     emit(
         as_json,
         {"zkey": out_path, "contribution": len(zk.contributions), "contribution_hash": h.hex()},
@@ -150,10 +155,15 @@ def new_cmd(
     from zkcollat.formats.zkey import write_zkey
 
     new_file(output, "zkey", force=force)
-    circuit, _name, _params = _circuit_from(circuit_spec, depth, bits)
-    ptau = _read_ptau(ptau_path)
-    zk = new_zkey(circuit, ptau)
-    write_zkey(zk, output)
+    from zkcollat.ceremony.phase2 import NEW_STAGES
+
+    with stages("initial key", 2 + len(NEW_STAGES)) as say:
+        say("reading the circuit and the ptau")
+        circuit, _name, _params = _circuit_from(circuit_spec, depth, bits)
+        ptau = _read_ptau(ptau_path)
+        zk = new_zkey(circuit, ptau, say)
+        say(f"writing {output}")
+        write_zkey(zk, output)
     warn(DEV_WARNING.format(what=output, why="it has no phase-2 contribution yet (delta = gamma)"))
     emit(
         as_json,
@@ -257,24 +267,29 @@ def verify_cmd(
     least one contribution; a trusted key is recorded, so `prove --zkey` can tell.
     """
     from zkcollat.ceremony.keys import check_key_circuit
-    from zkcollat.ceremony.phase2 import verify
+    from zkcollat.ceremony.phase2 import VERIFY_STAGES, verify
     from zkcollat.ceremony.trust import RECOGNISED_PTAU, file_sha256, record_trusted, verdict
     from zkcollat.errors import KeyFormatError
 
     if (r1cs_path is None) == (circuit_name is None):
         raise CliInputError("give the circuit: either --r1cs FILE or --circuit NAME")
     spec = r1cs_path or circuit_name or ""
-    circuit, name, params = _circuit_from(spec, depth, bits)
-    zk = _read_zkey(zkey_path)
-    ptau = _read_ptau(ptau_path)
-    try:
-        if name is not None:
-            check_key_circuit(zk, name, params, compiled(name, **params))
-        result = verify(zk, circuit, ptau)
-    except KeyFormatError as e:  # a chain that does not verify, or a key for another circuit
+    with stages("verifying", 1 + len(VERIFY_STAGES)) as say:
+        say("reading the circuit, the key and the ptau")
+        circuit, name, params = _circuit_from(spec, depth, bits)
+        zk = _read_zkey(zkey_path)
+        ptau = _read_ptau(ptau_path)
+        failed: KeyFormatError | None = None
+        try:
+            if name is not None:
+                check_key_circuit(zk, name, params, compiled(name, **params))
+            result = verify(zk, circuit, ptau, say)
+        except KeyFormatError as e:  # a chain that does not verify, or a key for another circuit
+            failed = e
+    if failed is not None:  # said after the bar has ended
         if as_json:
-            click.echo(json.dumps({"valid": False, "reason": str(e)}))
-        raise Rejected(str(e)) from e
+            click.echo(json.dumps({"valid": False, "reason": str(failed)}))
+        raise Rejected(str(failed)) from failed
     ptau_hash = ptau.blake2b()
     why = verdict(ptau_hash, len(result.contributions), result.delta_is_generator)
     data = Path(zkey_path).read_bytes()
