@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.vault.crash_child import make_locks
+from tests.vault.legacy_files import v3_to_v2, write_v3
 from zkcollat.vault import Vault
 from zkcollat.vault.errors import LockSequenceError, StoreCorrupted, UnknownLockError
 
@@ -91,25 +92,10 @@ def test_uint64_block_numbers(tmp_path: Path) -> None:
 
 
 def test_version_2_file_is_migrated(tmp_path: Path) -> None:
-    """A vault of the previous release (schema 2: no application id, signed block keys)."""
+    """A vault of an earlier release (schema 2: no application id, signed block keys)."""
     path = tmp_path / "v.sqlite"
-    with Vault.open(path, 8) as v:
-        v.insert_many(make_locks(0, 4), block_number=5)
-        v.insert_many(make_locks(4, 4), block_number=6)
-        root = v.root
-    conn = sqlite3.connect(path)  # turn it back into a version-2 file
-    conn.execute("PRAGMA application_id = 0")
-    conn.execute("PRAGMA user_version = 0")
-    conn.execute("DELETE FROM meta WHERE key = 'generation'")
-    conn.execute("INSERT INTO meta VALUES ('version', '2')")
-    conn.execute("ALTER TABLE block_roots RENAME TO br3")
-    conn.execute("CREATE TABLE block_roots (block_number INTEGER PRIMARY KEY, "
-                 "size INTEGER NOT NULL, root TEXT NOT NULL)")
-    conn.execute("INSERT INTO block_roots SELECT block_key + 9223372036854775807 + 1, size, root "
-                 "FROM br3")
-    conn.execute("DROP TABLE br3")
-    conn.commit()
-    conn.close()
+    root = write_v3(path, 8, make_locks(0, 8), [(5, 4), (6, 8)]).root
+    v3_to_v2(path)  # turn it back into a version-2 file
     with Vault.open(path) as v:
         assert v.root == root
         assert [(br.block_number, br.size) for br in v.block_roots] == [(5, 4), (6, 8)]

@@ -101,7 +101,9 @@ def test_tampered_store_is_detected(tmp_path: Path) -> None:
     conn.commit()
     with Vault.open(path) as v, pytest.raises(StoreCorrupted, match="leaf 2"):
         v.check_integrity()
-    conn.execute("UPDATE nodes SET data = ? WHERE id = ?", (b"\x01" * 32, node_row_id(4, 0)))
+    # the top node (partial: 6 of 16 leaves, so the last word of the frontier) changed
+    (front,) = conn.execute("SELECT value FROM meta WHERE key = 'frontier'").fetchone()
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'frontier'", (front[:-64] + "01" * 32,))
     conn.commit()
     with pytest.raises(StoreCorrupted, match="stored root"):
         Vault.open(path)
@@ -247,11 +249,16 @@ def _check_consistent(path: Path, expected_size: int) -> None:
         v.check_integrity()
 
 
-@pytest.mark.parametrize("mode", ["mid-nodes", "before-commit"])
-def test_crash_in_the_middle_of_a_bulk_insert(tmp_path: Path, mode: str) -> None:
+@pytest.mark.parametrize("single", [False, True], ids=["batch", "single"])
+@pytest.mark.parametrize("mode", ["mid-nodes", "mid-meta", "before-commit"])
+def test_crash_in_the_middle_of_an_append(tmp_path: Path, mode: str, single: bool) -> None:
+    """A process that dies inside the transaction of a batch or of a single append (halfway
+    through its node rows, halfway through its meta rows, or just before COMMIT) leaves the
+    state before it: nothing of the append, and the vault appends again from there."""
     path = tmp_path / "v.sqlite"
-    res = subprocess.run([sys.executable, str(CHILD), str(path), mode], capture_output=True,
-                         text=True, timeout=120)
+    res = subprocess.run([sys.executable, str(CHILD), str(path), mode,
+                          *(["single"] if single else [])],
+                         capture_output=True, text=True, timeout=120)
     assert res.returncode == 9, res.stderr  # died by os._exit(9), mid-transaction
     _check_consistent(path, BATCH_A)  # batch A complete, nothing of batch B
     with Vault.open(path) as v:
@@ -260,9 +267,13 @@ def test_crash_in_the_middle_of_a_bulk_insert(tmp_path: Path, mode: str) -> None
     _check_consistent(path, BATCH_A + BATCH_B)
 
 
-def test_sigkill_during_appends(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["loop", "loop1"])
+def test_sigkill_during_appends(tmp_path: Path, mode: str) -> None:
+    """SIGKILL at an arbitrary point of a stream of batches (``loop``) or of single appends
+    (``loop1``, one block each): the file holds whole appends only, each block's root."""
     path = tmp_path / "v.sqlite"
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(path), "loop"],
+    step = LOOP_BATCH if mode == "loop" else 1
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(path), mode],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     committed = 0
@@ -275,6 +286,8 @@ def test_sigkill_during_appends(tmp_path: Path) -> None:
     assert proc.returncode == -signal.SIGKILL
     with Vault.open(path) as v:
         size = v.size
-        assert size >= committed and size % LOOP_BATCH == 0  # whole batches only
-        assert [b.size for b in v.block_roots] == list(range(LOOP_BATCH, size + 1, LOOP_BATCH))
+        assert size >= committed and size % step == 0  # whole appends only
+        assert [b.size for b in v.block_roots] == list(range(step, size + 1, step))
+        for br in v.block_roots:
+            v.check_block_root(br)
     _check_consistent(path, size)

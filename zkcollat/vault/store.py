@@ -3,11 +3,13 @@
 One file, no server, opened through :mod:`zkcollat.db` (WAL, busy timeout, ``BEGIN
 IMMEDIATE`` writers, read transactions, application id and schema version, quick_check; a file
 that is not a vault raises :class:`~zkcollat.errors.NotAVault` and is never initialised over).
-Schema (version 3)::
+Schema (version 4)::
 
-    meta(key TEXT PRIMARY KEY, value TEXT)          -- format, depth, size, root, generation
+    meta(key TEXT PRIMARY KEY, value TEXT)          -- format, depth, size, root, generation,
+                                                    -- frontier (hex: the partial nodes)
     locks(chunk INTEGER PRIMARY KEY, data BLOB)     -- LOCK_CHUNK locks per row, packed
-    nodes(id INTEGER PRIMARY KEY, data BLOB)        -- NODE_CHUNK nodes of one level per row
+    nodes(id INTEGER PRIMARY KEY, data BLOB)        -- NODE_CHUNK completed nodes of one
+                                                    -- level per row
     block_roots(block_key INTEGER PRIMARY KEY, size INTEGER, root TEXT)
                                                     -- the root after the last lock of a block;
                                                     -- block_key = blockNumber - 2^63 (uint64
@@ -17,11 +19,17 @@ Schema (version 3)::
 one its in-memory state came from (:meth:`SqliteStore.generation`), so a writer that opened the
 vault before another one appended reloads instead of writing over newer rows.
 
-Nodes: level ``k`` (its filled nodes, as in :mod:`zkcollat.vault.tree`) is cut into chunks of
-``NODE_CHUNK`` = 32 nodes (32-byte big-endian words, so 1 KiB); chunk ``j`` of level ``k`` is
-the row ``id = k * 2^32 + j`` (:func:`node_row_id`). Every chunk of a level is full except its
-last. A 2^20-leaf tree is ~65k rows rather than 2M, and a 1 KiB blob stays inside a table page
-(a ``WITHOUT ROWID`` table would spill a blob this size to overflow pages).
+Nodes: with ``n`` leaves, level ``k`` has ``n >> k`` *completed* nodes (their subtree is full,
+so they never change again) and, when ``n`` is not a multiple of ``2^k``, one *partial* node
+after them (its subtree is partly filled; it changes with every append below it). The
+completed nodes of level ``k`` are cut into chunks of ``NODE_CHUNK`` = 32 nodes (32-byte
+big-endian words, so 1 KiB); chunk ``j`` of level ``k`` is the row ``id = k * 2^32 + j``
+(:func:`node_row_id`). Every chunk of a level is full except its last. A 2^20-leaf tree is ~65k
+rows rather than 2M, and a 1 KiB blob stays inside a table page (a ``WITHOUT ROWID`` table
+would spill a blob this size to overflow pages). The partial nodes (the tree's right edge, at
+most ``D``) are the ``frontier`` row of ``meta``: their words in level order (only the levels
+``k`` with ``n % 2^k != 0``: :func:`frontier_levels`), as hex; the top one is the root while the
+tree is not full.
 
 Locks: lock ``i`` (its id is its leaf index, PROTOCOL.md s.3) is record ``i % LOCK_CHUNK`` of
 row ``chunk = i // LOCK_CHUNK``; a record is ``LOCK_BYTES`` = 72 bytes, big-endian
@@ -29,13 +37,17 @@ row ``chunk = i // LOCK_CHUNK``; a record is ``LOCK_BYTES`` = 72 bytes, big-endi
 widths of :mod:`zkcollat.vault.lock`; the id is implied by the position). Every lock row is
 full except the last.
 
-An append rewrites the last chunk of every level and the last lock row, extended by the new
-words (the store object keeps a copy of the last rows it committed and reads them back inside
-the transaction when it has none, or when the stored size moved since: another writer); a bulk
-build writes whole chunks.
+An append of one lock rewrites the meta rows (one page: size, root, generation, frontier), the
+last lock row, the chunk of its leaf and the chunks of the nodes it completes (at level ``k``
+when the new size is a multiple of ``2^k``: one more row on average), and its block root: a
+handful of pages, where version 3 rewrote the last chunk of every level. A chunk is extended by
+the new words (the store object keeps a copy of the last rows it committed and reads them back
+inside the transaction when it has none, or when the stored size moved since: another writer);
+a bulk build writes whole chunks.
 
 Crash safety: every append or batch is *one* transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``)
-that writes its locks, every changed node chunk, the new size and root, and the block's root;
+that writes its locks, every changed node chunk, the new size, root and frontier, and the
+block's root;
 the in-memory tree changes only after the commit returns. A process killed at any point
 leaves either the whole batch or none of it (SQLite's journal rolls back an unfinished
 transaction when the file is next opened). The journal is WAL; ``synchronous="FULL"`` (the
@@ -43,10 +55,12 @@ default) also makes a commit survive power loss, ``"NORMAL"`` survives a process
 may lose the last commits on power loss (faster single appends).
 
 On open the store checks its own consistency cheaply (chunk counts, contiguity and lengths per
-level and for the locks, against the size; ``Vault`` compares the stored root with the top
-node); ``Vault.check_integrity`` recomputes everything. A version-2 file (no application id,
-no generation, signed block numbers) is upgraded in place; a version-1 file (one row per node,
-decimal lock fields) is refused, not misread.
+level and for the locks, the frontier's length, against the size; ``Vault`` compares the stored
+root with the top node); ``Vault.check_integrity`` recomputes everything. A version-3 file
+(partial nodes at the end of their level's rows) is upgraded in place by moving them to the
+frontier (a file whose partial node is missing is refused as damaged, and left as it was); a
+version-2 file (no application id, no generation, signed block numbers) goes through version 3;
+a version-1 file (one row per node, decimal lock fields) is refused, not misread.
 """
 
 from __future__ import annotations
@@ -69,7 +83,7 @@ from zkcollat.vault.lock import Lock
 from zkcollat.vault.tree import Update, W, check_depth
 
 FORMAT = "zkcollat-vault"
-VERSION = 3
+VERSION = 4
 #: blockNumber is a uint64 (PROTOCOL.md s.1); stored as ``blockNumber - 2^63`` (SQLite int64).
 MAX_BLOCK = (1 << 64) - 1
 _BLOCK_OFFSET = 1 << 63
@@ -124,12 +138,49 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE block_roots_v2")
 
 
+def frontier_levels(size: int, depth: int) -> list[int]:
+    """The levels that hold a partial node with ``size`` leaves (``size % 2^k != 0``), in the
+    order of the frontier row."""
+    return [k for k in range(1, depth + 1) if size & ((1 << k) - 1)]
+
+
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    """Version 4: each level's partial node moves from the end of its last row to the
+    ``frontier`` meta row (:class:`StoreCorrupted`, nothing changed, if one is missing)."""
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    try:
+        size, depth = int(meta["size"]), check_depth(int(meta["depth"]))
+    except (KeyError, ValueError, TreeDepthError) as e:
+        raise StoreCorrupted(f"version-3 vault: bad meta table ({e!r}); not upgraded") from e
+    if not 0 <= size <= 1 << depth:
+        raise StoreCorrupted(f"version-3 vault: size {size} does not fit a depth-{depth} tree")
+    frontier = []
+    for k in frontier_levels(size, depth):
+        j, off = divmod(size >> k, NODE_CHUNK)  # the partial node is node size >> k
+        row = conn.execute("SELECT data FROM nodes WHERE id = ?", (node_row_id(k, j),)).fetchone()
+        data = None if row is None else row[0]
+        if not isinstance(data, bytes) or len(data) != (off + 1) * W:
+            have = "no row" if row is None else f"a row of {len(data or b'')} bytes"
+            raise StoreCorrupted(
+                f"version-3 vault: level {k} chunk {j} is {have} where {(off + 1) * W} bytes "
+                "(its last node partial) belong; not upgraded: restore it from a backup or "
+                "rebuild it"
+            )
+        frontier.append(data[off * W :])
+        if off:
+            conn.execute("UPDATE nodes SET data = ? WHERE id = ?",
+                         (data[: off * W], node_row_id(k, j)))
+        else:
+            conn.execute("DELETE FROM nodes WHERE id = ?", (node_row_id(k, j),))
+    conn.execute("INSERT INTO meta VALUES ('frontier', ?)", (b"".join(frontier).hex(),))
+
+
 SCHEMA = Schema(
     kind="vault",
     application_id=_APPLICATION_ID,
     version=VERSION,
     create=_create,
-    migrations={2: _migrate_2_to_3},
+    migrations={2: _migrate_2_to_3, 3: _migrate_3_to_4},
     legacy_version=_legacy_version,
     not_a_store=NotAVault,
     corrupted=StoreCorrupted,
@@ -195,10 +246,11 @@ class SqliteStore:
     ) -> None:
         """Open the vault at ``path``; with ``depth``, create it if the file does not exist."""
         self.path = os.fspath(path)
-        # the last row of each level and of the locks as this object's last commit left them,
-        # valid while the stored generation is _tail_gen (saves reading them back on an append)
-        self._tail: dict[tuple[str, int], bytes] = {}
-        self._new_tail: dict[tuple[str, int], bytes] = {}
+        # the last row of each level (key: level) and of the locks (key: -1), as (row id,
+        # data), as this object's last commit left them, valid while the stored generation is
+        # _tail_gen (saves reading them back on an append)
+        self._tail: dict[int, tuple[int, bytes]] = {}
+        self._new_tail: dict[int, tuple[int, bytes]] = {}
         self._tail_gen: int | None = None
         if depth is not None:
             depth = check_depth(depth)
@@ -211,7 +263,7 @@ class SqliteStore:
             conn.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [("format", FORMAT), ("depth", str(depth)), ("size", "0"), ("root", ""),
-                 ("generation", "0")],
+                 ("generation", "0"), ("frontier", "")],
             )
 
         self.db = open_store(self.path, SCHEMA, create=depth is not None,
@@ -269,15 +321,36 @@ class SqliteStore:
         text = self._meta("root")
         return int(text) if text else None
 
-    def load_levels(self) -> list[bytearray]:
-        """Every level's filled nodes; each level's chunks are checked for count, contiguity
-        and length against the size, and so are the lock rows."""
+    def frontier(self) -> bytes:
+        """The partial nodes (see the module docstring), checked against the size."""
         size = self.size
+        text = self._meta("frontier")
+        try:
+            data = bytes.fromhex(text)
+        except ValueError as e:
+            raise StoreCorrupted(f"{self.path!r}: the frontier row is not hex ({e})") from e
+        want = len(frontier_levels(size, self.depth))
+        if len(data) != want * W:
+            raise StoreCorrupted(
+                f"{self.path!r}: the frontier holds {len(data) / W:g} nodes; a depth-{self.depth} "
+                f"tree of {size} leaves has {want} partial nodes"
+            )
+        return data
+
+    def load_levels(self) -> list[bytearray]:
+        """Every level's filled nodes: its completed ones from the nodes table (chunks
+        checked for count, contiguity and length against the size), then its partial one
+        from the frontier; the lock rows are checked too."""
+        size = self.size
+        partial = dict(zip(frontier_levels(size, self.depth),
+                           _words(self.frontier()), strict=True))
         levels = []
         n_rows = 0
         for k in range(self.depth + 1):
-            expected = -(-size // (1 << k))
-            levels.append(self._load_level(k, expected, size))
+            expected = size >> k
+            level = self._load_level(k, expected, size)
+            level += partial.get(k, b"")
+            levels.append(level)
             n_rows += -(-expected // NODE_CHUNK)
         total = self.conn.execute("SELECT count(*) FROM nodes").fetchone()[0]
         if total != n_rows:
@@ -306,8 +379,9 @@ class SqliteStore:
         return levels
 
     def _load_level(self, k: int, count: int, size: int) -> bytearray:
-        """Level ``k``'s ``count`` nodes from its chunks; :class:`StoreCorrupted` unless they
-        are exactly ``ceil(count / NODE_CHUNK)`` contiguous rows, all full but the last."""
+        """Level ``k``'s ``count`` completed nodes from its chunks; :class:`StoreCorrupted`
+        unless they are exactly ``ceil(count / NODE_CHUNK)`` contiguous rows, all full but the
+        last."""
         base = node_row_id(k, 0)
         rows = self.conn.execute(
             "SELECT id - ?, data FROM nodes WHERE id >= ? AND id < ? ORDER BY id",
@@ -326,7 +400,8 @@ class SqliteStore:
         if bad is not None or len(out) != count * W:
             raise StoreCorrupted(
                 f"{self.path!r}: level {k} has {len(out) // W} nodes ({bad or 'misaligned'}); "
-                f"a tree of {size} leaves has {count}, in {want} chunks of {NODE_CHUNK}"
+                f"a tree of {size} leaves has {count} completed ones, in {want} chunks of "
+                f"{NODE_CHUNK}"
             )
         return out
 
@@ -389,17 +464,18 @@ class SqliteStore:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def _prefix(self, table: str, row_id: int, nbytes: int, what: str) -> bytes:
+    def _prefix(self, table: str, key: int, row_id: int, nbytes: int, what: str) -> bytes:
         """The first ``nbytes`` of the stored row that an append extends: from the rows the
         last commit of this object wrote (while the stored size is still the one it left),
         else read in the current transaction."""
         if nbytes == 0:
             return b""
-        data = self._tail.get((table, row_id))
+        cached = self._tail.get(key)
+        data = cached[1] if cached is not None and cached[0] == row_id else None
         if data is None:
-            key = "id" if table == "nodes" else "chunk"
+            column = "id" if table == "nodes" else "chunk"
             row = self.conn.execute(
-                f"SELECT data FROM {table} WHERE {key} = ?", (row_id,)
+                f"SELECT data FROM {table} WHERE {column} = ?", (row_id,)
             ).fetchone()
             data = None if row is None else bytes(row[0])
         if data is None or len(data) < nbytes:
@@ -409,12 +485,12 @@ class SqliteStore:
             )
         return data[:nbytes]
 
-    def _rows(self, table: str, first: int, buf: bytes, row_bytes: int) -> list[tuple[int, bytes]]:
+    def _rows(self, key: int, first: int, buf: bytes, row_bytes: int) -> list[tuple[int, bytes]]:
         """``buf`` (starting at row ``first``) cut into rows; the last one is remembered."""
         rows = [(first + i, buf[p : p + row_bytes])
                 for i, p in enumerate(range(0, len(buf), row_bytes))]
         if rows:
-            self._new_tail[(table, rows[-1][0])] = rows[-1][1]
+            self._new_tail[key] = rows[-1]
         return rows
 
     def commit(
@@ -431,10 +507,12 @@ class SqliteStore:
         returns the new generation.
 
         ``locks`` must be the next locks in id order and ``updates`` a plan of
-        :meth:`PoseidonTree.plan` (each replaces its level from ``start`` to the end), made
-        from the state of ``generation``: if another commit happened since, nothing is written
-        (:class:`StoreError`; the caller reloads inside its write transaction and plans again).
-        Joins the caller's :meth:`writing` transaction if there is one.
+        :meth:`PoseidonTree.plan` (each replaces its level from ``start`` to the end: every
+        level, or none for a block root only), made from the state of ``generation``: if
+        another commit happened since, nothing is written (:class:`StoreError`; the caller
+        reloads inside its write transaction and plans again). The completed nodes among the
+        updates extend their level's rows; the partial ones become the frontier. Joins the
+        caller's :meth:`writing` transaction if there is one.
         """
         if block_number is not None:
             check_block_number(block_number)
@@ -449,29 +527,28 @@ class SqliteStore:
                     )
                 if gen != self._tail_gen:  # another writer (or none yet): read the rows
                     self._tail = {}
-                self._new_tail = {}
+                self._new_tail = dict(self._tail)
                 if block_number is not None:
                     last = self.last_block()
                     if last is not None and block_number < last:
                         raise BlockOrderError(
                             f"block number {block_number} is below the last recorded block {last}"
                         )
+                if bool(locks) != bool(updates):
+                    raise StoreError(f"vault store {self.path!r}: an append of {len(locks)} "
+                                     f"locks with {len(updates)} level updates")
                 if locks:
                     self._write_locks(locks, stored)
                 elif size != stored:
                     raise StoreError(f"vault store {self.path!r}: an append of no locks cannot "
                                      f"move the size from {stored} to {size}")
-                node_rows: list[tuple[int, bytes]] = []
-                for level, start, data in updates:
-                    j0, off = divmod(start, NODE_CHUNK)
-                    first = node_row_id(level, j0)
-                    buf = self._prefix("nodes", first, off * W, f"level {level} chunk {j0}")
-                    node_rows += self._rows("nodes", first, buf + data, NODE_CHUNK * W)
-                self.conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", node_rows)
-                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'size'", (str(size),))
-                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'root'", (str(root),))
-                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'",
-                                  (str(gen + 1),))
+                meta = [(str(size), "size"), (str(root), "root"), (str(gen + 1), "generation")]
+                if updates:
+                    node_rows, frontier = self._node_rows(updates, stored, size)
+                    self.conn.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)",
+                                          node_rows)
+                    meta.append((frontier.hex(), "frontier"))
+                self.conn.executemany("UPDATE meta SET value = ? WHERE key = ?", meta)
                 if block_number is not None:
                     self.conn.execute(
                         "INSERT OR REPLACE INTO block_roots VALUES (?, ?, ?)",
@@ -482,10 +559,35 @@ class SqliteStore:
             raise
         # committed (or, inside the caller's transaction, about to be: the caller drops the
         # object's cache if that fails, see Vault.insert_many)
-        if self._new_tail:  # else (a block root only) the last rows are unchanged
-            self._tail = self._new_tail
+        self._tail = self._new_tail
         self._tail_gen = gen + 1
         return gen + 1
+
+    def _node_rows(self, updates: Sequence[Update], stored: int,
+                   size: int) -> tuple[list[tuple[int, bytes]], bytes]:
+        """The nodes rows an append from ``stored`` to ``size`` leaves writes (its completed
+        nodes, each level's last chunk extended), and the new frontier (its partial nodes)."""
+        if [u[0] for u in updates] != list(range(self.depth + 1)):
+            raise StoreError(f"vault store {self.path!r}: an append must update every level "
+                             f"0..{self.depth} once, in order")
+        rows: list[tuple[int, bytes]] = []
+        frontier = []
+        for level, start, data in updates:
+            done = size >> level  # completed nodes of this level after the append
+            filled = -(-size >> level)  # ceil(size / 2^level)
+            if start != stored >> level or len(data) != (filled - start) * W:
+                raise StoreError(
+                    f"vault store {self.path!r}: the update of level {level} (nodes {start}.. "
+                    f"{start + len(data) // W}) does not take {stored} leaves to {size}"
+                )
+            cut = (done - start) * W
+            if cut:
+                j0, off = divmod(start, NODE_CHUNK)
+                first = node_row_id(level, j0)
+                buf = self._prefix("nodes", level, first, off * W, f"level {level} chunk {j0}")
+                rows += self._rows(level, first, buf + data[:cut], NODE_CHUNK * W)
+            frontier.append(data[cut:])
+        return rows, b"".join(frontier)
 
     def forget_tail(self) -> None:
         """Drop the cached last rows (after a transaction that did not commit)."""
@@ -499,10 +601,17 @@ class SqliteStore:
                 "locks"
             )
         j0, off = divmod(first, LOCK_CHUNK)
-        head = self._prefix("locks", j0, off * LOCK_BYTES, f"lock row {j0}")
+        head = self._prefix("locks", _LOCKS_KEY, j0, off * LOCK_BYTES, f"lock row {j0}")
         packed = head + b"".join([pack_lock(lk) for lk in locks])
         self.conn.executemany("INSERT OR REPLACE INTO locks VALUES (?, ?)",
-                              self._rows("locks", j0, packed, LOCK_CHUNK * LOCK_BYTES))
+                              self._rows(_LOCKS_KEY, j0, packed, LOCK_CHUNK * LOCK_BYTES))
 
     def close(self) -> None:
         self.db.close()
+
+
+_LOCKS_KEY = -1  # the lock rows' entry in SqliteStore._tail (levels are 0..32)
+
+
+def _words(data: bytes) -> list[bytes]:
+    return [data[p : p + W] for p in range(0, len(data), W)]
