@@ -158,3 +158,37 @@ def test_malformed_circuit_bytes_are_refused() -> None:
     for what, bad in cases.items():
         with pytest.raises(KeyFormatError, match="circuit"):
             circuit.decode(bad, source=f"case {what}", digest=b"")
+
+
+def test_proving_from_the_key_builds_no_python_view(native: Backend, tmp_path: Path) -> None:
+    """fullprove from a loaded key feeds the native solver and R1CS from the key's arrays:
+    the decoded circuit's per-constraint Python objects are never built (what keeps a
+    CollateralLock(32) proof's memory down), and the proof verifies."""
+    cs = Hinted().compile(use_cache=False)
+    pk, vk = setup(cs, seed=b"lazy")
+    pkey.save(pk, tmp_path / "k.zkpk")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = pkey.load(tmp_path / "k.zkpk")
+    key_cs = loaded.circuit
+    assert isinstance(key_cs, circuit.KeyCircuit)
+    proof, public = fullprove(loaded, key_cs, {"y": 1, "x": 5, "z": 0})
+    assert verify(vk, public, proof)
+    assert not {"constraints", "_steps", "wire_labels", "_matrices"} & set(vars(key_cs))
+    assert expand(key_cs.indexed_matrices()) == expand(cs.indexed_matrices())
+    assert key_cs.n_constraints == cs.n_constraints
+    # the view, once asked for, is the compiled one
+    assert key_cs.constraints == cs.constraints and key_cs.matrices() == cs.matrices()
+
+
+def expand(indexed: tuple[tuple[bytes, bytes, bytes], tuple[bytes, bytes, bytes],
+                          tuple[bytes, bytes, bytes], bytes]) -> list[tuple[bytes, bytes, bytes]]:
+    """Indexed matrices with each value index replaced by its word (tables may be ordered
+    differently)."""
+    *mats, table = indexed
+    out = []
+    for ptr, cols, ix in mats:  # type: ignore[misc]
+        words = b"".join(table[32 * i : 32 * i + 32]
+                         for i in memoryview(ix).cast("I"))
+        out.append((ptr, cols, words))
+    return out

@@ -233,3 +233,44 @@ def test_fullprove_from_the_packed_witness(backend: Backend) -> None:
     proof, public = fullprove(pk, cs, mixed_inputs(12345))
     assert public == cs.public_values(python_witness(cs, mixed_inputs(12345)))
     assert verify(vk, public, proof)
+
+
+@pytest.mark.parametrize(("name", "make", "make_inputs"), CASES, ids=[c[0] for c in CASES])
+def test_key_circuit_program_from_its_arrays(backend: Backend, name: str,
+                                             make: Callable[[], ConstraintSystem],
+                                             make_inputs: Callable[[], dict[str, Any]]) -> None:
+    """A key's circuit builds the solver program from the key's arrays (rows of A, B, C as
+    its linear combinations): the same witness as the compiled system's Python solver, with
+    the Python view (constraints, steps, labels) never built on the native backend."""
+    cs = make()
+    data = circuit_format.encode(cs)
+    assert data is not None
+    key_cs = circuit_format.decode(data, source="test", digest=bytes(32))
+    assert isinstance(key_cs, circuit_format.KeyCircuit)
+    arrays = key_cs.native_program_arrays()
+    assert arrays is not None
+    inputs = make_inputs()
+    expected = python_witness(cs, inputs)
+    assert key_cs.solve_packed(inputs) == b"".join(v.to_bytes(32, "big") for v in expected)
+    assert key_cs.solve(inputs) == expected
+    if backend.name == "native":
+        assert not {"constraints", "_steps", "wire_labels", "_matrices"} & set(vars(key_cs))
+    # the program from the materialised steps computes the same witness
+    assert program_arrays(key_cs) is not None
+    assert python_witness(key_cs, inputs) == expected
+
+
+@pytest.mark.parametrize("inputs", [mixed_inputs(12345, lo=9, hi=3), mixed_inputs(0)])
+def test_key_circuit_failure_is_named_the_same(backend: Backend, inputs: dict[str, Any]) -> None:
+    """An unsatisfied check in a key's circuit: the same UnsatisfiedConstraint message as the
+    compiled system (the native solver stops, the Python view is built to name it)."""
+    cs = mixed.compile()
+    key_cs = circuit_format.decode(circuit_format.encode(cs) or b"", source="t",
+                                   digest=bytes(32))
+    with pytest.raises(UnsatisfiedConstraint) as want:
+        cs.solve(inputs)
+    with pytest.raises(UnsatisfiedConstraint) as got:
+        key_cs.solve_packed(inputs)
+    assert str(got.value) == str(want.value)
+    for i in range(cs.n_constraints):
+        assert key_cs.describe_constraint(i) == cs.describe_constraint(i)

@@ -173,15 +173,10 @@ class NativeBackend(Backend):
         handle = _R1CS.get(cs)
         if handle is None:
             if hasattr(_native.R1cs, "indexed"):
-                # u32 arrays and one table of distinct values: no 32-byte word per entry
-                table: dict[int, int] = {}
-                arrays = []
-                for m in cs.matrices():
-                    ix = [table.setdefault(v, len(table)) for v in m.vals]
-                    arrays.append((_u32(m.row_ptr), _u32(m.cols), _u32(ix)))
-                a, b, c = arrays
-                handle = _native.R1cs.indexed(cs.n_wires, cs.n_public, a, b, c,
-                                              pack_fr(table, "matrix value"))
+                # u32 arrays and one table of distinct values: no 32-byte word per entry (a
+                # key's circuit hands over its own arrays)
+                a, b, c, table = cs.indexed_matrices()
+                handle = _native.R1cs.indexed(cs.n_wires, cs.n_public, a, b, c, table)
             else:  # an extension built before the indexed form
                 mats = [(m.row_ptr, m.cols, m.packed_vals()) for m in cs.matrices()]
                 handle = _native.R1cs(cs.n_wires, cs.n_public, *mats)

@@ -31,7 +31,7 @@ import json
 import sys
 from array import array
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from zkcollat.errors import KeyFormatError
 from zkcollat.field import R
@@ -39,7 +39,6 @@ from zkcollat.formats import limits
 from zkcollat.formats.limits import BinaryReader
 from zkcollat.gadgets.bits import _bits_hint, _inv_or_zero
 from zkcollat.r1cs.builder import (
-    Api,
     CheckStep,
     CompiledLC,
     HintFn,
@@ -157,16 +156,16 @@ class _Cursor(BinaryReader):
         super().__init__(data, f"{source}: the embedded circuit is malformed", error=KeyFormatError)
         self.source = source
 
-    def u32s(self, n: int, what: str, bound: int) -> list[int]:
-        """``n`` little-endian u32 values, each below ``bound``."""
+    def u32s(self, n: int, what: str, bound: int) -> array:  # type: ignore[type-arg]
+        """``n`` little-endian u32 values, each below ``bound`` (kept as an array: 4 bytes
+        each, no Python int)."""
         a = array("I")
         a.frombytes(self.take(4 * n, what))
         if sys.byteorder != "little":
             a.byteswap()
-        xs = a.tolist()
-        if xs and max(xs) >= bound:
+        if a and max(a) >= bound:
             raise self.fail(f"{what} has an index >= {bound}")
-        return xs
+        return a
 
 
 def _lc_of_row(m: SparseMatrix, small: list[int], i: int) -> CompiledLC:
@@ -176,8 +175,169 @@ def _lc_of_row(m: SparseMatrix, small: list[int], i: int) -> CompiledLC:
     return CompiledLC(tuple(m.cols[lo:hi]), tuple(small[lo:hi]))
 
 
+def _u32_array(xs: array) -> bytes:  # type: ignore[type-arg]
+    if sys.byteorder != "little":
+        xs = array("I", xs)
+        xs.byteswap()
+    return xs.tobytes()
+
+
+class KeyCircuit(ConstraintSystem):
+    """A constraint system decoded from a key, kept as the key's arrays: u32 CSR matrices
+    with indices into one table of distinct coefficients, steps as constraint indices.
+
+    Proving needs no Python object per constraint or wire: the native solver's program
+    (:meth:`native_program_arrays`) and the native R1CS (:meth:`indexed_matrices`) are made
+    from the arrays. The Python view (``constraints``, ``_steps``, ``wire_labels``,
+    ``matrices()``, ...) is built on first use, for the Python solver, the error path and
+    the tests; it is the same system :func:`decode` always described.
+    """
+
+    _LAZY = frozenset({"constraints", "constraint_scopes", "constraint_notes", "wire_labels",
+                       "_steps", "_matrices"})
+
+    def __init__(self, name: str, specs: list[InputSpec], n_wires: int, n_rows: int,
+                 values: bytes, csr: list[tuple[array, array, array]],  # type: ignore[type-arg]
+                 scopes: list[str], notes: list[str], c_scope: array,  # type: ignore[type-arg]
+                 c_note: array, step_ix: array,  # type: ignore[type-arg]
+                 hints: list[HintStep], labels: bytes) -> None:
+        self.name = name
+        self.inputs = tuple(specs)
+        self.n_wires = n_wires
+        self.n_public = sum(s.n_wires for s in specs if s.public)
+        self.n_private = sum(s.n_wires for s in specs if not s.public)
+        self._n_rows = n_rows
+        self._values = values
+        self._csr = csr
+        self._scopes, self._notes, self._c_scope, self._c_note = scopes, notes, c_scope, c_note
+        self._step_ix = step_ix
+        self._hints = hints
+        self._labels = labels
+        expect = 1  # the layout invariant of ConstraintSystem
+        for s in sorted(specs, key=lambda s: (not s.public,)):
+            if s.first_wire != expect:
+                raise KeyFormatError(f"input {s.name!r} is at wire {s.first_wire}, expected "
+                                     f"{expect}")
+            expect += s.n_wires
+
+    def __getattr__(self, name: str) -> Any:
+        if name in KeyCircuit._LAZY:
+            self._materialize()
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+    @property
+    def n_constraints(self) -> int:
+        return self._n_rows
+
+    def describe_constraint(self, i: int) -> str:
+        scope = self._scopes[self._c_scope[i]] or "<root>"
+        return f"constraint {i} ({self._notes[self._c_note[i]]}) at {scope}"
+
+    def indexed_matrices(self) -> tuple[tuple[bytes, bytes, bytes], tuple[bytes, bytes, bytes],
+                                        tuple[bytes, bytes, bytes], bytes]:
+        a, b, c = (tuple(_u32_array(x) for x in m) for m in self._csr)
+        return a, b, c, self._values  # type: ignore[return-value]
+
+    def native_program_arrays(self) -> tuple[bytes, ...] | None:
+        """The solver program of ``zkcollat.r1cs.native`` straight from the key's arrays:
+        the linear combinations are the rows of A, B and C (lc ``i``, ``n + i``, ``2n + i``),
+        then one per hint argument; coefficients index the key's table, hint coefficients
+        appended to it."""
+        from zkcollat.r1cs.native import NAMED_HINTS, NONE, OP_BITS, OP_CHECK, OP_INV, OP_MUL
+
+        n = self._n_rows
+        (pa, ca, va), (pb, cb, vb), (pc, cc, vc) = self._csr
+        nnz_a, nnz_b = len(ca), len(cb)
+        lc_ptr = array("I", pa)
+        lc_ptr.extend(x + nnz_a for x in pb[1:])
+        lc_ptr.extend(x + nnz_a + nnz_b for x in pc[1:])
+        term_wire = array("I", ca)
+        term_wire.extend(cb)
+        term_wire.extend(cc)
+        term_coeff = array("I", va)
+        term_coeff.extend(vb)
+        term_coeff.extend(vc)
+        n_values = len(self._values) // 32
+        extra: dict[int, int] = {}
+        steps = array("I")
+        outs = array("I")
+
+        def hint_lc(lc: CompiledLC) -> int:
+            for w, coeff in zip(lc.wires, lc.coeffs, strict=True):
+                term_wire.append(w)
+                term_coeff.append(extra.setdefault(coeff % R, n_values + len(extra)))
+            lc_ptr.append(len(term_wire))
+            return len(lc_ptr) - 2
+
+        ix = self._step_ix
+        for kind, i in zip(ix[::2], ix[1::2], strict=True):
+            if kind == _MUL:
+                steps.extend((OP_MUL, cc[pc[i]], i, n + i, 0))
+            elif kind == _SQUARE:
+                steps.extend((OP_MUL, cc[pc[i]], i, NONE, 0))
+            elif kind == _CHECK:
+                if pa[i + 1] > pa[i]:
+                    steps.extend((OP_CHECK, i, i, n + i, 2 * n + i))
+                else:  # a linear constraint, 0 = <c, w>
+                    steps.extend((OP_CHECK, i, NONE, 2 * n + i, 2 * n + i))
+            else:
+                st = self._hints[i]
+                fn = st.fn
+                if len(st.args) != 1:
+                    return None
+                if NAMED_HINTS.get(fn) == "inv_or_zero" and not st.multi and len(st.outs) == 1:
+                    steps.extend((OP_INV, hint_lc(st.args[0]), st.outs[0], 0, 0))
+                elif (isinstance(fn, functools.partial) and NAMED_HINTS.get(fn.func) == "bits"
+                      and st.multi and len(st.outs) == fn.args[0]):
+                    steps.extend((OP_BITS, hint_lc(st.args[0]), len(outs), fn.args[0], 0))
+                    outs.extend(st.outs)
+                else:
+                    return None
+        coeffs = self._values + b"".join(v.to_bytes(32, "big") for v in extra)
+        return (_u32_array(lc_ptr), _u32_array(term_wire), _u32_array(term_coeff), coeffs,
+                _u32_array(steps), _u32_array(outs))
+
+    def _materialize(self) -> None:
+        """The Python view, as :class:`ConstraintSystem` holds it."""
+        n_rows, n_wires = self._n_rows, self.n_wires
+        raw = self._values
+        values = [int.from_bytes(raw[32 * i : 32 * i + 32], "big") for i in range(len(raw) // 32)]
+        small_values = [v - R if v > _HALF_R else v for v in values]
+        mats, smalls = [], []
+        for ptr, cols, vix in self._csr:
+            mats.append(SparseMatrix(n_rows, n_wires, ptr.tolist(), cols.tolist(),
+                                     [values[j] for j in vix]))
+            smalls.append([small_values[j] for j in vix])
+        ma, mb, mc = mats
+        sa, sb, sc = smalls
+        steps: list[SolverStep] = []
+        ix = self._step_ix
+        for kind, i in zip(ix[::2], ix[1::2], strict=True):
+            if kind in (_MUL, _SQUARE):
+                b = _lc_of_row(mb, sb, i) if kind == _MUL else None
+                steps.append(MulStep(mc.cols[mc.row_ptr[i]], _lc_of_row(ma, sa, i), b))
+            elif kind == _CHECK:
+                steps.append(
+                    CheckStep(
+                        i, _lc_of_row(ma, sa, i), _lc_of_row(mb, sb, i), _lc_of_row(mc, sc, i)
+                    )
+                )
+            else:
+                steps.append(self._hints[i])
+        d = self.__dict__
+        d["constraints"] = _terms(ma, mb, mc)
+        d["constraint_scopes"] = [self._scopes[i] for i in self._c_scope]
+        d["constraint_notes"] = [self._notes[i] for i in self._c_note]
+        d["wire_labels"] = self._labels.decode().split("\n")
+        d["_steps"] = steps
+        d["_matrices"] = (ma, mb, mc)
+
+
 def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
-    """The constraint system of ``data``; ``digest`` (the key's) is cached on it, unrehashed."""
+    """The constraint system of ``data`` (a :class:`KeyCircuit`: its Python view is built on
+    first use); ``digest`` (the key's) is cached on it, unrehashed. Every index is checked
+    here, against its bound."""
     cur = _Cursor(data, source)
     n = cur.uint(4, "header length", "big")
     try:
@@ -203,12 +363,11 @@ def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
             if type(first) is not int or not 0 < first < n_wires:
                 raise cur.fail(f"input {name!r} starts at wire {first!r}")
             specs.append(InputSpec(name, public, size, first))
-        raw = cur.take(32 * n_values, "values")
-        values = [int.from_bytes(raw[32 * i : 32 * i + 32], "big") for i in range(n_values)]
-        if any(not 0 < v < R for v in values):
-            raise cur.fail("a coefficient is not in [1, r)")
-        small_values = [v - R if v > _HALF_R else v for v in values]
-        mats, smalls = [], []
+        values = bytes(cur.take(32 * n_values, "values"))
+        for i in range(n_values):
+            if not 0 < int.from_bytes(values[32 * i : 32 * i + 32], "big") < R:
+                raise cur.fail("a coefficient is not in [1, r)")
+        csr = []
         for side, k in zip("ABC", nnz, strict=True):
             ptr = cur.u32s(n_rows + 1, f"{side}.row_ptr", k + 1)
             cols = cur.u32s(k, f"{side}.cols", n_wires)
@@ -219,35 +378,28 @@ def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
                 or any(a > b for a, b in zip(ptr, ptr[1:], strict=False))
             ):
                 raise cur.fail(f"{side} is not a CSR matrix of {n_rows} rows")
-            mats.append(SparseMatrix(n_rows, n_wires, ptr, cols, [values[j] for j in vix]))
-            smalls.append([small_values[j] for j in vix])
+            csr.append((ptr, cols, vix))
         c_scope = cur.u32s(n_rows, "constraint scopes", len(scopes))
         c_note = cur.u32s(n_rows, "constraint notes", len(notes))
         step_ix = cur.u32s(2 * n_steps, "steps", max(n_rows, len(hints_raw), 4))
-        labels = cur.raw(cur.left, "labels").decode().split("\n")
-        if len(labels) != n_wires:
-            raise cur.fail(f"{len(labels)} wire labels for {n_wires} wires")
-        ma, mb, mc = mats
-        sa, sb, sc = smalls
-        steps: list[SolverStep] = []
+        labels = bytes(cur.raw(cur.left, "labels"))
+        n_labels = labels.count(b"\n") + 1
+        labels.decode()
+        if n_labels != n_wires:
+            raise cur.fail(f"{n_labels} wire labels for {n_wires} wires")
+        hints = [_hint_step(raw, n_wires, cur) for raw in hints_raw]
+        pc, cc, vc = csr[2]
+        one = (1).to_bytes(32, "big")
         for kind, i in zip(step_ix[::2], step_ix[1::2], strict=True):
             if kind in (_MUL, _SQUARE, _CHECK) and i >= n_rows:
                 raise cur.fail(f"a step names constraint {i} of {n_rows}")
             if kind in (_MUL, _SQUARE):
-                lo, hi = mc.row_ptr[i], mc.row_ptr[i + 1]
-                if hi - lo != 1 or mc.vals[lo] != 1:
+                lo, hi = pc[i], pc[i + 1]
+                if hi - lo != 1 or values[32 * vc[lo] : 32 * vc[lo] + 32] != one:
                     raise cur.fail(f"constraint {i} does not define one wire")
-                b = _lc_of_row(mb, sb, i) if kind == _MUL else None
-                steps.append(MulStep(mc.cols[lo], _lc_of_row(ma, sa, i), b))
-            elif kind == _CHECK:
-                steps.append(
-                    CheckStep(
-                        i, _lc_of_row(ma, sa, i), _lc_of_row(mb, sb, i), _lc_of_row(mc, sc, i)
-                    )
-                )
             elif kind == _HINT and i < len(hints_raw):
-                steps.append(_hint_step(hints_raw[i], n_wires, cur))
-            else:
+                pass
+            elif kind != _CHECK:
                 raise cur.fail(f"step kind {kind}")
     except KeyFormatError:
         raise
@@ -255,15 +407,8 @@ def decode(data: bytes, *, source: str, digest: bytes) -> ConstraintSystem:
         raise KeyFormatError(str(e)) from e
     except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError) as e:
         raise KeyFormatError(f"{source}: the embedded circuit is malformed ({e!r})") from e
-    api = Api(h["name"])
-    api.n_wires = n_wires
-    api.constraints = _terms(ma, mb, mc)
-    api.constraint_scopes = [scopes[i] for i in c_scope]
-    api.constraint_notes = [notes[i] for i in c_note]
-    api.wire_labels = labels
-    api.steps = steps
-    cs = ConstraintSystem(api, specs)
-    cs._matrices = (ma, mb, mc)
+    cs = KeyCircuit(h["name"], specs, n_wires, n_rows, values, csr, scopes, notes,
+                    c_scope, c_note, step_ix, hints, labels)
     cs._zkcollat_digest = digest  # type: ignore[attr-defined]
     return cs
 

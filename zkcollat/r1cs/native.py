@@ -132,7 +132,7 @@ def native_program(cs: ConstraintSystem) -> Any | None:
     if backend.name not in per_backend:
         handle = None
         if backend.has_witness_solver():
-            arrays = program_arrays(cs)
+            arrays = cs.native_program_arrays()  # a key's circuit: from its arrays
             if arrays is not None:
                 handle = backend.witness_program(cs.n_wires, cs.n_public + cs.n_private,
                                                  *arrays)

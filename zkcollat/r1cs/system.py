@@ -25,7 +25,7 @@ from operator import mul
 from zkcollat.errors import CircuitError, InputError, UnsatisfiedConstraint
 from zkcollat.field import FR_BYTES, R, pack_fr, unpack_fr
 from zkcollat.r1cs.builder import Api, CheckStep, HintFn, HintStep, MulStep
-from zkcollat.r1cs.native import native_program
+from zkcollat.r1cs.native import _u32, native_program, program_arrays
 
 Terms = dict[int, int]
 
@@ -201,6 +201,21 @@ class ConstraintSystem:
                 mats.append(SparseMatrix(self.n_constraints, self.n_wires, ptr, cols, vals))
             self._matrices = (mats[0], mats[1], mats[2])
         return self._matrices
+
+    def indexed_matrices(self) -> tuple[tuple[bytes, bytes, bytes], tuple[bytes, bytes, bytes],
+                                        tuple[bytes, bytes, bytes], bytes]:
+        """A, B and C for a native backend: each as little-endian u32 arrays (row_ptr, cols,
+        index into the table), and the table of distinct values (32-byte big-endian words)."""
+        table: dict[int, int] = {}
+        arrays = []
+        for m in self.matrices():
+            ix = [table.setdefault(v, len(table)) for v in m.vals]
+            arrays.append((_u32(m.row_ptr), _u32(m.cols), _u32(ix)))
+        return arrays[0], arrays[1], arrays[2], pack_fr(table, "matrix value")
+
+    def native_program_arrays(self) -> tuple[bytes, ...] | None:
+        """The native solver's program (``zkcollat.r1cs.native.program_arrays``), or None."""
+        return program_arrays(self)
 
     # --- inputs -----------------------------------------------------------------------------
 
