@@ -153,6 +153,34 @@ class ProvisionalMachine(VenueMachine):
                 min_expiry=NOW + 40 * DAY,
             )
 
+    @rule(data=st.data(), other=st.sampled_from(ACCOUNTS), tenths=st.integers(0, 30))
+    def reorg_under_the_report(self, data: st.DataObject, other: str, tenths: int) -> None:
+        """The report's source block left the chain (margin sync saw it): it stops counting;
+        the new chain may carry a lock of that id (``tenths`` > 0, maybe another account's),
+        reported again, before the accounts that lost a report are margin-checked."""
+        v = self.v
+        active = sorted(k[2] for k, p in v.provisional.items() if p.status == "active")
+        if not active:
+            return
+        lock_id = data.draw(st.sampled_from(active))
+        before = v.provisional[(SRC, VAULT, lock_id)]
+        [gone] = v.reports_reorged([before.key], now=self.now)
+        assert gone.status == "reorged" and v.provisional_values(self.now).get(before.key) is None
+        if tenths:
+            rep = LockReport(
+                SRC, VAULT, lock_id, other, EXEC_CHAIN, WETH, tenths * 10**17, NOW + 40 * DAY,
+                501, b"\x0a" * 32,
+            )
+            signed = sign_lock_report(rep, v.registry.config.domain, COMMITTEE_KEYS[1:])
+            p = self.attempt(v.report_lock, signed, now=self.now)
+            if p is not None:
+                assert p.deadline == before.deadline and p.account == other
+                self.reported[lock_id] = (other, tenths * 10**17)
+                event("re-reported after a reorg")
+        for r in v.check_accounts([before.account], now=self.now):
+            assert r.account == before.account
+            event("liquidated after a reorg")
+
     @rule(dt=st.integers(600, 3600))
     def keeper(self, dt: int) -> None:
         """Time passes (reports reach their deadline: reorged out, never proven) and the keeper
