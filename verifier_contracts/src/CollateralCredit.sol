@@ -335,13 +335,15 @@ contract CollateralCredit is ReentrancyGuard {
         Portfolio storage p = _portfolio(id, c);
         if (p.status != PortfolioStatus.Active) revert PortfolioNotActive(id);
         p.status = PortfolioStatus.Released;
-        _releaseFrom(c, 0, deadline);
+        _releaseFrom(c, 0, c.lockIds.length, deadline);
         emit PortfolioClosed(id, PortfolioStatus.Released);
     }
 
     /// @notice Seize the portfolio's next lock (in order, one at a time): a Seize of `amount` of
     /// `assets[assetIndex]`, at most what is left of its threshold after the executed amounts
-    /// reported so far (settlement only). The portfolio stops counting.
+    /// reported so far (settlement only). The portfolio stops counting. Locks between the next
+    /// one and `lockIndex` are skipped: each gets its Release (the venue asks nothing of a lock
+    /// whose asset has no room left or no price).
     function markPortfolioSeized(
         uint256 id,
         PortfolioContents calldata c,
@@ -352,12 +354,13 @@ contract CollateralCredit is ReentrancyGuard {
     ) external returns (uint64 nonce) {
         Portfolio storage p = _portfolio(id, c);
         if (p.status != PortfolioStatus.Active && p.status != PortfolioStatus.Seizing) revert PortfolioNotActive(id);
-        if (p.pending || lockIndex != p.nextLock || lockIndex >= c.lockIds.length) {
+        if (p.pending || lockIndex < p.nextLock || lockIndex >= c.lockIds.length) {
             revert SeizeOutOfTurn(id, lockIndex, p.nextLock);
         }
         if (assetIndex >= c.assets.length) revert PortfolioInputOutOfRange("assetIndex", assetIndex, c.assets.length);
         uint256 room = c.thresholds[assetIndex] - portfolioSeized[id][assetIndex];
         if (amount > room) revert SeizeAboveCredit(amount, room);
+        _releaseFrom(c, p.nextLock, lockIndex, deadline);
         p.status = PortfolioStatus.Seizing;
         p.nextLock = uint8(lockIndex + 1);
         p.pending = true;
@@ -389,7 +392,7 @@ contract CollateralCredit is ReentrancyGuard {
         if (p.status != PortfolioStatus.Seizing) revert PortfolioNotActive(id);
         if (p.pending) revert SeizeOutOfTurn(id, p.nextLock, p.nextLock);
         p.status = PortfolioStatus.Seized;
-        _releaseFrom(c, p.nextLock, deadline);
+        _releaseFrom(c, p.nextLock, c.lockIds.length, deadline);
         emit PortfolioClosed(id, PortfolioStatus.Seized);
     }
 
@@ -486,9 +489,10 @@ contract CollateralCredit is ReentrancyGuard {
         if (keccak256(abi.encode(c)) != p.contents) revert PortfolioMismatch(id);
     }
 
-    function _releaseFrom(PortfolioContents calldata c, uint256 from, uint64 deadline) private {
+    /// @dev One Release per lock of index from .. to - 1.
+    function _releaseFrom(PortfolioContents calldata c, uint256 from, uint256 to, uint64 deadline) private {
         uint64 nonce = messageNonce;
-        for (uint256 i = from; i < c.lockIds.length; ++i) {
+        for (uint256 i = from; i < to; ++i) {
             emit Release(c.sourceChainId, c.vault, uint64(c.lockIds[i]), nonce++, deadline);
         }
         messageNonce = nonce;

@@ -3,33 +3,45 @@ pragma solidity 0.8.30;
 
 import {PortfolioPublic, IPortfolioVerifier} from "./CollateralCredit.sol";
 
-/// @notice The generated verifier of Portfolio(D, 32, 4) (src/PortfolioVerifier.sol): public values
-/// by name, typed, in fixed-size arrays.
-interface IPortfolioVerifier32x4 {
-    function verifyPortfolio(
-        uint256[2] calldata pA,
-        uint256[2][2] calldata pB,
-        uint256[2] calldata pC,
-        uint256 root,
-        uint64 destChainId,
-        address owner,
-        uint64 minExpiry,
-        uint64[32] calldata lockIds,
-        address[4] calldata assetIds,
-        uint128[4] calldata thresholds
-    ) external view returns (bool);
-}
-
 /// @title PortfolioVerifierAdapter
-/// @notice CollateralCredit's IPortfolioVerifier over the generated Portfolio(D, 32, 4) verifier:
-/// the used slots' lockIds are followed by empty slots (0) up to 32, the assets and thresholds by
-/// padding (0, 0) up to 4, as the statement reads them (docs/protocol.md s.4.4). A value out of
-/// its type's range, more than 32 locks or more than 4 assets: not this statement's, false.
+/// @notice CollateralCredit's IPortfolioVerifier over a generated Portfolio(D, k, m) verifier
+/// (src/PortfolioVerifier.sol is k = 32, m = 4; `zkcollat export solidity` writes any other):
+/// the used slots' lockIds are followed by empty slots (0) up to k, the assets and thresholds by
+/// padding (0, 0) up to m, as the statement reads them (docs/protocol.md s.4.4), and passed to the
+/// verifier's `verifyPortfolio(pA, pB, pC, root, destChainId, owner, minExpiry, uint64[k],
+/// address[m], uint128[m])`. A value out of its type's range, more than k locks or more than m
+/// assets: not this statement's, false.
 contract PortfolioVerifierAdapter is IPortfolioVerifier {
-    IPortfolioVerifier32x4 public immutable verifier;
+    /// @notice The generated verifier.
+    address public immutable verifier;
+    /// @notice Its lock slots (k) and listed assets (m).
+    uint256 public immutable slots;
+    uint256 public immutable assets;
+    /// @notice The selector of its verifyPortfolio for (k, m).
+    bytes4 public immutable selector;
 
-    constructor(IPortfolioVerifier32x4 verifier_) {
+    error BadShape(uint256 slots, uint256 assets);
+
+    constructor(address verifier_, uint256 slots_, uint256 assets_) {
+        if (slots_ == 0 || slots_ > 256 || assets_ == 0 || assets_ > 16) revert BadShape(slots_, assets_);
         verifier = verifier_;
+        slots = slots_;
+        assets = assets_;
+        string memory k = _decimal(slots_);
+        string memory m = _decimal(assets_);
+        selector = bytes4(
+            keccak256(
+                abi.encodePacked(
+                    "verifyPortfolio(uint256[2],uint256[2][2],uint256[2],uint256,uint64,address,uint64,uint64[",
+                    k,
+                    "],address[",
+                    m,
+                    "],uint128[",
+                    m,
+                    "])"
+                )
+            )
+        );
     }
 
     /// @inheritdoc IPortfolioVerifier
@@ -39,43 +51,65 @@ contract PortfolioVerifierAdapter is IPortfolioVerifier {
         uint256[2] calldata pC,
         PortfolioPublic calldata pub
     ) external view returns (bool) {
-        (bool ok, uint64[32] memory lockIds, address[4] memory assetIds, uint128[4] memory thresholds) = _typed(pub);
-        if (!ok) return false;
-        return verifier.verifyPortfolio(
-            pA,
-            pB,
-            pC,
-            pub.root,
-            uint64(pub.destChainId),
-            address(uint160(pub.owner)),
-            uint64(pub.minExpiry),
-            lockIds,
-            assetIds,
-            thresholds
-        );
+        uint256 k = slots;
+        uint256 m = assets;
+        uint256 n = pub.lockIds.length;
+        uint256 a = pub.assets.length;
+        if (n == 0 || n > k || a == 0 || a > m || pub.thresholds.length != a) return false;
+        if (pub.destChainId >> 64 != 0 || pub.owner >> 160 != 0 || pub.minExpiry >> 64 != 0) return false;
+        // the static ABI encoding: 8 proof words, 4 values, k lockIds, m assets, m thresholds
+        bytes memory data = new bytes(4 + 32 * (12 + k + 2 * m));
+        bytes4 sel = selector;
+        assembly ("memory-safe") {
+            mstore(add(data, 32), sel)
+        }
+        uint256 w = 0;
+        w = _put(data, w, pA[0]);
+        w = _put(data, w, pA[1]);
+        w = _put(data, w, pB[0][0]);
+        w = _put(data, w, pB[0][1]);
+        w = _put(data, w, pB[1][0]);
+        w = _put(data, w, pB[1][1]);
+        w = _put(data, w, pC[0]);
+        w = _put(data, w, pC[1]);
+        w = _put(data, w, pub.root);
+        w = _put(data, w, pub.destChainId);
+        w = _put(data, w, pub.owner);
+        w = _put(data, w, pub.minExpiry);
+        for (uint256 i = 0; i < n; ++i) {
+            if (pub.lockIds[i] >> 64 != 0) return false;
+            _put(data, w + i, pub.lockIds[i]);
+        }
+        w += k; // empty slots stay 0
+        for (uint256 j = 0; j < a; ++j) {
+            if (pub.assets[j] >> 160 != 0 || pub.thresholds[j] >> 128 != 0) return false;
+            _put(data, w + j, pub.assets[j]);
+            _put(data, w + m + j, pub.thresholds[j]);
+        }
+        (bool ok, bytes memory ret) = verifier.staticcall(data);
+        return ok && ret.length == 32 && abi.decode(ret, (bool));
     }
 
-    /// @dev The values in the generated verifier's types and sizes; ok false when one does not fit.
-    function _typed(PortfolioPublic calldata pub)
-        private
-        pure
-        returns (bool ok, uint64[32] memory ids, address[4] memory assets, uint128[4] memory mins)
-    {
-        uint256 k = pub.lockIds.length;
-        uint256 m = pub.assets.length;
-        if (k == 0 || k > 32 || m == 0 || m > 4 || pub.thresholds.length != m) return (false, ids, assets, mins);
-        if (pub.destChainId >> 64 != 0 || pub.owner >> 160 != 0 || pub.minExpiry >> 64 != 0) {
-            return (false, ids, assets, mins);
+    /// @dev Writes `v` as the argument word `w` of `data` (after the selector); returns w + 1.
+    function _put(bytes memory data, uint256 w, uint256 v) private pure returns (uint256) {
+        assembly ("memory-safe") {
+            mstore(add(add(data, 36), mul(w, 32)), v)
         }
-        for (uint256 i = 0; i < k; ++i) {
-            if (pub.lockIds[i] >> 64 != 0) return (false, ids, assets, mins);
-            ids[i] = uint64(pub.lockIds[i]);
+        return w + 1;
+    }
+
+    function _decimal(uint256 v) private pure returns (string memory) {
+        bytes memory digits = new bytes(3);
+        uint256 n = 0;
+        do {
+            digits[2 - n] = bytes1(uint8(48 + (v % 10)));
+            v /= 10;
+            ++n;
+        } while (v != 0);
+        bytes memory out = new bytes(n);
+        for (uint256 i = 0; i < n; ++i) {
+            out[i] = digits[3 - n + i];
         }
-        for (uint256 j = 0; j < m; ++j) {
-            if (pub.assets[j] >> 160 != 0 || pub.thresholds[j] >> 128 != 0) return (false, ids, assets, mins);
-            assets[j] = address(uint160(pub.assets[j]));
-            mins[j] = uint128(pub.thresholds[j]);
-        }
-        ok = true;
+        return string(out);
     }
 }

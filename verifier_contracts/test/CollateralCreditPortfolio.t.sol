@@ -277,8 +277,8 @@ contract CollateralCreditPortfolioTest is TestBase {
         PortfolioPublic memory p = _pub(30, 3);
         uint256 id = _credit(p);
         vm.startPrank(SETTLEMENT);
-        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.SeizeOutOfTurn.selector, id, 1, 0));
-        cc.markPortfolioSeized(id, _c(p), 1, 0, 1e18, 2_000_000_000);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.SeizeOutOfTurn.selector, id, 3, 0));
+        cc.markPortfolioSeized(id, _c(p), 3, 0, 1e18, 2_000_000_000);
         vm.expectRevert(abi.encodeWithSelector(CollateralCredit.SeizeAboveCredit.selector, 4e18 + 1, 4e18));
         cc.markPortfolioSeized(id, _c(p), 0, 0, 4e18 + 1, 2_000_000_000);
         vm.expectEmit(true, true, true, true);
@@ -307,6 +307,29 @@ contract CollateralCreditPortfolioTest is TestBase {
         cc.closePortfolioSeizure(id, _c(p), 2_000_000_000);
         vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioNotActive.selector, id));
         cc.markPortfolioSeized(id, _c(p), 2, 1, 1, 2_000_000_000);
+        vm.stopPrank();
+    }
+
+    function test_seizeSkippingLocksReleasesThem() public {
+        PortfolioPublic memory p = _pub(50, 3);
+        uint256 id = _credit(p);
+        vm.startPrank(SETTLEMENT);
+        // lock 0 is asked nothing (its asset has no room or no price): released, lock 1 seized
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Release(SRC, VAULT, 50, 0, 2_000_000_000);
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Seize(SRC, VAULT, 51, 1e18, 1, 2_000_000_000);
+        cc.markPortfolioSeized(id, _c(p), 1, 0, 1e18, 2_000_000_000);
+        cc.markPortfolioSeizeExecuted(id, 1e18);
+        // never back: lock 0 (released) and lock 1 (seized) are behind
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.SeizeOutOfTurn.selector, id, 0, 2));
+        cc.markPortfolioSeized(id, _c(p), 0, 0, 1, 2_000_000_000);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.SeizeOutOfTurn.selector, id, 1, 2));
+        cc.markPortfolioSeized(id, _c(p), 1, 0, 1, 2_000_000_000);
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Release(SRC, VAULT, 52, 2, 2_000_000_000);
+        cc.closePortfolioSeizure(id, _c(p), 2_000_000_000);
+        assertEq(cc.messageNonce(), 3, "one message per lock");
         vm.stopPrank();
     }
 

@@ -11,7 +11,7 @@ import {
     PortfolioPublic
 } from "../src/CollateralCredit.sol";
 import {PortfolioVerifier} from "../src/PortfolioVerifier.sol";
-import {PortfolioVerifierAdapter, IPortfolioVerifier32x4} from "../src/PortfolioVerifierAdapter.sol";
+import {PortfolioVerifierAdapter} from "../src/PortfolioVerifierAdapter.sol";
 
 /// @notice creditPortfolio with the real Portfolio(20, 32, 4) proof of
 /// test/fixtures/portfolio_20_32.json through the generated verifier (development key): all 32
@@ -42,8 +42,7 @@ contract CollateralCreditRealPortfolioTest is TestBase {
             m[i] = vm.addr(keys[i]);
         }
         reg = new RootRegistry(m, 2);
-        IPortfolioVerifier adapter =
-            new PortfolioVerifierAdapter(IPortfolioVerifier32x4(address(new PortfolioVerifier())));
+        IPortfolioVerifier adapter = new PortfolioVerifierAdapter(address(new PortfolioVerifier()), 32, 4);
         cc = new CollateralCredit(
             IRootRegistry(address(reg)), ICollateralLockVerifier(address(0)), address(0x5E771E), address(0), 1 days, adapter
         );
@@ -98,6 +97,30 @@ contract CollateralCreditRealPortfolioTest is TestBase {
             assertTrue(cc.inPortfolio(SRC, VAULT, uint64(p.lockIds[i])), "every lock registered");
         }
         assertLe(used, 650_000, "creditPortfolio with verification, 32 locks");
+    }
+
+    function test_adapterSelectorIsTheGeneratedVerifiers() public {
+        PortfolioVerifierAdapter a = new PortfolioVerifierAdapter(address(1), 32, 4);
+        assertEq(bytes32(a.selector()), bytes32(PortfolioVerifier.verifyPortfolio.selector), "k = 32, m = 4");
+        vm.expectRevert(abi.encodeWithSelector(PortfolioVerifierAdapter.BadShape.selector, 0, 4));
+        new PortfolioVerifierAdapter(address(1), 0, 4);
+        vm.expectRevert(abi.encodeWithSelector(PortfolioVerifierAdapter.BadShape.selector, 8, 17));
+        new PortfolioVerifierAdapter(address(1), 8, 17);
+    }
+
+    function test_moreLocksOrAssetsThanTheKeyHasAreFalse() public view {
+        PortfolioVerifierAdapter a = PortfolioVerifierAdapter(address(cc.portfolioVerifier()));
+        PortfolioPublic memory p = pub;
+        assertTrue(a.verifyPortfolio(proof.a, proof.b, proof.c, p), "the fixture verifies");
+        p.assets = new uint256[](5);
+        p.thresholds = new uint256[](5);
+        assertTrue(!a.verifyPortfolio(proof.a, proof.b, proof.c, p), "5 assets for m = 4");
+        p = pub;
+        p.lockIds = new uint256[](33);
+        assertTrue(!a.verifyPortfolio(proof.a, proof.b, proof.c, p), "33 locks for k = 32");
+        p = pub;
+        p.owner = uint256(1) << 160;
+        assertTrue(!a.verifyPortfolio(proof.a, proof.b, proof.c, p), "owner out of range");
     }
 
     function test_realProofWithAChangedThresholdRefused() public {
