@@ -199,6 +199,48 @@ def verifier_creation(vk_path: Path, node_modules: Path) -> bytes:
     return comp.contracts["CollateralLockVerifier"].bytecode
 
 
+def portfolio_verifier_creation(
+    vk_path: Path, slots: int, assets: int, node_modules: Path
+) -> bytes:
+    """Creation code of a Portfolio(D, ``slots``, ``assets``) verifier generated for the key at
+    ``vk_path`` (SolidityError if the key has another number of public inputs)."""
+    from zkcollat.formats.snarkjs import vk_from_json  # noqa: PLC0415
+    from zkcollat.solidity.portfolio import generate_portfolio_verifier  # noqa: PLC0415
+    from zkcollat.solidity.solc import compile_sources  # noqa: PLC0415
+
+    vk = vk_from_json(json.loads(vk_path.read_text()))
+    src = generate_portfolio_verifier(vk, slots, assets)
+    comp = compile_sources({"PortfolioVerifier.sol": src}, node_modules)
+    return comp.contracts["PortfolioVerifier"].bytecode
+
+
+@dataclass(frozen=True)
+class PortfolioKey:
+    """The Portfolio statement a devnet's credit contract verifies: its key's verification key
+    and its k (slots) and m (assets)."""
+
+    vk_path: Path
+    slots: int
+    assets: int
+
+
+def deploy_portfolio_verifier(
+    exe: Deployer, key: PortfolioKey, node_modules: Path, *, prefix: str = ""
+) -> tuple[str, str]:
+    """The generated verifier of ``key`` and the PortfolioVerifierAdapter over it (what
+    CollateralCredit calls); (verifier, adapter)."""
+    code = portfolio_verifier_creation(key.vk_path, key.slots, key.assets, node_modules)
+    verifier = exe.deploy_code(code, key=f"{prefix}portfolioVerifier")
+    adapter = exe.deploy(
+        "PortfolioVerifierAdapter",
+        checksum(verifier),
+        key.slots,
+        key.assets,
+        key=f"{prefix}portfolioAdapter",
+    )
+    return verifier, adapter
+
+
 def deploy_devnet(
     src: Deployer,
     exe: Deployer,
@@ -210,14 +252,16 @@ def deploy_devnet(
     settlement: str,
     vk_path: Path,
     node_modules: Path,
+    portfolio: PortfolioKey | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, dict[str, str]]:
     """Both chains of a devnet; ``{"source": {...addresses}, "execution": {...}}``.
 
     Source: the Poseidon contracts, a test collateral token and the vault (the committee, the
     seize recipient of the execution chain). Execution: the root registry (the same committee),
-    the CollateralLock verifier generated from ``vk_path`` (compiled with solc-js), a test quote
-    token and the credit contract (settled by ``settlement``). Keyed by what each deploys."""
+    the CollateralLock verifier generated from ``vk_path`` (compiled with solc-js), with
+    ``portfolio`` the Portfolio verifier of that key and its adapter, a test quote token and the
+    credit contract (settled by ``settlement``). Keyed by what each deploys."""
     hashers = deploy_poseidon(src, keys=["poseidon2", "poseidon6.0", "poseidon6.1", "poseidon6.2"])
     token = src.deploy("TestToken", "Collateral", "COL", COLLATERAL_DECIMALS, key="token")
     vault = deploy_vault(
@@ -236,6 +280,15 @@ def deploy_devnet(
         "RootRegistry", [checksum(m) for m in members], threshold, key="registry"
     )
     verifier = exe.deploy_code(verifier_creation(vk_path, node_modules), key="verifier")
+    portfolio_addrs: dict[str, str] = {}
+    adapter = NO_ADDRESS  # no Portfolio verifier: the credit contract refuses portfolios
+    if portfolio is not None:
+        pv, adapter = deploy_portfolio_verifier(exe, portfolio, node_modules)
+        portfolio_addrs = {"portfolioVerifier": pv, "portfolioAdapter": adapter}
+        log(
+            f"execution: Portfolio(k={portfolio.slots}, m={portfolio.assets}) verifier {pv}, "
+            f"adapter {adapter}"
+        )
     quote = exe.deploy("TestToken", "Quote dollar", "QUSD", QUOTE_DECIMALS, key="quote")
     credit = exe.deploy(
         "CollateralCredit",
@@ -244,7 +297,7 @@ def deploy_devnet(
         checksum(settlement),
         checksum(quote),
         LIQUIDATION_WINDOW_S,
-        NO_ADDRESS,  # no Portfolio verifier until the Portfolio statement's is deployed
+        checksum(adapter),
         key="credit",
     )
     log(f"execution: registry {registry}, verifier {verifier}, credit {credit}, quote {quote}")
@@ -255,6 +308,7 @@ def deploy_devnet(
             "verifier": verifier,
             "credit": credit,
             "quoteToken": quote,
+            **portfolio_addrs,
         },
     }
 

@@ -32,7 +32,7 @@ from zkcollat.chain.errors import ChainError, RpcUnavailable
 from zkcollat.chain.journal import open_journal
 from zkcollat.chain.keystore import KeystoreRef, create_keystore, load_account, write_private
 from zkcollat.chain.sender import TxSender
-from zkcollat.contracts.deploy import Deployer, checksum, deploy_devnet
+from zkcollat.contracts.deploy import Deployer, PortfolioKey, checksum, deploy_devnet
 from zkcollat.contracts.toolchain import PROJECT
 from zkcollat.relayer.contracts import ensure_build
 
@@ -41,6 +41,9 @@ EXECUTION_CHAIN_ID = 31338
 SOURCE_BLOCK_TIME_S = 1.0
 EXECUTION_BLOCK_TIME_S = 2.0
 DEPTH = 20
+#: The devnet's Portfolio(DEPTH, k, m) key: k = 8 costs ~10 s of CPU to set up (k = 32: minutes).
+PORTFOLIO_SLOTS = 8
+PORTFOLIO_ASSETS = 4
 CONFIRMATIONS = 2
 FUND_WEI = 1000 * 10**18
 COLLATERAL_MINT = 1000 * 10**18
@@ -211,6 +214,7 @@ def up(
         net.save()
 
         _proving_key(net, log)
+        _portfolio_key(net, log)
         net.save()
         _deploy(net, project, log)
         net.save()
@@ -255,6 +259,32 @@ def _proving_key(net: Devnet, log: Any) -> None:
     )
 
 
+def _portfolio_key(net: Devnet, log: Any) -> None:
+    from zkcollat.formats import pkey
+    from zkcollat.formats.snarkjs import vk_to_json, write_json_atomic
+    from zkcollat.groth16.setup import setup
+    from zkcollat.statements import Portfolio
+
+    t0 = time.perf_counter()
+    cs = Portfolio(DEPTH, PORTFOLIO_SLOTS, PORTFOLIO_ASSETS).compile()
+    pk, vk = setup(cs)
+    pkey.save(pk, net.dir / "portfolio_key.zkpk")
+    write_json_atomic(net.dir / "portfolio_verification_key.json", vk_to_json(vk))
+    net.doc["portfolioKey"] = {
+        "statement": "portfolio",
+        "depth": DEPTH,
+        "slots": PORTFOLIO_SLOTS,
+        "assets": PORTFOLIO_ASSETS,
+        "provingKey": "portfolio_key.zkpk",
+        "verificationKey": "portfolio_verification_key.json",
+        "development": True,
+    }
+    log(
+        f"development proving key for Portfolio({DEPTH}, {PORTFOLIO_SLOTS}, {PORTFOLIO_ASSETS}) "
+        f"in {time.perf_counter() - t0:.1f} s (single-party setup, no ceremony)"
+    )
+
+
 def _deployers(net: Devnet, project: Path) -> tuple[Deployer, Deployer]:
     j = open_journal(net.dir / "deploy.sqlite")
     acct = load_account(net.account("deployer")).account
@@ -279,6 +309,11 @@ def _deploy(net: Devnet, project: Path | None, log: Any) -> None:
         settlement=net.address("venue"),
         vk_path=net.dir / "verification_key.json",
         node_modules=node_modules(),
+        portfolio=PortfolioKey(
+            net.dir / str(net.doc["portfolioKey"]["verificationKey"]),
+            int(net.doc["portfolioKey"]["slots"]),
+            int(net.doc["portfolioKey"]["assets"]),
+        ),
         log=log,
     )
     for side in SIDES:
