@@ -155,6 +155,60 @@ class Driver(Actors):
         fn = self.credit.functions.credit(self.src.chain_id, self.vault_addr, (pa, pb, pc), pub)
         self.send("trader", "execution", self.tag("credit"), fn)
 
+    def latest_tree(self) -> Any:
+        """The vault's tree at the registry's latest accepted root (its leaves read from the
+        vault's events)."""
+        from zkcollat.relayer.contracts import locks_on_chain
+        from zkcollat.vault import Vault
+
+        key = Web3.keccak(
+            self.src.w3.codec.encode(["uint256", "address"], [self.src.chain_id, self.vault_addr])
+        )
+        blk = int(self.registry.functions.latestBlock(key).call())
+        size = int(self.vault.functions.leafCount().call(block_identifier=blk))
+        tree = Vault(20)
+        tree.insert_many(locks_on_chain(self.vault)[:size])
+        return tree
+
+    def credit_portfolio(self, lock_ids: list[int], threshold: int) -> Any:
+        """Prove the trader's ``lock_ids`` (the devnet's one collateral token) worth at least
+        ``threshold`` in one Portfolio proof with the devnet's key, and credit it on chain;
+        (receipt record, the typed public values)."""
+        from zkcollat.formats import pkey
+        from zkcollat.relayer.portfolio import portfolio_public, prove_portfolio
+        from zkcollat.solidity.calldata import calldata_args
+
+        meta = self.net.doc["portfolioKey"]
+        pk = pkey.load(self.net.dir / meta["provingKey"])
+        tree = self.latest_tree()
+        token = int(self.token.address, 16)
+        min_expiry = min(tree.get_lock(i).expiry for i in lock_ids) - DAY
+        public = portfolio_public(
+            tree,
+            lock_ids,
+            {token: threshold},
+            min_expiry,
+            dest_chain_id=self.exe.chain_id,
+            owner=int(self.trader, 16),
+            slots=int(meta["slots"]),
+            assets=int(meta["assets"]),
+        )
+        proof = prove_portfolio(tree, public, pk=pk)
+        pa, pb, pc, _ = calldata_args(proof, public.to_list())
+        pub = (
+            public.root,
+            public.destChainId,
+            public.owner,
+            public.minExpiry,
+            [token],
+            [threshold],
+            list(public.locks),
+        )
+        fn = self.credit.functions.creditPortfolio(
+            self.src.chain_id, self.vault_addr, (pa, pb, pc), pub
+        )
+        return self.send("trader", "execution", self.tag("creditPortfolio"), fn), public
+
     def mark(self, kind: str, lock_id: int, amount: int = 0) -> Any:
         head = self.src.block("latest")
         assert head is not None

@@ -214,11 +214,12 @@ def sync_cmd(
     """One pass between the venue and the chains (the chains at their confirmation depth).
 
     \b
-    Learns accepted roots, credits and cash deposits from the execution chain; has the
-    committee sign lock reports for new locks (at the report depth) and takes them as
-    provisional credit; lapses reports past their deadline and liquidates accounts below
-    maintenance; sends the venue's Release/Seize messages and approves its cash withdrawals
-    through the credit contract; books executed seizes.
+    Learns accepted roots, credits, portfolio credits and cash deposits from the execution
+    chain; has the committee sign lock reports for new locks (at the report depth) and takes
+    them as provisional credit; lapses reports past their deadline and liquidates accounts below
+    maintenance; sends the venue's Release/Seize messages (a portfolio's through the contract's
+    markPortfolio* functions) and approves its cash withdrawals through the credit contract;
+    books executed seizes (and reports a portfolio's to the contract).
     Example:
       zkcollat margin --venue venue sync --config devnet/relayer.json \\
           --key devnet/keys/venue.json
@@ -242,6 +243,7 @@ def sync_cmd(
     obj = {
         "roots": rep.roots,
         "credits": rep.credits,
+        "portfolios": rep.portfolios,
         "deposits": rep.deposits,
         "sent": rep.sent,
         "seizesBooked": rep.seizes_booked,
@@ -257,7 +259,8 @@ def sync_cmd(
     emit(
         as_json,
         obj,
-        f"synced: {rep.roots} root(s), {rep.credits} credit(s), {rep.deposits} deposit(s); "
+        f"synced: {rep.roots} root(s), {rep.credits} credit(s), {rep.portfolios} portfolio "
+        f"credit(s), {rep.deposits} deposit(s); "
         f"sent {len(rep.sent)} message(s); booked {rep.seizes_booked} seize(s); approved "
         f"{len(rep.withdrawals)} withdrawal(s)"
         + (f", {len(rep.withdrawals_waiting)} waiting" if rep.withdrawals_waiting else "")

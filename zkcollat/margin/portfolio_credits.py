@@ -124,29 +124,37 @@ def claim_of(public: PortfolioValues) -> PortfolioClaim:
 PortfolioCheck = Callable[[PortfolioValues, Proof], bool]
 
 
-def statement_check(
-    keys: Mapping[tuple[int, int], VerifyingKey],
-    verifier: Callable[[VerifyingKey, list[int], Proof], bool] | None = None,
-) -> PortfolioCheck:
+@dataclass(frozen=True)
+class StatementCheck:
     """The :data:`PortfolioCheck` of the registry's Portfolio statement: the values must be a
     ``PortfolioPublic`` (k slots, m assets), encoded by it (``to_list``: root, then the packed
     words) and verified with ``keys[(k, m)]`` (by default the Python Groth16 verifier)."""
 
-    def check(public: PortfolioValues, proof: Proof) -> bool:
+    keys: Mapping[tuple[int, int], VerifyingKey]
+    verifier: Callable[[VerifyingKey, list[int], Proof], bool] | None = None
+
+    def __call__(self, public: PortfolioValues, proof: Proof) -> bool:
         if not isinstance(public, PortfolioPublic):
             raise E.PublicInputError("a Portfolio proof's public values must be a PortfolioPublic")
-        vk = keys.get((public.slots, public.assets))
+        vk = self.keys.get((public.slots, public.assets))
         if vk is None or vk.n_public != len(public.to_list()):
             raise E.InvalidProofError(
                 f"no verifying key for Portfolio with k = {public.slots}, m = {public.assets}"
             )
-        if verifier is None:
+        if self.verifier is None:
             from zkcollat.groth16.verify import verify
 
             return bool(verify(vk, public.to_list(), proof))
-        return verifier(vk, public.to_list(), proof)
+        return self.verifier(vk, public.to_list(), proof)
 
-    return check
+
+def statement_check(
+    keys: Mapping[tuple[int, int], VerifyingKey],
+    verifier: Callable[[VerifyingKey, list[int], Proof], bool] | None = None,
+) -> StatementCheck:
+    """The :data:`PortfolioCheck` of the registry's Portfolio statement for ``keys``
+    (``{(k, m): verifying key}``), see :class:`StatementCheck`."""
+    return StatementCheck(dict(keys), verifier)
 
 
 @dataclass(frozen=True)

@@ -221,10 +221,12 @@ def devnet_committee(net: Devnet) -> Any:
     )
 
 
-def make_venue(net: Devnet, d: Path, latency: dict[str, int] | None = None) -> Any:
+def make_venue(
+    net: Devnet, d: Path, latency: dict[str, int] | None = None, *, portfolios: bool = False
+) -> Any:
     """A venue for the devnet (:func:`venue_config`, its ``latency`` parameters updated by
-    ``latency``), the committee and the devnet's verification key; it signs with the devnet's
-    venue account."""
+    ``latency``), the committee and the devnet's verification key (with ``portfolios``, also
+    the devnet's Portfolio key); it signs with the devnet's venue account."""
     import dataclasses
     import json
 
@@ -239,7 +241,16 @@ def make_venue(net: Devnet, d: Path, latency: dict[str, int] | None = None) -> A
     committee = devnet_committee(net)
     d.mkdir(parents=True, exist_ok=True)
     signer = PrivateKey.from_bytes(bytes(load_account(net.account("venue")).account.key))
-    return Venue.create(d / "venue.sqlite", cfg, signer, committee=committee, now=int(time.time()))
+    kw: dict[str, Any] = {}
+    if portfolios:
+        from zkcollat.margin.portfolio_credits import statement_check
+
+        meta = net.doc["portfolioKey"]
+        pvk = vk_from_json(json.loads((net.dir / meta["verificationKey"]).read_text()))
+        kw["portfolio_check"] = statement_check({(int(meta["slots"]), int(meta["assets"])): pvk})
+    return Venue.create(
+        d / "venue.sqlite", cfg, signer, committee=committee, now=int(time.time()), **kw
+    )
 
 
 def _prover_setup(net: Devnet) -> tuple[Any, Any]:

@@ -26,8 +26,9 @@ credits are. One pass of :class:`VenueSync`:
   (paid units at the venue's asset price, rounded down) with ``venue.seize_executed``; for a
   lock of a portfolio credit, the paid units and the lock's token as the vault has it
   (``getLock``) go to ``venue.seize_executed_units``, which books them and asks for the next
-  lock. (Replaying ``PortfolioCredited`` and sending a portfolio's messages through
-  ``creditPortfolio``'s functions is not done here yet.)
+  lock;
+- portfolio credits (``PortfolioCredited``, the contract's ``markPortfolio*`` functions, the
+  executed amounts reported back to the contract): :mod:`zkcollat.relayer.portfolio_sync`.
 
 Replays are harmless: roots and credits are checked against the venue's state first. A deposit
 is recorded as pending in the sync store with the cursor move (one transaction: none is lost),
@@ -64,6 +65,7 @@ from zkcollat.margin.venue import Venue
 from zkcollat.relayer.collect import Asker, ask_http
 from zkcollat.relayer.config import RelayConfig
 from zkcollat.relayer.contracts import contract, decode
+from zkcollat.relayer.portfolio_sync import PortfolioSync, proof_json
 from zkcollat.relayer.report_stream import TABLE as REPORT_TABLE
 from zkcollat.relayer.report_stream import ReportStream
 
@@ -122,6 +124,8 @@ class SyncReport:
     deposits: int = 0
     sent: list[str] = field(default_factory=list)
     seizes_booked: int = 0
+    #: portfolio credits replayed into the venue
+    portfolios: int = 0
     #: approveWithdrawal transactions sent (hashes) and accounts whose new withdrawals wait
     #: until their outstanding allowance is used
     withdrawals: list[str] = field(default_factory=list)
@@ -180,6 +184,9 @@ class VenueSync:
             start_block=src_start,
         )
         self.domain = zkcollat_domain(cfg.execution.chain_id, cfg.registry)
+        self.portfolios = PortfolioSync(
+            venue, self.db, self.credit, self.vault, self.sender, cfg.credit, self._tx_input
+        )
         self._report = SyncReport()
         on = venue.config.provisional.fund_fraction_bps > 0 and bool(cfg.members)
         self.reports = (
@@ -228,6 +235,7 @@ class VenueSync:
         self._send_outbox(t)
         self._send_withdrawals()
         self.src_follow.poll(lambda logs, end: self._on_source(logs, end, t))
+        self._send_outbox(t)  # a portfolio's next Seize, asked once the last one is booked
         return self._report
 
     def _check_intents(self) -> None:
@@ -259,6 +267,8 @@ class VenueSync:
                 self._credited(lg, a, now)
             elif name == "CashDeposited":
                 self._deposit(lg, a, now)
+            elif name == "PortfolioCredited":
+                self._report.portfolios += self.portfolios.credited(lg.tx_hash, a, now)
 
     def _root(self, lg: LogRef, a: dict[str, Any], now: int) -> None:
         src, vault = int(a["sourceChainId"]), str(a["vault"]).lower()
@@ -286,18 +296,9 @@ class VenueSync:
         fn, args = self.credit.decode_function_input(self._tx_input(lg.tx_hash))
         if fn.fn_name != "credit":
             raise SyncError(f"Credited in {lg.key} does not come from credit()")
-        pr = args["proof"]
-        pa, pb, pc = (pr["a"], pr["b"], pr["c"]) if isinstance(pr, dict) else pr
-        proof = {
-            "pi_a": [str(pa[0]), str(pa[1]), "1"],
-            "pi_b": [[str(pb[0][1]), str(pb[0][0])], [str(pb[1][1]), str(pb[1][0])], ["1", "0"]],
-            "pi_c": [str(pc[0]), str(pc[1]), "1"],
-            "protocol": "groth16",
-            "curve": "bn128",
-        }
         self.venue.credit(
             str(a["owner"]).lower(),
-            proof,
+            proof_json(args["proof"]),
             [int(x) for x in args["pub"]],
             now=now,
             source_chain_id=src,
@@ -350,10 +351,16 @@ class VenueSync:
     # --- outgoing messages ---------------------------------------------------------------------
 
     def _send_outbox(self, now: int) -> None:
-        for entry in self.venue.outbox(pending_only=True):
-            if entry.sent_at is not None:
-                continue
+        self._report.sent += self.portfolios.report_executed()  # before a portfolio's next Seize
+        unsent = [e for e in self.venue.outbox(pending_only=True) if e.sent_at is None]
+        sent, carried = self.portfolios.send(unsent, now)
+        for entry_id in sorted(carried):
+            self.venue.mark_sent(entry_id, now=now)
+        self._report.sent += sent + self.portfolios.close_finished()
+        for entry in unsent:
             m = entry.message
+            if self.venue.portfolio_of_lock(m.source_chain_id, m.vault, m.lock_id) is not None:
+                continue
             f = self.credit.functions
             vault = Web3.to_checksum_address(m.vault)
             fn = (
@@ -446,11 +453,16 @@ class VenueSync:
             lock_id, paid = int(a["lockId"]), int(a["paid"])
             for entry in self.venue.outbox(pending_only=False):
                 m = entry.message
-                if m.kind != "Seize" or m.lock_id != lock_id or entry.executed_at is not None:
+                if m.kind != "Seize" or m.lock_id != lock_id:
                     continue
                 if (m.source_chain_id, m.vault) != (self.cfg.source.chain_id, self.cfg.vault):
                     continue
-                if self.venue.portfolio_of_lock(m.source_chain_id, m.vault, lock_id) is None:
+                p = self.venue.portfolio_of_lock(m.source_chain_id, m.vault, lock_id)
+                if p is not None:  # the contract is told what was paid, replays included
+                    self.portfolios.seized(entry, p, paid)
+                if entry.executed_at is not None:
+                    continue
+                if p is None:
                     self.venue.seize_executed(entry.id, self._value_e6(m, paid, now), now=now)
                 else:  # a portfolio lock: the paid units of the lock's token, as the vault has it
                     token = self.vault.functions.getLock(lock_id).call()[1]
