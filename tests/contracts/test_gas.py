@@ -26,6 +26,7 @@ def test_every_reported_call_is_there(gas: dict[str, int]) -> None:
         "CollateralVault.lock",
         "CollateralVault.commitRoot16",
         "CollateralCredit.credit",
+        "CollateralCredit.creditPortfolio32",
         "RootRegistry.submitRoot",
         "CollateralLockVerifier.verifyProof",
     ):
@@ -42,6 +43,11 @@ def test_submit_root_with_three_signatures(gas: dict[str, int]) -> None:
 
 def test_credit_including_verification(gas: dict[str, int]) -> None:
     assert gas["CollateralCredit.credit"] <= 300_000
+
+
+def test_credit_portfolio_of_32_locks_including_verification(gas: dict[str, int]) -> None:
+    # the fixture's real Portfolio(20, 32, 4) proof; 32 single credits cost ~9.2M
+    assert gas["CollateralCredit.creditPortfolio32"] <= 650_000
 
 
 def test_verify_proof_within_the_precompile_floor_plus_glue(gas: dict[str, int]) -> None:

@@ -224,6 +224,8 @@ def _measure(rpc: str, project: Path) -> dict[str, int]:
     )
 
     usd = admin.deploy("TestToken", "USD", "USD", 6)
+    # the generated Portfolio(20, 32, 4) verifier of the committed fixture's development key
+    adapter = admin.deploy("PortfolioVerifierAdapter", admin.deploy("PortfolioVerifier"), 32, 4)
     credit = admin.contract(
         "CollateralCredit",
         admin.deploy(
@@ -233,7 +235,7 @@ def _measure(rpc: str, project: Path) -> dict[str, int]:
             admin.address,
             checksum(usd),
             86400,
-            "0x" + "00" * 20,  # no Portfolio verifier: only single credits are measured here
+            checksum(adapter),
         ),
     )
     pub = [int(x) for x in vector["publicSignals"]]
@@ -248,4 +250,42 @@ def _measure(rpc: str, project: Path) -> dict[str, int]:
     out["CollateralCredit.credit"] = run(
         None, credit.functions.credit(1, source_vault, proof, pub), owner
     )
+    out["CollateralCredit.creditPortfolio32"] = _credit_portfolio(
+        admin, credit, project, source_vault, lambda root: submit(1, source_vault, 103, root)
+    )
     return out
+
+
+def _credit_portfolio(
+    admin: Deployer, credit: Any, project: Path, vault: str, accept: Any
+) -> int:
+    """``creditPortfolio`` of the committed fixture's real Portfolio(20, 32, 4) proof (32
+    locks, 3 assets; owner 0xC0FFEE01, chain 42161), verification included: sent from the
+    fixture's owner (an impersonated account), its root accepted first."""
+    from zkcollat.formats.snarkjs import proof_from_json  # noqa: PLC0415
+    from zkcollat.solidity.calldata import calldata_args  # noqa: PLC0415
+
+    fx = json.loads((project / "test" / "fixtures" / "portfolio_20_32.json").read_text())
+    v = fx["values"]
+    accept(int(v["root"]))
+    pa, pb, pc, _ = calldata_args(proof_from_json(fx["proof"]), [int(x) for x in fx["public"]])
+    pub = (
+        int(v["root"]),
+        int(v["destChainId"]),
+        int(v["owner"]),
+        int(v["minExpiry"]),
+        [int(x) for x in v["assetIds"]],
+        [int(x) for x in v["thresholds"]],
+        [int(x) for x in v["lockIds"]],
+    )
+    owner = checksum(f"{int(v['owner']):#042x}")
+    w3 = admin.w3
+    w3.provider.make_request("anvil_impersonateAccount", [owner])
+    w3.provider.make_request("anvil_setBalance", [owner, hex(10**20)])
+    data = function_data(credit.functions.creditPortfolio(1, vault, (pa, pb, pc), pub))
+    tx = w3.eth.send_transaction({"from": owner, "to": credit.address, "data": data,
+                                  "gas": 3_000_000})
+    receipt = w3.eth.wait_for_transaction_receipt(tx, timeout=60)
+    if receipt["status"] != 1:
+        raise SolidityError("creditPortfolio of the fixture's proof reverted")
+    return exec_gas(receipt, data)
