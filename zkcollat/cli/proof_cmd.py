@@ -26,7 +26,7 @@ from zkcollat.cli._common import (
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled, portfolio_options
 from zkcollat.cli.times import TIME
 from zkcollat.db import atomic_write
-from zkcollat.errors import ProofFormatError
+from zkcollat.errors import ProofFormatError, ZkcollatError
 from zkcollat.formats import pkey
 from zkcollat.formats.snarkjs import (
     proof_from_json,
@@ -216,6 +216,14 @@ def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[i
 )
 @click.option("--threshold", help="Amount the proof reveals the lock is worth at least.")
 @click.option(
+    "--asset-threshold",
+    "asset_thresholds",
+    multiple=True,
+    metavar="ASSET=AMOUNT",
+    help="With a Portfolio key: the --lock ids together hold at least AMOUNT of token ASSET "
+    "(repeat per asset; one proof of all the locks).",
+)
+@click.option(
     "--min-expiry",
     type=TIME,
     help="When the proof reveals the lock lasts at least until: unix seconds, +30d (from now) "
@@ -272,6 +280,7 @@ def prove_cmd(
     vault_path: str | None,
     lock_ids: tuple[int, ...],
     threshold: str | None,
+    asset_thresholds: tuple[str, ...],
     min_expiry: int | None,
     dest_chain: str | None,
     owner: str | None,
@@ -284,12 +293,17 @@ def prove_cmd(
 ) -> None:
     """Write a Groth16 proof (proof.json) and its public signals (public.json).
 
-    From a vault and a lock id (the relayer's case), or from an input.json.
+    From a vault and a lock id (the relayer's case), or from an input.json. With a Portfolio
+    key (`zkcollat setup portfolio`), the --lock ids of one owner go into one proof that they
+    hold at least each --asset-threshold.
 
     \b
     Examples:
       zkcollat prove --pk proving_key.zkpk --vault vault.sqlite --lock 0 \\
           --threshold 8000000000000000000 --min-expiry 1890000000 --dest-chain 42161
+      zkcollat prove --pk portfolio.zkpk --vault vault.sqlite --lock 0 --lock 3 \\
+          --asset-threshold 0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2=12000000000000000000 \\
+          --min-expiry +30d --dest-chain 42161
       zkcollat prove --pk proving_key.zkpk --input input.json
       zkcollat prove --zkey circuit.zkey --wtns witness.wtns -o proof.json --public public.json
     """
@@ -331,7 +345,30 @@ def prove_cmd(
                 "seconds": round(t[0], 3),
             }
         )
+    elif _is_portfolio(pk):
+        if threshold is not None:
+            raise CliInputError(
+                "a Portfolio key proves --asset-threshold ASSET=AMOUNT per asset, not --threshold"
+            )
+        results = [
+            _prove_portfolio(
+                pk,
+                vault_path or "",
+                lock_ids,
+                asset_thresholds,
+                min_expiry,
+                dest_chain,
+                owner,
+                size,
+                proof_out,
+                public_out,
+            )
+        ]
     else:
+        if asset_thresholds:
+            raise CliInputError(
+                "--asset-threshold needs a Portfolio key (zkcollat setup portfolio)"
+            )
         results = _prove_locks(
             pk,
             vault_path or "",
@@ -422,6 +459,91 @@ def _prove_locks(
                     }
                 )
     return results
+
+
+def _is_portfolio(pk: ProvingKey) -> bool:
+    try:
+        return circuit_of_key(pk)[0] == "portfolio"
+    except ZkcollatError:
+        return False  # a key that does not name its circuit: proved as CollateralLock
+
+
+def _prove_portfolio(
+    pk: ProvingKey,
+    vault_path: str,
+    lock_ids: tuple[int, ...],
+    asset_thresholds: tuple[str, ...],
+    min_expiry: int | None,
+    dest_chain: str | None,
+    owner: str | None,
+    size: int | None,
+    proof_out: str,
+    public_out: str,
+) -> dict[str, Any]:
+    """One Portfolio proof of ``lock_ids`` with the key's k and m; the locks' owner is --owner
+    or the first lock's, and every lock must be that owner's, for --dest-chain."""
+    from zkcollat.cli.vault_cmd import open_vault
+    from zkcollat.relayer.portfolio import portfolio_public, prove_portfolio
+    from zkcollat.statements.portfolio import DEFAULT_ASSETS, DEFAULT_SLOTS
+
+    missing = [
+        n
+        for n, v in (
+            ("--lock", lock_ids),
+            ("--asset-threshold", asset_thresholds),
+            ("--min-expiry", min_expiry),
+            ("--dest-chain", dest_chain),
+        )
+        if v is None or v == ()
+    ]
+    if missing:
+        raise CliInputError(f"a portfolio proof needs {', '.join(missing)}")
+    assert min_expiry is not None and dest_chain
+    thresholds: dict[int, int] = {}
+    for item in asset_thresholds:
+        asset, sep, amount = item.partition("=")
+        if not sep:
+            raise CliInputError(f"--asset-threshold {item!r} is not ASSET=AMOUNT")
+        a = parse_uint(asset.strip(), "asset", 160)
+        if a in thresholds:
+            raise CliInputError(f"--asset-threshold names asset {asset.strip()} twice")
+        thresholds[a] = parse_uint(amount.strip(), "threshold", 128)
+    if len(set(lock_ids)) != len(lock_ids):
+        raise CliInputError(f"--lock names a lock twice: {sorted(lock_ids)}")
+    _, params = circuit_of_key(pk)
+    dc = parse_uint(dest_chain, "destChainId", 64)
+    with open_vault(vault_path) as v:
+        if params.get("depth", v.depth) != v.depth:
+            raise CliInputError(
+                f"the key is for Portfolio of depth {params['depth']}, the vault has depth "
+                f"{v.depth}"
+            )
+        for lid in lock_ids:
+            v.get_lock(lid)  # an unknown id fails before any proving
+        ow = parse_uint(owner, "owner", 160) if owner else v.get_lock(lock_ids[0]).owner
+        public = portfolio_public(
+            v,
+            lock_ids,
+            thresholds,
+            min_expiry,
+            dest_chain_id=dc,
+            owner=ow,
+            slots=params.get("slots", DEFAULT_SLOTS),
+            assets=params.get("assets", DEFAULT_ASSETS),
+            size=size,
+        )
+        with timed() as t:
+            proof = prove_portfolio(v, public, pk=pk, cs=pk.circuit, size=size)
+    pub = public.to_list()
+    _write_proof(Path(proof_out), Path(public_out), proof, pub)
+    return {
+        "lockIds": list(public.locks),
+        "proof": proof_out,
+        "public": public_out,
+        "publicSignals": public_to_json(pub),
+        "values": public.to_dict(),
+        "seconds": round(t[0], 3),
+    }
 
 
 # --- verify -----------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""``zkcollat prove`` with a Portfolio key: the --lock ids of one owner in one proof of
+--asset-threshold per asset, verified by ``zkcollat verify``; and its refusals (exit 2, one line
+naming the problem, nothing written)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import ALICE, BOB, EXEC_CHAIN, MIN_EXPIRY, NOW, WETH, fails, run
+from zkcollat.statements import PortfolioPublic
+
+USDC = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
+
+
+def _lock(owner: str, asset: str, amount: int, dest: str = EXEC_CHAIN) -> dict[str, str]:
+    return {"owner": owner, "destChainId": dest, "assetId": asset, "amount": str(amount),
+            "expiry": str(NOW + 90 * 86_400)}
+
+
+@pytest.fixture(scope="module")
+def pf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A depth-4 vault: 0 Alice 10 WETH, 1 Bob 2.5 WETH, 2 Alice 5 WETH for chain 10, 3 Alice
+    3 WETH, 4 Alice 1,000 USDC, 5 Alice 1 WETH; a Portfolio(4, 2, 2) key."""
+    d = tmp_path_factory.mktemp("pf")
+    locks = [_lock(ALICE, WETH, 10 * 10**18), _lock(BOB, WETH, 25 * 10**17),
+             _lock(ALICE, WETH, 5 * 10**18, "10"), _lock(ALICE, WETH, 3 * 10**18),
+             _lock(ALICE, USDC, 1000 * 10**6), _lock(ALICE, WETH, 10**18)]
+    (d / "locks.json").write_text(json.dumps(locks))
+    run("vault", "init", str(d / "vault.sqlite"), "--depth", "4")
+    run("vault", "add", str(d / "vault.sqlite"), "--locks", str(d / "locks.json"), "--block", "7")
+    run("setup", "portfolio", "--depth", "4", "--slots", "2", "--assets", "2", "--pk",
+        str(d / "pf.zkpk"), "--vk", str(d / "pf.json"))
+    return d
+
+
+def _base(d: Path, *more: str) -> list[str]:
+    return ["prove", "--pk", str(d / "pf.zkpk"), "--vault", str(d / "vault.sqlite"),
+            "--min-expiry", MIN_EXPIRY, "--dest-chain", EXEC_CHAIN, "--proof",
+            str(d / "proof.json"), "--public", str(d / "public.json"), *more]
+
+
+def test_portfolio_proof_of_two_locks(pf: Path) -> None:
+    res = run(*_base(pf, "--lock", "3", "--lock", "0", "--asset-threshold",
+                     f"{WETH}={12 * 10**18}", "--json"))
+    out = json.loads(res.stdout)
+    assert out["lockIds"] == [0, 3]
+    public = PortfolioPublic.from_list([int(x) for x in out["publicSignals"]], slots=2, assets=2)
+    assert public.locks == (0, 3) and public.owner == int(ALICE, 16)
+    assert public.threshold_of(int(WETH, 16)) == 12 * 10**18
+    assert public.minExpiry == int(MIN_EXPIRY) and public.destChainId == int(EXEC_CHAIN)
+    ok = run("verify", str(pf / "pf.json"), str(pf / "public.json"), str(pf / "proof.json"))
+    assert ok.stdout.startswith("OK: the proof is valid")
+    # two assets, each its own sum
+    run(*_base(pf, "--lock", "0", "--lock", "4", "--asset-threshold", f"{WETH}={10**19}",
+               "--asset-threshold", f"{USDC}={1000 * 10**6}"))
+    run("verify", str(pf / "pf.json"), str(pf / "public.json"), str(pf / "proof.json"))
+
+
+def test_portfolio_refusals(pf: Path) -> None:
+    (pf / "proof.json").unlink(missing_ok=True)
+    weth = f"{WETH}={10**18}"
+    assert "names a lock twice" in fails(*_base(pf, "--lock", "0", "--lock", "0",
+                                                "--asset-threshold", weth))
+    assert "is for owner" in fails(*_base(pf, "--lock", "0", "--lock", "1",
+                                          "--asset-threshold", weth))
+    assert "on chain 10" in fails(*_base(pf, "--lock", "0", "--lock", "2",
+                                         "--asset-threshold", weth))
+    assert "do not fit 2 slots" in fails(*_base(pf, "--lock", "0", "--lock", "3", "--lock", "5",
+                                                "--asset-threshold", weth))
+    err = fails(*_base(pf, "--lock", "0", "--lock", "3", "--asset-threshold",
+                       f"{WETH}={13 * 10**18 + 1}"))
+    assert "above the portfolio's 13000000000000000000" in err
+    assert "does not list" in fails(*_base(pf, "--lock", "0", "--lock", "4",
+                                           "--asset-threshold", weth))
+    assert "lock 9 is not in the vault" in fails(*_base(pf, "--lock", "9",
+                                                        "--asset-threshold", weth))
+    assert "not --threshold" in fails(*_base(pf, "--lock", "0", "--threshold", "1"))
+    assert "needs --asset-threshold" in fails(*_base(pf, "--lock", "0"))
+    assert "is not ASSET=AMOUNT" in fails(*_base(pf, "--lock", "0", "--asset-threshold", WETH))
+    assert "twice" in fails(*_base(pf, "--lock", "0", "--asset-threshold", weth,
+                                   "--asset-threshold", weth))
+    assert "owner" in fails(*_base(pf, "--lock", "0", "--owner", BOB, "--asset-threshold", weth))
+    assert not (pf / "proof.json").exists()
+
+
+def test_asset_threshold_needs_a_portfolio_key(world: object, tmp_path: Path) -> None:
+    from tests.cli.conftest import World
+
+    assert isinstance(world, World)
+    err = fails("prove", "--pk", str(world.pk), "--vault", str(world.vault), "--lock", "0",
+                "--asset-threshold", f"{WETH}=1", "--min-expiry", MIN_EXPIRY, "--dest-chain",
+                EXEC_CHAIN, "--proof", str(tmp_path / "p.json"))
+    assert "needs a Portfolio key" in err
