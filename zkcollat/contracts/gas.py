@@ -225,7 +225,8 @@ def _measure(rpc: str, project: Path) -> dict[str, int]:
 
     usd = admin.deploy("TestToken", "USD", "USD", 6)
     # the generated Portfolio(20, 32, 4) verifier of the committed fixture's development key
-    adapter = admin.deploy("PortfolioVerifierAdapter", admin.deploy("PortfolioVerifier"), 32, 4)
+    pv = checksum(admin.deploy("PortfolioVerifier"))
+    adapter = admin.deploy("PortfolioVerifierAdapter", pv, 32, 4)
     credit = admin.contract(
         "CollateralCredit",
         admin.deploy(
@@ -250,8 +251,10 @@ def _measure(rpc: str, project: Path) -> dict[str, int]:
     out["CollateralCredit.credit"] = run(
         None, credit.functions.credit(1, source_vault, proof, pub), owner
     )
+    # a vault of its own: the fixture's lockIds (0..38) include the single credit's
+    pf_vault = checksum("0x" + "7a017".rjust(40, "0"))
     out["CollateralCredit.creditPortfolio32"] = _credit_portfolio(
-        admin, credit, project, source_vault, lambda root: submit(1, source_vault, 103, root)
+        admin, credit, project, pf_vault, lambda root: submit(1, pf_vault, 1, root)
     )
     return out
 
