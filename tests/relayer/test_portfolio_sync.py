@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from web3 import Web3
+from web3.logs import DISCARD
 
 from zkcollat.chain.keystore import load_account
 from zkcollat.margin.messages import Release, Seize
@@ -37,7 +38,10 @@ SEIZED, RELEASED = 3, 2  # the vault's LockStatus
 P_SEIZED = 4  # CollateralCredit.PortfolioStatus.Seized
 
 
-def _sell_puts(venue, d: Driver, now: int) -> None:  # type: ignore[no-untyped-def]
+def _sell_puts_and_crash(venue, d: Driver, now: int, deep: bool) -> int:  # type: ignore[no-untyped-def]
+    """The trader sells what initial margin allows; ETH falls -40% at once (``deep``: more is
+    owed than the portfolio holds) or step by step until the trader just fails maintenance
+    (little owed: the last locks are never asked for). The time of the crash."""
     from zkcollat.attest.secp256k1 import PrivateKey
 
     keys = {
@@ -70,15 +74,22 @@ def _sell_puts(venue, d: Driver, now: int) -> None:  # type: ignore[no-untyped-d
         lots -= 1
     assert lots > 0
     venue.place(order("trader", False, lots, bid, ioc=True), now=now)
-    shocked = st.SPOT_E8 * 70 // 100
-    for dt in (60, 120):
-        venue.set_market("ETH", shocked, st.IV_BPS, now=now + dt)
-    venue.set_asset_price(src_id, token_id, shocked, now=now + 120)
-    ask = ins.round_up(venue.mark_e8(put.name, now + 120))
-    venue.place(order("maker", False, 1000, ask, reduce_only=True), now=now + 120)
+    for pct in [60] if deep else range(98, 40, -2):
+        now += 60
+        spot = st.SPOT_E8 * pct // 100
+        venue.set_market("ETH", spot, st.IV_BPS, now=now)
+        venue.set_asset_price(src_id, token_id, spot, now=now)
+        if not venue.margin(trader, now=now).meets_mm:
+            break
+    now += 60
+    venue.set_market("ETH", spot, st.IV_BPS, now=now)
+    ask = ins.round_up(venue.mark_e8(put.name, now))
+    venue.place(order("maker", False, 1000, ask, reduce_only=True), now=now)
+    return now
 
 
-def test_portfolio_credit_sync_and_seizure(devnet: dn.Devnet, tmp_path: Path) -> None:
+@pytest.mark.parametrize("deep", [True, False], ids=["every-lock", "some-locks"])
+def test_portfolio_credit_sync_and_seizure(devnet: dn.Devnet, tmp_path: Path, deep: bool) -> None:
     net = devnet
     cfg = config(net, tmp_path / "relayer")
     relayer = Relayer(cfg, ask=in_process(members(net, cfg)))
@@ -91,25 +102,27 @@ def test_portfolio_credit_sync_and_seizure(devnet: dn.Devnet, tmp_path: Path) ->
         d.approve(sum(LOCKS))
         ids = [d.lock_id(d.lock(a)) for a in LOCKS]
         until(relayer, lambda: d.accepted(ids[-1]), "a root with the portfolio's locks")
-        _, public = d.credit_portfolio(ids, THRESHOLD)
+        rec, public = d.credit_portfolio(ids, THRESHOLD)
+        receipt = d.exe.receipt(rec.hash)
+        assert receipt is not None
+        ev = d.credit.events.PortfolioCredited().process_receipt(receipt, errors=DISCARD)
+        chain_id = int(ev[0]["args"]["id"])
         assert list(public.locks) == ids
         src_id, vault = d.src.chain_id, d.vault_addr.lower()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600
+        reports = []
         while venue.portfolio_of_lock(src_id, vault, ids[0]) is None:
-            assert time.monotonic() < deadline, "the venue never learned the portfolio"
-            sync.run_once()
+            assert time.monotonic() < deadline, f"the venue never learned the portfolio: {reports}"
+            reports = (reports + [sync.run_once()])[-3:]
             time.sleep(0.5)
         p = venue.portfolio_of_lock(src_id, vault, ids[0])
         assert p is not None and p.lock_ids == tuple(ids) and p.thresholds == (THRESHOLD,)
         assert p.account == d.trader.lower()
-        chain_id = 1  # the contract numbers portfolios from 1; this devnet credited one
         assert d.credit.functions.inPortfolio(src_id, d.vault_addr, ids[2]).call()
         # replayed again: nothing credited twice
         assert sync.run_once().portfolios == 0
 
-        now = int(time.time())
-        _sell_puts(venue, d, now)
-        now += 120
+        now = _sell_puts_and_crash(venue, d, int(time.time()), deep)
         liq = venue.liquidate(d.trader.lower(), now=now)
         assert liq.seizes, liq.to_json()
         recipient = Web3.to_checksum_address(net.address("recipient"))
@@ -139,7 +152,10 @@ def test_portfolio_credit_sync_and_seizure(devnet: dn.Devnet, tmp_path: Path) ->
     entries = [e for e in venue.outbox(pending_only=False) if e.message.lock_id in ids]
     seizes = [e for e in entries if isinstance(e.message, Seize)]
     releases = [e for e in entries if isinstance(e.message, Release)]
-    assert len(seizes) >= 2, "more than one lock had to be seized"
+    if deep:  # more owed than the portfolio holds: every lock asked for, T taken in full
+        assert len(seizes) == len(ids) and not releases
+    else:  # little owed: the first lock covers it, the others are released
+        assert 1 <= len(seizes) < len(ids) and releases
     assert [e.message.lock_id for e in seizes] == ids[: len(seizes)], "in order"
     # the locks never asked for were released (by closePortfolioSeizure)
     assert sorted(e.message.lock_id for e in releases) == ids[len(seizes):]
