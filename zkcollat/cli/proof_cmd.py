@@ -520,7 +520,7 @@ def _prove_portfolio(
             )
         for lid in lock_ids:
             v.get_lock(lid)  # an unknown id fails before any proving
-        ow = parse_uint(owner, "owner", 160) if owner else v.get_lock(lock_ids[0]).owner
+        ow = int(owner, 16) if owner else v.get_lock(lock_ids[0]).owner
         public = portfolio_public(
             v,
             lock_ids,
