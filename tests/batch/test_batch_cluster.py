@@ -160,6 +160,7 @@ def test_worker_killed_halfway_batch_completes_each_proof_once(
     folder = write_folder(tmp_path / "in", dict(zip(names, inputs, strict=True)))
     written: Counter[str] = Counter()
     killed: list[int] = []
+    workers_seen: set[str] = set()
     # prove-batch's default cluster (with --threads-per-worker 2)
     with open_client(ClusterSpec(workers=2, threads_per_worker=2)) as client:
         pids: dict[str, int] = client.run(os.getpid)
@@ -168,16 +169,36 @@ def test_worker_killed_halfway_batch_completes_each_proof_once(
         threads = client.run(lambda: os.environ.get("RAYON_NUM_THREADS"))
         assert list(threads.values()) == ["2", "2"]  # the native pool's size on each worker
 
+        def worker_settings() -> dict[str, object]:
+            """Runs on a worker (a local function travels by value): what open_client's
+            cluster and the key plugin set there."""
+            import dask
+
+            from zkcollat.batch import worker
+
+            return {
+                "profile": dask.config.get("distributed.worker.profile.enabled"),
+                "allocator_tuned": worker._allocator_tuned,
+            }
+
         def on_result(r: ProofResult) -> None:
             written[r.name] += 1
+            workers_seen.add(r.worker or "")
             if sum(written.values()) == 6 and not killed:  # halfway through the first half
                 victim = next(iter(pids.values()))
                 os.kill(victim, signal.SIGKILL)
                 killed.append(victim)
 
         report = prove_batch(client, folder, pk, tmp_path / "out", on_result=on_result)
+        client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
         after = client.run(os.getpid)
+        settings = client.run(worker_settings)
     assert killed and killed[0] not in after.values()  # that worker is gone (and replaced)
+    # both workers, the replacement too: no profiler; any that proved has its
+    # allocator reusing buffers (the key plugin's tune_allocator)
+    assert settings and all(not s["profile"] for s in settings.values())
+    provers = {w for w in workers_seen if w in settings}
+    assert provers and all(settings[w]["allocator_tuned"] for w in provers)
     assert report.ok, report.failures
     assert sorted(report.proved) == names
     assert set(written.values()) == {1}

@@ -36,6 +36,14 @@ CONNECT_TIMEOUT_S = 60
 WORKER_TIMEOUT_S = 60.0
 #: How often a waiting client asks the scheduler how many workers it has.
 WORKER_POLL_S = 1.0
+#: Dask settings for the nannies of the LocalCluster that :func:`open_client` starts. Dask
+#: puts ``MALLOC_TRIM_THRESHOLD_=65536`` into the environment of the worker processes it
+#: spawns, and into this process's own environment (inherited by anything it starts later);
+#: it slows the prover (see :func:`zkcollat.batch.worker.tune_allocator`), so it is left out.
+LOCAL_NANNY_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+#: Dask settings passed to those worker processes: no statistical profiler. It samples every
+#: thread's stack every 10 ms for the dashboard, which a local batch cluster does not start.
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 
 @dataclass(frozen=True)
@@ -147,19 +155,25 @@ def open_client(spec: ClusterSpec) -> Iterator[Client]:
     from distributed.security import Security
 
     if spec.scheduler is None:
+        import dask
+
         n = spec.workers or _cores()
-        with LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            protocol="tls://",
-            host="127.0.0.1",
-            security=Security.temporary(),
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-            # the native prover's thread pool reads this when it starts, in each worker
-            env={"RAYON_NUM_THREADS": str(spec.threads_per_worker)},
-        ) as cluster, Client(cluster, timeout=CONNECT_TIMEOUT_S) as client:
+        # The nannies read this when they are made, and keep it for any worker they restart.
+        with dask.config.set(LOCAL_NANNY_CONFIG):
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                protocol="tls://",
+                host="127.0.0.1",
+                security=Security.temporary(),
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+                # the native prover's thread pool reads this when it starts, in each worker
+                env={"RAYON_NUM_THREADS": str(spec.threads_per_worker)},
+                config=LOCAL_WORKER_CONFIG,
+            )
+        with cluster, Client(cluster, timeout=CONNECT_TIMEOUT_S) as client:
             yield client
         return
     protocol, _host = check_scheduler_address(spec.scheduler, insecure=spec.insecure)

@@ -31,8 +31,10 @@ PAIR_RECORD = 2 * 32
 
 def poseidon_chunk(width: int, packed: bytes) -> bytes:
     """Runs on a worker: the native batch Poseidon of ``width``-word records."""
+    from zkcollat.batch.worker import tune_allocator
     from zkcollat.curve import get_backend
 
+    tune_allocator()  # chunks of megabytes: reuse their buffers (see tune_allocator)
     return get_backend().poseidon_packed(width, packed)
 
 
