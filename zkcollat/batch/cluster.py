@@ -52,9 +52,9 @@ class ClusterSpec:
 
     ``scheduler`` is None for a LocalCluster of ``workers`` processes (default: one per core);
     ``threads_per_worker`` is the number of threads each worker's prover uses (the native
-    backend's thread pool; a worker proves one input at a time, since the prover holds the
-    GIL). ``tls_*`` are PEM files for a ``tls://`` scheduler (CA, client certificate, its key);
-    when absent, Dask's config (``distributed.comm.tls.ca-file``, ``...client.cert``,
+    backend's thread pool; a worker proves one input at a time, with one Dask thread).
+    ``tls_*`` are PEM files for a ``tls://`` scheduler (CA, client certificate, its key); when
+    absent, Dask's config (``distributed.comm.tls.ca-file``, ``...client.cert``,
     ``...client.key``) is used. ``worker_timeout_s`` is how long work waits for a worker when
     the cluster has none (see :func:`require_workers`).
     """
