@@ -3,6 +3,8 @@
     python benchmarks/bench_growth.py                       # every series, threads 2 and 1
     python benchmarks/bench_growth.py --quick               # small sizes (a smoke run)
     python benchmarks/bench_growth.py --gnark gnark.json    # overlay gnark's points
+    python benchmarks/bench_growth.py --replot benchmarks/.cache/growth.json --gnark g.json
+                                                            # redraw only, measure nothing
 
 Series (medians and minima of ``--runs`` runs, one process per thread count with
 ``RAYON_NUM_THREADS`` set, so that the thread pool has that size from its start):
@@ -172,38 +174,45 @@ def _vault_series(args: argparse.Namespace, out: dict[str, Any]) -> None:
 
 
 def plot(results: dict[str, Any], gnark: dict[str, Any] | None, path: Path) -> None:
+    """Three log-log panels: Groth16 times against constraints, peak RSS of a proof from a
+    key file against constraints, the vault against locks. One colour per series, solid for
+    2 threads and dotted for 1; gnark's points dashed with crosses."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+    names = sorted({name for data in results["threads"].values() for name in data}
+                   | set((gnark or {}).get("series", {})))
+    palette = plt.get_cmap("tab20").colors
+    colour = {name: palette[i % len(palette)] for i, name in enumerate(names)}
+    fig, (times, memory, vault) = plt.subplots(1, 3, figsize=(18, 5.5))
     for threads, data in sorted(results["threads"].items()):
         style = "-" if threads == "2" else ":"
         for name, series in sorted(data.items()):
-            if not isinstance(series, dict) or name.startswith("vault"):
-                continue
-            pts = series["median"]
-            axes[0].loglog([p[0] for p in pts], [p[1] for p in pts], style, marker="o",
-                           label=f"{name}, {threads} thr")
-        for name, series in sorted(data.items()):
-            if isinstance(series, dict) and name.startswith("vault"):
+            if isinstance(series, dict):
                 pts = series["median"]
-                axes[1].loglog([p[0] for p in pts], [p[1] for p in pts], style, marker="o",
-                               label=name)
+                ax = vault if name.startswith("vault") else times
+                label = name if name.startswith("vault") else f"{name}, {threads} thr"
+            elif "RSS" in name:
+                pts, ax, label = series, memory, f"{name}, {threads} thr"
+            else:
+                continue  # constraint counts: in the JSON only
+            ax.loglog([p[0] for p in pts], [p[1] for p in pts], style, marker="o",
+                      color=colour[name], label=label)
     for name, pts in sorted((gnark or {}).get("series", {}).items()):
-        axes[0].loglog([p[0] for p in pts], [p[1] for p in pts], "--", marker="x",
-                       label=f"gnark: {name}")
-    axes[0].set_xlabel("constraints")
-    axes[0].set_ylabel("seconds (median)")
-    axes[0].set_title("Groth16: witness, prove, verify")
-    axes[1].set_xlabel("locks")
-    axes[1].set_ylabel("seconds (median)")
-    axes[1].set_title("vault (2 threads)")
-    for ax in axes:
+        times.loglog([p[0] for p in pts], [p[1] for p in pts], "--", marker="x",
+                     color=colour[name], label=f"gnark: {name}")
+    times.set(xlabel="constraints", ylabel="seconds (median)",
+              title="Groth16: witness, prove, verify")
+    memory.set(xlabel="constraints", ylabel="MB", title="peak RSS, proving from a key file")
+    vault.set(xlabel="locks", ylabel="seconds (median)", title="vault (2 threads)")
+    for ax in (times, memory, vault):
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.suptitle(f"zkcollat cost growth ({results['machine']})", fontsize=9)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    fig.suptitle(f"zkcollat cost growth ({results['machine']}; {results['command']})",
+                 fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -220,7 +229,15 @@ def main() -> None:
     ap.add_argument("--gnark", type=Path, default=None)
     ap.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--appends", type=int, default=100)
+    ap.add_argument("--replot", type=Path, default=None,
+                    help="draw --plot from this JSON of an earlier run (with --gnark), measure "
+                         "nothing")
     args = ap.parse_args()
+    if args.replot is not None:
+        gnark = json.loads(args.gnark.read_text()) if args.gnark else None
+        plot(json.loads(args.replot.read_text()), gnark, args.plot)
+        print(f"wrote {args.plot} from {args.replot}")
+        return
     from native_only import require_native  # benchmarks/ is the script's folder
 
     require_native("bench_growth.py")
