@@ -1,7 +1,11 @@
 """snarkjs keys, side by side in one run: zkcollat vs snarkjs on the circom CollateralLock(20).
 
-* ``prove``: ``zkcollat prove --zkey K --wtns W`` against ``snarkjs groth16 prove K W``, each as a
-  whole process (command line), and zkcollat's prover in process (key cached and loaded once);
+* ``prove``: ``zkcollat prove --zkey K --wtns W`` against ``snarkjs groth16 prove K W`` and
+  rapidsnark's ``prover K W proof public``, each as a whole process (command line), run in
+  turn; then zkcollat's prover in process (key cached and loaded once) against rapidsnark's
+  library in process (``groth16_prover`` through ctypes: the key and witness buffers read once,
+  parsed by each call, as go-rapidsnark calls it), in turn, wall and CPU time (CPU time is the
+  figure to compare while the machine is loaded);
 * ``new``, ``contribute``, ``verify``: ``zkcollat ceremony new|contribute|verify`` against
   ``snarkjs zkey new|contribute|verify``, whole processes, run alternately; the ratio is
   snarkjs's median over zkcollat's (the target for contribute is >= 5x).
@@ -13,17 +17,21 @@ node as it starts a CLI. The machine's load average is printed before and after.
 
 The circuit is circuits/main/collateral_lock_20.circom compiled with circom2; the witness comes
 from the circom witness generator. The ptau is made locally with snarkjs (unsafe: benchmark
-only) and cached in benchmarks/.cache/. rapidsnark (the Go module's prebuilt prover) is not run
-here: the module proxy does not serve it, and no other registry carries it.
+only) and cached in benchmarks/.cache/. rapidsnark is built from source by
+benchmarks/build_rapidsnark.sh (pinned commits; the Go module's prebuilt prover is not served
+by the module proxy) into benchmarks/.cache/rapidsnark/; without it the rapidsnark rows are
+skipped with a message. Both provers use the machine's cores (rayon / rapidsnark's pool).
 Prints min and median of several runs.
 
     python benchmarks/bench_ceremony.py --runs 5
     python benchmarks/bench_ceremony.py --runs 5 --only contribute
+    bash benchmarks/build_rapidsnark.sh && python benchmarks/bench_ceremony.py --runs 9 --only prove
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import statistics
@@ -43,6 +51,7 @@ from zkcollat.ceremony.keys import cached_pk, prove_with_zkey  # noqa: E402
 from zkcollat.formats.wtns import read_wtns  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
+RAPIDSNARK = CACHE / "rapidsnark"
 CLI = [sys.executable, str(ROOT / "cli.py")]
 #: zkcollat's processes: this tree first on the path, bytecode cached as in an installed package
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -152,24 +161,100 @@ def main() -> None:
 
 def prove(sj: list[str], tmp: Path, runs: int) -> None:
     sh([*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json"], tmp)  # cache
-    side_by_side(
-        "prove (cli)",
-        lambda i: [*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json",
-                   "--public", "pub.json"],
-        lambda i: [*sj, "groth16", "prove", "k.zkey", "w.wtns", "sp.json", "spub.json"],
-        runs, tmp,
-    )
+    cmds: dict[str, Callable[[int], list[str]]] = {
+        "zkcollat": lambda i: [*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o",
+                               "p.json", "--public", "pub.json"],
+        "snarkjs": lambda i: [*sj, "groth16", "prove", "k.zkey", "w.wtns", "sp.json",
+                              "spub.json"],
+    }
+    rs_bin, rs_lib = RAPIDSNARK / "bin" / "prover", RAPIDSNARK / "lib" / "librapidsnark.so"
+    if rs_bin.exists():
+        cmds["rapidsnark"] = lambda i: [str(rs_bin), "k.zkey", "w.wtns", "rp.json", "rpub.json"]
+    else:
+        print(f"rapidsnark: {rs_bin} absent (run benchmarks/build_rapidsnark.sh): skipped")
+    in_turn("prove (cli)", {k: (lambda c=c: sh(c(0), tmp)) for k, c in cmds.items()}, runs)
+    if rs_bin.exists():
+        _same_statement(tmp)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pk, zk, _ = cached_pk(tmp / "k.zkey")
         w = read_wtns(tmp / "w.wtns")
-        prove_with_zkey(pk, zk, w)  # warm-up: vectors loaded into the backend
-        inproc = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            prove_with_zkey(pk, zk, w)
-            inproc.append(time.perf_counter() - t)
-    print(f"prove (in process) zkcollat  {stats(inproc)}  (includes a verify)")
+        fns: dict[str, Callable[[], object]] = {"zkcollat": lambda: prove_with_zkey(pk, zk, w)}
+        if rs_lib.exists():
+            fns["rapidsnark"] = _rapidsnark_in_process(
+                rs_lib, (tmp / "k.zkey").read_bytes(), (tmp / "w.wtns").read_bytes()
+            )
+        else:
+            print(f"rapidsnark: {rs_lib} absent (run benchmarks/build_rapidsnark.sh): skipped")
+        in_turn("prove (in process)", fns, runs, cpu=True)
+    print("  (zkcollat in process includes a verification of the proof)")
+
+
+def in_turn(
+    what: str, fns: dict[str, Callable[[], object]], runs: int, *, cpu: bool = False
+) -> None:
+    """Each function once as a warm-up, then ``runs`` rounds calling each in turn; wall time
+    (and this process's CPU time, all threads, if ``cpu``), min and median; the ratio of each
+    median to zkcollat's."""
+    for fn in fns.values():
+        fn()
+    wall: dict[str, list[float]] = {k: [] for k in fns}
+    cpus: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(runs):
+        for k, fn in fns.items():
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            wall[k].append(time.perf_counter() - t)
+            cpus[k].append(time.process_time() - c)
+    ours = statistics.median(wall["zkcollat"])
+    for k in fns:
+        line = f"{what:<19} {k:<10} {stats(wall[k])}"
+        if cpu:
+            line += f"   cpu {stats(cpus[k])}"
+        if k != "zkcollat":
+            line += f"   {k}/zkcollat (medians) {statistics.median(wall[k]) / ours:.2f}x"
+        print(line)
+
+
+def _rapidsnark_in_process(lib_path: Path, zkey: bytes, wtns: bytes) -> Callable[[], object]:
+    """rapidsnark's ``groth16_prover`` (prover.h: key and witness buffers in; proof and public
+    JSON out; 0 on success) as a Python callable."""
+    lib = ctypes.CDLL(str(lib_path))
+    ul = ctypes.c_ulong
+    fn = lib.groth16_prover
+    fn.argtypes = [ctypes.c_void_p, ul, ctypes.c_void_p, ul, ctypes.c_char_p,
+                   ctypes.POINTER(ul), ctypes.c_char_p, ctypes.POINTER(ul), ctypes.c_char_p, ul]
+    fn.restype = ctypes.c_int
+    proof = ctypes.create_string_buffer(1 << 12)
+    public = ctypes.create_string_buffer(1 << 16)
+    err = ctypes.create_string_buffer(1 << 10)
+
+    def call() -> bytes:
+        n_proof, n_public = ul(len(proof)), ul(len(public))
+        rc = fn(zkey, len(zkey), wtns, len(wtns), proof, ctypes.byref(n_proof), public,
+                ctypes.byref(n_public), err, len(err))
+        if rc != 0:
+            raise RuntimeError(f"rapidsnark groth16_prover: {rc} {err.value.decode()}")
+        return proof.value
+
+    return call
+
+
+def _same_statement(tmp: Path) -> None:
+    """rapidsnark's and zkcollat's CLI proofs of the same key and witness: same public
+    signals, and zkcollat verifies rapidsnark's proof (so the rows compare like with like)."""
+    from zkcollat.ceremony.keys import zkey_to_vk
+    from zkcollat.formats.verify_json import verify_snarkjs
+    from zkcollat.formats.zkey import read_zkey
+
+    ours = json.loads((tmp / "pub.json").read_text())
+    theirs = json.loads((tmp / "rpub.json").read_text())
+    if ours != theirs:
+        raise RuntimeError(f"public signals differ: zkcollat {ours}, rapidsnark {theirs}")
+    vk = zkey_to_vk(read_zkey((tmp / "k.zkey").read_bytes()))
+    if not verify_snarkjs(vk, (tmp / "rpub.json").read_text(), (tmp / "rp.json").read_text()):
+        raise RuntimeError("zkcollat does not verify rapidsnark's proof")
 
 
 def _inputs() -> dict[str, object]:

@@ -206,6 +206,48 @@ def test_prove_with_zkey_and_back(tiny: tuple) -> None:  # type: ignore[type-arg
     assert groth16_verify(pk.vk, public, proof2)
 
 
+def test_prove_with_zkey_same_proof_on_both_backends(ptau_bytes: bytes) -> None:
+    """The native one-call prover of a snarkjs key (rows, quotient, MSMs, combination) gives
+    the proof the reference composes step by step, for the same blinding; a malformed
+    coefficient section is refused by both with the same reason."""
+    from zkcollat.curve import use_backend
+    from zkcollat.errors import LengthMismatch
+    from zkcollat.field import pack_fr
+
+    circuit = circuit_from_r1cs(tiny_r1cs())
+    with use_backend("native"):
+        zk = new_zkey(circuit, read_ptau(ptau_bytes))
+        contribute(zk, "entropy", "alice")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pk = zkey_to_pk(zk)
+    w = tiny_witness(3, 5)
+    blinding = (0x1234, 0x5678)
+    proofs = {}
+    for name in ("reference", "native"):
+        with use_backend(name) as b:
+            proofs[name], public = prove_with_zkey(pk, zk, w, blinding=blinding)
+            assert groth16_verify(pk.vk, public, proofs[name])
+            if name == "native":  # the one-call path ran, not the fallback
+                fused = pk.fused_prover(b)
+                assert fused is not None
+                p = proofs[name]
+                assert fused.prove_zkey(zk.coeffs, pack_fr(w), *blinding) == (p.a, p.b, p.c)
+    assert proofs["reference"] == proofs["native"]
+    # constraint 99 of a 4-row domain: same class and message on both backends
+    count = int.from_bytes(zk.coeffs[:4], "little")
+    bad = bytearray(zk.coeffs)
+    bad[4 + 4 : 4 + 8] = (99).to_bytes(4, "little")
+    broken = dataclasses.replace(zk, coeffs=bytes(bad))
+    messages = []
+    for name in ("reference", "native"):
+        with use_backend(name), pytest.raises(LengthMismatch) as e:
+            prove_with_zkey(pk, broken, w, blinding=blinding)
+        messages.append(str(e.value))
+    assert count > 0 and messages[0] == messages[1]
+    assert "constraint 99 is outside the domain" in messages[0]
+
+
 def test_cli_ceremony(tmp_path: Path, native: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 

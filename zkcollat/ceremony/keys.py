@@ -235,8 +235,25 @@ def cached_pk(zkey_path: str | Path) -> tuple[ProvingKey, Zkey, str]:
     return pk, zk, digest
 
 
-def prove_with_zkey(pk: ProvingKey, zk: Zkey, witness: list[int]) -> tuple[Proof, list[int]]:
-    """A proof and the public signals from a key and a full witness (``.wtns`` values)."""
+def prove_with_zkey(
+    pk: ProvingKey,
+    zk: Zkey,
+    witness: list[int],
+    *,
+    blinding: tuple[int, int] | None = None,
+) -> tuple[Proof, list[int]]:
+    """A proof and the public signals from a key and a full witness (``.wtns`` values).
+
+    On the native backend the rows, the quotient, the MSMs and the combination are one call
+    (``FusedProver.prove_zkey``); otherwise the rows come from :func:`zkey_rows` and the
+    proof from :func:`~zkcollat.groth16.prove.prove_from_rows`: the same proof for the same
+    ``blinding`` (``(r, s)``, for tests only). Either way the proof is verified before it is
+    returned: a snarkjs key has no C matrix, so a witness for another circuit would otherwise
+    give a proof that nobody accepts.
+    """
+    import secrets
+
+    from zkcollat.curve.backend import get_backend
     from zkcollat.field import pack_fr
     from zkcollat.groth16.prove import prove_from_rows
     from zkcollat.groth16.verify import verify
@@ -248,8 +265,15 @@ def prove_with_zkey(pk: ProvingKey, zk: Zkey, witness: list[int]) -> tuple[Proof
     if witness[0] != 1:
         raise ProvingError("witness[0] must be the constant 1")
     w_packed = pack_fr(witness, "witness")
-    rows = zkey_rows(zk.coeffs, w_packed, zk.domain_size)
-    proof = prove_from_rows(pk, w_packed, rows)
+    b = get_backend()
+    r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
+    fused = pk.fused_prover(b)
+    points = fused.prove_zkey(zk.coeffs, w_packed, r, s) if fused is not None else None
+    if points is not None:
+        proof = Proof(*points)
+    else:
+        rows = zkey_rows(zk.coeffs, w_packed, zk.domain_size)
+        proof = prove_from_rows(pk, w_packed, rows, backend=b, blinding=(r, s))
     public = witness[1 : zk.n_public + 1]
     if not verify(pk.vk, public, proof):
         raise ProvingError(

@@ -86,6 +86,15 @@ class FusedProver(ABC):
     ) -> tuple[G1Point, G2Point, G1Point] | int:
         """``(A, B, C)``, or the index of the first constraint the witness does not satisfy."""
 
+    def prove_zkey(
+        self, coeffs: bytes, witness: bytes, r: int, s: int
+    ) -> tuple[G1Point, G2Point, G1Point] | None:
+        """``(A, B, C)`` for a snarkjs key's circuit, the rows ``A.w``, ``B.w`` taken from the
+        key's coefficient section (``C.w = A.w * B.w``), or None when this prover cannot (the
+        caller then composes the proof from the rows). The proof is not checked: a witness
+        that does not satisfy the circuit gives one that does not verify."""
+        return None
+
 
 class WitnessProgram(Protocol):
     """A circuit's witness solver in the backend (see ``zkcollat.r1cs.native``)."""

@@ -139,6 +139,14 @@ class _NativeProver(FusedProver):
             return out
         return g1_unpack(out[0]), g2_unpack(out[1]), g1_unpack(out[2])
 
+    def prove_zkey(
+        self, coeffs: bytes, witness: bytes, r: int, s: int
+    ) -> tuple[G1Point, G2Point, G1Point] | None:
+        if not hasattr(self._h, "prove_zkey"):  # an extension built before it
+            return None
+        out = self._h.prove_zkey(coeffs, witness, _scalar(r), _scalar(s))
+        return g1_unpack(out[0]), g2_unpack(out[1]), g1_unpack(out[2])
+
 
 class NativeBackend(Backend):
     """Rust/arkworks backend (see the module docstring)."""

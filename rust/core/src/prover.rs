@@ -112,6 +112,43 @@ impl ProvingKey {
             Rows::Unsatisfied(i) => return Ok(Proved::Unsatisfied(i)),
             Rows::Ok(a, b, c) => (a, b, c),
         };
+        let (a, b, c) = self.prove_rows(w, a, b, c, r, s)?;
+        Ok(Proved::Proof(a, b, c))
+    }
+
+    /// A proof for a snarkjs key's circuit: the rows `A.w`, `B.w` from the key's coefficient
+    /// section (checked entry by entry, `crate::zkey::rows`) and `C.w = A.w * B.w`.
+    ///
+    /// A witness that does not satisfy the circuit still gives a proof (the key carries no C
+    /// matrix to check the rows against), one that does not verify: callers verify it.
+    pub fn prove_zkey(
+        &self,
+        coeffs: &[u8],
+        w: &[Fr],
+        r: Fr,
+        s: Fr,
+    ) -> Result<(G1Affine, G2Affine, G1Affine)> {
+        if w.len() != self.n_wires {
+            return Err(Error::Length(format!(
+                "the witness has {} values, the key {} wires",
+                w.len(),
+                self.n_wires
+            )));
+        }
+        let (a, b, c) = crate::zkey::rows(coeffs, w, self.domain_size)?;
+        self.prove_rows(w, a, b, c, r, s)
+    }
+
+    /// The MSMs and the combination, from the witness and its rows on the domain.
+    fn prove_rows(
+        &self,
+        w: &[Fr],
+        a: Vec<Fr>,
+        b: Vec<Fr>,
+        c: Vec<Fr>,
+        r: Fr,
+        s: Fr,
+    ) -> Result<(G1Affine, G2Affine, G1Affine)> {
         let wb: Vec<BigInt<4>> = w.par_iter().map(|x| x.into_bigint()).collect();
         let n_pub = self.n_public;
         // H (FFTs then its MSM) on one side, the four witness MSMs on the other.
@@ -138,6 +175,6 @@ impl ProvingKey {
         let c_pt = l_acc + h_acc + a_pt * s + b1 * r - self.delta_g1.mul_bigint((r * s).into_bigint());
         let [a_aff, c_aff] =
             <[G1Affine; 2]>::try_from(G1Projective::normalize_batch(&[a_pt, c_pt])).expect("2");
-        Ok(Proved::Proof(a_aff, b2.into_affine(), c_aff))
+        Ok((a_aff, b2.into_affine(), c_aff))
     }
 }

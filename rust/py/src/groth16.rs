@@ -236,6 +236,32 @@ impl Prover {
             .into_any()),
         }
     }
+
+    /// `(a, b, c)` as bytes for a snarkjs key's circuit: the rows from the key's coefficient
+    /// section (`coeffs`, section 4, every entry checked) and the packed witness, then the
+    /// quotient, the MSMs and the combination, in one call. A witness that does not satisfy
+    /// the circuit gives a proof that does not verify (a snarkjs key has no C matrix).
+    fn prove_zkey<'py>(
+        &self,
+        py: Python<'py>,
+        coeffs: &[u8],
+        witness: &[u8],
+        r: &[u8],
+        s: &[u8],
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let (a, b, c) = detached(py, || {
+            let w = frs_from_be(witness, "witness")?;
+            self.0.prove_zkey(coeffs, &w, fr_from_be(r, "r")?, fr_from_be(s, "s")?)
+        })?;
+        PyTuple::new(
+            py,
+            [
+                PyBytes::new(py, &g1_to_bytes(&a)),
+                PyBytes::new(py, &g2_to_bytes(&b)),
+                PyBytes::new(py, &g1_to_bytes(&c)),
+            ],
+        )
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
