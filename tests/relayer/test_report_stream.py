@@ -54,9 +54,11 @@ def venue(db: Any = ":memory:") -> Venue:
     return v
 
 
-def event(tx: str, lock_id: int, owner: str = ALICE, amount: int = 10**17) -> bytes:
+def event(
+    tx: str, lock_id: int, owner: str = ALICE, amount: int = 10**17, dest: int = EXEC_CHAIN
+) -> bytes:
     """A Locked log's payload: transaction ``tx`` gave lock ``lock_id``."""
-    return tx.encode() + b"|" + json.dumps([lock_id, owner, amount]).encode()
+    return tx.encode() + b"|" + json.dumps([lock_id, owner, amount, dest]).encode()
 
 
 class Source:
@@ -65,6 +67,7 @@ class Source:
     def __init__(self) -> None:
         self.chain = FakeChain(SRC, VAULT)
         self.offline: set[str] = set()
+        self.asked = 0
 
     def locked(self, lg: LogRef) -> int | None:
         return int(json.loads(lg.data.split(b"|", 1)[1])[0])
@@ -77,10 +80,10 @@ class Source:
                 if tx_hash(data) == want and i == log_index:
                     if n > c.head() - DEPTH:
                         raise ReportRefused(f"block {n} is not {DEPTH} below the head")
-                    lock_id, owner, amount = json.loads(data.split(b"|", 1)[1])
+                    lock_id, owner, amount, dest = json.loads(data.split(b"|", 1)[1])
                     exp = NOW + 30 * DAY
                     return LockReport(
-                        SRC, VAULT, lock_id, owner, EXEC_CHAIN, WETH, amount, exp, n, b.hash
+                        SRC, VAULT, lock_id, owner, dest, WETH, amount, exp, n, b.hash
                     )
         raise ReportRefused(f"transaction {tx} is unknown to this node")
 
@@ -88,6 +91,7 @@ class Source:
         keys = {k.address: k for k in COMMITTEE_KEYS}
 
         def ask(ep: MemberEndpoint, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            self.asked += 1
             if ep.address in self.offline:
                 return {"error": "unreachable"}
             try:
@@ -208,6 +212,17 @@ def test_too_few_signatures_wait_and_keep_what_was_gathered(tmp_path: Path) -> N
     out = s.run_once(NOW + 1)
     [p] = out.taken
     assert set(p.signers) == {k.address for k in COMMITTEE_KEYS[:2]}
+
+
+def test_what_the_venue_would_refuse_is_never_sent_to_the_members(tmp_path: Path) -> None:
+    src, v = Source(), venue()
+    s = stream(src, v, tmp_path / "sync.sqlite")
+    src.chain.mine([event("t1", 0, dest=EXEC_CHAIN + 1)])  # a lock for another chain
+    src.chain.mine([])
+    out = s.run_once(NOW)
+    assert out.taken == [] and len(out.refused) == 1 and "destChainId" in out.refused[0]
+    assert src.asked == 0 and [r[-1] for r in s.rows()] == ["refused"]
+    assert s.run_once(NOW + 1).refused == []  # decided once
 
 
 def test_a_pending_report_in_a_block_the_reorg_kept_is_still_taken(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from zkcollat.attest.lock_report import SignedLockReport
+from zkcollat.attest.lock_report import LockReport, SignedLockReport
 from zkcollat.groth16.keys import Proof
 from zkcollat.margin import errors as E
 from zkcollat.margin.collateral import Credit, CreditKey, value_e6
@@ -90,31 +90,7 @@ class ProvisionalDesk(SettlementDesk):
                 f"{signed.domain.verifying_contract}; this venue's committee signs for chainId="
                 f"{reg.chain_id} verifyingContract={reg.address}"
             )
-        if (rep.source_chain_id, rep.vault) not in self.config.vaults:
-            raise E.LockReportError(
-                f"lock report for vault {rep.vault} on source chain {rep.source_chain_id}: "
-                "this venue does not serve that vault"
-            )
-        if rep.dest_chain_id != self.config.chain_id:
-            raise E.WrongDestinationError(
-                f"reported lock's destChainId = {rep.dest_chain_id}; this venue is chain "
-                f"{self.config.chain_id}"
-            )
-        asset_id = int(rep.asset_id, 16)
-        if self.config.asset(rep.source_chain_id, asset_id) is None:
-            raise E.UnknownAssetError(
-                f"reported assetId {rep.asset_id} on source chain {rep.source_chain_id} is not "
-                "a listed collateral"
-            )
-        if rep.amount == 0:
-            raise E.ZeroThresholdError(f"lock {rep.lock_id}: reported amount is 0")
-        window = self.config.liquidation.liquidation_window_s
-        valid_until = rep.expiry - window
-        if valid_until <= now:
-            raise E.ExpiryTooSoonError(
-                f"reported expiry = {rep.expiry} leaves {rep.expiry - now}s; the liquidation "
-                f"window needs more than {window}s"
-            )
+        valid_until = self.check_report(rep, now=now)
         key = rep.key
         digest = rep.digest(reg.domain)
         detail = {"account": rep.owner, "lock": list(map(str, key))}
@@ -136,7 +112,7 @@ class ProvisionalDesk(SettlementDesk):
                 rep.vault,
                 rep.lock_id,
                 rep.owner,
-                asset_id,
+                int(rep.asset_id, 16),
                 rep.amount,
                 rep.expiry,
                 rep.block_number,
@@ -151,6 +127,41 @@ class ProvisionalDesk(SettlementDesk):
                 self.provisional_of[old.account].remove(self.provisional.pop(key).key)
             self._keep(p)
         return p
+
+    def check_report(self, rep: LockReport, *, now: int) -> int:
+        """The rules a report's fields must meet, checked before anyone signs it (a served
+        vault, this chain as destination, a listed asset, amount > 0, expiry beyond the
+        liquidation window, a lock not credited yet); returns the time it could count until
+        (``expiry - liquidation_window``)."""
+        if (rep.source_chain_id, rep.vault) not in self.config.vaults:
+            raise E.LockReportError(
+                f"lock report for vault {rep.vault} on source chain {rep.source_chain_id}: "
+                "this venue does not serve that vault"
+            )
+        if rep.dest_chain_id != self.config.chain_id:
+            raise E.WrongDestinationError(
+                f"reported lock's destChainId = {rep.dest_chain_id}; this venue is chain "
+                f"{self.config.chain_id}"
+            )
+        asset_id = int(rep.asset_id, 16)
+        if self.config.asset(rep.source_chain_id, asset_id) is None:
+            raise E.UnknownAssetError(
+                f"reported assetId {rep.asset_id} on source chain {rep.source_chain_id} is not "
+                "a listed collateral"
+            )
+        if rep.amount == 0:
+            raise E.ZeroThresholdError(f"lock {rep.lock_id}: reported amount is 0")
+        window = self.config.liquidation.liquidation_window_s
+        if rep.expiry - window <= now:
+            raise E.ExpiryTooSoonError(
+                f"reported expiry = {rep.expiry} leaves {rep.expiry - now}s; the liquidation "
+                f"window needs more than {window}s"
+            )
+        if self.is_credited(rep.key):
+            raise E.LockAlreadyCreditedError(
+                f"lock {':'.join(map(str, rep.key))} is credited already: nothing to report"
+            )
+        return rep.expiry - window
 
     # --- value ---------------------------------------------------------------------------
 

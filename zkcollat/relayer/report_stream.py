@@ -18,7 +18,9 @@ One pass (:meth:`ReportStream.run_once`):
 2. Every active report of this vault in the venue whose block is no longer the node's stops
    counting (``Venue.reports_reorged``).
 3. Each pending row still on the chain is read again (:func:`read_lock`: depth, canonical,
-   leaf) and sent to the members; with ``threshold`` signatures it is ``intended`` (committed),
+   leaf), checked against the venue's rules for a report's fields (``Venue.check_report``: a
+   lock for another chain, of an unlisted asset or credited already is refused without asking
+   anyone) and sent to the members; with ``threshold`` signatures it is ``intended`` (committed),
    taken by ``Venue.report_lock``, then ``done``; a venue refusal is ``refused`` with its
    reason; fewer signatures: it stays pending (those gathered are kept) for the next pass. A
    restart finds an ``intended`` row done if the venue holds the report of that block, else
@@ -215,6 +217,12 @@ class ReportStream:
                 continue
             if reading.block_hash != key[2]:
                 self._set(key, "reorged", f"the receipt is in block 0x{reading.block_hash.hex()}")
+                continue
+            try:  # nobody is asked to sign what the venue would refuse anyway
+                self.venue.check_report(reading, now=now)
+            except (CreditError, MarginError) as e:
+                self._set(key, "refused", str(e))
+                out.refused.append(f"{key[0]}:{key[1]}: {e}")
                 continue
             self._ask(
                 key, reading, {m: bytes.fromhex(s) for m, s in json.loads(sigs).items()}, now, out
