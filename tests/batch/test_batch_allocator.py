@@ -24,7 +24,9 @@ ROUNDS = 40
 BUFFER = 4 << 20  # 1,024 pages: like the prover's FFT and MSM buffers, far above 128 KiB
 
 CHILD = f"""
-import json, resource, sys
+import ctypes, json, resource, sys
+# no transparent huge pages, whatever the machine's setting: pages are counted at 4 KiB
+ctypes.CDLL(None).prctl(41, 1, 0, 0, 0)  # PR_SET_THP_DISABLE
 from zkcollat.batch.worker import tune_allocator
 tuned = [tune_allocator(), tune_allocator()] if sys.argv[1] == "tune" else []
 def faults():
