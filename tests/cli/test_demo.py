@@ -119,3 +119,26 @@ def test_demo_refusals(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("")
     assert "is not empty" in fails("demo", "--dir", str(tmp_path))
     assert "do not fit a tree of depth 4" in fails("demo", "--locks", "17", "--depth", "4")
+
+
+@pytest.mark.slow  # two demo runs
+def test_demo_figures_are_the_same_on_any_day() -> None:
+    """Issue 20: every time in the demo counts from its start (the put expires 30 days to the
+    second later), so its money figures do not depend on the date or the time of day."""
+    import re
+
+    runs = []
+    for now in ("2026-12-01T03:00:00Z", "2027-06-15T17:31:07Z"):
+        res = subprocess.run(
+            [*zkcollat_argv(), "demo", "--locks", "64", "--depth", "8", "--no-evm", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+            env={**env(), "ZKCOLLAT_NOW": now},
+        )
+        assert res.returncode == 0, res.stderr
+        runs.append(res.stdout)
+    money = [sorted(set(re.findall(r'"\w+_e6": "?(-?\d+)', r))) for r in runs]
+    assert money[0] and money[0] == money[1]
+    assert runs[0] != runs[1]  # the dates themselves differ

@@ -27,7 +27,7 @@ from tests.margin.helpers import (
 )
 from zkcollat.margin import errors as E
 from zkcollat.margin.ledger import FEES
-from zkcollat.margin.pricing import OptionSpec
+from zkcollat.margin.pricing import OptionSpec, e8
 from zkcollat.margin.risk import OpenOrder, e6
 from zkcollat.margin.signed import Cancel, sign
 from zkcollat.margin.venue import Venue
@@ -180,6 +180,8 @@ def test_amounts_in_messages_are_human_units() -> None:
     assert e6(0) == e6(0, up=True) == "0.00" and e6(10_000, up=True) == "0.01"
     assert e6(1, up=True) == "0.01" and e6(1) == "0.00" and e6(-1) == "-0.01"
     assert e6(10**12) == "1,000,000.00"
+    assert e8(11_310_000_000) == "113.10" and e8(280_000_000_000) == "2,800.00"
+    assert e8(1) == "0.00000001" and e8(-12_345_678_901) == "-123.45678901" and e8(0) == "0.00"
 
 
 def test_withdrawals_are_signed_and_keep_initial_margin() -> None:
@@ -220,6 +222,7 @@ def test_group_commit_acknowledges_after_commit(tmp_path: object) -> None:
         now=NOW,
     )
     assert isinstance(res[1], E.TickError) and sum(f.lots for f in res[2].fills) == 4  # type: ignore[union-attr]
+    assert str(res[1]).startswith("price 0.00000001 for ETH-") and "of the tick 0.10" in str(res[1])
     again = Venue.open(path, make_config(), VENUE_KEY)  # another process sees all of it
     assert again.ledger.position(ALICE, PUT.name) == -4 * 10**5
     assert [o.lots for _, o in again.open_orders(BOB)] == [6]

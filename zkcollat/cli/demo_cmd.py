@@ -32,6 +32,7 @@ import click
 from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.cli._common import CliInputError, now_or, progress
 from zkcollat.cli.ledger_cmd import summary_text
+from zkcollat.cli.times import when
 from zkcollat.cli.units import px, usd
 
 SOURCE_CHAIN = 1
@@ -82,7 +83,8 @@ class Story:
         self.n += 1
         rec: dict[str, Any] = {"step": self.n, "title": title}
         if not self.as_json:
-            click.secho(f"\n[{self.n}/{self.total}] {title}", bold=True)
+            gap = "\n" if self.n > 1 else ""  # a blank line between steps
+            click.secho(f"{gap}[{self.n}/{self.total}] {title}", bold=True)
         t0 = time.perf_counter()
         yield rec
         rec["seconds"] = round(time.perf_counter() - t0, 3)
@@ -327,7 +329,8 @@ def run_demo(
         )
     figures["credit"] = rec
 
-    put = OptionSpec("ETH", (now // DAY + 30) * DAY, 2800 * E8, "P")
+    # 30 days to the second: the marks (and so every figure after) are the same on any day
+    put = OptionSpec("ETH", now + 30 * DAY, 2800 * E8, "P")
     alice_key, maker_key = PrivateKey.from_int(ALICE_SECRET), PrivateKey.from_int(MAKER_SECRET)
     nonces = iter(range(1, 1000))
 
@@ -405,7 +408,7 @@ def run_demo(
             lines.append(
                 f"Seize(sourceChainId {msg['sourceChainId']}, vault {msg['vault']}, lockId "
                 f"{msg['lockId']}, amount {msg['amount']}, nonce {msg['nonce']}, deadline "
-                f"{msg['deadline']})\n  EIP-712 digest 0x{e.message.digest().hex()}\n"
+                f"{when(int(msg['deadline']))})\n  EIP-712 digest 0x{e.message.digest().hex()}\n"
                 f"  signed by the venue {e.signer}"
             )
         lines.append(

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zkcollat.margin.errors import PostOnlyError, UnknownOrderError
+from zkcollat.margin.pricing import e8
 
 OrderId = tuple[str, int]  # (account, nonce of the signed order)
 
@@ -140,8 +141,8 @@ def match(
 
     if post_only and keys and crosses(keys[-1]):
         raise PostOnlyError(
-            f"post-only order at {price_e8} would trade against the resting "
-            f"{'ask' if buy else 'bid'} at {abs(keys[-1])}"
+            f"post-only order at {e8(price_e8)} would trade against the resting "
+            f"{'ask' if buy else 'bid'} at {e8(abs(keys[-1]))}"
         )
     left = lots
     while left and keys and crosses(keys[-1]):

@@ -18,7 +18,7 @@ from zkcollat.margin.errors import (
     TickError,
     UnknownInstrumentError,
 )
-from zkcollat.margin.pricing import E8, OptionSpec
+from zkcollat.margin.pricing import E8, OptionSpec, e8
 
 MAX_LOTS = 2**62  # any limit above this is refused at listing: sizes stay far inside int64
 
@@ -76,8 +76,8 @@ class Instrument:
     def check_price(self, price_e8: int) -> None:
         if price_e8 <= 0 or price_e8 % self.tick_e8:
             raise TickError(
-                f"price_e8 = {price_e8} for {self.name} is not a positive multiple of the tick "
-                f"{self.tick_e8}"
+                f"price {e8(price_e8)} for {self.name} is not a positive multiple of the tick "
+                f"{e8(self.tick_e8)}"
             )
 
     def check_size(self, lots: int) -> None:

@@ -139,3 +139,12 @@ def bps_ceil(fraction: float) -> int:
     if not math.isfinite(fraction):
         return 10_000
     return min(10_000, max(0, math.ceil(fraction * 10_000)))
+
+
+def e8(v: int) -> str:
+    """A price in 1e-8 quote for a message, exact, with thousands separators and at least two
+    decimals: ``113.10``, ``2,800.00``, ``0.00000001``."""
+    sign = "-" if v < 0 else ""
+    whole, frac = divmod(abs(v), 10**8)
+    digits = f"{frac:08d}".rstrip("0").ljust(2, "0")
+    return f"{sign}{whole:,}.{digits}"

@@ -24,6 +24,7 @@ from zkcollat.margin.core import VenueCore
 from zkcollat.margin.instruments import Instrument
 from zkcollat.margin.ledger import FEES
 from zkcollat.margin.params import BPS
+from zkcollat.margin.pricing import e8
 from zkcollat.margin.risk import OpenOrder, e6
 from zkcollat.margin.signed import Cancel, Order, SignedMessage
 
@@ -63,8 +64,8 @@ class TradingDesk(VenueCore):
         band = max(m * t.band_bps // BPS, t.band_min_e8)
         if abs(price_e8 - m) > band:
             raise E.BandError(
-                f"price_e8 = {price_e8} for {ins.name} is more than {band} from the mark {m} "
-                f"(band_bps {t.band_bps}, band_min_e8 {t.band_min_e8})"
+                f"price {e8(price_e8)} for {ins.name} is more than {e8(band)} from the mark "
+                f"{e8(m)} (band_bps {t.band_bps}, band_min {e8(t.band_min_e8)})"
             )
 
     def place(self, signed: SignedMessage, *, now: int) -> PlaceReport:
