@@ -96,6 +96,8 @@ contract CollateralCredit is ReentrancyGuard {
     error NoPortfolioVerifier();
     /// @notice The vault pays min(amount, lock): a report above the amount asked is impossible.
     error PaidAboveAsked(uint256 paid, uint256 asked);
+    /// @notice Only a seized credit's Seize can be issued again.
+    error NotSeized(bytes32 key);
 
     /// @notice A lock was credited to `owner` for `threshold` units of `assetId` until `minExpiry`.
     event Credited(
@@ -291,6 +293,23 @@ contract CollateralCredit is ReentrancyGuard {
         emit Seize(sourceChainId, vault, lockId, amount, nonce, deadline);
     }
 
+    /// @notice Issue a seized credit's Seize again, with a fresh nonce and `deadline`
+    /// (settlement only): for a Seize whose deadline passed on the source chain before it was
+    /// executed. The vault executes at most one Seize or Release per lock, so the two messages
+    /// never both pay; `amount` is bounded by the threshold as in `markSeized`.
+    function reissueSeize(uint256 sourceChainId, address vault, uint64 lockId, uint256 amount, uint64 deadline)
+        external
+        returns (uint64 nonce)
+    {
+        if (msg.sender != settlement) revert NotSettlement(msg.sender);
+        bytes32 key = creditKey(sourceChainId, vault, lockId);
+        Credit storage c = credits[key];
+        if (c.status != CreditStatus.Seized) revert NotSeized(key);
+        if (amount > c.threshold) revert SeizeAboveCredit(amount, c.threshold);
+        nonce = messageNonce++;
+        emit Seize(sourceChainId, vault, lockId, amount, nonce, deadline);
+    }
+
     // --- portfolios -------------------------------------------------------------------------
 
     /// @notice Credit every lock of the Portfolio proof to the caller, at once; each lock at most
@@ -380,6 +399,19 @@ contract CollateralCredit is ReentrancyGuard {
         p.pending = false;
         portfolioSeized[id][p.pendingAsset] += paid;
         emit PortfolioSeizeExecuted(id, p.nextLock - 1, p.pendingAsset, paid);
+    }
+
+    /// @notice Issue the portfolio's pending Seize again (the same lock and amount) with a fresh
+    /// nonce and `deadline` (settlement only): for a Seize whose deadline passed on the source
+    /// chain before it was executed; the vault executes at most one Seize per lock.
+    function reissuePortfolioSeize(uint256 id, PortfolioContents calldata c, uint64 deadline)
+        external
+        returns (uint64 nonce)
+    {
+        Portfolio storage p = _portfolio(id, c);
+        if (!p.pending) revert NoSeizePending(id);
+        nonce = messageNonce++;
+        emit Seize(c.sourceChainId, c.vault, uint64(c.lockIds[p.nextLock - 1]), p.pendingAmount, nonce, deadline);
     }
 
     /// @notice End a seizure: the locks never asked for are released (settlement only).

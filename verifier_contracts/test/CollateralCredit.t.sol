@@ -85,6 +85,29 @@ contract CollateralCreditTest is TestBase {
         assertTrue(!cc.isCounting(key), "a seized credit never counts again");
     }
 
+    function test_expiredSeizeIssuedAgain() public {
+        _acceptRoot(pub[0]);
+        vm.prank(owner);
+        bytes32 key = cc.credit(SRC, VAULT, proof, pub);
+        uint64 lockId = uint64(pub[4]);
+        vm.startPrank(SETTLEMENT);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotSeized.selector, key));
+        cc.reissueSeize(SRC, VAULT, lockId, 1, 2_000_000_000);
+        cc.markSeized(SRC, VAULT, lockId, 5, 1_800_000_000);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.SeizeAboveCredit.selector, pub[5] + 1, pub[5]));
+        cc.reissueSeize(SRC, VAULT, lockId, pub[5] + 1, 2_000_000_000);
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Seize(SRC, VAULT, lockId, 5, 1, 2_000_000_000);
+        assertEq(cc.reissueSeize(SRC, VAULT, lockId, 5, 2_000_000_000), 1, "a fresh nonce");
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotSettlement.selector, address(this)));
+        cc.reissueSeize(SRC, VAULT, lockId, 5, 2_000_000_000);
+        bytes32 other = cc.creditKey(SRC, VAULT, 99);
+        vm.prank(SETTLEMENT);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotSeized.selector, other));
+        cc.reissueSeize(SRC, VAULT, 99, 1, 2_000_000_000);
+    }
+
     function test_rootMustBeAccepted() public {
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(CollateralCredit.RootNotAccepted.selector, SRC, VAULT, pub[0]));

@@ -333,6 +333,31 @@ contract CollateralCreditPortfolioTest is TestBase {
         vm.stopPrank();
     }
 
+    function test_expiredPortfolioSeizeIssuedAgain() public {
+        PortfolioPublic memory p = _pub(60, 2);
+        uint256 id = _credit(p);
+        vm.startPrank(SETTLEMENT);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NoSeizePending.selector, id));
+        cc.reissuePortfolioSeize(id, _c(p), 2_000_000_000);
+        cc.markPortfolioSeized(id, _c(p), 0, 0, 3e18, 1_800_000_000);
+        // the same lock and amount, a fresh nonce and deadline; still one Seize pending
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Seize(SRC, VAULT, 60, 3e18, 1, 2_000_000_000);
+        assertEq(cc.reissuePortfolioSeize(id, _c(p), 2_000_000_000), 1, "a fresh nonce");
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.SeizeOutOfTurn.selector, id, 1, 1));
+        cc.markPortfolioSeized(id, _c(p), 1, 0, 1, 2_000_000_000);
+        p.thresholds[0] -= 1;
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioMismatch.selector, id));
+        cc.reissuePortfolioSeize(id, _c(p), 2_000_000_000);
+        p.thresholds[0] += 1;
+        cc.markPortfolioSeizeExecuted(id, 3e18);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NoSeizePending.selector, id));
+        cc.reissuePortfolioSeize(id, _c(p), 2_000_000_000);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotSettlement.selector, address(this)));
+        cc.reissuePortfolioSeize(id, _c(p), 2_000_000_000);
+    }
+
     function test_seizeOnlyBySettlement() public {
         PortfolioPublic memory p = _pub(40, 2);
         uint256 id = _credit(p);

@@ -247,6 +247,7 @@ def sync_cmd(
         "deposits": rep.deposits,
         "sent": rep.sent,
         "seizesBooked": rep.seizes_booked,
+        "seizesReissued": rep.reissued,
         "withdrawalsApproved": rep.withdrawals,
         "withdrawalsWaiting": rep.withdrawals_waiting,
         "reports": rep.reports,

@@ -17,6 +17,7 @@ from typing import Any
 from zkcollat.db import Schema, create_tables, open_store
 from zkcollat.db import Store as DbStore
 from zkcollat.margin.errors import NotAVenueError
+from zkcollat.margin.store_outbox import OutboxSql
 
 _SQL = (Path(__file__).parent / "schema.sql").read_text()
 STATEMENTS = [  # each ends with ';' at the end of a line (a trigger's inner ';' is not)
@@ -47,7 +48,7 @@ SCHEMA = Schema(
 )
 
 
-class Store:
+class Store(OutboxSql):
     def __init__(self, db: DbStore) -> None:
         self.db = db
         self.conn = db.conn
@@ -325,65 +326,6 @@ class Store:
             "WHERE source_chain_id = ? AND vault = ? AND lock_id = ?",
             (status, str(seized), str(chain), vault, str(lock_id)),
         )
-
-    def next_vault_nonce(self, chain: int, vault: str) -> int:
-        row = self.conn.execute(
-            "SELECT next_nonce FROM vault_nonces WHERE source_chain_id = ? AND vault = ?",
-            (str(chain), vault),
-        ).fetchone()
-        n = 0 if row is None else int(row[0])
-        self.conn.execute(
-            "INSERT INTO vault_nonces VALUES (?, ?, ?) ON CONFLICT (source_chain_id, vault) "
-            "DO UPDATE SET next_nonce = excluded.next_nonce",
-            (str(chain), vault, n + 1),
-        )
-        return n
-
-    def add_outbox(
-        self,
-        kind: str,
-        message: dict[str, Any],
-        sig: bytes,
-        account: str,
-        expected_e6: int,
-        at: int,
-    ) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO outbox (kind, message, signature, account, expected_e6, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                kind,
-                json.dumps({k: str(v) for k, v in message.items()}),
-                sig.hex(),
-                account,
-                str(expected_e6),
-                at,
-            ),
-        )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
-
-    def outbox(self, pending_only: bool) -> list[tuple[Any, ...]]:
-        q = (
-            "SELECT id, kind, message, signature, account, expected_e6, created_at, sent_at, "
-            "executed_at, realised_e6 FROM outbox"
-        )
-        return list(
-            self.conn.execute(
-                q + (" WHERE sent_at IS NULL" if pending_only else "") + " ORDER BY id"
-            )
-        )
-
-    def mark_outbox(
-        self, entry_id: int, column: str, at: int, realised_e6: int | None = None
-    ) -> bool:
-        assert column in ("sent_at", "executed_at")
-        cur = self.conn.execute(
-            f"UPDATE outbox SET {column} = ?, realised_e6 = COALESCE(?, realised_e6) "
-            f"WHERE id = ? AND {column} IS NULL",
-            (at, None if realised_e6 is None else str(realised_e6), entry_id),
-        )
-        return cur.rowcount == 1
 
     def load_provisional(self) -> list[tuple[Any, ...]]:  # lock reports (provisional credit)
         return list(self.conn.execute("SELECT * FROM provisional_credits ORDER BY rowid"))

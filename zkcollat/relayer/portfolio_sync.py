@@ -15,6 +15,8 @@
   ``closePortfolioSeizure``, also sent when the venue ended a seizure with every lock asked for
   (no Release left to carry it). Each is journaled under a key of its own, so a restart resumes
   the same transaction.
+- A Seize the venue issued again (its deadline passed on the source chain before it executed)
+  is ``reissuePortfolioSeize``: the contract's pending Seize, a fresh nonce and deadline.
 - A vault ``Seized`` of a portfolio lock is recorded (outbox entry, paid units) in the same
   range transaction as the source cursor, whether or not the venue had booked it already, and
   reported to the contract with ``markPortfolioSeizeExecuted(id, paid)`` before the next
@@ -257,6 +259,13 @@ class PortfolioSync:
                     continue
                 m = e.message
                 i = p.lock_ids.index(m.lock_id)
+                state = f.portfolios(pid).call()
+                if bool(state[4]) and int(state[3]) == i + 1:  # its first Seize expired
+                    fn = f.reissuePortfolioSeize(pid, contents, m.deadline)
+                    key = f"reissue:{e.id}:{m.nonce}"
+                    sent.append(self._send("reissuePortfolioSeize", key, fn))
+                    done.add(e.id)
+                    continue
                 j = c["assets"].index(p.lock_assets[i])
                 fn = f.markPortfolioSeized(pid, contents, i, j, m.amount, m.deadline)
                 sent.append(self._send("markPortfolioSeized", f"outbox:{e.id}", fn))

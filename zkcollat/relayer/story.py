@@ -222,7 +222,12 @@ def devnet_committee(net: Devnet) -> Any:
 
 
 def make_venue(
-    net: Devnet, d: Path, latency: dict[str, int] | None = None, *, portfolios: bool = False
+    net: Devnet,
+    d: Path,
+    latency: dict[str, int] | None = None,
+    *,
+    portfolios: bool = False,
+    message_ttl_s: int = DAY,
 ) -> Any:
     """A venue for the devnet (:func:`venue_config`, its ``latency`` parameters updated by
     ``latency``), the committee and the devnet's verification key (with ``portfolios``, also
@@ -236,6 +241,7 @@ def make_venue(
 
     base = venue_config(net)
     base["latency"].update(latency or {})
+    base["liquidation"]["message_ttl_s"] = message_ttl_s
     vk = vk_from_json(json.loads((net.dir / "verification_key.json").read_text()))
     cfg = dataclasses.replace(VenueConfig.from_json(base), verifying_key=vk)
     committee = devnet_committee(net)

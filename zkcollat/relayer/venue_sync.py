@@ -60,7 +60,7 @@ from zkcollat.chain.journal import ChainJournal, journal_schema
 from zkcollat.chain.sender import Call, TxSender
 from zkcollat.db import open_store
 from zkcollat.margin.ledger import WITHDRAWALS
-from zkcollat.margin.messages import Release
+from zkcollat.margin.messages import Release, Seize
 from zkcollat.margin.venue import Venue
 from zkcollat.relayer.collect import Asker, ask_http
 from zkcollat.relayer.config import RelayConfig
@@ -113,6 +113,10 @@ def _from_legacy(conn: sqlite3.Connection) -> None:
 SCHEMA = dataclasses.replace(_BASE, migrations={**_BASE.migrations, 0: _from_legacy})
 
 
+#: CollateralCredit.CreditStatus.Seized
+CREDIT_SEIZED = 3
+
+
 class SyncError(ChainError):
     """The venue and the chain disagree in a way a pass cannot settle: an operator must look."""
 
@@ -126,6 +130,8 @@ class SyncReport:
     seizes_booked: int = 0
     #: portfolio credits replayed into the venue
     portfolios: int = 0
+    #: Seizes issued again (their deadline passed on the source chain before they executed)
+    reissued: int = 0
     #: approveWithdrawal transactions sent (hashes) and accounts whose new withdrawals wait
     #: until their outstanding allowance is used
     withdrawals: list[str] = field(default_factory=list)
@@ -235,7 +241,8 @@ class VenueSync:
         self._send_outbox(t)
         self._send_withdrawals()
         self.src_follow.poll(lambda logs, end: self._on_source(logs, end, t))
-        self._send_outbox(t)  # a portfolio's next Seize, asked once the last one is booked
+        self._reissue_expired(t)
+        self._send_outbox(t)  # a portfolio's next Seize, and Seizes issued again
         return self._report
 
     def _check_intents(self) -> None:
@@ -363,19 +370,43 @@ class VenueSync:
                 continue
             f = self.credit.functions
             vault = Web3.to_checksum_address(m.vault)
-            fn = (
-                f.markReleased(m.source_chain_id, vault, m.lock_id, m.deadline)
-                if isinstance(m, Release)
-                else f.markSeized(m.source_chain_id, vault, m.lock_id, m.amount, m.deadline)
-            )
+            kind, key = f"mark{m.kind}", f"outbox:{entry.id}"
+            if isinstance(m, Release):
+                fn = f.markReleased(m.source_chain_id, vault, m.lock_id, m.deadline)
+            elif self._seized_on_chain(m.source_chain_id, vault, m.lock_id):
+                # a re-issue (its first Seize expired unexecuted): a fresh nonce on chain too
+                fn = f.reissueSeize(m.source_chain_id, vault, m.lock_id, m.amount, m.deadline)
+                kind, key = "reissueSeize", f"reissue:{entry.id}:{m.nonce}"
+            else:
+                fn = f.markSeized(m.source_chain_id, vault, m.lock_id, m.amount, m.deadline)
             data = bytes.fromhex(fn._encode_transaction_data()[2:])
-            rec = self.sender.wait(
-                self.sender.submit(
-                    f"mark{m.kind}", f"outbox:{entry.id}", Call(self.cfg.credit, data)
-                )
-            )
+            rec = self.sender.wait(self.sender.submit(kind, key, Call(self.cfg.credit, data)))
             self.venue.mark_sent(entry.id, now=now)
             self._report.sent.append(rec.hash_hex)
+
+    def _seized_on_chain(self, chain: int, vault: str, lock_id: int) -> bool:
+        key = self.credit.functions.creditKey(chain, vault, lock_id).call()
+        return int(self.credit.functions.credits(key).call()[2]) == CREDIT_SEIZED
+
+    def _reissue_expired(self, now: int) -> None:
+        """Issue again each sent, unexecuted Seize whose deadline has passed on the source chain:
+        the time of the last source block read (at confirmation depth, every ``Seized`` up to
+        it booked) is after the deadline, so the old message can never execute (the vault checks
+        its deadline against that chain's clock)."""
+        processed = self.src_follow.processed()
+        if processed < 0:
+            return
+        source_time = self._block_time(self.src, processed)
+        for entry in self.venue.outbox(pending_only=False):
+            m = entry.message
+            if not isinstance(m, Seize) or entry.executed_at is not None:
+                continue
+            if entry.sent_at is None or m.deadline >= source_time:
+                continue
+            if (m.source_chain_id, m.vault) != (self.cfg.source.chain_id, self.cfg.vault):
+                continue
+            self.venue.reissue_seize(entry.id, source_time=source_time, now=now)
+            self._report.reissued += 1
 
     def _send_withdrawals(self) -> None:
         """Deliver the venue's cash withdrawals through ``approveWithdrawal``.

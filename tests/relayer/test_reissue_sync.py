@@ -1,0 +1,104 @@
+"""A Seize that expires before it is executed is issued again by ``margin sync`` on the devnet
+(in process): the venue's Seize is sent through ``markSeized``; the committee does not get to
+it before its deadline passes on the source chain (the chain's clock is moved on); the sync then
+issues it again (``reissueSeize``: a fresh nonce and deadline, the same lock and amount); the
+relayer finds the first one expired and executes the second; the vault pays once and the venue
+books it once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from web3 import Web3
+
+from zkcollat.chain.keystore import load_account
+from zkcollat.margin.messages import Seize
+from zkcollat.relayer import devnet as dn
+from zkcollat.relayer import story as st
+from zkcollat.relayer.service import Relayer
+from zkcollat.relayer.venue_sync import VenueSync
+
+from .helpers import Driver, config, in_process, members, until
+from .test_portfolio_sync import _sell_puts_and_crash
+
+pytestmark = pytest.mark.slow
+
+COL = st.COL
+TTL_S = 120
+SEIZED = 3
+
+
+def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
+    net = devnet
+    cfg = config(net, tmp_path / "relayer")
+    relayer = Relayer(cfg, ask=in_process(members(net, cfg)))
+    d = Driver(net, "reissue")
+    venue = st.make_venue(net, tmp_path / "venue", message_ttl_s=TTL_S)
+    sync = VenueSync(
+        venue,
+        cfg,
+        load_account(net.account("venue")).account,
+        tmp_path / "sync.sqlite",
+        start_blocks=(d.src.head(), d.exe.head()),
+    )
+    try:
+        d.approve(10 * COL)
+        lock_id = d.lock_id(d.lock(10 * COL))
+        until(relayer, lambda: d.accepted(lock_id), "a root with the lock")
+        d.credit_lock(lock_id, 8 * COL)
+        src_id, vault = d.src.chain_id, d.vault_addr.lower()
+        deadline = time.monotonic() + 600
+        while venue.get_credit(src_id, vault, lock_id) is None:
+            assert time.monotonic() < deadline, "the venue never learned the credit"
+            sync.run_once()
+            time.sleep(0.5)
+
+        def chain_now() -> int:
+            head = d.src.block("latest")
+            assert head is not None
+            return int(head.timestamp)
+
+        now = _sell_puts_and_crash(venue, d, chain_now(), True)
+        (entry,) = venue.liquidate(d.trader.lower(), now=now).seizes
+        first = entry.message
+        assert isinstance(first, Seize)
+        assert sync.run_once(now).sent  # markSeized, not executed: no relayer pass yet
+        # the source chain's clock passes the deadline; its blocks reach the depth
+        d.src.rpc("evm_increaseTime", [first.deadline - chain_now() + 60])
+        for _ in range(4):
+            d.src.rpc("evm_mine", [])
+        later = chain_now()
+        rep = sync.run_once(later)
+        assert rep.reissued == 1 and rep.sent
+        (again,) = [e for e in venue.outbox(pending_only=False) if e.id == entry.id]
+        second = again.message
+        assert isinstance(second, Seize) and again.sent_at is not None
+        assert (second.lock_id, second.amount) == (first.lock_id, first.amount)
+        assert second.nonce != first.nonce and second.deadline > later
+        until(relayer, lambda: d.status(lock_id) == SEIZED, "the second Seize to execute")
+        until(
+            relayer,
+            lambda: sync.run_once(later).seizes_booked or venue.receivable_e6() == 0,
+            "the venue to book the seize",
+        )
+    finally:
+        relayer.close()
+        sync.close()
+    # two Seize messages on the execution chain, one execution on the vault
+    emitted = d.credit.events.Seize().get_logs(
+        from_block=0, argument_filters={"lockId": lock_id}
+    )
+    assert len(emitted) == 2 and emitted[0]["args"]["nonce"] != emitted[1]["args"]["nonce"]
+    executed = d.vault.events.Seized().get_logs(from_block=0, argument_filters={"lockId": lock_id})
+    assert len(executed) == 1 and int(executed[0]["args"]["nonce"]) == int(
+        emitted[1]["args"]["nonce"]
+    )
+    paid = int(executed[0]["args"]["paid"])
+    assert paid == min(first.amount, 10 * COL)
+    (booked,) = [e for e in venue.outbox(pending_only=False) if e.id == entry.id]
+    assert booked.executed_at is not None and venue.receivable_e6() == 0
+    recipient = Web3.to_checksum_address(net.address("recipient"))
+    assert int(d.token.functions.balanceOf(recipient).call()) >= paid
+    venue.ledger.check()
