@@ -300,6 +300,18 @@ class VenueMachine(RuleBasedStateMachine):
                 value = m.amount * self.spot // 10**20 * fraction // 100  # type: ignore[union-attr]
                 self.v.seize_executed(e.id, value, now=self.now)
 
+    @rule()
+    def seize_expires_and_is_issued_again(self) -> None:
+        """Seizes not executed by their deadline are issued again (the source chain's time
+        passed it): the same lock, amount and claim, a fresh nonce; booked once, later."""
+        for e in self.v.outbox(pending_only=False):
+            if e.message.kind == "Seize" and e.id not in self.seizes_done:
+                m = e.message
+                claim = self.v.receivable_e6()
+                new = self.v.reissue_seize(e.id, source_time=m.deadline + 1, now=self.now)
+                assert (new.message.lock_id, new.message.amount) == (m.lock_id, m.amount)  # type: ignore[union-attr]
+                assert new.message.nonce != m.nonce and self.v.receivable_e6() == claim
+
     @precondition(lambda self: self.now < EXPIRY)
     @rule()
     def expire_and_settle(self) -> None:
