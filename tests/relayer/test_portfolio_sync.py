@@ -93,7 +93,7 @@ def test_portfolio_credit_sync_and_seizure(devnet: dn.Devnet, tmp_path: Path, de
     net = devnet
     cfg = config(net, tmp_path / "relayer")
     relayer = Relayer(cfg, ask=in_process(members(net, cfg)))
-    d = Driver(net, "pf")
+    d = Driver(net, f"pf-{deep}")  # its own journal keys: the module shares one devnet
     venue = st.make_venue(net, tmp_path / "venue", portfolios=True)
     starts = (d.src.head(), d.exe.head())
     settlement = load_account(net.account("venue")).account
