@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.chain.fakechain import FakeChain, tx_hash
@@ -293,6 +293,7 @@ def test_reorg_lock_re_signed_under_another_id_and_amount_never_double(tmp_path:
     assert [p.lock_id for p in v.reports_of(ALICE)] == [1] and counted(v, BOB, NOW + 5) == one
 
 
+@example(steps=[("lock", 0), ("lock", 0), ("lock", 1), ("lock", 0), ("pass", 0), ("reorg", 3)])
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -171,16 +171,15 @@ class ReportStream:
     # --- 2. reports whose block left the chain -------------------------------------------------
 
     def _drop_reorged(self, now: int) -> list[ProvisionalCredit]:
-        head = self.src.head()
         here = (self.cfg.source.chain_id, self.cfg.vault)
         gone = []
         for key, p in list(self.venue.provisional.items()):
             if p.status != "active" or (p.source_chain_id, p.vault) != here:
                 continue
-            if p.block_number > head:  # the node is behind: not evidence of a reorg
-                continue
+            # a block the node no longer has (its chain got shorter) is gone as well: dropping
+            # a report only ever costs its account, keeping a stale one could cost the fund
             blk = self.src.block(p.block_number)
-            if blk is not None and blk.hash != p.block_hash:
+            if blk is None or blk.hash != p.block_hash:
                 gone.append(key)
         return self.venue.reports_reorged(gone, now=now) if gone else []
 
