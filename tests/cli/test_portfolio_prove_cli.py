@@ -9,7 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import ALICE, BOB, EXEC_CHAIN, MIN_EXPIRY, NOW, WETH, fails, run
+from tests.cli.conftest import (
+    ALICE,
+    BOB,
+    EXAMPLE_VENUE,
+    EXEC_CHAIN,
+    MIN_EXPIRY,
+    NOW,
+    WETH,
+    World,
+    fails,
+    run,
+)
+from zkcollat.margin.config import VenueConfig
+from zkcollat.margin.venue import portfolio_check_of
 from zkcollat.statements import PortfolioPublic
 
 USDC = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
@@ -94,3 +107,37 @@ def test_asset_threshold_needs_a_portfolio_key(world: object, tmp_path: Path) ->
                 "--asset-threshold", f"{WETH}=1", "--min-expiry", MIN_EXPIRY, "--dest-chain",
                 EXEC_CHAIN, "--proof", str(tmp_path / "p.json"))
     assert "needs a Portfolio key" in err
+
+
+def test_margin_init_with_portfolio_keys(pf: Path, world: World, tmp_path: Path) -> None:
+    """``margin init --portfolio-vk [K:M:]PATH``: the key copied into the venue folder and
+    listed in its config (k and m from the key, or given and then checked against it)."""
+    init = ["init", "--config", str(EXAMPLE_VENUE), "--committee", str(world.committee),
+            "--vk", str(world.vk)]
+    run("margin", "--venue", str(tmp_path / "v"), *init, "--portfolio-vk", str(pf / "pf.json"))
+    raw = json.loads((tmp_path / "v" / "config.json").read_text())
+    assert raw["portfolio_verifying_keys"] == [
+        {"slots": 2, "assets": 2, "path": "portfolio_vk_2_2.json"}]
+    assert (tmp_path / "v" / "portfolio_vk_2_2.json").read_bytes() == (pf / "pf.json").read_bytes()
+    cfg = VenueConfig.load(tmp_path / "v" / "config.json")
+    assert set(cfg.portfolio_keys) == {(2, 2)} and portfolio_check_of(cfg) is not None
+    # k and m given: they must agree with what the key records
+    run("margin", "--venue", str(tmp_path / "w"), *init, "--portfolio-vk", f"2:2:{pf / 'pf.json'}")
+    assert "the key records k = 2, m = 2" in fails(
+        "margin", "--venue", str(tmp_path / "x"), *init, "--portfolio-vk", f"3:1:{pf / 'pf.json'}")
+    # a key without its circuit recorded needs K:M:, and its public-input count must fit
+    bare = {k: v for k, v in json.loads((pf / "pf.json").read_text()).items()
+            if not k.startswith("zkcollat_c") and not k.startswith("zkcollat_p")}
+    (tmp_path / "bare.json").write_text(json.dumps(bare))
+    assert "does not record its k and m" in fails(
+        "margin", "--venue", str(tmp_path / "x"), *init, "--portfolio-vk",
+        str(tmp_path / "bare.json"))
+    assert "Portfolio(k = 9, m = 3) has" in fails(
+        "margin", "--venue", str(tmp_path / "x"), *init, "--portfolio-vk",
+        f"9:3:{tmp_path / 'bare.json'}")
+    assert "a second key for Portfolio(k = 2, m = 2)" in fails(
+        "margin", "--venue", str(tmp_path / "x"), *init, "--portfolio-vk", str(pf / "pf.json"),
+        "--portfolio-vk", f"2:2:{tmp_path / 'bare.json'}")
+    assert "not of portfolio" in fails(
+        "margin", "--venue", str(tmp_path / "x"), *init, "--portfolio-vk", str(world.vk))
+    assert not (tmp_path / "x").exists()  # every refusal before anything is written

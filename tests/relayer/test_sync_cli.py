@@ -118,7 +118,9 @@ def test_sync_on_devnet(devnet: dn.Devnet, tmp_path: Path) -> None:
     signer.write_text("0x" + secret.hex() + "\n")
     assert PrivateKey.from_bytes(secret).address.lower() == net.address("venue").lower()
     r = _cli("margin", "--venue", str(venue), "init", "--config", str(cfg_file), "--committee",
-             str(com_file), "--vk", str(net.dir / "verification_key.json"), "--signer-key",
+             str(com_file), "--vk", str(net.dir / "verification_key.json"), "--portfolio-vk",
+             "{slots}:{assets}:".format(**net.doc["portfolioKey"])
+             + str(net.dir / net.doc["portfolioKey"]["verificationKey"]), "--signer-key",
              str(signer))
     assert r.exit_code == 0, r.output
     ref = net.account("venue")

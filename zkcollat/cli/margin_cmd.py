@@ -1,7 +1,8 @@
 """``zkcollat margin``: the execution side's options venue, kept in a folder.
 
 The folder (``--venue DIR``, default ``venue``) holds ``config.json`` (a VenueConfig, see
-``zkcollat margin example-config``), ``verification_key.json``, ``venue.sqlite`` (the
+``zkcollat margin example-config``), ``verification_key.json`` (and a
+``portfolio_vk_K_M.json`` per ``--portfolio-vk``), ``venue.sqlite`` (the
 whole venue state) and ``signer.key`` (the key that signs Release/Seize messages). Accounts
 act for themselves: orders, cancels, withdrawals and releases are signed with the account's
 key file (``--key``, as ``zkcollat attest keygen`` writes it). Times are unix seconds:
@@ -162,6 +163,14 @@ def margin(ctx: click.Context, venue_dir: str, now: int | None) -> None:
     help="The CollateralLock verification_key.json the venue checks proofs with.",
 )
 @click.option(
+    "--portfolio-vk",
+    "portfolio_vks",
+    multiple=True,
+    metavar="[K:M:]PATH",
+    help="A Portfolio(k, m) verification key the venue checks portfolio proofs with "
+    "(repeatable); k and m from the key (as `zkcollat setup` records them) or given as K:M:.",
+)
+@click.option(
     "--signer-key",
     type=click.Path(dir_okay=False),
     default=None,
@@ -174,10 +183,11 @@ def margin_init(
     config_path: str | None,
     committee_path: str,
     vk_path: str,
+    portfolio_vks: tuple[str, ...],
     signer_key: str | None,
     as_json: bool,
 ) -> None:
-    """Create the venue folder: config, verifying key, signer key and an empty state."""
+    """Create the venue folder: config, verifying keys, signer key and an empty state."""
     from zkcollat.attest.secp256k1 import PrivateKey
     from zkcollat.cli.attest_cmd import new_key, read_key_secret, write_key
     from zkcollat.cli.proof_cmd import load_vk
@@ -199,7 +209,30 @@ def margin_init(
     load_vk(vk_path)
     vk_bytes = Path(vk_path).read_bytes()
     committee = Committee.from_json(load_json_file(committee_path, "committee"))
-    VenueConfig.from_json({**raw, "verifying_key_path": str(Path(vk_path).resolve())})
+    if "portfolio_verifying_keys" in raw:
+        raise CliInputError(
+            "the venue config lists portfolio_verifying_keys: give each key with --portfolio-vk "
+            "instead (init copies it into the venue folder)"
+        )
+    pf = [portfolio_key_arg(spec) for spec in portfolio_vks]
+    VenueConfig.from_json({
+        **raw,
+        "verifying_key_path": str(Path(vk_path).resolve()),
+        "portfolio_verifying_keys": [
+            {"slots": k, "assets": m, "path": str(Path(p).resolve())} for k, m, p in pf
+        ],
+    })
+    pf_files = {f"portfolio_vk_{k}_{m}.json": (k, m, Path(p).read_bytes()) for k, m, p in pf}
+    for name in pf_files:
+        if (vc.dir / name).exists():
+            raise CliInputError(f"{vc.dir / name} already exists (the venue is initialised)")
+    if pf_files:
+        raw = {
+            **raw,
+            "portfolio_verifying_keys": [
+                {"slots": k, "assets": m, "path": name} for name, (k, m, _) in pf_files.items()
+            ],
+        }
     if signer_key is not None:
         secret = read_key_secret(signer_key)
         key = PrivateKey.from_int(secret)
@@ -211,6 +244,9 @@ def margin_init(
         vc.dir.mkdir(parents=True, exist_ok=True)
         atomic_write(vc.dir / VK, vk_bytes, overwrite=False)
         written.append(vc.dir / VK)
+        for name, (_, _, data) in pf_files.items():
+            atomic_write(vc.dir / name, data, overwrite=False)
+            written.append(vc.dir / name)
         atomic_write_json(vc.dir / CONFIG, {**raw, "verifying_key_path": VK}, overwrite=False)
         written.append(vc.dir / CONFIG)
         write_key(secret, str(vc.dir / SIGNER))  # a secret: 0600, never over a file
@@ -230,6 +266,7 @@ def margin_init(
         "chain_id": cfg.chain_id,
         "signer": key.address,
         "committee": committee.to_json(),
+        "portfolio_keys": [[k, m] for k, m, _ in pf_files.values()],
     }
     emit(
         as_json,
@@ -237,6 +274,38 @@ def margin_init(
         f"venue {vc.dir} on chain {cfg.chain_id}: committee "
         f"{committee.threshold} of {len(committee.members)}, signer {key.address}",
     )
+
+
+def portfolio_key_arg(spec: str) -> tuple[int, int, str]:
+    """``--portfolio-vk [K:M:]PATH``: (k, m, path); k and m, when not given, from the key's
+    ``zkcollat_circuit`` / ``zkcollat_params`` (written by ``zkcollat setup``), and when both
+    are there they must agree."""
+    import re
+
+    given = re.fullmatch(r"(\d+):(\d+):(.+)", spec)
+    path = given.group(3) if given else spec
+    d = load_json_file(path, "Portfolio verification key")
+    recorded: tuple[int, int] | None = None
+    if isinstance(d, dict) and d.get("zkcollat_circuit") == "portfolio":
+        try:
+            params = json.loads(d.get("zkcollat_params", "{}"))
+            recorded = int(params["slots"]), int(params["assets"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise CliInputError(f"{path}: the key's zkcollat_params are malformed: {e}") from e
+    elif isinstance(d, dict) and "zkcollat_circuit" in d:
+        raise CliInputError(f"{path} is a key of {d['zkcollat_circuit']!r}, not of portfolio")
+    if given:
+        km = int(given.group(1)), int(given.group(2))
+        if recorded is not None and recorded != km:
+            raise CliInputError(
+                f"--portfolio-vk {spec}: the key records k = {recorded[0]}, m = {recorded[1]}"
+            )
+        return km[0], km[1], path
+    if recorded is None:
+        raise CliInputError(
+            f"--portfolio-vk {spec}: the key does not record its k and m: give them as K:M:PATH"
+        )
+    return recorded[0], recorded[1], path
 
 
 def example_config_text() -> str:

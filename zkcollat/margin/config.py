@@ -8,6 +8,7 @@ JSON layout (all keys optional except ``chain_id``; unknown keys are an error)::
 
     {"chain_id": 42161, "registry_address": "0x...", "vaults": [[1, "0x..."]],
      "verifying_key_path": "verification_key.json",     # relative to the JSON file
+     "portfolio_verifying_keys": [{"slots": 8, "assets": 4, "path": "pvk.json"}],  # likewise
      "risk_free_rate_bps": 0,
      "standard": {...}, "portfolio": {...}, "latency": {...}, "liquidation": {...},
      "assets": [{"source_chain_id": 1, "asset_id": "0x...", "symbol": "WETH", "decimals": 18,
@@ -30,6 +31,7 @@ from zkcollat.errors import EncodingError
 from zkcollat.groth16.keys import VerifyingKey
 from zkcollat.margin.errors import MarginConfigError
 from zkcollat.margin.params import OracleParams, TradingParams
+from zkcollat.margin.portfolio_keys import PortfolioKeyEntry, parse_portfolio_keys
 
 BPS = 10_000
 
@@ -229,6 +231,11 @@ class VenueConfig:
     provisional: ProvisionalParams = field(default_factory=ProvisionalParams)
     verifying_key: VerifyingKey | None = field(default=None, compare=False)
     verifying_key_path: str | None = None
+    # the Portfolio statement's keys (zkcollat.margin.portfolio_keys), by (slots, assets)
+    portfolio_verifying_keys: tuple[PortfolioKeyEntry, ...] = ()
+    portfolio_keys: Mapping[tuple[int, int], VerifyingKey] = field(
+        default_factory=dict, compare=False
+    )
 
     def __post_init__(self) -> None:
         _nonneg_int(self, "chain_id")
@@ -280,7 +287,7 @@ class VenueConfig:
         d: Any = data
         if not isinstance(d, Mapping) or "chain_id" not in d:
             raise MarginConfigError("venue config must be an object with a chain_id")
-        known = {f.name for f in dataclasses.fields(cls)} - {"verifying_key"}
+        known = {f.name for f in dataclasses.fields(cls)} - {"verifying_key", "portfolio_keys"}
         extra = set(d) - known
         if extra:
             raise MarginConfigError(f"venue config has unknown keys {sorted(extra)}")
@@ -290,6 +297,7 @@ class VenueConfig:
             from zkcollat.formats.snarkjs import read_json, vk_from_json
 
             vk = vk_from_json(read_json(Path(base_dir) / vk_path, "verification key"))
+        pf_entries, pf_keys = parse_portfolio_keys(d.get("portfolio_verifying_keys"), base_dir)
         try:
             return cls(
                 chain_id=d["chain_id"],
@@ -309,6 +317,8 @@ class VenueConfig:
                 provisional=_sub(ProvisionalParams, d.get("provisional"), "provisional"),
                 verifying_key=vk,
                 verifying_key_path=vk_path,
+                portfolio_verifying_keys=pf_entries,
+                portfolio_keys=pf_keys,
             )
         except (TypeError, ValueError) as e:
             raise MarginConfigError(f"venue config: {e}") from e
@@ -348,4 +358,6 @@ class VenueConfig:
         }
         if self.verifying_key_path is not None:
             out["verifying_key_path"] = self.verifying_key_path
+        if self.portfolio_verifying_keys:
+            out["portfolio_verifying_keys"] = [e.to_json() for e in self.portfolio_verifying_keys]
         return out

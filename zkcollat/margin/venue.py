@@ -29,6 +29,7 @@ from typing import Any
 
 from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.margin.config import VenueConfig
+from zkcollat.margin.portfolio_credits import StatementCheck, statement_check
 from zkcollat.margin.provisional import ProvisionalDesk
 from zkcollat.margin.store import Store
 
@@ -40,9 +41,18 @@ class Venue(ProvisionalDesk):
     @classmethod
     def create(cls, path: str | Path, config: VenueConfig, signer: PrivateKey, **kw: Any) -> Venue:
         """A new venue in a file that does not exist yet (or ``":memory:"``)."""
+        kw.setdefault("portfolio_check", portfolio_check_of(config))
         return cls(Store.create(path), config, signer, **kw)
 
     @classmethod
     def open(cls, path: str | Path, config: VenueConfig, signer: PrivateKey, **kw: Any) -> Venue:
         """An existing venue; an empty or foreign file is refused (NotAVenueError)."""
+        kw.setdefault("portfolio_check", portfolio_check_of(config))
         return cls(Store.open(path), config, signer, **kw)
+
+
+def portfolio_check_of(config: VenueConfig) -> StatementCheck | None:
+    """The Portfolio check of the config's ``portfolio_verifying_keys`` (None without any: such
+    a venue credits no portfolio). ``Venue.create`` and ``Venue.open`` use it unless given a
+    ``portfolio_check``."""
+    return statement_check(config.portfolio_keys) if config.portfolio_keys else None

@@ -13,6 +13,7 @@ checking that the pid still runs anvil) and leaves ``D`` readable.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -262,6 +263,7 @@ def _proving_key(net: Devnet, log: Any) -> None:
 def _portfolio_key(net: Devnet, log: Any) -> None:
     from zkcollat.formats import pkey
     from zkcollat.formats.snarkjs import vk_to_json, write_json_atomic
+    from zkcollat.groth16.keys import circuit_metadata
     from zkcollat.groth16.setup import setup
     from zkcollat.statements import Portfolio
 
@@ -269,6 +271,9 @@ def _portfolio_key(net: Devnet, log: Any) -> None:
     cs = Portfolio(DEPTH, PORTFOLIO_SLOTS, PORTFOLIO_ASSETS).compile()
     pk, vk = setup(cs)
     pkey.save(pk, net.dir / "portfolio_key.zkpk")
+    # the circuit recorded as `zkcollat setup` does: `margin init --portfolio-vk` reads k and m
+    params = {"depth": DEPTH, "slots": PORTFOLIO_SLOTS, "assets": PORTFOLIO_ASSETS}
+    vk = dataclasses.replace(vk, metadata={**vk.metadata, **circuit_metadata("portfolio", params)})
     write_json_atomic(net.dir / "portfolio_verification_key.json", vk_to_json(vk))
     net.doc["portfolioKey"] = {
         "statement": "portfolio",

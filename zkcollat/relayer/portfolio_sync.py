@@ -158,7 +158,8 @@ class PortfolioSync:
         if not isinstance(check, StatementCheck):
             raise PortfolioSyncError(
                 f"portfolio {a['id']} was credited on chain but the venue has no Portfolio "
-                "verifying key (open it with the statement's keys)"
+                "verifying key (list one in the venue config's portfolio_verifying_keys: "
+                "`zkcollat margin init --portfolio-vk`)"
             )
         kept = [(x, t) for x, t in zip(assets, thresholds, strict=True) if (x, t) != (0, 0)]
         claim = PortfolioClaim(
