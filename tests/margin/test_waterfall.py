@@ -240,6 +240,28 @@ def test_a_short_that_cannot_pay_goes_through_the_waterfall() -> None:
     v.audit()
 
 
+def test_a_short_held_by_the_fund_that_it_cannot_pay_is_shared_by_the_longs() -> None:
+    """The fund holds what a liquidation could not close. At expiry nobody stands behind it:
+    settlement must not try to liquidate the fund (it did, and failed: 'insurance' is not an
+    address); what the fund cannot pay is cut from the longs, and the books still balance."""
+    v = settle_world(50_000 * E6, 100 * E6)
+    ins = v.instruments[PUT.name]
+    size = v.ledger.position(ALICE, PUT.name)
+    assert size < 0
+    v.trade_at(ins, ALICE, INSURANCE, size, 0, NOW + 1, "transfer")  # as a liquidation does
+    assert v.ledger.position(INSURANCE, PUT.name) == size
+    fund = v.ledger.cash[INSURANCE]
+    due = 2 * 1250 * 10**6  # two puts at (2800 - 1550), e6
+    assert 0 < fund < due
+    (rep,) = [r for r in v.settle(now=EXPIRY + 5) if r.instrument == PUT.name]
+    assert rep.adl_e6 == due - fund and v.ledger.cash[INSURANCE] == 0
+    assert rep.paid[BOB] + rep.paid[CAROL] == fund  # the longs get what the fund had
+    assert rep.waterfalls == [
+        {"account": INSURANCE, "fund_paid_e6": 0, "shortfall_e6": due - fund, "seizes": []}
+    ]
+    v.audit()
+
+
 def test_settlement_needs_a_price() -> None:
     v, _ = make_unpriced()
     with pytest.raises(E.SettlementError, match="no accepted oracle price"):

@@ -16,6 +16,7 @@ from typing import Any
 
 from zkcollat.margin import errors as E
 from zkcollat.margin.instruments import Instrument, instrument_to_json
+from zkcollat.margin.ledger import INSURANCE
 from zkcollat.margin.liquidation import LiquidationDesk, LiquidationReport
 from zkcollat.margin.oracle import twap_e8
 
@@ -77,7 +78,16 @@ class SettlementDesk(LiquidationDesk):
                     led.transfer(a, CLEARING, due[a], "settlement")
                     rep.paid[a] = -due[a]
             for a, s in sorted(holders.items()):
-                if s < 0 and led.cash[a] < 0:
+                if s < 0 and a == INSURANCE and led.cash[a] < 0:
+                    # The fund holds what liquidations could not close; nobody stands behind it,
+                    # so what it cannot pay is not paid out either: the longs share it (ADL).
+                    short = min(-led.cash[a], due[a])
+                    led.transfer(CLEARING, a, short, "adl")
+                    rep.adl_e6 += short
+                    rep.waterfalls.append(
+                        {"account": a, "fund_paid_e6": 0, "shortfall_e6": short, "seizes": []}
+                    )
+                elif s < 0 and led.cash[a] < 0:
                     lr = LiquidationReport(a, self.margin(a, now=now))
                     self.cover(a, 0, lr, now)
                     rep.waterfalls.append(
