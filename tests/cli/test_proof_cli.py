@@ -473,3 +473,18 @@ def test_top_level_script_runs(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["public"] == ["root", "leaf"]
     assert shutil.which("zkcollat") is not None
+
+
+def test_a_mode_missing_options_names_every_one() -> None:
+    from zkcollat.cli._common import CliInputError
+    from zkcollat.cli.proof_cmd import _require_options
+
+    _require_options("a portfolio proof", ("--lock", ("1",)), ("--min-expiry", 0))  # all given
+    with pytest.raises(CliInputError) as e:
+        _require_options(
+            "a portfolio proof",
+            ("--lock", ()),
+            ("--asset-threshold", ("0x" + "11" * 20 + "=1",)),
+            ("--min-expiry", None),
+        )
+    assert str(e.value) == "a portfolio proof needs --lock, --min-expiry"

@@ -391,6 +391,13 @@ def prove_cmd(
     emit(as_json, out, text)
 
 
+def _require_options(what: str, *options: tuple[str, object]) -> None:
+    """Refuse, naming every one, the options a mode needs that were not given."""
+    missing = [name for name, value in options if value is None or value == ()]
+    if missing:
+        raise CliInputError(f"{what} needs {', '.join(missing)}")
+
+
 def _prove_locks(
     pk: ProvingKey,
     vault_path: str,
@@ -407,18 +414,13 @@ def _prove_locks(
     from zkcollat.relayer.prover import prove_lock
     from zkcollat.statements import CollateralLock
 
-    missing = [
-        n
-        for n, v in (
-            ("--lock", lock_ids),
-            ("--threshold", threshold),
-            ("--min-expiry", min_expiry),
-            ("--dest-chain", dest_chain),
-        )
-        if v is None or v == ()
-    ]
-    if missing:
-        raise CliInputError(f"proving from a vault needs {', '.join(missing)}")
+    _require_options(
+        "proving from a vault",
+        ("--lock", lock_ids),
+        ("--threshold", threshold),
+        ("--min-expiry", min_expiry),
+        ("--dest-chain", dest_chain),
+    )
     assert threshold and min_expiry is not None and dest_chain
     th = parse_uint(threshold, "threshold")
     me = min_expiry
@@ -486,18 +488,13 @@ def _prove_portfolio(
     from zkcollat.relayer.portfolio import portfolio_public, prove_portfolio
     from zkcollat.statements.portfolio import DEFAULT_ASSETS, DEFAULT_SLOTS
 
-    missing = [
-        n
-        for n, v in (
-            ("--lock", lock_ids),
-            ("--asset-threshold", asset_thresholds),
-            ("--min-expiry", min_expiry),
-            ("--dest-chain", dest_chain),
-        )
-        if v is None or v == ()
-    ]
-    if missing:
-        raise CliInputError(f"a portfolio proof needs {', '.join(missing)}")
+    _require_options(
+        "a portfolio proof",
+        ("--lock", lock_ids),
+        ("--asset-threshold", asset_thresholds),
+        ("--min-expiry", min_expiry),
+        ("--dest-chain", dest_chain),
+    )
     assert min_expiry is not None and dest_chain
     thresholds: dict[int, int] = {}
     for item in asset_thresholds:
