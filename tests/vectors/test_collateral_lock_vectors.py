@@ -213,3 +213,59 @@ def test_vectors_with_snarkjs() -> None:
 #: zkcollat's reader and the EVM precompiles refuse it (the vector's verdict is theirs). The
 #: test keeps the difference visible: it fails if snarkjs starts refusing.
 SNARKJS_REDUCES = {"coordinate_above_p"}
+
+
+def _copy_committed(dst: Path) -> None:
+    for p in [*COMMITTED.glob("*.json"), COMMITTED / VERIFIER_SOL]:
+        shutil.copy(p, dst / p.name)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda v: "not json {", r"valid_lock.json.*not valid JSON"),
+        (lambda v: json.dumps([1, 2, 3]), r"valid_lock.json: a vector is a JSON object, not list"),
+        (lambda v: json.dumps({k: x for k, x in v.items() if k != "lockId"}),
+         r"valid_lock.json: field 'lockId' is missing"),
+        (lambda v: json.dumps({**v, "vault": {**v["vault"], "depth": 10**6}}),
+         r"valid_lock.json: vault.depth must be an integer in 1\.\.32"),
+        (lambda v: json.dumps({**v, "vault": {**v["vault"], "depth": "20"}}),
+         r"valid_lock.json: vault.depth is a JSON string, not number"),
+        (lambda v: json.dumps({**v, "vault": {**v["vault"], "blockRoots": 7}}),
+         r"valid_lock.json: vault.blockRoots is a JSON number, not list"),
+        (lambda v: json.dumps({**v, "lockId": "seven"}),
+         r"valid_lock.json: lockId = 'seven' is not a decimal integer"),
+        (lambda v: json.dumps({**v, "expected": {"verdict": "maybe"}}),
+         r"valid_lock.json: expected.verdict is 'maybe'"),
+        (lambda v: json.dumps({**v, "expected": {"verdict": "unprovable", "error": "Nope"}}),
+         r"valid_lock.json: expected.error 'Nope' is none of"),
+        (lambda v: json.dumps({**v, "proof": None}),
+         r"valid_lock.json: proof is a JSON null, not object"),
+        (lambda v: json.dumps({**v, "vault": {**v["vault"], "blockRoots": [3]}}),
+         r"valid_lock.json: vault.blockRoots\[0\] is a JSON number, not an object"),
+        (lambda v: "[" * 100_000 + "]" * 100_000, r"valid_lock.json.*nested deeper"),
+    ],
+    ids=["not-json", "not-object", "missing-field", "huge-depth", "string-depth",
+         "wrong-type", "bad-int", "bad-verdict", "bad-error", "null-proof", "bad-block-root",
+         "deep-nesting"],
+)
+def test_checker_names_what_is_wrong_in_a_malformed_vector(
+    tmp_path: Path, damage: Any, message: str
+) -> None:
+    """A vector file from elsewhere (an auditor's copy) is hostile input: every malformed one
+    is refused with VectorMismatch naming the file and the problem, never a KeyError or
+    TypeError traceback, and a huge depth is refused before any circuit is compiled."""
+    _copy_committed(tmp_path)
+    p = tmp_path / "valid_lock.json"
+    p.write_text(damage(json.loads(p.read_text())))
+    with pytest.raises(VectorMismatch, match=message):
+        check_dir(tmp_path)
+
+
+def test_vectors_check_cli_reports_a_malformed_vector_in_one_line(tmp_path: Path) -> None:
+    _copy_committed(tmp_path)
+    (tmp_path / "valid_lock.json").write_text("{}")
+    res = CliRunner().invoke(zkcollat_cli, ["vectors", "check", str(tmp_path)])
+    assert res.exit_code != 0
+    assert "Traceback" not in res.output
+    assert "valid_lock.json" in res.output and "is missing" in res.output

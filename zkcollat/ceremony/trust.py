@@ -22,6 +22,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from zkcollat.formats import limits
+from zkcollat.formats.limits import LimitError
+
 #: The Hermez / Polygon zkEVM "perpetual powers of tau" (54 contributions and a beacon),
 #: prepared for phase 2, one file per power: Blake2b-512 of each file as published in
 #: snarkjs's README (files ``powersOfTau28_hez_final_NN.ptau``; power 28 without ``_28``).
@@ -117,7 +120,7 @@ def record_trusted(zkey_sha256: str, info: dict[str, Any]) -> None:
 def trusted_record(zkey_sha256: str) -> dict[str, Any] | None:
     """The record of an earlier successful verification of this key file, if any."""
     try:
-        data = json.loads(_record_path(zkey_sha256).read_text())
-    except (OSError, json.JSONDecodeError):
+        data = limits.read_json(_record_path(zkey_sha256), "trust record", limits.SMALL_JSON)
+    except (OSError, LimitError):  # absent, unreadable or damaged: verify again
         return None
     return data if isinstance(data, dict) and data.get("zkey_sha256") == zkey_sha256 else None

@@ -28,6 +28,7 @@ from zkcollat.chain.journal import TxRecord
 from zkcollat.chain.sender import Call, TxSender
 from zkcollat.contracts.toolchain import PROJECT
 from zkcollat.errors import SolidityError
+from zkcollat.formats import limits
 
 #: Devnet parameters of the vault and the credit contract (:func:`deploy_devnet`).
 WITHDRAW_GRACE_S = 3600
@@ -193,7 +194,7 @@ def verifier_creation(vk_path: Path, node_modules: Path) -> bytes:
     from zkcollat.solidity import generate_collateral_lock_verifier  # noqa: PLC0415
     from zkcollat.solidity.solc import compile_sources  # noqa: PLC0415
 
-    vk = vk_from_json(json.loads(vk_path.read_text()))
+    vk = vk_from_json(limits.read_json(vk_path, "verification key", limits.SMALL_JSON))
     src = generate_collateral_lock_verifier(vk)
     comp = compile_sources({"CollateralLockVerifier.sol": src}, node_modules)
     return comp.contracts["CollateralLockVerifier"].bytecode
@@ -208,7 +209,7 @@ def portfolio_verifier_creation(
     from zkcollat.solidity.portfolio import generate_portfolio_verifier  # noqa: PLC0415
     from zkcollat.solidity.solc import compile_sources  # noqa: PLC0415
 
-    vk = vk_from_json(json.loads(vk_path.read_text()))
+    vk = vk_from_json(limits.read_json(vk_path, "verification key", limits.SMALL_JSON))
     src = generate_portfolio_verifier(vk, slots, assets)
     comp = compile_sources({"PortfolioVerifier.sol": src}, node_modules)
     return comp.contracts["PortfolioVerifier"].bytecode

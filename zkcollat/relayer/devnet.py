@@ -35,6 +35,8 @@ from zkcollat.chain.keystore import KeystoreRef, create_keystore, load_account, 
 from zkcollat.chain.sender import TxSender
 from zkcollat.contracts.deploy import Deployer, PortfolioKey, checksum, deploy_devnet
 from zkcollat.contracts.toolchain import PROJECT
+from zkcollat.formats import limits
+from zkcollat.formats.limits import LimitError
 from zkcollat.relayer.contracts import ensure_build
 
 SOURCE_CHAIN_ID = 31337
@@ -104,12 +106,12 @@ class Devnet:
 
 def load(d: Path) -> Devnet:
     p = d / "devnet.json"
+    if not p.exists():
+        raise DevnetError(f"no devnet in {d}: {p} does not exist (run `zkcollat devnet up`)")
     try:
-        doc = json.loads(p.read_text())
-    except FileNotFoundError as e:
-        raise DevnetError(f"no devnet in {d}: {p} does not exist (run `zkcollat devnet up`)") from e
-    except json.JSONDecodeError as e:
-        raise DevnetError(f"{p} is not JSON: {e}") from e
+        doc = limits.read_json(p, "devnet state", limits.SMALL_JSON)
+    except LimitError as e:
+        raise DevnetError(str(e)) from e
     if not isinstance(doc, dict) or not all(isinstance(doc.get(s), dict) for s in SIDES):
         raise DevnetError(f"{p} has no 'source' and 'execution' sections")
     return Devnet(d, doc)

@@ -27,6 +27,8 @@ from zkcollat.curve.backend import get_backend
 from zkcollat.curve.points import G1_GENERATOR, G1Point, G2Point
 from zkcollat.errors import UnsatisfiedConstraint, ZkcollatError
 from zkcollat.field import P, R, fq2_sqrt
+from zkcollat.formats import limits
+from zkcollat.formats.limits import LimitError
 from zkcollat.formats.snarkjs import (
     proof_from_json,
     proof_to_json,
@@ -52,7 +54,11 @@ from zkcollat.solidity.verifier import COLLATERAL_LOCK_PUBLIC, generate_collater
 from zkcollat.statements import CollateralLock
 from zkcollat.vault import errors as vault_errors
 from zkcollat.vault.lock import Lock
+from zkcollat.vault.tree import MAX_DEPTH
 from zkcollat.vault.vault import Vault
+
+#: A vector is a few hundred kB (a depth-32 vault's locks and paths); 16 MB is generous.
+VECTOR_LIMITS = limits.Limits(max_bytes=16 << 20, max_depth=16)
 
 SEED = b"zkcollat CollateralLock test vectors v1"
 #: The seed of a second key of the same statement (the "another key" vector's prover).
@@ -388,8 +394,88 @@ def _fail(name: str, what: str) -> VectorMismatch:
     return VectorMismatch(f"vector {name}: {what}")
 
 
+def _json_type(x: Any) -> str:
+    for kind, name in ((bool, "boolean"), (int, "number"), (float, "number"), (str, "string"),
+                       (list, "list"), (dict, "object")):
+        if isinstance(x, kind):
+            return name
+    return "null"
+
+
+def _field(doc: Any, path: str, kind: type, prefix: str = "") -> Any:
+    """``doc`` at the dotted ``path`` (named ``prefix + path`` in errors), which must exist
+    and be of ``kind`` (a JSON boolean is not a number)."""
+    here: Any = doc
+    walked: list[str] = []
+    for key in path.split("."):
+        if not isinstance(here, dict):
+            where = prefix + ".".join(walked) if walked or prefix else "the vector"
+            raise VectorMismatch(f"{where.rstrip('.')} is a JSON {_json_type(here)}, "
+                                 "not an object")
+        if key not in here:
+            raise VectorMismatch(f"field {prefix + '.'.join([*walked, key])!r} is missing")
+        here = here[key]
+        walked.append(key)
+    if not isinstance(here, kind) or (isinstance(here, bool) and kind is not bool):
+        raise VectorMismatch(f"{prefix + path} is a JSON {_json_type(here)}, "
+                             f"not {_json_type(kind())}")
+    return here
+
+
+def _int_text(doc: Any, path: str) -> int:
+    """A decimal integer field, written as a string (as snarkjs writes field elements)."""
+    raw = _field(doc, path, str)
+    if not raw.isdecimal():
+        raise VectorMismatch(f"{path} = {raw[:40]!r} is not a decimal integer")
+    return int(raw)
+
+
+def _check_shape(v: Any) -> None:
+    """Refuse a vector whose fields the checker reads are missing or of the wrong JSON type,
+    naming the field, before any circuit is compiled (a vector file is hostile input).
+    Deeper contents (locks, keys, proofs) are checked by their own readers."""
+    if not isinstance(v, dict):
+        raise VectorMismatch(f"a vector is a JSON object, not {_json_type(v)}")
+    _field(v, "name", str)
+    depth = _field(v, "vault.depth", int)
+    if not 1 <= depth <= MAX_DEPTH:
+        raise VectorMismatch(f"vault.depth must be an integer in 1..{MAX_DEPTH}, not {depth}")
+    _field(v, "circuit.nConstraints", int)
+    _field(v, "vault.root", str)
+    for path in ("vault.locks", "vault.blockRoots"):
+        _field(v, path, list)
+    for i, b in enumerate(v["vault"]["blockRoots"]):
+        where = f"vault.blockRoots[{i}]"
+        if not isinstance(b, dict):
+            raise VectorMismatch(f"{where} is a JSON {_json_type(b)}, not an object")
+        for key, kind in (("size", int), ("blockNumber", int), ("root", str)):
+            _field(b, key, kind, prefix=where + ".")
+    for path in ("lockId", "threshold", "minExpiry"):
+        _int_text(v, path)
+    _field(v, "proveAtSize", int)
+    for path in ("input", "verificationKey", "expected"):
+        _field(v, path, dict)
+    verdict = _field(v, "expected.verdict", str)
+    if verdict not in ("accept", "reject", "unprovable"):
+        raise VectorMismatch(f"expected.verdict is {verdict[:40]!r}, not accept, reject or "
+                             "unprovable")
+    if verdict == "unprovable":  # no proof: the error the prover must raise
+        error = _field(v, "expected.error", str)
+        if error not in EXPECTED_ERRORS:
+            raise VectorMismatch(f"expected.error {error[:40]!r} is none of "
+                                 f"{', '.join(sorted(EXPECTED_ERRORS))}")
+    else:
+        _field(v, "publicSignals", list)
+        _field(v, "proof", dict)
+        _field(v, "calldata", dict)
+
+
 def check_vector(v: dict[str, Any], cs_cache: dict[int, ConstraintSystem] | None = None) -> str:
-    """Check one vector (see the module docstring); returns its verdict or raises."""
+    """Check one vector (see the module docstring); returns its verdict or raises.
+
+    The vector's shape is checked first (:func:`_check_shape`): a malformed one is refused
+    with :class:`VectorMismatch` naming the field."""
+    _check_shape(v)
     name = v["name"]
     depth = v["vault"]["depth"]
     cache = cs_cache if cs_cache is not None else {}
@@ -463,8 +549,21 @@ def check_dir(path: Path) -> dict[str, str]:
     if not files:
         raise VectorMismatch(f"no vectors in {path}")
     cache: dict[int, ConstraintSystem] = {}
-    out = {p.name: check_vector(json.loads(p.read_text()), cache) for p in files}
-    vks = {json.dumps(json.loads(p.read_text())["verificationKey"], sort_keys=True) for p in files}
+    out: dict[str, str] = {}
+    vks: set[str] = set()
+    for p in files:
+        try:
+            v = limits.read_json(p, "test vector", VECTOR_LIMITS)
+            out[p.name] = check_vector(v, cache)
+        except LimitError as e:
+            raise VectorMismatch(f"{p.name}: {e}") from e
+        except VectorMismatch as e:
+            raise VectorMismatch(f"{p.name}: {e}") from e
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+            # a field the shape check does not cover, deeper in the vector: name the file and
+            # the problem in one line rather than a traceback
+            raise VectorMismatch(f"{p.name}: malformed vector ({type(e).__name__}: {e})") from e
+        vks.add(json.dumps(v["verificationKey"], sort_keys=True))
     if len(vks) != 1:
         raise VectorMismatch(f"the vectors in {path} do not share one verification key")
     sol = path / VERIFIER_SOL
