@@ -1,0 +1,153 @@
+"""bench_growth.py's bookkeeping: sizes, gnark's records, the ratio table and the plot.
+
+No timing is measured or asserted: the records are made up, the code that pairs ours with
+gnark's, computes ours / gnark and writes the Markdown is what is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import bench_growth as bg  # noqa: E402
+
+
+def _rec(system: str, series: str, param: int, threads: int, prove: float, verify: float,
+         rss: float | None, constraints: int = 2873) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "system": system, "series": series, "param": param, "threads": threads,
+        "constraints": constraints, "gnark": "gnark v0.16.3, gnark-crypto v0.21.0",
+        "prove": {"min": prove * 0.9, "median": prove},
+        "verify": {"min": verify * 0.9, "median": verify},
+        "witness": {"min": 0.001, "median": 0.002},
+    }
+    if rss is not None:
+        out["peak_rss_mb"] = rss
+    return out
+
+
+def _results(records: list[dict[str, Any]], vault: list[dict[str, Any]] | None = None
+             ) -> dict[str, Any]:
+    return {"schema": 2, "started": "2026-11-30 20:00", "finished": "2026-11-30 20:15",
+            "commit": "abc1234", "command": "python benchmarks/bench_growth.py --max-log2 16",
+            "runs": 5, "threads": [2, 1], "gnark": "gnark v0.16.3 (go1.26.8)",
+            "machine": {"cpu": "Test CPU", "cores": 2, "python": "3.11", "load_start": 0.1,
+                        "load_end": 0.2},
+            "records": records, "vault": vault or []}
+
+
+def test_sizes_follow_max_log2_and_quick() -> None:
+    full = bg.sizes(False, 20)
+    assert full["lock"] == [8, 16, 20, 32]
+    assert full["synthetic"] == list(range(12, 21))
+    assert full["vault"] == [10, 12, 14, 16, 18, 20]
+    cut = bg.sizes(False, 15)
+    assert cut["synthetic"] == [12, 13, 14, 15] and cut["vault"] == [10, 12, 14]
+    assert cut["lock"] == [8, 16, 20, 32]  # every depth is below 2^14 constraints
+    assert bg.sizes(True, 20) == {"lock": [4, 8], "synthetic": [10, 11], "vault": [6, 8]}
+
+
+def test_series_and_threads_options() -> None:
+    assert bg.parse_series("lock,vault") == ["lock", "vault"]
+    for bad in ("", "lock,gnark", "locks"):
+        with pytest.raises(argparse.ArgumentTypeError, match="--series"):
+            bg.parse_series(bad)
+    assert bg.parse_threads("2,1") == [2, 1]
+    for bad in ("", "two", "2,0"):
+        with pytest.raises(argparse.ArgumentTypeError, match="--threads"):
+            bg.parse_threads(bad)
+
+
+def test_pairs_and_ratios() -> None:
+    records = [
+        _rec("gnark", "lock", 8, 2, 0.100, 0.001, 20.0),
+        _rec("zkcollat", "lock", 8, 1, 0.300, 0.002, 60.0),
+        _rec("zkcollat", "lock", 8, 2, 0.104, 0.002, 60.0),
+        _rec("zkcollat", "synthetic", 12, 2, 0.5, 0.002, None),
+    ]
+    got = bg.pairs(records)
+    assert [(o["series"], o["param"], o["threads"]) for o, _ in got] == [
+        ("lock", 8, 2), ("lock", 8, 1), ("synthetic", 12, 2)]
+    (o2, g2), (o1, g1), (os_, gs) = got
+    assert g2 is records[0] and g1 is None and gs is None
+    assert bg.ratio(o2, g2, "prove") == pytest.approx(1.04)
+    assert bg.ratio(o2, g2, "verify") == pytest.approx(2.0)
+    assert bg.ratio(o2, g2, "peak_rss_mb") == pytest.approx(3.0)
+    assert bg.ratio(o1, g1, "prove") is None
+    assert bg.ratio(os_, _rec("gnark", "synthetic", 12, 2, 1.0, 0.001, 10.0),
+                    "peak_rss_mb") is None  # ours has no RSS figure
+
+
+def test_table_marks_ratios_above_five_percent() -> None:
+    records = [
+        _rec("zkcollat", "lock", 8, 2, 0.104, 0.002, 60.0),
+        _rec("gnark", "lock", 8, 2, 0.100, 0.001, 20.0),
+        _rec("zkcollat", "lock", 8, 1, 0.300, 0.002, 61.0),
+        _rec("gnark", "lock", 8, 1, 0.200, 0.0025, 20.0),
+        _rec("zkcollat", "synthetic", 12, 2, 0.5, 0.002, 50.0, constraints=4098),
+    ]
+    vault = [{"log2": 10, "locks": 1024, "bulk build": {"min": 0.02, "median": 0.02},
+              "append (FULL)": {"min": 0.0004, "median": 0.0005},
+              "path": {"min": 0.0001, "median": 0.0002}}]
+    text = bg.table(_results(records, vault))
+    lines = text.splitlines()
+    assert "    python benchmarks/bench_growth.py --max-log2 16" in lines
+    assert any("Test CPU" in line and "abc1234" in line for line in lines)
+    row2 = next(line for line in lines if line.startswith("| 8 | 2 |"))
+    cells = [c.strip() for c in row2.strip("|").split("|")]
+    assert cells[2] == "2,873 / 2,873"
+    assert cells[3:5] == ["104.00 / 100.00", "1.04"]  # within 5%: not bold
+    assert cells[5:7] == ["2.00 / 1.00", "**2.00**"]
+    assert cells[9:11] == ["60.0 / 20.0", "**3.00**"]
+    row1 = next(line for line in lines if line.startswith("| 8 | 1 |"))
+    assert "**1.50**" in row1 and "| 0.80 |" in row1  # verify 2.0 / 2.5 ms
+    synthetic = next(line for line in lines if line.startswith("| 2^12 | 2 |"))
+    assert "4,098 / –" in synthetic and "500.00 / –" in synthetic
+    assert "- prove: 1.50 (CollateralLock 8, 1 thr): above 5%: not met" in lines
+    assert "- verify: 2.00 (CollateralLock 8, 2 thr): above 5%: not met" in lines
+    assert "| 2^10 | 0.020 / 0.020 | 0.40 / 0.50 | 0.10 / 0.20 |" in lines
+
+
+def test_table_says_met_when_every_ratio_is_within() -> None:
+    records = [_rec("zkcollat", "lock", 8, 2, 0.100, 0.001, 20.0),
+               _rec("gnark", "lock", 8, 2, 0.100, 0.001, 20.0)]
+    text = bg.table(_results(records))
+    assert "- prove: 1.00 (CollateralLock 8, 2 thr): within 5% or below: met" in text
+    assert "**" not in text.split("## CollateralLock(D)")[1]
+
+
+def test_gnark_records_are_read_and_refused(tmp_path: Path) -> None:
+    good = _rec("gnark", "synthetic", 12, 2, 1.0, 0.001, 10.0)
+    path = tmp_path / "g.jsonl"
+    path.write_text(json.dumps(good) + "\n\n")
+    assert bg.read_gnark_records(path) == [good]
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "system": "zkcollat"}) + "\n")
+    with pytest.raises(SystemExit, match=r"g\.jsonl:2: not a gnarkgrowth lock or chain record"):
+        bg.read_gnark_records(path)
+    partial = {k: v for k, v in good.items() if k not in ("verify", "threads")}
+    path.write_text(json.dumps(partial) + "\n")
+    with pytest.raises(SystemExit, match=r"g\.jsonl:1: gnark's record has no threads, verify"):
+        bg.read_gnark_records(path)
+
+
+def test_replot_writes_table_and_png(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [_rec("zkcollat", "lock", 8, 2, 0.104, 0.002, 60.0),
+               _rec("gnark", "lock", 8, 2, 0.100, 0.001, 20.0)]
+    src = tmp_path / "run.json"
+    src.write_text(json.dumps(_results(records)))
+    gnark = tmp_path / "g.jsonl"
+    gnark.write_text(json.dumps(_rec("gnark", "lock", 8, 2, 0.052, 0.001, 20.0)) + "\n")
+    table, png = tmp_path / "growth.md", tmp_path / "growth.png"
+    monkeypatch.setattr(sys, "argv", ["bench_growth.py", "--replot", str(src), "--gnark",
+                                      str(gnark), "--table", str(table), "--plot", str(png)])
+    bg.main()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    row = next(line for line in table.read_text().splitlines() if line.startswith("| 8 | 2 |"))
+    assert "104.00 / 52.00 | **2.00**" in row  # gnark's records replaced by the file's
