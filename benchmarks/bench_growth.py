@@ -416,8 +416,9 @@ def _verdict(r: float | None) -> str:
     return f"**{r:.2f}**" if r > WITHIN else f"{r:.2f}"
 
 
-def table(results: dict[str, Any]) -> str:
-    """The Markdown page: the sitting, then one table per series (medians, ms and MB)."""
+def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
+    """The Markdown page: the sitting, then one table per series (medians, ms and MB), then a
+    link to the plot (``plot_link``, relative to the page)."""
     m = results["machine"]
     lines = [
         "# How cost grows: zkcollat and gnark in one sitting",
@@ -476,7 +477,8 @@ def table(results: dict[str, Any]) -> str:
             lines.append(f"| 2^{v['log2']} | {b['min']:.3f} / {b['median']:.3f} | "
                          f"{_ms(a['min'])} / {_ms(a['median'])} | {_ms(p['min'])} / "
                          f"{_ms(p['median'])} |")
-    lines += ["", "Plot: [growth.png](growth.png) (log-log; ours solid, gnark dashed).", ""]
+    lines += ["", f"Plot: [{Path(plot_link).name}]({plot_link}) (log-log; ours solid, gnark "
+              "dashed).", ""]
     return "\n".join(lines)
 
 
@@ -551,7 +553,8 @@ def read_gnark_records(path: Path) -> list[Record]:
 
 def write_outputs(results: dict[str, Any], args: argparse.Namespace) -> None:
     args.table.parent.mkdir(parents=True, exist_ok=True)
-    args.table.write_text(table(results))
+    link = os.path.relpath(args.plot.resolve(), args.table.resolve().parent)
+    args.table.write_text(table(results, Path(link).as_posix()))
     plot(results, args.plot)
     print(f"wrote {args.table} and {args.plot}")
 

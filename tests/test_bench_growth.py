@@ -113,6 +113,7 @@ def test_table_marks_ratios_above_five_percent() -> None:
     assert "- prove: 1.50 (CollateralLock 8, 1 thr): above 5%: not met" in lines
     assert "- verify: 2.00 (CollateralLock 8, 2 thr): above 5%: not met" in lines
     assert "| 2^10 | 0.020 / 0.020 | 0.40 / 0.50 | 0.10 / 0.20 |" in lines
+    assert "Plot: [growth.png](growth.png) (log-log; ours solid, gnark dashed)." in lines
 
 
 def test_table_says_met_when_every_ratio_is_within() -> None:
@@ -144,10 +145,11 @@ def test_replot_writes_table_and_png(tmp_path: Path, monkeypatch: pytest.MonkeyP
     src.write_text(json.dumps(_results(records)))
     gnark = tmp_path / "g.jsonl"
     gnark.write_text(json.dumps(_rec("gnark", "lock", 8, 2, 0.052, 0.001, 20.0)) + "\n")
-    table, png = tmp_path / "growth.md", tmp_path / "growth.png"
+    table, png = tmp_path / "docs" / "growth.md", tmp_path / "img" / "g.png"
     monkeypatch.setattr(sys, "argv", ["bench_growth.py", "--replot", str(src), "--gnark",
                                       str(gnark), "--table", str(table), "--plot", str(png)])
     bg.main()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     row = next(line for line in table.read_text().splitlines() if line.startswith("| 8 | 2 |"))
     assert "104.00 / 52.00 | **2.00**" in row  # gnark's records replaced by the file's
+    assert "Plot: [g.png](../img/g.png)" in table.read_text()
