@@ -11,8 +11,9 @@ Series (``--series``, comma-separated):
 * ``lock``: CollateralLock(D), D in 8, 16, 20, 32;
 * ``synthetic``: a chain of blocks of one Poseidon(2) (240 constraints) and 16 multiplications,
   2^12 .. 2^20 constraints (up to ``--max-log2``);
-* ``vault``: ours only, 2^10 .. 2^20 locks (up to ``--max-log2``), depth 20, 2 threads: bulk
-  build in memory, one append to a SQLite vault (synchronous=FULL), one inclusion path.
+* ``vault``: ours only, 2^10 .. 2^20 locks (up to ``--max-log2``), depth 20, each thread
+  count: bulk build in memory, one append to a SQLite vault (synchronous=FULL), one inclusion
+  path.
 
 For each size of ``lock`` and ``synthetic``: our circuit is compiled and its development key
 made once (``pkey.save``, the key carries the circuit), then for each thread count (``--threads``,
@@ -224,6 +225,7 @@ def vault_series(log2s: Iterable[int], appends: int) -> list[Record]:
     from zkcollat.vault.vault import leaves_of_locks
 
     out = []
+    PoseidonTree.from_leaves_packed(20, leaves_of_locks(make_locks(0, 16)))  # first-use costs
     for k in log2s:
         n = 1 << k
         locks = make_locks(0, n)
@@ -344,13 +346,14 @@ def sitting(args: argparse.Namespace, plan: dict[str, list[int]],
                   f"{_children_cpu() - cpu:.1f} s CPU in its processes)", flush=True)
     vault: list[Record] = []
     if "vault" in args.series and plan["vault"]:
-        print("== vault (ours, 2 threads)", flush=True)
-        wall, cpu = time.perf_counter(), _children_cpu()
-        part = _run_worker(["--vault", ",".join(map(str, plan["vault"])),
-                            "--appends", str(args.appends)], 2)
-        vault = part["vault"]
-        print(f"  (vault: {time.perf_counter() - wall:.1f} s wall, "
-              f"{_children_cpu() - cpu:.1f} s CPU in its processes)", flush=True)
+        for threads in args.threads:
+            print(f"== vault (ours, {threads} thr)", flush=True)
+            wall, cpu = time.perf_counter(), _children_cpu()
+            part = _run_worker(["--vault", ",".join(map(str, plan["vault"])),
+                                "--appends", str(args.appends)], threads)
+            vault += [{**v, "threads": threads} for v in part["vault"]]
+            print(f"  (vault, {threads} thr: {time.perf_counter() - wall:.1f} s wall, "
+                  f"{_children_cpu() - cpu:.1f} s CPU in its processes)", flush=True)
     return records, vault
 
 
@@ -469,12 +472,12 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
             met = "within 5% or below: met" if r <= WITHIN else "above 5%: not met"
             lines.append(f"- {kind}: {r:.2f} ({where}): {met}")
     if results.get("vault"):
-        lines += ["", "## Vault (ours, depth 20, 2 threads)", "",
-                  "| locks | bulk build s (min / median) | append ms, synchronous=FULL "
-                  "(min / median) | inclusion path ms (min / median) |", "|---:|---|---|---|"]
-        for v in results["vault"]:
+        lines += ["", "## Vault (ours, depth 20)", "",
+                  "| locks | threads | bulk build s (one run) | append ms, synchronous=FULL "
+                  "(min / median) | inclusion path ms (min / median) |", "|---:|---:|---|---|---|"]
+        for v in sorted(results["vault"], key=lambda v: (v["log2"], -v.get("threads", 2))):
             b, a, p = v["bulk build"], v["append (FULL)"], v["path"]
-            lines.append(f"| 2^{v['log2']} | {b['min']:.3f} / {b['median']:.3f} | "
+            lines.append(f"| 2^{v['log2']} | {v.get('threads', 2)} | {b['median']:.3f} | "
                          f"{_ms(a['min'])} / {_ms(a['median'])} | {_ms(p['min'])} / "
                          f"{_ms(p['median'])} |")
     lines += ["", f"Plot: [{Path(plot_link).name}]({plot_link}) (log-log; ours solid, gnark "
@@ -514,19 +517,23 @@ def plot(results: dict[str, Any], path: Path) -> None:
         ax.set(xlabel="constraints", title=title,
                ylabel="MB" if kind == "peak_rss_mb" else "seconds (median)")
     vault_ax = axes[3]
+    vault = results.get("vault", [])
+    vault_threads = sorted({v.get("threads", 2) for v in vault}, reverse=True)
     for i, name in enumerate(("bulk build", "append (FULL)", "path")):
-        pts = [(v["locks"], v[name]["median"]) for v in results.get("vault", [])]
-        if pts:
-            vault_ax.loglog([p[0] for p in pts], [p[1] for p in pts], "-", marker="o",
-                            color=palette[(len(keys) + i) % len(palette)], label=name)
-    vault_ax.set(xlabel="locks", ylabel="seconds (median)", title="vault (ours, 2 threads)")
+        for j, threads in enumerate(vault_threads):
+            pts = sorted((v["locks"], v[name]["median"]) for v in vault
+                         if v.get("threads", 2) == threads)
+            vault_ax.loglog([p[0] for p in pts], [p[1] for p in pts], "-" if j == 0 else ":",
+                            marker="o", color=palette[(len(keys) + i) % len(palette)],
+                            label=f"{name}, {threads} thr")
+    vault_ax.set(xlabel="locks", ylabel="seconds (median)", title="vault (ours)")
     for ax in axes:
         ax.grid(True, which="both", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
     m = results["machine"]
     fig.suptitle(f"zkcollat {results['commit']} vs {results.get('gnark') or 'no gnark'}\n"
-                 f"{m['cpu']}, {m['cores']} cores, {results['started']} UTC: "
+                 f"{m['cpu']}, {m['cores']} cores, {results['started']} UTC\n"
                  f"{results['command']}", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
