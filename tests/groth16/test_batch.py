@@ -143,3 +143,33 @@ def test_wrong_key_type_is_refused(
     _, items = batch
     with pytest.raises(VerificationError, match="not a VerifyingKey"):
         verify_batch("vk.json", items, backend=backend)  # type: ignore[arg-type]
+
+
+def test_verify_once_gives_the_same_verdicts_and_reasons(
+    backend: Backend, batch: tuple[VerifyingKey, list[Item]]
+) -> None:
+    """``once=True`` (no key preparation, the four-pairing product) accepts and refuses what
+    the prepared check does, with the same reason: valid proofs, another statement's proof, a
+    replaced C, an input >= r, a short input list, B outside G2, A off its curve."""
+    vk, items = batch
+    p0, p1 = items[0][1], items[1][1]
+    cases: list[Item] = [
+        *items[:3],
+        (items[0][0], p1),
+        (items[0][0], Proof(p0.a, p0.b, G1_GENERATOR)),
+        ([items[0][0][0] + R, items[0][0][1]], p0),
+        (items[0][0][:1], p0),
+        (items[0][0], Proof(p0.a, _twist_point_outside_subgroup(), p0.c)),
+        (items[0][0], Proof(G1Point(1, 3), p0.b, p0.c)),
+    ]
+    for public, proof in cases:
+        verdicts = []
+        for once in (False, True):
+            try:
+                verify_or_raise(vk, public, proof, backend=backend, once=once)
+                verdicts.append("valid")
+            except VerificationError as e:
+                verdicts.append(str(e))
+        assert verdicts[0] == verdicts[1]
+        assert verify(vk, public, proof, backend=backend, once=True) == (verdicts[0] == "valid")
+    assert [verify(vk, *c, once=True) for c in cases] == [True] * 3 + [False] * 6

@@ -18,8 +18,8 @@ import hashlib
 import json
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zkcollat.ceremony.phase2 import Circuit, coefficient_section
 from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_record
 from zkcollat.errors import (
     EncodingError,
@@ -42,6 +42,9 @@ from zkcollat.formats.lem import (
 )
 from zkcollat.formats.zkey import COEF_FACTOR_INV, COEF_SIZE, Zkey
 from zkcollat.groth16.keys import Proof, ProvingKey, VerifyingKey
+
+if TYPE_CHECKING:
+    from zkcollat.ceremony.phase2 import Circuit
 
 
 def _odd_factors(n: int) -> list[int]:
@@ -116,6 +119,8 @@ def zkey_to_pk(
 def pk_to_zkey(pk: ProvingKey, circuit: Circuit) -> Zkey:
     """A snarkjs key with the points of ``pk`` for ``circuit`` (no phase-2 record: a zkcollat
     development key stays one; its circuit hash is zero, so ``zkey verify`` refuses it)."""
+    from zkcollat.ceremony.phase2 import coefficient_section
+
     if (circuit.n_vars, circuit.n_public, circuit.domain_size) != (
         pk.n_wires,
         pk.n_public,
@@ -213,22 +218,51 @@ def _zkey_rows_py(coeffs: bytes, witness: list[int], n: int) -> tuple[bytes, byt
     return pack_fr(a), pack_fr(b), pack_fr(c_rows)
 
 
+def _same_key_points(pk: ProvingKey, zk: Zkey) -> bool:
+    """Whether a cached key has the ``.zkey``'s own verifying key, beta1 and delta1 (compared
+    in the file's encoding: no point is decoded or checked twice)."""
+    vk = pk.vk
+    return (
+        g1_to_lem(vk.alpha_g1) == zk.alpha_g1
+        and g2_to_lem(vk.beta_g2) == zk.beta_g2
+        and g2_to_lem(vk.gamma_g2) == zk.gamma_g2
+        and g2_to_lem(vk.delta_g2) == zk.delta_g2
+        and b"".join(g1_to_lem(p) for p in vk.gamma_abc_g1) == zk.ic
+        and g1_to_lem(pk.beta_g1) == zk.beta_g1
+        and g1_to_lem(pk.delta_g1) == zk.delta_g1
+    )
+
+
 def cached_pk(zkey_path: str | Path) -> tuple[ProvingKey, Zkey, str]:
-    """The proving key of a ``.zkey``, converted once and cached by the file's SHA-256."""
+    """The proving key of a ``.zkey``, converted once and cached by the file's SHA-256.
+
+    A cache entry is used only when its verifying key (and beta1, delta1) is the file's own,
+    so a proof checked with ``pk.vk`` is checked against the key the user named, whatever
+    the cache directory holds: an entry written by someone else, or damaged, can make
+    proving fail, never pass a proof for another key. (The trust records beside it are the
+    cache directory's word, as before: see :mod:`zkcollat.ceremony.trust`.)
+    """
     from zkcollat.formats.zkey import read_zkey
 
     data = Path(zkey_path).read_bytes()
     digest = file_sha256(data)
-    zk = read_zkey(data, name=f"zkey {str(zkey_path)!r}")
+    name = f"zkey {str(zkey_path)!r}"
     path = cache_dir() / "zkey" / f"{digest}.zkpk"
     trusted = trusted_record(digest) is not None
     if path.exists():
+        # The coefficients are not checked here: both provers check every entry before use.
+        zk = read_zkey(data, name=name, check_coefficients=False)
         try:
             pk = pkey.load(path, warn=False)
-            if pk.vk.ceremony == trusted and pk.circuit_digest == zkey_digest(zk):
+            if (
+                pk.vk.ceremony == trusted
+                and pk.circuit_digest == zkey_digest(zk)
+                and _same_key_points(pk, zk)
+            ):
                 return pk, zk, digest
         except KeyFormatError:
             pass  # a damaged cache entry is rebuilt
+    zk = read_zkey(data, name=name)
     pk = zkey_to_pk(zk, trusted=trusted, metadata={"zkey_sha256": digest})
     path.parent.mkdir(parents=True, exist_ok=True)
     pkey.save(pk, path)
@@ -241,6 +275,7 @@ def prove_with_zkey(
     witness: list[int],
     *,
     blinding: tuple[int, int] | None = None,
+    once: bool = False,
 ) -> tuple[Proof, list[int]]:
     """A proof and the public signals from a key and a full witness (``.wtns`` values).
 
@@ -249,13 +284,13 @@ def prove_with_zkey(
     proof from :func:`~zkcollat.groth16.prove.prove_from_rows`: the same proof for the same
     ``blinding`` (``(r, s)``, for tests only). Either way the proof is verified before it is
     returned: a snarkjs key has no C matrix, so a witness for another circuit would otherwise
-    give a proof that nobody accepts.
+    give a proof that nobody accepts. ``once``: the key proves once (a command line), so the
+    check does not prepare it (:func:`~zkcollat.groth16.verify.verify_or_raise`).
     """
     import secrets
 
     from zkcollat.curve.backend import get_backend
     from zkcollat.field import pack_fr
-    from zkcollat.groth16.prove import prove_from_rows
     from zkcollat.groth16.verify import verify
 
     if len(witness) != zk.n_vars:
@@ -272,10 +307,12 @@ def prove_with_zkey(
     if points is not None:
         proof = Proof(*points)
     else:
+        from zkcollat.groth16.prove import prove_from_rows
+
         rows = zkey_rows(zk.coeffs, w_packed, zk.domain_size)
         proof = prove_from_rows(pk, w_packed, rows, backend=b, blinding=(r, s))
     public = witness[1 : zk.n_public + 1]
-    if not verify(pk.vk, public, proof):
+    if not verify(pk.vk, public, proof, once=once):
         raise ProvingError(
             "the witness does not satisfy the key's circuit (the proof does not verify): "
             "was the .wtns computed for this circuit?"
@@ -328,6 +365,8 @@ def circuit_of(cs: object) -> Circuit:
 def check_key_circuit(zk: Zkey, name: str, params: dict[str, int], cs: object) -> None:
     """Refuse a key made for another circuit, naming both ("key is for collateral_lock depth
     32; circuit is collateral_lock depth 20")."""
+    from zkcollat.ceremony.phase2 import coefficient_section
+
     circuit = circuit_of(cs)
     if zk.coeffs == coefficient_section(circuit) and (zk.n_vars, zk.n_public) == (
         circuit.n_vars,

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 import time
-import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -134,12 +132,12 @@ class ZkGroup(click.Group):
                 return super().invoke(ctx)
             except Rejected as e:
                 if debug:
-                    traceback.print_exc()
+                    _print_traceback()
                 click.echo(f"INVALID: {_one_line(e)}", err=True)
                 ctx.exit(EXIT_REJECTED)
-            except (ZkcollatError, OSError, sqlite3.Error) as e:
+            except _bad_input() as e:
                 if debug:
-                    traceback.print_exc()
+                    _print_traceback()
                 click.echo(f"error: {_one_line(e)}", err=True)
                 ctx.exit(EXIT_BAD_INPUT)
             except click.UsageError as e:
@@ -148,13 +146,28 @@ class ZkGroup(click.Group):
                 raise
             except (Exception, RecursionError, MemoryError) as e:
                 if debug:
-                    traceback.print_exc()
+                    _print_traceback()
                 click.echo(
                     f"internal error: {type(e).__name__}: {_one_line(e)} (a bug: please report "
                     "it with the output of `zkcollat --debug ...`)",
                     err=True,
                 )
                 ctx.exit(EXIT_BAD_INPUT)
+
+
+def _bad_input() -> tuple[type[BaseException], ...]:
+    """The errors that are bad input (exit 2). ``sqlite3.Error`` only when ``sqlite3`` was
+    imported: nothing else raises it, and a command that opens no store does not pay for the
+    import."""
+    sqlite3 = sys.modules.get("sqlite3")
+    extra: tuple[type[BaseException], ...] = (sqlite3.Error,) if sqlite3 is not None else ()
+    return (ZkcollatError, OSError, *extra)
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    traceback.print_exc()
 
 
 class CliWarning(UserWarning):

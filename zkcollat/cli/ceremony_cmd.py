@@ -507,7 +507,7 @@ def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) 
     if not pk.vk.ceremony:
         warn(DEV_WARNING.format(what=zkey_path, why=_unverified(zkey_path)))
     witness = read_wtns(wtns_path)
-    proof, public = prove_with_zkey(pk, zk, witness)
+    proof, public = prove_with_zkey(pk, zk, witness, once=True)
     write_json_atomic(proof_out, proof_to_json(proof))
     write_json_atomic(public_out, public_to_json(public))
     return {

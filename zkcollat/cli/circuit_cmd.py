@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,12 +16,16 @@ from zkcollat.cli._common import (
     json_option,
     new_file,
 )
-from zkcollat.r1cs.system import ConstraintSystem
-from zkcollat.statements import STATEMENTS, by_name, statement
+
+if TYPE_CHECKING:
+    from zkcollat.r1cs.system import ConstraintSystem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-CIRCUITS = tuple(STATEMENTS)
+#: The statements' names, as ``tuple(zkcollat.statements.STATEMENTS)`` (a test keeps them
+#: equal): spelled out so that a command's option choices do not import the statements, their
+#: gadgets and the Poseidon constants (``zkcollat prove --zkey --wtns`` uses none of them).
+CIRCUITS = ("collateral_lock", "merkle_inclusion", "balance_threshold", "portfolio")
 
 
 def circuit_params(
@@ -33,6 +37,8 @@ def circuit_params(
 ) -> dict[str, int]:
     """The parameters of a circuit by name: depth for the tree circuits, bits for the balance,
     slots and assets for the portfolio."""
+    from zkcollat.statements import statement
+
     accepted = inspect.signature(statement(name)).parameters
     given = {"depth": depth, "bits": bits, "slots": slots, "assets": assets}
     return {k: v for k, v in given.items() if v is not None and k in accepted}
@@ -40,6 +46,8 @@ def circuit_params(
 
 @functools.cache
 def compiled(name: str, **params: int) -> ConstraintSystem:
+    from zkcollat.statements import by_name
+
     return by_name(name, **params).compile()
 
 

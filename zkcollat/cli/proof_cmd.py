@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -39,7 +39,9 @@ from zkcollat.formats.snarkjs import (
     write_json_atomic,
 )
 from zkcollat.groth16.keys import ProvingKey, VerifyingKey, circuit_metadata, circuit_of_key
-from zkcollat.r1cs.system import ConstraintSystem
+
+if TYPE_CHECKING:
+    from zkcollat.r1cs.system import ConstraintSystem
 
 PK_NAME = "proving_key.zkpk"
 VK_NAME = "verification_key.json"

@@ -34,7 +34,6 @@ from typing import Any, Protocol
 
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import BackendError
-from zkcollat.hash.poseidon import poseidon_hash
 
 Scalars = bytes | Sequence[int]
 
@@ -261,6 +260,7 @@ class Backend(ABC):
         """
         from zkcollat.errors import LengthMismatch
         from zkcollat.field import pack_fr, unpack_fr
+        from zkcollat.hash.poseidon import poseidon_hash
 
         values = unpack_fr(inputs)
         if len(values) % n_inputs:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from zkcollat.curve.backend import get_backend
 from zkcollat.field import FR_BYTES, R, check_fr, unpack_fr
-from zkcollat.hash.poseidon import check_arity
 
 
 def poseidon_many(batch: Sequence[Sequence[int]]) -> list[int]:
@@ -21,6 +20,8 @@ def poseidon_many(batch: Sequence[Sequence[int]]) -> list[int]:
     per tuple). Every input is range-checked first, naming ``batch[i][j]``; results keep the
     order of ``batch``.
     """
+    from zkcollat.hash.poseidon import check_arity
+
     groups: dict[int, list[int]] = {}
     for i, item in enumerate(batch):
         check_arity(len(item))

@@ -27,7 +27,6 @@ from zkcollat.curve.backend import (
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import FieldError, LengthMismatch, PointError
 from zkcollat.field import R, pack_fr, unpack_fr
-from zkcollat.hash.poseidon import poseidon_constants_opt
 
 
 # Results of the Rust side are canonical points: they are read back without re-checking.
@@ -79,6 +78,8 @@ _R1CS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 @functools.cache
 def _poseidon(n_inputs: int) -> Any:
     """The native permutation for one width, with circomlib's optimised constants."""
+    from zkcollat.hash.poseidon import poseidon_constants_opt
+
     c, s, m, p, n_full, n_partial = poseidon_constants_opt(n_inputs)
     flat_m = pack_fr(x for row in m for x in row)
     flat_p = pack_fr(x for row in p for x in row)

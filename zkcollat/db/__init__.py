@@ -11,17 +11,44 @@ The interface, all of it:
 - :func:`atomic_write` / :func:`atomic_write_json` write files (``secret=True``: mode 0600).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from zkcollat.db.files import FileExists, atomic_write, atomic_write_json, public_mode
-from zkcollat.db.sqlite import (
-    APPLICATION_IDS,
-    QUICK_CHECK_MAX_BYTES,
-    Schema,
-    Store,
-    create_tables,
-    open_store,
-    quick_check,
-    translate,
+
+if TYPE_CHECKING:
+    from zkcollat.db.sqlite import (
+        APPLICATION_IDS,
+        QUICK_CHECK_MAX_BYTES,
+        Schema,
+        Store,
+        create_tables,
+        open_store,
+        quick_check,
+        translate,
+    )
+
+#: The SQLite half loads on first use: a command that only writes files (``zkcollat prove``)
+#: does not import ``sqlite3``.
+_SQLITE = frozenset(
+    {
+        "APPLICATION_IDS",
+        "QUICK_CHECK_MAX_BYTES",
+        "Schema",
+        "Store",
+        "create_tables",
+        "open_store",
+        "quick_check",
+        "translate",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SQLITE:
+        from zkcollat.db import sqlite
+
+        return getattr(sqlite, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "APPLICATION_IDS",

@@ -80,11 +80,10 @@ def _read_wtns(data: bytes, what: str) -> list[int]:
     body = section(2, "values")
     if body.left != n * n8:
         raise body.fail(f"{body.left} bytes of values for {n} values of {n8} bytes")
-    out = []
-    for i in range(n):
-        v = body.uint(n8, f"witness[{i}]")
-        if v >= R:
-            raise body.error(f"witness[{i}] = {v} is not below r (at offset "
-                             f"{body.offset - n8})")
-        out.append(v)
+    start = body.offset
+    raw = body.take(n * n8, "the values")
+    out = [int.from_bytes(raw[o : o + n8], "little") for o in range(0, n * n8, n8)]
+    if out and max(out) >= R:
+        i = next(i for i, v in enumerate(out) if v >= R)
+        raise body.error(f"witness[{i}] = {out[i]} is not below r (at offset {start + i * n8})")
     return out

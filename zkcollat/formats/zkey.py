@@ -217,8 +217,15 @@ def _suspect(coeffs: bytes, nc: int, domain: int, n_vars: int) -> bool:
     )
 
 
-def read_zkey(source: str | Path | bytes, name: str | None = None) -> Zkey:
-    """Parse a Groth16 ``.zkey`` (path or bytes), checking its structure."""
+def read_zkey(
+    source: str | Path | bytes, name: str | None = None, *, check_coefficients: bool = True
+) -> Zkey:
+    """Parse a Groth16 ``.zkey`` (path or bytes), checking its structure.
+
+    ``check_coefficients=False`` skips the pass over section 4's entries (matrix, constraint,
+    signal, value < r): for a caller that checks every entry itself before using it, as both
+    provers do (:func:`zkcollat.ceremony.keys.zkey_rows` and the native one-call prover).
+    """
     what = name or (f"zkey {str(source)!r}" if not isinstance(source, bytes) else "zkey")
     try:
         buf = open_buffer(source)
@@ -286,7 +293,8 @@ def read_zkey(source: str | Path | bytes, name: str | None = None) -> Zkey:
     nc = co.u32("the number of coefficients")
     if co.left != nc * COEF_SIZE:
         raise co.fail(f"coefficient section of {co.left + 4} bytes for {nc} entries")
-    for i in range(nc) if _suspect(sec(4), nc, domain, n_vars) else ():
+    suspect = check_coefficients and _suspect(sec(4), nc, domain, n_vars)
+    for i in range(nc) if suspect else ():
         m, c, s = co.u32("matrix"), co.u32("constraint"), co.u32("signal")
         if m > 1 or c >= domain or s >= n_vars:
             raise co.error(
