@@ -2,7 +2,8 @@
 //!
 //! A proof crosses the boundary as 256 bytes: `A (64) || B (128, x.c0 x.c1 y.c0 y.c1) || C (64)`.
 
-use ark_bn254::Fr;
+use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ff::{BigInt, PrimeField, Zero};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use rayon::prelude::*;
@@ -160,6 +161,59 @@ impl PreparedVk {
     }
 }
 
+/// A 32-byte big-endian word below p, or None.
+fn fq_word(b: &[u8]) -> Option<Fq> {
+    let mut limbs = [0u64; 4];
+    for (i, limb) in limbs.iter_mut().enumerate() {
+        let start = 32 - 8 * (i + 1);
+        *limb = u64::from_be_bytes(b[start..start + 8].try_into().ok()?);
+    }
+    Fq::from_bigint(BigInt(limbs))
+}
+
+/// `g1_from_bytes` without a name: None where it would refuse the point.
+fn g1_quick(b: &[u8]) -> Option<G1Affine> {
+    let (x, y) = (fq_word(&b[..32])?, fq_word(&b[32..64])?);
+    if x.is_zero() && y.is_zero() {
+        return Some(G1Affine::identity());
+    }
+    let p = G1Affine::new_unchecked(x, y);
+    p.is_on_curve().then_some(p)
+}
+
+/// `g2_from_bytes(.., subgroup = false)` without a name: None where it would refuse the point.
+fn g2_quick(b: &[u8]) -> Option<G2Affine> {
+    let x = Fq2::new(fq_word(&b[..32])?, fq_word(&b[32..64])?);
+    let y = Fq2::new(fq_word(&b[64..96])?, fq_word(&b[96..128])?);
+    if x.is_zero() && y.is_zero() {
+        return Some(G2Affine::identity());
+    }
+    let p = G2Affine::new_unchecked(x, y);
+    p.is_on_curve().then_some(p)
+}
+
+/// A key's G1 points with the checks of `g1s_from_bytes`, but no name formatted per point
+/// (three strings a point were most of the cost of loading a key): when a point is refused,
+/// `g1s_from_bytes` decodes the buffer again to name it.
+fn key_g1s(buf: &[u8], what: &str) -> Result<Vec<G1Affine>> {
+    if buf.len() % 64 == 0 {
+        if let Some(v) = buf.par_chunks(64).map(g1_quick).collect::<Option<Vec<_>>>() {
+            return Ok(v);
+        }
+    }
+    g1s_from_bytes(buf, what)
+}
+
+/// As `key_g1s` for G2 points checked on the twist (not in the subgroup, as before).
+fn key_g2s(buf: &[u8], what: &str) -> Result<Vec<G2Affine>> {
+    if buf.len() % 128 == 0 {
+        if let Some(v) = buf.par_chunks(128).map(g2_quick).collect::<Option<Vec<_>>>() {
+            return Ok(v);
+        }
+    }
+    g2s_from_bytes_with(buf, what, false)
+}
+
 /// The proving key's points in Rust, for the one-call prover.
 #[pyclass(frozen)]
 pub struct Prover(ProvingKey);
@@ -194,11 +248,11 @@ impl Prover {
                 delta_g1: g1_from_bytes(delta_g1, "delta_g1")?,
                 beta_g2: g2_from_bytes(beta_g2, "beta_g2", false)?,
                 delta_g2: g2_from_bytes(delta_g2, "delta_g2", false)?,
-                a: Query::new(g1s_from_bytes(a, "a_query")?)?,
-                b_g1: Query::new(g1s_from_bytes(b_g1, "b_g1_query")?)?,
-                b_g2: Query::new(g2s_from_bytes_with(b_g2, "b_g2_query", false)?)?,
-                h: g1s_from_bytes(h, "h_query")?,
-                l: Query::new(g1s_from_bytes(l, "l_query")?)?,
+                a: Query::new(key_g1s(a, "a_query")?)?,
+                b_g1: Query::new(key_g1s(b_g1, "b_g1_query")?)?,
+                b_g2: Query::new(key_g2s(b_g2, "b_g2_query")?)?,
+                h: key_g1s(h, "h_query")?,
+                l: Query::new(key_g1s(l, "l_query")?)?,
                 n_public,
                 n_wires,
                 domain_size,
