@@ -97,6 +97,29 @@ def test_prove_zkey_wtns_imports_only_what_it_uses(tmp_path: Path, native: Backe
     assert public == [tiny_witness(3, 5)[1]] and verify(vk, public, proof)
 
 
+def test_prove_pk_input_imports_no_statement_or_poseidon(tmp_path: Path, native: Backend) -> None:
+    """``zkcollat prove --pk K --input I`` with a key that carries its circuit: no statement,
+    no Poseidon constants, no SQLite, no ceremony code; the proof verifies."""
+    from tests.groth16.circuits import Cube
+    from zkcollat.formats import pkey
+    from zkcollat.formats.snarkjs import proof_from_json, public_from_json
+    from zkcollat.groth16.setup import setup
+    from zkcollat.groth16.verify import verify
+
+    pk, vk = setup(Cube().compile(), seed=b"startup")
+    assert pk.circuit is not None
+    pkey.save(pk, tmp_path / "k.zkpk")
+    (tmp_path / "input.json").write_text(json.dumps({"y": "35", "tag": "7", "x": "3"}))
+    args = ("-q", "prove", "--pk", "k.zkpk", "--input", "input.json", "-o", "p.json")
+    loaded = loaded_after(*args, "--public", "pub.json", cwd=tmp_path)
+    needed = ("zkcollat.r1cs", "zkcollat.gadgets", "zkcollat.groth16")  # the prover's own
+    assert [m for m in loaded if not m.startswith(needed)] == []
+    assert not any(m in loaded for m in ("zkcollat.gadgets.poseidon", "zkcollat.gadgets.merkle"))
+    public = public_from_json(json.loads((tmp_path / "pub.json").read_text()))
+    proof = proof_from_json(json.loads((tmp_path / "p.json").read_text()))
+    assert public == [35, 7] and verify(vk, public, proof)
+
+
 def test_circuit_names_are_the_registry() -> None:
     """The option choices are spelled out (no import of the statements): the same names, in
     the same order, as the registry."""
