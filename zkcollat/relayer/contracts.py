@@ -8,6 +8,8 @@ through the same ABI.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,14 +48,54 @@ def bytecode(name: str, out: Path | None = None) -> bytes:
     return _artifact(artifacts_dir(out), name).bytecode
 
 
-def ensure_build(project: Path = PROJECT) -> Path:
-    """The project's forge build (``out/``), built with the pinned toolchain if missing."""
-    if not (project / "out" / "CollateralVault.sol" / "CollateralVault.json").is_file():
-        from zkcollat.contracts.toolchain import Toolchain, locate
+#: The build's record of what it was built from, next to the artifacts (``out/``).
+SOURCES_STAMP = "sources.sha256"
+_SOURCE_DIRS = ("src", "test", "script")
+_SOURCE_FILES = ("foundry.toml", "remappings.txt", "tools/solc")
 
-        tc = locate()
-        Toolchain(tc.node_modules, project).forge("build")
-    return project / "out"
+
+def sources_digest(project: Path = PROJECT) -> str:
+    """SHA-256 over what ``forge build`` reads: every ``.sol`` under ``src/``, ``test/`` and
+    ``script/`` (path and content), ``foundry.toml``, the solc shim, and the pinned tool
+    versions. A file added, removed, renamed or edited changes it."""
+    from zkcollat.contracts.toolchain import FOUNDRY_VERSION, SOLC_VERSION
+
+    h = hashlib.sha256(f"forge {FOUNDRY_VERSION} solc {SOLC_VERSION}\n".encode())
+    files = [project / f for f in _SOURCE_FILES if (project / f).is_file()]
+    for d in _SOURCE_DIRS:
+        if (project / d).is_dir():
+            files += (project / d).rglob("*.sol")
+    for f in sorted(files, key=lambda f: f.relative_to(project).as_posix()):
+        data = f.read_bytes()
+        h.update(f"{f.relative_to(project).as_posix()}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def _forge_build(project: Path) -> None:
+    from zkcollat.contracts.toolchain import Toolchain, locate
+
+    Toolchain(locate().node_modules, project).forge("build")
+
+
+def ensure_build(project: Path = PROJECT) -> Path:
+    """The project's forge build (``out/``), built with the pinned toolchain unless ``out/``
+    holds a build of exactly the current sources (:func:`sources_digest`, recorded in
+    ``out/sources.sha256`` after each successful build): a contract edited since is rebuilt,
+    never used stale. forge's own cache keeps the rebuild to the files that changed."""
+    out = project / "out"
+    digest = sources_digest(project)
+    stamp = out / SOURCES_STAMP
+    built = (out / "CollateralVault.sol" / "CollateralVault.json").is_file()
+    if built and stamp.is_file() and stamp.read_text().strip() == digest:
+        return out
+    _forge_build(project)
+    # the digest of the sources as they were before this build: an edit made while forge ran
+    # leaves a stamp that no longer matches, so the next call builds again
+    tmp = out / f".{SOURCES_STAMP}.{os.getpid()}.tmp"
+    tmp.write_text(digest + "\n")
+    os.replace(tmp, stamp)
+    return out
 
 
 def contract(w3: Web3, name: str, address: str, out: Path | None = None) -> Contract:
