@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -90,11 +91,19 @@ def test_up_status_down_up(devnet_dir: Path) -> None:
         "execution": False,
     }
 
-    # up again: the nodes come back with their state (balances kept)
-    r = _cli("devnet", "up", "--dir", str(devnet_dir), "--json")
+    # up again: the nodes come back with their state (balances kept); the source node's port
+    # is taken meanwhile (a listener that never answers): it comes back on another, and the
+    # relayer's configuration follows it
+    with socket.create_server(("127.0.0.1", doc["source"]["port"])):
+        r = _cli("devnet", "up", "--dir", str(devnet_dir), "--json")
     assert r.returncode == 0, r.stderr
     net = dn.load(devnet_dir)
+    assert net.side("source")["port"] != doc["source"]["port"]
+    assert net.side("execution")["port"] == doc["execution"]["port"]
+    cfg = json.loads((devnet_dir / "relayer.json").read_text())
+    assert [cfg[s]["rpc"] for s in dn.SIDES] == [net.side(s)["rpc"] for s in dn.SIDES]
     assert net.client("source").balance(net.address("trader")) == dn.FUND_WEI
+    assert net.client("execution").balance(net.address("trader")) == dn.FUND_WEI
 
 
 def test_status_of_a_folder_without_devnet(tmp_path: Path) -> None:

@@ -8,10 +8,12 @@ runs that anvil binary (a recycled pid is never signalled).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,16 +127,31 @@ def start_anvil(
         while time.monotonic() < deadline:
             if _exited(pid):
                 break  # most likely the port was taken between bind and listen
-            try:
-                with socket.create_connection(("127.0.0.1", p), timeout=0.2):
-                    return node
-            except OSError:
-                time.sleep(0.05)
+            # the port answering is not enough: another process may hold it while this node
+            # fails to bind; ours answers with its chain id
+            if _answers(p, chain_id) and not _exited(pid):
+                return node
+            time.sleep(0.05)
         if not _exited(pid):
             stop_anvil(node)
         if port is not None:
             break
     raise ChainError(f"anvil (chain id {chain_id}) did not start; see {log_path}")
+
+
+def _answers(port: int, chain_id: int) -> bool:
+    """Whether a JSON-RPC node on ``port`` answers ``eth_chainId`` with ``chain_id``."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=1.0) as r:
+            return bool(json.loads(r.read()).get("result") == hex(chain_id))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def runs_anvil(pid: int, binary: str) -> bool:

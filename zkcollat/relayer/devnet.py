@@ -173,6 +173,7 @@ def up(
                 node = _start(d, side, int(s["chainId"]), float(s["blockTimeS"]), None)
             s.update(_side_doc(node))
             net.save()
+            _follow_rpc(net, side)
             log(f"{side}: restarted from its saved state (pid {node.pid}, {node.rpc})")
         return net
 
@@ -378,6 +379,19 @@ def _relayer_config(net: Devnet) -> None:
     }
     write_private(net.dir / "relayer.json", json.dumps(cfg, indent=2) + "\n")
     net.doc["relayerConfig"] = "relayer.json"
+
+
+def _follow_rpc(net: Devnet, side: str) -> None:
+    """Point ``relayer.json`` at ``side``'s node again: a node restarted on another port (its
+    old one taken meanwhile) would leave the relayer and the members asking a dead URL."""
+    p = net.dir / str(net.doc.get("relayerConfig", "relayer.json"))
+    if not p.is_file():
+        return
+    cfg = json.loads(p.read_text())
+    rpc = net.side(side)["rpc"]
+    if isinstance(cfg.get(side), dict) and cfg[side].get("rpc") != rpc:
+        cfg[side]["rpc"] = rpc
+        write_private(p, json.dumps(cfg, indent=2) + "\n")
 
 
 def status(d: Path) -> dict[str, Any]:
