@@ -9,7 +9,6 @@ private to the module, for the cost of starting two nodes.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -55,10 +54,10 @@ def devnet_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def devnet(devnet_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dn.Devnet]:
     d = tmp_path_factory.mktemp("devnet")
     shutil.copytree(devnet_template, d, dirs_exist_ok=True)
-    doc = json.loads((d / "devnet.json").read_text())
+    copy = dn.load(d)
     for side in dn.SIDES:  # the template's ports may have been taken since
-        doc[side]["port"] = free_port()
-    dn.Devnet(d, doc).save()
+        copy.side(side)["port"] = free_port()
+    copy.save()
     try:
         yield dn.up(d, log=lambda _s: None)
     finally:

@@ -387,7 +387,12 @@ def _follow_rpc(net: Devnet, side: str) -> None:
     p = net.dir / str(net.doc.get("relayerConfig", "relayer.json"))
     if not p.is_file():
         return
-    cfg = json.loads(p.read_text())
+    try:
+        cfg = limits.read_json(p, "relayer configuration", limits.SMALL_JSON)
+    except LimitError as e:
+        raise DevnetError(str(e)) from e
+    if not isinstance(cfg, dict):
+        raise DevnetError(f"{p} is not a JSON object")
     rpc = net.side(side)["rpc"]
     if isinstance(cfg.get(side), dict) and cfg[side].get("rpc") != rpc:
         cfg[side]["rpc"] = rpc
