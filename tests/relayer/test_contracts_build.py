@@ -177,3 +177,34 @@ def test_real_forge_rebuilds_an_edited_contract(tmp_path: Path) -> None:
     src.write_text(VAULT.replace("function version()", "function revision()"))
     rc.ensure_build(p)
     assert functions() == {"revision"}
+
+
+def test_concurrent_callers_build_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes' tests sharing one project: the second waits for the first's build and
+    uses it, rather than running forge over the same out/ at the same time."""
+    import threading
+    import time
+
+    p = _project(tmp_path / "p")
+    calls: list[Path] = []
+    building, release = threading.Event(), threading.Event()
+
+    def slow_build(project: Path) -> None:
+        calls.append(project)
+        building.set()
+        assert release.wait(30)
+        art = project / "out" / "CollateralVault.sol" / "CollateralVault.json"
+        art.parent.mkdir(parents=True, exist_ok=True)
+        art.write_text("{}")
+
+    monkeypatch.setattr(rc, "_forge_build", slow_build)
+    first = threading.Thread(target=rc.ensure_build, args=(p,))
+    first.start()
+    assert building.wait(30)
+    second = threading.Thread(target=rc.ensure_build, args=(p,))
+    second.start()
+    time.sleep(0.2)  # let the second caller reach the lock while the first is still building
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert len(calls) == 1

@@ -8,6 +8,7 @@ through the same ABI.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 from collections.abc import Mapping
@@ -82,20 +83,33 @@ def ensure_build(project: Path = PROJECT) -> Path:
     """The project's forge build (``out/``), built with the pinned toolchain unless ``out/``
     holds a build of exactly the current sources (:func:`sources_digest`, recorded in
     ``out/sources.sha256`` after each successful build): a contract edited since is rebuilt,
-    never used stale. forge's own cache keeps the rebuild to the files that changed."""
+    never used stale. forge's own cache keeps the rebuild to the files that changed. Processes
+    sharing the project build one at a time (a lock file in ``out/``)."""
     out = project / "out"
-    digest = sources_digest(project)
-    stamp = out / SOURCES_STAMP
-    built = (out / "CollateralVault.sol" / "CollateralVault.json").is_file()
-    if built and stamp.is_file() and stamp.read_text().strip() == digest:
+    if _current(out, sources_digest(project)):
         return out
-    _forge_build(project)
-    # the digest of the sources as they were before this build: an edit made while forge ran
-    # leaves a stamp that no longer matches, so the next call builds again
-    tmp = out / f".{SOURCES_STAMP}.{os.getpid()}.tmp"
-    tmp.write_text(digest + "\n")
-    os.replace(tmp, stamp)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / ".build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # the digest of the sources as they are before this build: an edit made while forge
+        # runs leaves a stamp that no longer matches, so the next call builds again
+        digest = sources_digest(project)
+        if _current(out, digest):  # built by another process while this one waited
+            return out
+        _forge_build(project)
+        tmp = out / f".{SOURCES_STAMP}.{os.getpid()}.tmp"
+        tmp.write_text(digest + "\n")
+        os.replace(tmp, out / SOURCES_STAMP)
     return out
+
+
+def _current(out: Path, digest: str) -> bool:
+    stamp = out / SOURCES_STAMP
+    return (
+        (out / "CollateralVault.sol" / "CollateralVault.json").is_file()
+        and stamp.is_file()
+        and stamp.read_text().strip() == digest
+    )
 
 
 def contract(w3: Web3, name: str, address: str, out: Path | None = None) -> Contract:
