@@ -13,6 +13,7 @@ pub mod fft;
 pub mod groth16;
 pub mod lem;
 pub mod msm;
+pub mod msm_affine;
 pub mod pairing;
 pub mod poseidon;
 pub mod prover;

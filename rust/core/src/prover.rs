@@ -8,14 +8,16 @@
 //! ```
 //!
 //! Query vectors keep only their non-identity points (a wire absent from every B row has the
-//! identity as `v_j(tau) G`), with the wire index of each point; arkworks' MSM then sorts
-//! the scalars by size, adds the 0/1 scalars (bits) without a bucket pass and skips zeros.
+//! identity as `v_j(tau) G`), with the wire index of each point. The MSMs are the
+//! batch-affine bucket method of `crate::msm_affine` (it skips zero scalars, adds the
+//! scalars 1 and r - 1 without a bucket pass and gives small scalars only their low windows).
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, PrimeField};
 use rayon::prelude::*;
 
+use crate::msm_affine::AffineMsm;
 use crate::qap::{quotient_coeffs, Matrices, Rows};
 use crate::{Error, Result};
 
@@ -29,7 +31,7 @@ pub struct Query<G: CurveGroup> {
 
 impl<G> Query<G>
 where
-    G: CurveGroup<ScalarField = Fr> + VariableBaseMSM<MulBase = <G as CurveGroup>::Affine>,
+    G: CurveGroup<ScalarField = Fr> + AffineMsm,
 {
     pub fn new(full: Vec<G::Affine>) -> Result<Self> {
         let length = full.len();
@@ -53,7 +55,7 @@ where
     pub fn msm(&self, scalars: &[BigInt<4>]) -> G {
         debug_assert_eq!(scalars.len(), self.length);
         let s: Vec<BigInt<4>> = self.wires.iter().map(|&i| scalars[i as usize]).collect();
-        G::msm_bigint(&self.points, &s)
+        G::msm_affine(&self.points, &s)
     }
 }
 
@@ -157,7 +159,7 @@ impl ProvingKey {
                 let h = quotient_coeffs(a, b, c)?;
                 let hb: Vec<BigInt<4>> =
                     h[..self.h.len()].par_iter().map(|x| x.into_bigint()).collect();
-                Ok(G1Projective::msm_bigint(&self.h, &hb))
+                Ok(G1Projective::msm_affine(&self.h, &hb))
             },
             || {
                 let a_acc = self.a.msm(&wb);
