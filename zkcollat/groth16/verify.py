@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from zkcollat.curve.backend import Backend, PreparedVerifyingKey, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import VerificationError, ZkcollatError
-from zkcollat.field import R, pack_fr
+from zkcollat.field import P, R, pack_fr
 from zkcollat.groth16.keys import Proof, VerifyingKey
 
 #: Bits of each secret coefficient of a batch: a batch holding an invalid proof passes with
@@ -99,8 +99,30 @@ def _check_points(b: Backend, vk: VerifyingKey, proof: Proof) -> None:
     _check_g2(b, [("proof.b", proof.b)])
 
 
-def _proof_bytes(proof: Proof) -> bytes:
-    return proof.a.to_bytes() + proof.b.to_native_bytes() + proof.c.to_bytes()
+def _kernel_bytes(proof: Proof) -> bytes:
+    """The proof's 256 bytes for a prepared key's kernel (``A || B || C``).
+
+    The kernel decodes them with every check and names the point that fails (off its curve,
+    B outside G2); here only what the bytes cannot carry: the types, and coordinates in
+    [0, p) (a larger or negative one has no 32-byte word, and is refused, never reduced).
+    """
+    a, bq, c = proof.a, proof.b, proof.c
+    for name, pt in (("proof.a", a), ("proof.c", c)):
+        if not isinstance(pt, G1Point) or not (0 <= pt.x < P and 0 <= pt.y < P):
+            raise VerificationError(f"{name} is not a point of G1 (coordinate >= p or off curve)")
+    if not (
+        isinstance(bq, G2Point)
+        and len(bq.x) == 2
+        and len(bq.y) == 2
+        and all(0 <= v < P for v in (*bq.x, *bq.y))
+    ):
+        raise VerificationError("proof.b is not on the G2 twist (coordinate >= p or off curve)")
+    return a.to_bytes() + bq.to_native_bytes() + c.to_bytes()
+
+
+def _packed(xs: list[int]) -> bytes:
+    """Public inputs already checked by ``_check_public``, as 32-byte words."""
+    return b"".join(x.to_bytes(32, "big") for x in xs)
 
 
 def verify_or_raise(
@@ -130,10 +152,10 @@ def verify_or_raise(
         )
     prepared = None if once else _prepared(b, vk)
     if prepared is not None:
-        _check_proof_curves(proof)
+        data = _kernel_bytes(proof)
         try:
-            ok = prepared.verify(pack_fr(xs), _proof_bytes(proof))
-        except ZkcollatError as e:  # B outside G2, named by the kernel
+            ok = prepared.verify(_packed(xs), data)
+        except ZkcollatError as e:  # a point off its curve or B outside G2, named by the kernel
             raise VerificationError(str(e)) from e
         if not ok:
             raise VerificationError(_PAIRING_FAILED)
@@ -242,13 +264,13 @@ def verify_batch(
                 raise VerificationError(
                     f"the key expects {vk.n_public} public inputs, {len(xs)} were given"
                 )
-            _check_proof_curves(proof)
+            data = _kernel_bytes(proof)
         except (VerificationError, TypeError, ValueError) as e:
             invalid[i] = str(e)
             continue
         index.append(i)
-        publics.append(pack_fr(xs))
-        proofs.append(_proof_bytes(proof))
+        publics.append(_packed(xs))
+        proofs.append(data)
     if index:
         found = prepared.verify_batch(
             b"".join(publics), b"".join(proofs), _coefficients(len(index))

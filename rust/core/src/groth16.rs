@@ -20,6 +20,9 @@
 //!
 //! which fails for a batch with an invalid proof except with probability about 2^-128. When it
 //! fails, halves are checked again (same coefficients) until every bad proof is found.
+//!
+//! The Miller loop and the final exponentiation run on halo2curves' `Fq12` (`pairing_asm`)
+//! when this CPU and build allow it, else on arkworks'; both give the same values (tested).
 
 use ark_bn254::{Bn254, Config, Fq12, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::bn::{g2::EllCoeff, BnConfig, G2Prepared};
@@ -28,6 +31,7 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInt, CyclotomicMultSubgroup, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
+use crate::pairing_asm::{self, Lines};
 use crate::{Error, Result};
 
 type Prepared = G2Prepared<Config>;
@@ -89,6 +93,16 @@ pub struct PreparedVk {
     /// Tables of `IC_0 .. IC_n` (`IC_0` for the batch, where it is multiplied by `sum r_i`).
     ic: Vec<FixedBase>,
     ic0: G1Affine,
+    /// The lines of `-gamma` and `-delta` for `pairing_asm`, when it is available.
+    asm: Option<(Lines, Lines)>,
+}
+
+/// Which arithmetic runs the Miller loop and the final exponentiation (both give the same
+/// answers; `verify` picks `Asm` when it is available, and benchmarks compare the two).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Arkworks,
+    Asm,
 }
 
 #[inline]
@@ -146,10 +160,6 @@ fn miller_loop_serial(group: &[(G1Affine, &Prepared)]) -> Fq12 {
     f
 }
 
-fn final_exp(f: Fq12) -> Fq12 {
-    Bn254::final_exponentiation(MillerLoopOutput(f)).map(|o| o.0).unwrap_or(Fq12::zero())
-}
-
 /// The scalar `x` as a canonical big integer.
 fn big(x: &Fr) -> BigInt<4> {
     x.into_bigint()
@@ -169,13 +179,50 @@ impl PreparedVk {
         }
         let alpha_beta = Bn254::pairing(alpha, beta).0;
         let ic_tables = ic.par_iter().map(|p| FixedBase::new(*p)).collect();
-        Ok(Self {
-            alpha_beta,
-            gamma_neg: (-gamma).into(),
-            delta_neg: (-delta).into(),
-            ic: ic_tables,
-            ic0: ic[0],
-        })
+        let (gamma_neg, delta_neg): (Prepared, Prepared) = ((-gamma).into(), (-delta).into());
+        let asm =
+            pairing_asm::available().then(|| (Lines::new(&gamma_neg), Lines::new(&delta_neg)));
+        Ok(Self { alpha_beta, gamma_neg, delta_neg, ic: ic_tables, ic0: ic[0], asm })
+    }
+
+    /// The engine `verify` and `verify_batch` use.
+    pub fn engine(&self) -> Engine {
+        if self.asm.is_some() {
+            Engine::Asm
+        } else {
+            Engine::Arkworks
+        }
+    }
+
+    /// `prod_i e(P_i, Q_i)` over the proofs' pairs `(P_i, B_i)` and `(vk_x, -gamma)`,
+    /// `(c, -delta)`, final exponentiation included: `None` only for a zero Miller loop value.
+    fn product(
+        &self,
+        engine: Engine,
+        proofs: &[(G1Affine, &Prepared)],
+        vk_x: G1Affine,
+        c: G1Affine,
+    ) -> Option<Fq12> {
+        match (engine, &self.asm) {
+            (Engine::Asm, Some((gamma, delta))) => {
+                let lines: Vec<Lines> = if proofs.len() < 16 {
+                    proofs.iter().map(|(_, b)| Lines::new(b)).collect()
+                } else {
+                    proofs.par_iter().map(|(_, b)| Lines::new(b)).collect()
+                };
+                let mut pairs: Vec<(G1Affine, &Lines)> =
+                    proofs.iter().map(|(p, _)| *p).zip(lines.iter()).collect();
+                pairs.push((vk_x, gamma));
+                pairs.push((c, delta));
+                pairing_asm::final_exponentiation(&pairing_asm::miller_loop(&pairs))
+            }
+            _ => {
+                let mut pairs: Vec<(G1Affine, &Prepared)> = proofs.to_vec();
+                pairs.push((vk_x, &self.gamma_neg));
+                pairs.push((c, &self.delta_neg));
+                Bn254::final_exponentiation(MillerLoopOutput(miller_loop(&pairs))).map(|o| o.0)
+            }
+        }
     }
 
     pub fn n_public(&self) -> usize {
@@ -203,17 +250,31 @@ impl PreparedVk {
 
     /// One proof: true iff it is valid for the public inputs `xs`.
     pub fn verify(&self, xs: &[Fr], proof: &ProofPoints) -> Result<bool> {
+        self.verify_with(self.engine(), xs, proof)
+    }
+
+    /// `verify` on a chosen engine (`Asm` falls back to arkworks where it is unavailable).
+    pub fn verify_with(&self, engine: Engine, xs: &[Fr], proof: &ProofPoints) -> Result<bool> {
         self.check_len(xs.len())?;
         let vk_x = self.vk_x(xs).into_affine();
         let b: Prepared = proof.b.into();
-        let f = miller_loop(&[(proof.a, &b), (vk_x, &self.gamma_neg), (proof.c, &self.delta_neg)]);
-        Ok(final_exp(f) == self.alpha_beta)
+        Ok(self.product(engine, &[(proof.a, &b)], vk_x, proof.c) == Some(self.alpha_beta))
     }
 
     /// Many proofs with the caller's secret coefficients (one per proof, non-zero, >= 128
     /// random bits). Returns the indices of the invalid proofs (empty: all valid).
     pub fn verify_batch(
         &self,
+        items: &[(Vec<Fr>, ProofPoints)],
+        coeffs: &[Fr],
+    ) -> Result<Vec<usize>> {
+        self.verify_batch_with(self.engine(), items, coeffs)
+    }
+
+    /// `verify_batch` on a chosen engine.
+    pub fn verify_batch_with(
+        &self,
+        engine: Engine,
         items: &[(Vec<Fr>, ProofPoints)],
         coeffs: &[Fr],
     ) -> Result<Vec<usize>> {
@@ -244,7 +305,7 @@ impl PreparedVk {
         let mut bad = Vec::new();
         let mut pending = vec![all];
         while let Some(set) = pending.pop() {
-            if self.batch_holds(items, coeffs, &ra, &bs, &set) {
+            if self.batch_holds(engine, items, coeffs, &ra, &bs, &set) {
                 continue;
             }
             if set.len() == 1 {
@@ -261,6 +322,7 @@ impl PreparedVk {
 
     fn batch_holds(
         &self,
+        engine: Engine,
         items: &[(Vec<Fr>, ProofPoints)],
         coeffs: &[Fr],
         ra: &[G1Affine],
@@ -277,21 +339,16 @@ impl PreparedVk {
                 s[j + 1] += r * x;
             }
         }
-        let vk_x: G1Projective = s
-            .iter()
-            .zip(&self.ic)
-            .map(|(k, t)| t.mul(&big(k)))
-            .sum();
+        let vk_x: G1Projective = s.iter().zip(&self.ic).map(|(k, t)| t.mul(&big(k))).sum();
         let cs: Vec<G1Affine> = set.iter().map(|&i| items[i].1.c).collect();
         let rs: Vec<BigInt<4>> = set.iter().map(|&i| big(&coeffs[i])).collect();
         let c_sum = G1Projective::msm_bigint(&cs, &rs);
-        let [vk_x, c_sum] = <[G1Affine; 2]>::try_from(G1Projective::normalize_batch(&[vk_x, c_sum]))
-            .expect("two points");
-        let mut pairs: Vec<(G1Affine, &Prepared)> = set.iter().map(|&i| (ra[i], &bs[i])).collect();
-        pairs.push((vk_x, &self.gamma_neg));
-        pairs.push((c_sum, &self.delta_neg));
-        let f = miller_loop(&pairs);
-        final_exp(f) == self.alpha_beta.cyclotomic_exp(big(&s[0]))
+        let [vk_x, c_sum] =
+            <[G1Affine; 2]>::try_from(G1Projective::normalize_batch(&[vk_x, c_sum]))
+                .expect("two points");
+        let pairs: Vec<(G1Affine, &Prepared)> = set.iter().map(|&i| (ra[i], &bs[i])).collect();
+        self.product(engine, &pairs, vk_x, c_sum)
+            == Some(self.alpha_beta.cyclotomic_exp(big(&s[0])))
     }
 }
 
@@ -352,6 +409,80 @@ mod tests {
         assert_eq!(vk.verify_batch(&items, &coeffs).unwrap(), vec![2, 7]);
         // wrong number of inputs
         assert!(vk.verify(&items[0].0[..2], &items[0].1).is_err());
+    }
+
+    /// Every decision of the asm engine equals the arkworks engine's: valid proofs, broken
+    /// ones (inputs, A, B, C changed, swapped, identities) and random points.
+    #[test]
+    fn engines_agree() {
+        let (vk, items) = fixture(3);
+        if vk.asm.is_none() {
+            eprintln!("pairing_asm unavailable here: only arkworks runs");
+            return;
+        }
+        let mut rng = ark_std::test_rng();
+        let g1 = G1Projective::generator();
+        let g2 = ark_bn254::G2Projective::generator();
+        let rand_g1 = |rng: &mut _| (g1 * Fr::rand(rng)).into_affine();
+        let mut cases: Vec<(Vec<Fr>, ProofPoints)> = items.clone();
+        for (i, (xs, p)) in items.iter().enumerate() {
+            let mut xs2 = xs.clone();
+            xs2[i % 3] += Fr::one();
+            cases.push((xs2, *p));
+            let mut q = *p;
+            q.a = rand_g1(&mut rng);
+            cases.push((xs.clone(), q));
+            let mut q = *p;
+            q.b = (g2 * Fr::rand(&mut rng)).into_affine();
+            cases.push((xs.clone(), q));
+            let mut q = *p;
+            q.c = (q.c + g1).into_affine();
+            cases.push((xs.clone(), q));
+            let mut q = *p;
+            std::mem::swap(&mut q.a, &mut q.c);
+            cases.push((xs.clone(), q));
+            let mut q = *p;
+            q.a = -q.a;
+            cases.push((xs.clone(), q));
+            let mut q = *p;
+            q.b = -q.b;
+            cases.push((xs.clone(), q));
+        }
+        let zero = ProofPoints { a: G1Affine::zero(), b: G2Affine::zero(), c: G1Affine::zero() };
+        cases.push((items[0].0.clone(), zero));
+        cases.push((items[0].0.clone(), ProofPoints { a: G1Affine::zero(), ..items[0].1 }));
+        cases.push((items[0].0.clone(), ProofPoints { b: G2Affine::zero(), ..items[0].1 }));
+        cases.push((items[0].0.clone(), ProofPoints { c: G1Affine::zero(), ..items[0].1 }));
+        for _ in 0..8 {
+            let p = ProofPoints {
+                a: rand_g1(&mut rng),
+                b: (g2 * Fr::rand(&mut rng)).into_affine(),
+                c: rand_g1(&mut rng),
+            };
+            cases.push(((0..3).map(|_| Fr::rand(&mut rng)).collect(), p));
+        }
+        let mut valid = 0;
+        for (xs, p) in &cases {
+            let ark = vk.verify_with(Engine::Arkworks, xs, p).unwrap();
+            assert_eq!(vk.verify_with(Engine::Asm, xs, p).unwrap(), ark);
+            assert_eq!(vk.verify(xs, p).unwrap(), ark);
+            valid += usize::from(ark);
+        }
+        assert_eq!(valid, items.len(), "exactly the fixture's proofs are valid");
+        let coeffs: Vec<Fr> = cases.iter().map(|_| Fr::from(u128::rand(&mut rng) | 1)).collect();
+        let bad_ark = vk.verify_batch_with(Engine::Arkworks, &cases, &coeffs).unwrap();
+        let bad_asm = vk.verify_batch_with(Engine::Asm, &cases, &coeffs).unwrap();
+        assert_eq!(bad_asm, bad_ark);
+        assert_eq!(bad_ark, (items.len()..cases.len()).collect::<Vec<_>>());
+        // a batch large enough for the parallel Miller loop, all valid, then one broken
+        let many: Vec<(Vec<Fr>, ProofPoints)> =
+            (0..40).map(|i| items[i % items.len()].clone()).collect();
+        let rs: Vec<Fr> = many.iter().map(|_| Fr::from(u128::rand(&mut rng) | 1)).collect();
+        assert_eq!(vk.verify_batch_with(Engine::Asm, &many, &rs).unwrap(), Vec::<usize>::new());
+        let mut broken = many.clone();
+        broken[33].1.a = rand_g1(&mut rng);
+        assert_eq!(vk.verify_batch_with(Engine::Asm, &broken, &rs).unwrap(), vec![33]);
+        assert_eq!(vk.verify_batch_with(Engine::Arkworks, &broken, &rs).unwrap(), vec![33]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod lem;
 pub mod msm;
 pub mod msm_affine;
 pub mod pairing;
+pub mod pairing_asm;
 pub mod poseidon;
 pub mod prover;
 pub mod qap;
