@@ -173,3 +173,12 @@ def test_verify_once_gives_the_same_verdicts_and_reasons(
         assert verdicts[0] == verdicts[1]
         assert verify(vk, public, proof, backend=backend, once=True) == (verdicts[0] == "valid")
     assert [verify(vk, *c, once=True) for c in cases] == [True] * 3 + [False] * 6
+    # the batch names each invalid proof with the same reason as the single checks
+    found = verify_batch(vk, cases, backend=backend).invalid
+    for i, (public, proof) in enumerate(cases):
+        try:
+            verify_or_raise(vk, public, proof, backend=backend, once=True)
+            want = None
+        except VerificationError as e:
+            want = str(e)
+        assert found.get(i) == want

@@ -120,6 +120,16 @@ def _kernel_bytes(proof: Proof) -> bytes:
     return a.to_bytes() + bq.to_native_bytes() + c.to_bytes()
 
 
+def _named(proof: Proof, why: str) -> str:
+    """Why the kernel refused ``proof``, in the words of the unprepared check (which checks
+    the curves in Python first: the same reason either way); B outside G2 is worded alike."""
+    try:
+        _check_proof_curves(proof)
+    except VerificationError as e:
+        return str(e)
+    return why
+
+
 def _packed(xs: list[int]) -> bytes:
     """Public inputs already checked by ``_check_public``, as 32-byte words."""
     return b"".join(x.to_bytes(32, "big") for x in xs)
@@ -155,8 +165,8 @@ def verify_or_raise(
         data = _kernel_bytes(proof)
         try:
             ok = prepared.verify(_packed(xs), data)
-        except ZkcollatError as e:  # a point off its curve or B outside G2, named by the kernel
-            raise VerificationError(str(e)) from e
+        except ZkcollatError as e:  # a point off its curve or B outside G2
+            raise VerificationError(_named(proof, str(e))) from e
         if not ok:
             raise VerificationError(_PAIRING_FAILED)
         return
@@ -254,6 +264,7 @@ def verify_batch(
     index: list[int] = []
     publics: list[bytes] = []
     proofs: list[bytes] = []
+    checked: list[Proof] = []
     for i, item in enumerate(items):
         try:
             public, proof = item
@@ -271,12 +282,13 @@ def verify_batch(
         index.append(i)
         publics.append(_packed(xs))
         proofs.append(data)
+        checked.append(proof)
     if index:
         found = prepared.verify_batch(
             b"".join(publics), b"".join(proofs), _coefficients(len(index))
         )
         for j, why in found:
-            invalid[index[j]] = why
+            invalid[index[j]] = why if why == _PAIRING_FAILED else _named(checked[j], why)
     return BatchResult(len(items), dict(sorted(invalid.items())))
 
 
