@@ -7,6 +7,7 @@
 //!     python benchmarks/msm_inputs.py 20 /tmp/msm20
 //!     cd rust/core && cargo run --release --example msm_speed -- /tmp/msm20 [ROUNDS] [C,C,..]
 //!
+//! `random:N` instead of the folder times N random points and scalars (G1 and G2).
 //! With window widths given, the batch-affine MSM runs at each of them (single thread only),
 //! to choose `msm_affine::window_bits`.
 use ark_bn254::{Fr, G1Affine, G2Affine};
@@ -115,8 +116,30 @@ fn run<P: SWCurveConfig<ScalarField = Fr>>(cases: &[Case<P>], rounds: usize, wid
     }
 }
 
+/// `N` G1 and G2 bases (2P, 3P, .. of a random P) with random scalars.
+fn random_cases(n: usize, rounds: usize, widths: &[usize]) {
+    use ark_ec::CurveGroup;
+    use ark_ff::UniformRand;
+    let mut rng = ark_std::test_rng();
+    let s: Vec<BigInt<4>> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+    let g1 = ark_bn254::G1Projective::rand(&mut rng);
+    let g1s: Vec<_> = (0..n).scan(g1, |acc, _| { *acc += g1; Some(*acc) }).collect();
+    let g2 = ark_bn254::G2Projective::rand(&mut rng);
+    let g2s: Vec<_> = (0..n).scan(g2, |acc, _| { *acc += g2; Some(*acc) }).collect();
+    run(&[case("G1", (CurveGroup::normalize_batch(&g1s), s.clone()))], rounds, widths);
+    run(&[case("G2", (CurveGroup::normalize_batch(&g2s), s))], rounds, widths);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(n) = args.get(1).and_then(|a| a.strip_prefix("random:")) {
+        let rounds: usize = args.get(2).map(|r| r.parse().expect("ROUNDS")).unwrap_or(5);
+        let widths: Vec<usize> = args
+            .get(3)
+            .map(|w| w.split(',').map(|c| c.parse().expect("C,C,..")).collect())
+            .unwrap_or_default();
+        return random_cases(n.parse().expect("random:N"), rounds, &widths);
+    }
     let dir = Path::new(args.get(1).map(String::as_str).unwrap_or("/tmp/msm20"));
     let rounds: usize = args.get(2).map(|r| r.parse().expect("ROUNDS")).unwrap_or(9);
     let widths: Vec<usize> = args
