@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import min_median as timed  # noqa: E402  (benchmarks/ is the script's folder)
 
 from zkcollat.curve import poseidon_many  # noqa: E402
 from zkcollat.curve.backend import available_backends, use_backend  # noqa: E402
@@ -32,15 +32,6 @@ from zkcollat.gadgets.poseidon import poseidon_cost  # noqa: E402
 from zkcollat.hash import poseidon_hash  # noqa: E402
 from zkcollat.r1cs import clear_cache  # noqa: E402
 from zkcollat.statements import CollateralLock  # noqa: E402
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts), statistics.median(ts)
 
 
 def collateral_inputs(depth: int, seed: int = 1) -> dict[str, object]:

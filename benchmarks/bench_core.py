@@ -11,22 +11,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
-from collections.abc import Callable
+
+from timing import min_median as timed  # benchmarks/ is the script's folder
 
 from zkcollat.curve import G1_GENERATOR, G2_GENERATOR, load_backend
 from zkcollat.curve.backend import Backend
 from zkcollat.field import R, pack_fr
-
-
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), statistics.median(times)
 
 
 def points(backend: Backend, n: int, g2: bool) -> list:

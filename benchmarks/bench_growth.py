@@ -57,6 +57,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from timing import min_median  # noqa: E402
+
 GNARK_DIR = ROOT / "benchmarks" / "gnark"
 CACHE = ROOT / "benchmarks" / ".cache"
 CONSTANTS = ROOT / "zkcollat" / "hash" / "poseidon_constants.json"
@@ -163,12 +165,8 @@ def prepare(series: str, param: int, keys: Path) -> Record:
 
 
 def _timed(fn: Callable[[], object], runs: int) -> dict[str, float]:
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return {"min": min(samples), "median": statistics.median(samples)}
+    lo, mid = min_median(fn, runs)
+    return {"min": lo, "median": mid}
 
 
 _PEAK_CHILD = """

@@ -130,11 +130,6 @@ def _named(proof: Proof, why: str) -> str:
     return why
 
 
-def _packed(xs: list[int]) -> bytes:
-    """Public inputs already checked by ``_check_public``, as 32-byte words."""
-    return b"".join(x.to_bytes(32, "big") for x in xs)
-
-
 def verify_or_raise(
     vk: VerifyingKey,
     public: Sequence[int],
@@ -164,7 +159,7 @@ def verify_or_raise(
     if prepared is not None:
         data = _kernel_bytes(proof)
         try:
-            ok = prepared.verify(_packed(xs), data)
+            ok = prepared.verify(pack_fr(xs), data)
         except ZkcollatError as e:  # a point off its curve or B outside G2
             raise VerificationError(_named(proof, str(e))) from e
         if not ok:
@@ -280,7 +275,7 @@ def verify_batch(
             invalid[i] = str(e)
             continue
         index.append(i)
-        publics.append(_packed(xs))
+        publics.append(pack_fr(xs))
         proofs.append(data)
         checked.append(proof)
     if index:
