@@ -72,3 +72,55 @@ def test_an_entry_with_changed_query_points_makes_proving_fail(
     assert pk2.a_query == other.a_query  # the entry is used: its verifying key is the file's
     with pytest.raises(ProvingError, match="does not verify"):
         prove_with_zkey(pk2, zk2, tiny_witness(3, 5), once=True)
+
+
+@pytest.mark.slow  # a 2^10 ptau and BalanceThreshold(128)'s key: seconds
+def test_prove_zkey_for_a_statement_verifies_before_writing(
+    tmp_path: Path, native: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prove --zkey K --input I --circuit NAME`` (zkcollat's own statement from a snarkjs
+    key): the proof verifies under the .zkey's key; with a cache entry that has the file's
+    verifying key but other H points, the command refuses, naming the key, and writes
+    nothing (before, it wrote a proof that no verifier accepts)."""
+    import json
+
+    from tests.cli.conftest import fails, run
+    from zkcollat.ceremony.keys import circuit_of
+    from zkcollat.formats.snarkjs import proof_from_json, public_from_json
+    from zkcollat.hash.poseidon import poseidon_hash
+    from zkcollat.statements import by_name
+
+    monkeypatch.setenv("ZKCOLLAT_CACHE", str(tmp_path / "cache"))
+    warnings.simplefilter("ignore")
+    circuit = circuit_of(by_name("balance_threshold").compile())
+    zk = new_zkey(circuit, read_ptau(make_ptau(10, 3, 5, 7)))
+    contribute(zk)
+    key = tmp_path / "k.zkey"
+    key.write_bytes(zk.to_bytes())
+    amount, blinding = 10**18, 0xB11D
+    (tmp_path / "in.json").write_text(
+        json.dumps(
+            {
+                "commitment": str(poseidon_hash([amount, blinding])),
+                "threshold": str(10**17),
+                "amount": str(amount),
+                "blinding": str(blinding),
+            }
+        )
+    )
+    args = ("prove", "--zkey", str(key), "--input", str(tmp_path / "in.json"), "--circuit",
+            "balance_threshold")
+    p, pub = tmp_path / "p.json", tmp_path / "pub.json"
+    run(*args, "-o", str(p), "--public", str(pub))
+    public = public_from_json(json.loads(pub.read_text()))
+    assert verify(zkey_to_vk(zk), public, proof_from_json(json.loads(p.read_text())))
+    # the entry keeps the file's verifying key; its H points are reversed (still on the curve)
+    pk, _, digest = cached_pk(key)
+    h = [pk.h_query[i : i + 64] for i in range(0, len(pk.h_query), 64)]
+    assert len(set(h)) > 1
+    pkey.save(dataclasses.replace(pk, h_query=b"".join(reversed(h))), _entry(digest, tmp_path))
+    assert cached_pk(key)[0].h_query != pk.h_query  # the forged entry is the one used
+    p2, pub2 = tmp_path / "p2.json", tmp_path / "pub2.json"
+    err = fails(*args, "-o", str(p2), "--public", str(pub2))
+    assert "does not verify under the verifying key of" in err and str(key) in err
+    assert not p2.exists() and not pub2.exists()

@@ -26,7 +26,7 @@ from zkcollat.cli._common import (
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled, portfolio_options
 from zkcollat.cli.times import TIME
 from zkcollat.db import atomic_write
-from zkcollat.errors import ProofFormatError, ZkcollatError
+from zkcollat.errors import ProofFormatError, ProvingError, ZkcollatError
 from zkcollat.formats import pkey
 from zkcollat.formats.snarkjs import (
     proof_from_json,
@@ -175,7 +175,27 @@ def setup_cmd(
 # --- prove ------------------------------------------------------------------------------------
 
 
-def _write_proof(proof_path: Path, public_path: Path, proof: Any, public: list[int]) -> None:
+def _write_proof(
+    proof_path: Path,
+    public_path: Path,
+    proof: Any,
+    public: list[int],
+    check: tuple[VerifyingKey, str] | None = None,
+) -> None:
+    """Write the proof and its public signals; with ``check`` (the key's verifying key and
+    its file), only once the proof verifies under that key (nothing is written otherwise)."""
+    if check is not None:
+        from zkcollat.errors import VerificationError
+        from zkcollat.groth16.verify import verify_or_raise
+
+        vk, source = check
+        try:
+            verify_or_raise(vk, public, proof, once=True)
+        except VerificationError as e:
+            raise ProvingError(
+                f"the proof does not verify under the verifying key of {source} ({e}); "
+                f"nothing was written: the key's converted form in the cache may be damaged"
+            ) from e
     write_json_atomic(proof_path, proof_to_json(proof))
     write_json_atomic(public_path, public_to_json(public))
 
@@ -321,8 +341,13 @@ def prove_cmd(
         raise CliInputError("--wtns needs --zkey")
     if (vault_path is None) == (input_path is None):
         raise CliInputError("give either --vault (with --lock) or --input")
+    # A .zkey's points come from the converted-key cache, whose entry only shares the file's
+    # verifying key: each proof is checked against that key before it is written, as the
+    # --wtns path does (a .zkpk is the user's own file, checked by its payload hash).
+    check: tuple[VerifyingKey, str] | None = None
     if zkey_path is not None:
         pk = ceremony_cmd.zkey_pk(zkey_path, vault_path, circuit_name)
+        check = (pk.vk, repr(zkey_path))
     else:
         pk = load_pk(pk_path)
     results: list[dict[str, Any]] = []
@@ -338,7 +363,7 @@ def prove_cmd(
         existing_file(input_path, "input")
         with timed() as t:
             proof, public = fullprove(pk, cs, read_input_json(input_path))
-        _write_proof(Path(proof_out), Path(public_out), proof, public)
+        _write_proof(Path(proof_out), Path(public_out), proof, public, check)
         results.append(
             {
                 "proof": proof_out,
@@ -364,6 +389,7 @@ def prove_cmd(
                 size,
                 proof_out,
                 public_out,
+                check,
             )
         ]
     else:
@@ -382,6 +408,7 @@ def prove_cmd(
             size,
             proof_out,
             public_out,
+            check,
         )
     out = results[0] if len(results) == 1 else {"proofs": results}
 
@@ -411,6 +438,7 @@ def _prove_locks(
     size: int | None,
     proof_out: str,
     public_out: str,
+    check: tuple[VerifyingKey, str] | None = None,
 ) -> list[dict[str, Any]]:
     from zkcollat.cli.vault_cmd import open_vault
     from zkcollat.relayer.prover import prove_lock
@@ -452,7 +480,7 @@ def _prove_locks(
                 if len(lock_ids) > 1:
                     pp = pp.with_name(f"{pp.stem}_{lid}{pp.suffix}")
                     pu = pu.with_name(f"{pu.stem}_{lid}{pu.suffix}")
-                _write_proof(pp, pu, proof, public)
+                _write_proof(pp, pu, proof, public, check)
                 results.append(
                     {
                         "lockId": lid,
@@ -483,6 +511,7 @@ def _prove_portfolio(
     size: int | None,
     proof_out: str,
     public_out: str,
+    check: tuple[VerifyingKey, str] | None = None,
 ) -> dict[str, Any]:
     """One Portfolio proof of ``lock_ids`` with the key's k and m; the locks' owner is --owner
     or the first lock's, and every lock must be that owner's, for --dest-chain."""
@@ -534,7 +563,7 @@ def _prove_portfolio(
         with timed() as t:
             proof = prove_portfolio(v, public, pk=pk, cs=pk.circuit, size=size)
     pub = public.to_list()
-    _write_proof(Path(proof_out), Path(public_out), proof, pub)
+    _write_proof(Path(proof_out), Path(public_out), proof, pub, check)
     return {
         "lockIds": list(public.locks),
         "proof": proof_out,
