@@ -24,7 +24,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -51,6 +51,35 @@ class CliInputError(ZkcollatError):
 
 class Rejected(Exception):
     """A verifier said no: printed as ``INVALID: <reason>``, exit status 1."""
+
+
+#: Set by a command (:func:`end_without_teardown`) whose process may skip Python's teardown
+#: once it has succeeded.
+_no_teardown = False
+
+
+def end_without_teardown() -> None:
+    """Let this process end with ``os._exit(0)`` once the command has succeeded, instead of
+    Python's teardown (freeing every module and object one by one: 10-15 ms of CPU for a
+    process that just proved). For commands whose every file is written, fsynced and closed
+    before they return, that start no thread or process of their own that must be joined,
+    and that need no ``atexit`` handler. Only when ``zkcollat`` runs as the process's
+    command line (:meth:`ZkGroup.main` with no ``args``): a caller that passes arguments
+    (``CliRunner``, a script calling ``main([...])``) always returns."""
+    global _no_teardown
+    _no_teardown = True
+
+
+def _end_now() -> None:
+    """``os._exit(0)`` after flushing the standard streams; returns (and the normal exit
+    runs, reporting the error as Python does) when a stream cannot be flushed."""
+    try:
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(EXIT_OK)
 
 
 class ZkGroup(click.Group):
@@ -92,6 +121,23 @@ class ZkGroup(click.Group):
                 command.add_command(sub)
         self.add_command(command, cmd_name)
         return command
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's ``main``; as the process's command line (no ``args``, standalone), a
+        command that succeeded after :func:`end_without_teardown` ends the process here."""
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        except SystemExit as e:
+            if args is None and standalone_mode and e.code in (0, None) and _no_teardown:
+                _end_now()
+            raise
 
     def make_context(
         self,

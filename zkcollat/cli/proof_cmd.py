@@ -14,6 +14,7 @@ from zkcollat.cli._common import (
     CliInputError,
     Rejected,
     emit,
+    end_without_teardown,
     existing_file,
     json_option,
     new_file,
@@ -331,6 +332,7 @@ def prove_cmd(
     """
     from zkcollat.cli import ceremony_cmd
 
+    end_without_teardown()  # every file below is written atomically (fsynced, closed)
     if zkey_path is not None and wtns_path is not None:
         if vault_path is not None or input_path is not None:
             raise CliInputError("--zkey with --wtns proves the witness; drop --vault/--input")
