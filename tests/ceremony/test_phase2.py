@@ -20,6 +20,7 @@ from zkcollat.ceremony.keys import (
     circuit_of,
     pk_to_zkey,
     prove_with_zkey,
+    prove_with_zkey_packed,
     zkey_to_pk,
 )
 from zkcollat.ceremony.phase2 import (
@@ -234,6 +235,14 @@ def test_prove_with_zkey_same_proof_on_both_backends(ptau_bytes: bytes) -> None:
                 p = proofs[name]
                 assert fused.prove_zkey(zk.coeffs, pack_fr(w), *blinding) == (p.a, p.b, p.c)
     assert proofs["reference"] == proofs["native"]
+    for name in ("reference", "native"):  # from the packed witness (prove --wtns): the same
+        with use_backend(name):
+            packed = prove_with_zkey_packed(pk, zk, pack_fr(w), blinding=blinding, once=True)
+            assert packed == (proofs[name], [w[1]])
+    with pytest.raises(ProvingError, match="the witness has 4 values"):
+        prove_with_zkey_packed(pk, zk, pack_fr(w[:4]))
+    with pytest.raises(ProvingError, match="witness\\[0\\] must be the constant 1"):
+        prove_with_zkey_packed(pk, zk, pack_fr([2, *w[1:]]))
     # constraint 99 of a 4-row domain: same class and message on both backends
     count = int.from_bytes(zk.coeffs[:4], "little")
     bad = bytearray(zk.coeffs)

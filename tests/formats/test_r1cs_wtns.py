@@ -10,9 +10,9 @@ import pytest
 
 from tests.jstools import snarkjs_cli
 from zkcollat.errors import EncodingError
-from zkcollat.field import R
+from zkcollat.field import R, pack_fr
 from zkcollat.formats.r1cs_bin import r1cs_bytes, read_r1cs, write_r1cs
-from zkcollat.formats.wtns import read_wtns, write_wtns, wtns_bytes
+from zkcollat.formats.wtns import read_wtns, read_wtns_packed, write_wtns, wtns_bytes
 from zkcollat.gadgets.compare import assert_greater_eq
 from zkcollat.gadgets.merkle import merkle_root, merkle_root_plain
 from zkcollat.gadgets.poseidon import poseidon_gadget
@@ -107,6 +107,33 @@ def test_wtns_reader_rejections() -> None:
         read_wtns(_patch(good, 24 + 36, struct.pack("<I", len(w) + 1)))
     with pytest.raises(EncodingError, match="not a field element"):
         wtns_bytes([1, R])
+
+
+def test_wtns_packed_reader_is_pack_fr_of_the_values() -> None:
+    """``read_wtns_packed`` (limbs reordered, no int per value) gives ``pack_fr`` of
+    ``read_wtns``'s values, values next to r included, and refuses what it refuses with the
+    same message: a value of r, or above, whose top limb is r's or larger."""
+    _, w = solved()
+    top = (R >> 192) << 192
+    edge = [1, 0, R - 1, top - 1, top, top + 1, 2**64 - 1, 2**192, *w[1:]]
+    for values in (w, edge, [1]):
+        data = wtns_bytes(values)
+        assert read_wtns_packed(data) == pack_fr(read_wtns(data)) == pack_fr(values)
+    assert read_wtns_packed(wtns_bytes([])) == b""
+    good = wtns_bytes(edge)
+    values = 12 + 12 + 40 + 12
+    for i, bad in ((2, R), (4, R + 1), (0, 2**256 - 1), (len(edge) - 1, R + edge[-1])):
+        data = _patch(good, values + 32 * i, bad.to_bytes(32, "little"))
+        with pytest.raises(EncodingError) as expected:
+            read_wtns(data)
+        with pytest.raises(EncodingError) as got:
+            read_wtns_packed(data)
+        assert str(got.value) == str(expected.value)
+        assert f"witness[{i}] = {bad} is not below r (at offset {values + 32 * i})" in str(
+            got.value
+        )
+    with pytest.raises(EncodingError, match="bytes of values"):
+        read_wtns_packed(_patch(good, 24 + 36, struct.pack("<I", len(edge) + 1)))
 
 
 def _snarkjs(*args: str) -> str:

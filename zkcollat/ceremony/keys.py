@@ -287,19 +287,40 @@ def prove_with_zkey(
     give a proof that nobody accepts. ``once``: the key proves once (a command line), so the
     check does not prepare it (:func:`~zkcollat.groth16.verify.verify_or_raise`).
     """
-    import secrets
-
-    from zkcollat.curve.backend import get_backend
-    from zkcollat.field import pack_fr
-    from zkcollat.groth16.verify import verify
-
     if len(witness) != zk.n_vars:
         raise ProvingError(
             f"the witness has {len(witness)} values; the key's circuit has {zk.n_vars} signals"
         )
     if witness[0] != 1:
         raise ProvingError("witness[0] must be the constant 1")
-    w_packed = pack_fr(witness, "witness")
+    return prove_with_zkey_packed(
+        pk, zk, pack_fr(witness, "witness"), blinding=blinding, once=once
+    )
+
+
+def prove_with_zkey_packed(
+    pk: ProvingKey,
+    zk: Zkey,
+    w_packed: bytes,
+    *,
+    blinding: tuple[int, int] | None = None,
+    once: bool = False,
+) -> tuple[Proof, list[int]]:
+    """:func:`prove_with_zkey` from the witness as 32-byte big-endian words, each below r
+    (``pack_fr``, or :func:`~zkcollat.formats.wtns.read_wtns_packed` of a ``.wtns``): the
+    same checks, messages and proof, no Python int per value."""
+    import secrets
+
+    from zkcollat.curve.backend import get_backend
+    from zkcollat.groth16.verify import verify
+
+    n = len(w_packed) // 32
+    if len(w_packed) != 32 * zk.n_vars:
+        raise ProvingError(
+            f"the witness has {n} values; the key's circuit has {zk.n_vars} signals"
+        )
+    if int.from_bytes(w_packed[:32], "big") != 1:
+        raise ProvingError("witness[0] must be the constant 1")
     b = get_backend()
     r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
     fused = pk.fused_prover(b)
@@ -311,7 +332,7 @@ def prove_with_zkey(
 
         rows = zkey_rows(zk.coeffs, w_packed, zk.domain_size)
         proof = prove_from_rows(pk, w_packed, rows, backend=b, blinding=(r, s))
-    public = witness[1 : zk.n_public + 1]
+    public = unpack_fr(w_packed[32 : 32 * (zk.n_public + 1)])
     if not verify(pk.vk, public, proof, once=once):
         raise ProvingError(
             "the witness does not satisfy the key's circuit (the proof does not verify): "

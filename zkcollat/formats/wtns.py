@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,10 +24,13 @@ from zkcollat.errors import EncodingError
 from zkcollat.field import FR_BYTES, R
 from zkcollat.formats import limits
 from zkcollat.formats.lem import section_index
-from zkcollat.formats.r1cs_bin import MAX_FILE_BYTES
 
 MAGIC = b"wtns"
 VERSION = 2
+#: Largest file read (the same bound as an ``.r1cs``).
+MAX_FILE_BYTES = 1 << 31
+#: The top 64-bit limb of r: a value whose top limb is below it is below r.
+_R_TOP64 = R >> 192
 
 
 def wtns_bytes(witness: Sequence[int]) -> bytes:
@@ -54,13 +59,38 @@ def write_wtns(witness: Sequence[int], path: str | Path) -> None:
 
 def read_wtns(source: str | Path | bytes) -> list[int]:
     """Parse a ``.wtns`` file (path or bytes) into the witness vector."""
+    raw, body = _values(*_load(source))
+    return _ints(raw, body)
+
+
+def read_wtns_packed(source: str | Path | bytes) -> bytes:
+    """The witness of a ``.wtns`` file as the provers take it: one 32-byte big-endian word per
+    value (``pack_fr`` of :func:`read_wtns`), with the same checks and messages, and no Python
+    int per value (the words are reordered a 64-bit limb at a time)."""
+    raw, body = _values(*_load(source))
+    if sys.byteorder == "little" and raw:
+        limbs = array("Q")
+        limbs.frombytes(raw)  # four little-endian limbs per value, the lowest first
+        if max(limbs[3::4]) < _R_TOP64:  # every value below r
+            limbs.byteswap()
+            out = array("Q", bytes(len(raw)))
+            for k in range(4):
+                out[k::4] = limbs[3 - k :: 4]
+            return out.tobytes()
+    values = _ints(raw, body)  # refuses a value >= r, naming it
+    return b"".join(v.to_bytes(FR_BYTES, "big") for v in values)
+
+
+def _load(source: str | Path | bytes) -> tuple[bytes, str]:
     if isinstance(source, bytes):
-        return _read_wtns(source, ".wtns")
+        return source, ".wtns"
     data = limits.read_bytes(source, ".wtns", MAX_FILE_BYTES)
-    return _read_wtns(data, f".wtns file {os.fspath(source)!r}")
+    return data, f".wtns file {os.fspath(source)!r}"
 
 
-def _read_wtns(data: bytes, what: str) -> list[int]:
+def _values(data: bytes, what: str) -> tuple[memoryview, limits.BinaryReader]:
+    """The values (n little-endian words of 32 bytes) and the section's reader (for its
+    messages), the header and the sizes checked."""
     index = section_index(data, MAGIC, VERSION, what)
     if set(index) != {1, 2}:
         raise EncodingError(f"{what}: expected sections 1 and 2, got {sorted(index)}")
@@ -80,10 +110,14 @@ def _read_wtns(data: bytes, what: str) -> list[int]:
     body = section(2, "values")
     if body.left != n * n8:
         raise body.fail(f"{body.left} bytes of values for {n} values of {n8} bytes")
-    start = body.offset
-    raw = body.take(n * n8, "the values")
-    out = [int.from_bytes(raw[o : o + n8], "little") for o in range(0, n * n8, n8)]
+    return body.take(n * n8, "the values"), body
+
+
+def _ints(raw: memoryview, body: limits.BinaryReader) -> list[int]:
+    n8 = FR_BYTES
+    out = [int.from_bytes(raw[o : o + n8], "little") for o in range(0, len(raw), n8)]
     if out and max(out) >= R:
         i = next(i for i, v in enumerate(out) if v >= R)
+        start = body.offset - len(raw)
         raise body.error(f"witness[{i}] = {out[i]} is not below r (at offset {start + i * n8})")
     return out
