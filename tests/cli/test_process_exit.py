@@ -1,6 +1,7 @@
-"""How a ``zkcollat prove`` process ends: after a success, ``os._exit(0)`` once the standard
-streams are flushed (no teardown of every module and object); everything else (an error, a
-stream that cannot be flushed, a caller that passes its own arguments) ends as Python does.
+"""How a ``zkcollat prove`` (or ``verify``, ``--version``) process ends: after a success,
+``os._exit(0)`` once the standard streams are flushed (no teardown of every module and
+object); everything else (an error, a stream that cannot be flushed, a caller that passes its
+own arguments) ends as Python does.
 
 Each case runs in a fresh interpreter with an ``atexit`` handler that prints a marker: the
 handler runs on a normal exit and never after ``os._exit``.
@@ -92,6 +93,25 @@ def test_a_caller_passing_arguments_gets_control_back(keyed: Path) -> None:
     out = _run(keyed, None)
     assert out.returncode == 0, out.stderr
     assert MARK in out.stderr and json.loads(out.stdout)["proof"] == "p.json"
+
+
+def test_version_and_a_valid_verify_end_without_teardown(keyed: Path) -> None:
+    """``--version``, and ``verify`` of a valid proof (exit 0), end the same way; a proof that
+    ``verify`` rejects (exit 1) ends the normal way."""
+    from zkcollat.ceremony.keys import zkey_to_vk
+    from zkcollat.formats.snarkjs import vk_to_json, write_json_atomic
+    from zkcollat.formats.zkey import read_zkey
+
+    out = _run(keyed, ["--version"])
+    assert out.returncode == 0 and out.stdout.startswith("zkcollat, version ")
+    assert MARK not in out.stderr
+    assert _run(keyed, PROVE).returncode == 0
+    write_json_atomic(keyed / "vk.json", vk_to_json(zkey_to_vk(read_zkey(keyed / "k.zkey"))))
+    out = _run(keyed, ["verify", "vk.json", "public.json", "p.json"])
+    assert out.returncode == 0 and "OK" in out.stdout and MARK not in out.stderr
+    (keyed / "other.json").write_text(json.dumps([str(tiny_witness(3, 5)[1] + 1)]))
+    out = _run(keyed, ["verify", "vk.json", "other.json", "p.json"])
+    assert out.returncode == 1 and "INVALID" in out.stderr and MARK in out.stderr
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

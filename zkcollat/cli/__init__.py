@@ -14,7 +14,7 @@ import time
 import click
 
 from zkcollat import __version__
-from zkcollat.cli._common import ZkGroup
+from zkcollat.cli._common import ZkGroup, end_without_teardown
 
 # Each command group is imported when it runs, not at start-up (see ZkGroup): a new command
 # is registered here by name, module and attribute (not with main.add_command at import).
@@ -43,8 +43,24 @@ _ATTACH = {
 }
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: click's ``version_option`` line, and the process ends without teardown."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"zkcollat, version {__version__}")
+    end_without_teardown()
+    ctx.exit()
+
+
 @click.group(cls=ZkGroup, lazy=_COMMANDS, attach=_ATTACH)
-@click.version_option(__version__, prog_name="zkcollat")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "--backend",
     type=click.Choice(["native", "reference"]),

@@ -599,6 +599,7 @@ def verify_cmd(vk_path: str, public_path: str, proof_path: str, as_json: bool) -
     from zkcollat.errors import VerificationError
     from zkcollat.formats.verify_json import verify_snarkjs_or_raise
 
+    end_without_teardown()  # reads only; exit 0 (valid) ends without teardown
     vk = load_vk(vk_path)
     public = parse_file(public_path, "public signals", public_from_json)
     proof = parse_file(proof_path, "proof", proof_from_json)
