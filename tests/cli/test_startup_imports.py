@@ -32,7 +32,9 @@ HEAVY = (
     "zkcollat.r1cs",
     "zkcollat.hash.poseidon",
     "zkcollat.ceremony.phase2",
+    "zkcollat.cli.ceremony_cmd",  # the ceremony and keys command groups
     "zkcollat.formats.ptau",
+    "zkcollat.formats.r1cs_bin",
     "zkcollat.groth16.prove",
     "zkcollat.groth16.qap",
     "zkcollat.vault",

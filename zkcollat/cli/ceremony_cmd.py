@@ -22,11 +22,11 @@ from zkcollat.cli._common import (
     warn,
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled
+from zkcollat.cli.zkey_prove import DEV_WARNING, unverified
 
 if TYPE_CHECKING:
     from zkcollat.formats.zkey import Zkey
 
-DEV_WARNING = "{what} is a development key: {why}. Do not secure real collateral with it."
 
 
 def _circuit_from(
@@ -70,14 +70,7 @@ def _dev_note(zkey_bytes: bytes, what: str) -> str | None:
 
     if trusted_record(file_sha256(zkey_bytes)) is not None:
         return None
-    return _unverified(what)
-
-
-def _unverified(what: str) -> str:
-    return (
-        "it has not been verified against a recognised public Powers of Tau with at least one "
-        f"phase-2 contribution (run `zkcollat ceremony verify {what} ...`)"
-    )
+    return unverified(what)
 
 
 def _add_contribution(
@@ -487,52 +480,3 @@ def export_cmd(pk_path: str, output: str, force: bool, as_json: bool) -> None:
         {"zkey": output, "circuit": name, "params": params},
         f"wrote {output} for {name}" + "".join(f" {k}={v}" for k, v in params.items()),
     )
-
-
-# --- proving with a .zkey (used by `zkcollat prove`) ---------------------------------------------
-
-
-def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) -> dict[str, Any]:
-    """``snarkjs groth16 prove ZKEY WTNS PROOF PUBLIC``, with zkcollat's prover."""
-    import time
-
-    from zkcollat.ceremony.keys import cached_pk, prove_with_zkey_packed
-    from zkcollat.formats.snarkjs import proof_to_json, public_to_json, write_json_atomic
-    from zkcollat.formats.wtns import read_wtns_packed
-
-    existing_file(zkey_path, "zkey")
-    existing_file(wtns_path, "witness (.wtns)")
-    t0 = time.perf_counter()
-    pk, zk, _digest = cached_pk(zkey_path)
-    if not pk.vk.ceremony:
-        warn(DEV_WARNING.format(what=zkey_path, why=_unverified(zkey_path)))
-    witness = read_wtns_packed(wtns_path)
-    proof, public = prove_with_zkey_packed(pk, zk, witness, once=True)
-    write_json_atomic(proof_out, proof_to_json(proof))
-    write_json_atomic(public_out, public_to_json(public))
-    return {
-        "proof": proof_out,
-        "public": public_out,
-        "publicSignals": public_to_json(public),
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
-
-
-def zkey_pk(zkey_path: str, vault_path: str | None, circuit_name: str | None) -> Any:
-    """The proving key of a .zkey for one of zkcollat's statements (checked against it)."""
-    from zkcollat.ceremony.keys import pk_for_circuit
-
-    existing_file(zkey_path, "zkey")
-    if vault_path is not None:
-        from zkcollat.cli.vault_cmd import open_vault
-
-        with open_vault(vault_path) as v:
-            name, params = "collateral_lock", {"depth": v.depth}
-    elif circuit_name is not None:
-        name, params = circuit_name, {}
-    else:
-        raise CliInputError("with --zkey and --input, name the statement with --circuit")
-    pk = pk_for_circuit(zkey_path, name, params, compiled(name, **params))
-    if not pk.vk.ceremony:
-        warn(DEV_WARNING.format(what=zkey_path, why=_unverified(zkey_path)))
-    return pk

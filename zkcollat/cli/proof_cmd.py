@@ -330,13 +330,13 @@ def prove_cmd(
       zkcollat prove --pk proving_key.zkpk --input input.json
       zkcollat prove --zkey circuit.zkey --wtns witness.wtns -o proof.json --public public.json
     """
-    from zkcollat.cli import ceremony_cmd
+    from zkcollat.cli import zkey_prove
 
     end_without_teardown()  # every file below is written atomically (fsynced, closed)
     if zkey_path is not None and wtns_path is not None:
         if vault_path is not None or input_path is not None:
             raise CliInputError("--zkey with --wtns proves the witness; drop --vault/--input")
-        out = ceremony_cmd.prove_wtns(zkey_path, wtns_path, proof_out, public_out)
+        out = zkey_prove.prove_wtns(zkey_path, wtns_path, proof_out, public_out)
         emit(as_json, out, f"wrote {proof_out} and {public_out} ({out['seconds']:.2f} s)")
         return
     if wtns_path is not None:
@@ -348,7 +348,7 @@ def prove_cmd(
     # --wtns path does (a .zkpk is the user's own file, checked by its payload hash).
     check: tuple[VerifyingKey, str] | None = None
     if zkey_path is not None:
-        pk = ceremony_cmd.zkey_pk(zkey_path, vault_path, circuit_name)
+        pk = zkey_prove.zkey_pk(zkey_path, vault_path, circuit_name)
         check = (pk.vk, repr(zkey_path))
     else:
         pk = load_pk(pk_path)

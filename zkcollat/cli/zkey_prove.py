@@ -1,0 +1,69 @@
+"""``zkcollat prove --zkey``: proving with a snarkjs key, as ``snarkjs groth16 prove`` (a
+``.wtns``) or for one of zkcollat's statements (``--vault`` / ``--input``).
+
+No click command is defined here: ``prove`` imports this module, not the ``ceremony`` and
+``keys`` command groups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zkcollat.cli._common import CliInputError, existing_file, warn
+from zkcollat.cli.circuit_cmd import compiled
+
+DEV_WARNING = "{what} is a development key: {why}. Do not secure real collateral with it."
+
+
+def unverified(what: str) -> str:
+    """Why a .zkey that ``ceremony verify`` has not recorded as trusted keeps the mark."""
+    return (
+        "it has not been verified against a recognised public Powers of Tau with at least one "
+        f"phase-2 contribution (run `zkcollat ceremony verify {what} ...`)"
+    )
+
+
+def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) -> dict[str, Any]:
+    """``snarkjs groth16 prove ZKEY WTNS PROOF PUBLIC``, with zkcollat's prover."""
+    import time
+
+    from zkcollat.ceremony.keys import cached_pk, prove_with_zkey_packed
+    from zkcollat.formats.snarkjs import proof_to_json, public_to_json, write_json_atomic
+    from zkcollat.formats.wtns import read_wtns_packed
+
+    existing_file(zkey_path, "zkey")
+    existing_file(wtns_path, "witness (.wtns)")
+    t0 = time.perf_counter()
+    pk, zk, _digest = cached_pk(zkey_path)
+    if not pk.vk.ceremony:
+        warn(DEV_WARNING.format(what=zkey_path, why=unverified(zkey_path)))
+    witness = read_wtns_packed(wtns_path)
+    proof, public = prove_with_zkey_packed(pk, zk, witness, once=True)
+    write_json_atomic(proof_out, proof_to_json(proof))
+    write_json_atomic(public_out, public_to_json(public))
+    return {
+        "proof": proof_out,
+        "public": public_out,
+        "publicSignals": public_to_json(public),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def zkey_pk(zkey_path: str, vault_path: str | None, circuit_name: str | None) -> Any:
+    """The proving key of a .zkey for one of zkcollat's statements (checked against it)."""
+    from zkcollat.ceremony.keys import pk_for_circuit
+
+    existing_file(zkey_path, "zkey")
+    if vault_path is not None:
+        from zkcollat.cli.vault_cmd import open_vault
+
+        with open_vault(vault_path) as v:
+            name, params = "collateral_lock", {"depth": v.depth}
+    elif circuit_name is not None:
+        name, params = circuit_name, {}
+    else:
+        raise CliInputError("with --zkey and --input, name the statement with --circuit")
+    pk = pk_for_circuit(zkey_path, name, params, compiled(name, **params))
+    if not pk.vk.ceremony:
+        warn(DEV_WARNING.format(what=zkey_path, why=unverified(zkey_path)))
+    return pk
