@@ -15,7 +15,7 @@ pub const WORD: usize = 32;
 /// busy machine the wait is the scheduler's (a vault append makes 21 small calls).
 const SEQUENTIAL_BYTES: usize = 4096 * WORD;
 
-fn bigint_from_be(bytes: &[u8]) -> BigInt<4> {
+pub fn bigint_from_be(bytes: &[u8]) -> BigInt<4> {
     debug_assert_eq!(bytes.len(), WORD);
     let mut limbs = [0u64; 4];
     for (i, limb) in limbs.iter_mut().enumerate() {
@@ -65,7 +65,7 @@ pub fn fq_to_be(x: &Fq) -> [u8; WORD] {
     bigint_to_be(&x.into_bigint())
 }
 
-fn check_words(buf: &[u8], what: &str) -> Result<usize> {
+pub fn check_words(buf: &[u8], what: &str) -> Result<usize> {
     if buf.len() % WORD != 0 {
         return Err(Error::Encoding(format!(
             "{what} must be a multiple of 32 bytes, got {}",

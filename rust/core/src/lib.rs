@@ -17,6 +17,7 @@ pub mod msm_affine;
 pub mod pairing;
 pub mod pairing_asm;
 pub mod poseidon;
+pub mod poseidon_ifma;
 pub mod prover;
 pub mod qap;
 pub mod witness;

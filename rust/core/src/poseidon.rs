@@ -4,9 +4,11 @@
 //! (`zkcollat.gadgets.poseidon.poseidon_hash`) and the tests compare the two on every width.
 
 use ark_bn254::Fr;
-use ark_ff::Field;
+use ark_ff::{Field, PrimeField};
 use rayon::prelude::*;
 
+use crate::codec::{bigint_from_be, check_words, frs_from_be, frs_to_be, WORD};
+use crate::poseidon_ifma::{self, LANES};
 use crate::{Error, Result};
 
 /// Below this many hashes, `hash_many` runs on the calling thread.
@@ -33,7 +35,13 @@ pub struct PoseidonOpt {
     /// M and P transposed (row i holds column i), so each output lane reads a contiguous row.
     m_t: Vec<Fr>,
     p_t: Vec<Fr>,
+    /// The 8-lane AVX-512 IFMA kernel, when the CPU has it (`hash_many_be` uses it).
+    ifma: Option<poseidon_ifma::Kernel>,
 }
+
+/// A group of fewer hashes than this goes to the one-at-a-time kernel: a vector pass costs
+/// about as much for one lane as for eight.
+const MIN_VECTOR_LANES: usize = 4;
 
 fn transpose(t: usize, m: &[Fr]) -> Vec<Fr> {
     (0..t * t).map(|k| m[(k % t) * t + k / t]).collect()
@@ -62,7 +70,19 @@ impl PoseidonOpt {
             )));
         }
         let (m_t, p_t) = (transpose(t, &m), transpose(t, &p));
-        Ok(Self { t, n_full, n_partial, c, s, m_t, p_t })
+        let ifma = poseidon_ifma::Kernel::new(t, n_full, n_partial, &c, &s, &m_t, &p_t);
+        Ok(Self { t, n_full, n_partial, c, s, m_t, p_t, ifma })
+    }
+
+    /// The same function without the vector kernel (tests and measurements compare the two).
+    pub fn without_vector_kernel(mut self) -> Self {
+        self.ifma = None;
+        self
+    }
+
+    /// True iff `hash_many_be` runs the AVX-512 IFMA kernel.
+    pub fn has_vector_kernel(&self) -> bool {
+        self.ifma.is_some()
     }
 
     /// `new[i] = sum_j mat_t[i][j] * state[j]` with `mat_t` the transposed matrix (rows
@@ -155,5 +175,156 @@ impl PoseidonOpt {
             return Ok(flat.chunks(k).map(|chunk| self.hash(chunk)).collect());
         }
         Ok(flat.par_chunks(k).with_min_len(256).map(|chunk| self.hash(chunk)).collect())
+    }
+
+    /// `hash_many` on 32-byte big-endian words, in and out (each input checked < r; the
+    /// errors are `frs_from_be`'s and `hash_many`'s). With the vector kernel the words go
+    /// straight to it, 8 hashes per pass, with no allocation but the output.
+    pub fn hash_many_be(&self, buf: &[u8]) -> Result<Vec<u8>> {
+        let Some(kn) = &self.ifma else {
+            return Ok(frs_to_be(&self.hash_many(&frs_from_be(buf, "input")?)?));
+        };
+        let words = check_words(buf, "input")?;
+        let k = self.t - 1;
+        if words % k != 0 {
+            // the range errors come first, as on the other path
+            frs_from_be(buf, "input")?;
+            return Err(Error::Length(format!("{words} inputs do not split into tuples of {k}")));
+        }
+        let n = words / k;
+        let mut out = vec![0u8; n * WORD];
+        let group = |(g, (inp, o)): (usize, (&[u8], &mut [u8]))| -> Result<()> {
+            let lanes = o.len() / WORD;
+            if lanes < MIN_VECTOR_LANES {
+                let xs = frs_from_be(inp, "input").map_err(|_| first_bad(inp, g * LANES * k))?;
+                let hs: Vec<Fr> = xs.chunks(k).map(|x| self.hash(x)).collect();
+                o.copy_from_slice(&frs_to_be(&hs));
+                return Ok(());
+            }
+            let mut x = [[0u64; 4]; LANES * 16];
+            for (i, w) in inp.chunks(WORD).enumerate() {
+                let b = bigint_from_be(w);
+                if b >= Fr::MODULUS {
+                    return Err(first_bad(inp, g * LANES * k));
+                }
+                x[i] = b.0;
+            }
+            let mut h = [[0u64; 4]; LANES];
+            kn.hash8(&x[..lanes * k], &mut h[..lanes]);
+            for (w, limbs) in o.chunks_mut(WORD).zip(&h) {
+                for (i, limb) in limbs.iter().enumerate() {
+                    w[WORD - 8 * (i + 1)..WORD - 8 * i].copy_from_slice(&limb.to_be_bytes());
+                }
+            }
+            Ok(())
+        };
+        let (ins, outs) = (buf.chunks(LANES * k * WORD), out.chunks_mut(LANES * WORD));
+        if n < SEQUENTIAL_HASHES {
+            ins.zip(outs).enumerate().try_for_each(group)?;
+        } else {
+            buf.par_chunks(LANES * k * WORD)
+                .zip(out.par_chunks_mut(LANES * WORD))
+                .enumerate()
+                .with_min_len(4)
+                .try_for_each(group)?;
+        }
+        Ok(out)
+    }
+}
+
+/// The error naming the first input word of `group` (starting at word `first`) that is not
+/// below r.
+fn first_bad(group: &[u8], first: usize) -> Error {
+    let i = group
+        .chunks(WORD)
+        .position(|w| bigint_from_be(w) >= Fr::MODULUS)
+        .expect("a word of the group is out of range");
+    Error::Field(format!("input[{}] is not below the scalar field modulus r", first + i))
+}
+
+impl PoseidonOpt {
+    /// Width t (inputs + 1).
+    pub fn width(&self) -> usize {
+        self.t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::UniformRand;
+
+    fn make(t: usize, n_partial: usize, rng: &mut impl ark_std::rand::Rng) -> PoseidonOpt {
+        let mut v = |n: usize| (0..n).map(|_| Fr::rand(rng)).collect::<Vec<_>>();
+        let (c, s, m, p) = (v(t * 8 + n_partial), v((2 * t - 1) * n_partial), v(t * t), v(t * t));
+        PoseidonOpt::new(t, 8, n_partial, c, s, m, p).expect("shapes")
+    }
+
+    fn edge_and_random(n: usize, rng: &mut impl ark_std::rand::Rng) -> Vec<Fr> {
+        let r_minus_1 = -Fr::from(1u64);
+        (0..n)
+            .map(|i| match i % 5 {
+                0 => Fr::from(0u64),
+                1 => r_minus_1,
+                2 => Fr::from(1u64),
+                _ => Fr::rand(rng),
+            })
+            .collect()
+    }
+
+    /// The vector kernel equals the one-at-a-time kernel on every width, for every count of
+    /// hashes around the lane groups, on 0, 1, r - 1 and random inputs (random constants:
+    /// the code path does not depend on their values).
+    #[test]
+    fn vector_kernel_equals_scalar() {
+        if !poseidon_ifma::available() {
+            eprintln!("no AVX-512 IFMA on this CPU: only the scalar kernel runs");
+            return;
+        }
+        let mut rng = ark_std::test_rng();
+        for t in 2..=17 {
+            let h = make(t, 57, &mut rng);
+            assert!(h.has_vector_kernel());
+            for n in [1usize, 3, 4, 7, 8, 9, 15, 16, 17, 21, 64, 70, 200] {
+                let xs = edge_and_random(n * (t - 1), &mut rng);
+                let want: Vec<Fr> = xs.chunks(t - 1).map(|c| h.hash(c)).collect();
+                let got = h.hash_many_be(&frs_to_be(&xs)).expect("in range");
+                assert_eq!(got, frs_to_be(&want), "t = {t}, n = {n}");
+            }
+            // all lanes r - 1 (the largest intermediate bounds) and all zero
+            for x in [-Fr::from(1u64), Fr::from(0u64)] {
+                let xs = vec![x; 8 * (t - 1)];
+                let want = frs_to_be(&vec![h.hash(&xs[..t - 1]); 8]);
+                assert_eq!(h.hash_many_be(&frs_to_be(&xs)).expect("in range"), want);
+            }
+        }
+    }
+
+    #[test]
+    fn vector_kernel_refuses_what_the_scalar_path_refuses() {
+        let mut rng = ark_std::test_rng();
+        let h = make(3, 57, &mut rng);
+        let scalar = make(3, 57, &mut ark_std::test_rng()).without_vector_kernel();
+        let mut buf = frs_to_be(&edge_and_random(2 * 40, &mut rng));
+        let r = crate::codec::fr_to_be(&Fr::from(0u64));
+        let mut modulus = [0u8; 32];
+        for (i, limb) in Fr::MODULUS.0.iter().enumerate() {
+            modulus[32 - 8 * (i + 1)..32 - 8 * i].copy_from_slice(&limb.to_be_bytes());
+        }
+        assert_eq!(r, [0u8; 32]);
+        for bad in [0usize, 5, 17, 79] {
+            let mut b = buf.clone();
+            b[bad * 32..bad * 32 + 32].copy_from_slice(&modulus);
+            let e = h.hash_many_be(&b).unwrap_err();
+            assert_eq!(e, scalar.hash_many_be(&b).unwrap_err());
+            assert_eq!(
+                e,
+                Error::Field(format!("input[{bad}] is not below the scalar field modulus r"))
+            );
+        }
+        buf.truncate(buf.len() - 32);
+        assert!(matches!(h.hash_many_be(&buf), Err(Error::Length(_))));
+        assert!(matches!(h.hash_many_be(&buf[..31]), Err(Error::Encoding(_))));
+        assert_eq!(h.hash_many_be(&[]).expect("empty"), Vec::<u8>::new());
     }
 }

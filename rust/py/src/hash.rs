@@ -38,10 +38,29 @@ impl PoseidonOpt {
         .map_err(|e| to_py(py, e))?;
         Ok(Self(h))
     }
+    /// Hash consecutive tuples of 32-byte big-endian words (the AVX-512 IFMA kernel when the
+    /// CPU has it, 8 hashes per pass).
     fn hash_many<'py>(&self, py: Python<'py>, inputs: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = detached(py, || self.0.hash_many_be(&inputs))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// The same on the one-at-a-time kernel (arkworks' `Fr`), whatever the CPU: the
+    /// cross-check of the vector kernel in tests, and its A/B in benchmarks.
+    fn hash_many_scalar<'py>(
+        &self,
+        py: Python<'py>,
+        inputs: Vec<u8>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let out =
             detached(py, || Ok(frs_to_be(&self.0.hash_many(&frs_from_be(&inputs, "input")?)?)))?;
         Ok(PyBytes::new(py, &out))
+    }
+
+    /// True iff `hash_many` runs the AVX-512 IFMA kernel on this CPU.
+    #[getter]
+    fn vector_kernel(&self) -> bool {
+        self.0.has_vector_kernel()
     }
 }
 
