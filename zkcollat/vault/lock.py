@@ -38,6 +38,7 @@ FIELDS: tuple[tuple[str, str, int], ...] = (
     ("expiry", "expiry", 64),
 )
 _ADDRESS_FIELDS = frozenset({"owner", "assetId"})
+_WORD_BITS = 8 * FR_BYTES
 
 
 def check_uint(value: object, name: str, bits: int) -> int:
@@ -77,7 +78,11 @@ class Lock:
 
     def packed(self) -> bytes:
         """The six fields as 32-byte big-endian words (the native batch hash's input)."""
-        return b"".join(v.to_bytes(FR_BYTES, "big") for v in self.fields())
+        # one integer, one conversion: about half the time of six (a bulk build packs 2^20)
+        b = _WORD_BITS
+        v = (((((self.lock_id << b | self.owner) << b | self.dest_chain_id) << b | self.asset_id)
+              << b | self.amount) << b | self.expiry)
+        return v.to_bytes(6 * FR_BYTES, "big")
 
     def to_json(self) -> dict[str, str]:
         """Protocol names, decimal strings (the snapshot and test-vector encoding)."""
