@@ -4,6 +4,7 @@
     python benchmarks/bench_vault.py --log2 16       # a smaller vault
     python benchmarks/bench_vault.py --log2 16 --appends 1000 --proofs 0   # appends only
     python benchmarks/bench_vault.py --kernels-only  # Poseidon kernels, hashes per CPU-second
+    python benchmarks/bench_vault.py --kernels-only --ab-build 16   # + in-memory build A/B
 
 It refuses to run on the reference backend (native_only.py).
 
@@ -36,6 +37,7 @@ from zkcollat.groth16.setup import setup  # noqa: E402
 from zkcollat.relayer.prover import lock_inputs, prove_lock  # noqa: E402
 from zkcollat.statements import CollateralLock  # noqa: E402
 from zkcollat.vault import Lock, Vault  # noqa: E402
+from zkcollat.vault.tree import PoseidonTree  # noqa: E402
 from zkcollat.vault.vault import leaves_of_locks  # noqa: E402
 
 
@@ -90,6 +92,38 @@ def bench_kernels(n: int = 1 << 14, rounds: int = 3) -> None:
               f"CPU-second; one-at-a-time {best['scalar']:>9.0f} (x{gain:.2f})")
 
 
+def ab_build(log2: int, rounds: int = 2) -> None:
+    """The in-memory bulk build (leaves, then levels) of 2^log2 locks with the default
+    Poseidon kernel and with the one-at-a-time one, interleaved in this process: CPU seconds
+    of the process (all threads) and wall seconds per phase; both must give the same root."""
+    from zkcollat.curve.native import _poseidon
+
+    locks = make_locks(0, 1 << log2)
+    backend = get_backend()
+    default = backend.poseidon_packed
+
+    def scalar(n_inputs: int, inputs: bytes) -> bytes:
+        return bytes(_poseidon(n_inputs).hash_many_scalar(inputs))
+
+    roots = set()
+    for _ in range(rounds):
+        for name, f in (("default", default), ("one-at-a-time", scalar)):
+            backend.poseidon_packed = f  # type: ignore[method-assign]
+            try:
+                w0, c0 = time.perf_counter(), time.process_time()
+                leaves = leaves_of_locks(locks)
+                w1, c1 = time.perf_counter(), time.process_time()
+                tree = PoseidonTree.from_leaves_packed(20, leaves)
+                w2, c2 = time.perf_counter(), time.process_time()
+            finally:
+                del backend.poseidon_packed  # back to the class's method
+            roots.add(tree.root)
+            print(f"in-memory build of 2^{log2} locks, {name:<13} leaves {c1 - c0:7.3f} CPU-s "
+                  f"{w1 - w0:7.3f} s wall; levels {c2 - c1:7.3f} CPU-s {w2 - w1:7.3f} s wall")
+    assert len(roots) == 1, "the kernels built different trees"
+    print(f"same root with both kernels: {roots.pop():#066x}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,11 +136,15 @@ def main() -> None:
                     help="keep the SQLite vault here; if it exists, reuse it (no bulk build)")
     ap.add_argument("--kernels-only", action="store_true",
                     help="only the Poseidon kernels' hashes per CPU-second")
+    ap.add_argument("--ab-build", type=int, default=0, metavar="LOG2",
+                    help="also build a 2^LOG2-lock tree in memory with each kernel (A/B)")
     args = ap.parse_args()
     from native_only import require_native  # benchmarks/ is the script's folder
 
     require_native("bench_vault.py")
     bench_kernels()
+    if args.ab_build:
+        ab_build(args.ab_build)
     if args.kernels_only:
         return
     n = 1 << args.log2
