@@ -31,7 +31,7 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInt, CyclotomicMultSubgroup, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
-use crate::pairing_asm::{self, Lines};
+use crate::pairing_asm::{self, Lines, NormLines};
 use crate::{Error, Result};
 
 type Prepared = G2Prepared<Config>;
@@ -93,8 +93,9 @@ pub struct PreparedVk {
     /// Tables of `IC_0 .. IC_n` (`IC_0` for the batch, where it is multiplied by `sum r_i`).
     ic: Vec<FixedBase>,
     ic0: G1Affine,
-    /// The lines of `-gamma` and `-delta` for `pairing_asm`, when it is available.
-    asm: Option<(Lines, Lines)>,
+    /// The lines of `-gamma` and `-delta` for `pairing_asm` (normalised: see `NormLines`),
+    /// when it is available.
+    asm: Option<(NormLines, NormLines)>,
 }
 
 /// Which arithmetic runs the Miller loop and the final exponentiation (both give the same
@@ -180,8 +181,11 @@ impl PreparedVk {
         let alpha_beta = Bn254::pairing(alpha, beta).0;
         let ic_tables = ic.par_iter().map(|p| FixedBase::new(*p)).collect();
         let (gamma_neg, delta_neg): (Prepared, Prepared) = ((-gamma).into(), (-delta).into());
-        let asm =
-            pairing_asm::available().then(|| (Lines::new(&gamma_neg), Lines::new(&delta_neg)));
+        let asm = if pairing_asm::available() {
+            NormLines::from_prepared(&gamma_neg).zip(NormLines::from_prepared(&delta_neg))
+        } else {
+            None
+        };
         Ok(Self { alpha_beta, gamma_neg, delta_neg, ic: ic_tables, ic0: ic[0], asm })
     }
 
@@ -194,35 +198,35 @@ impl PreparedVk {
         }
     }
 
-    /// `prod_i e(P_i, Q_i)` over the proofs' pairs `(P_i, B_i)` and `(vk_x, -gamma)`,
-    /// `(c, -delta)`, final exponentiation included: `None` only for a zero Miller loop value.
-    fn product(
+    /// `prod_i e(P_i, B_i) * e(vk_x, -gamma) * e(c, -delta)` on arkworks, final exponentiation
+    /// included: `None` only for a zero Miller loop value.
+    fn product_ark(
         &self,
-        engine: Engine,
         proofs: &[(G1Affine, &Prepared)],
         vk_x: G1Affine,
         c: G1Affine,
     ) -> Option<Fq12> {
-        match (engine, &self.asm) {
-            (Engine::Asm, Some((gamma, delta))) => {
-                let lines: Vec<Lines> = if proofs.len() < 16 {
-                    proofs.iter().map(|(_, b)| Lines::new(b)).collect()
-                } else {
-                    proofs.par_iter().map(|(_, b)| Lines::new(b)).collect()
-                };
-                let mut pairs: Vec<(G1Affine, &Lines)> =
-                    proofs.iter().map(|(p, _)| *p).zip(lines.iter()).collect();
-                pairs.push((vk_x, gamma));
-                pairs.push((c, delta));
-                pairing_asm::final_exponentiation(&pairing_asm::miller_loop(&pairs))
-            }
-            _ => {
-                let mut pairs: Vec<(G1Affine, &Prepared)> = proofs.to_vec();
-                pairs.push((vk_x, &self.gamma_neg));
-                pairs.push((c, &self.delta_neg));
-                Bn254::final_exponentiation(MillerLoopOutput(miller_loop(&pairs))).map(|o| o.0)
-            }
-        }
+        let mut pairs: Vec<(G1Affine, &Prepared)> = proofs.to_vec();
+        pairs.push((vk_x, &self.gamma_neg));
+        pairs.push((c, &self.delta_neg));
+        Bn254::final_exponentiation(MillerLoopOutput(miller_loop(&pairs))).map(|o| o.0)
+    }
+
+    /// As `product_ark` on `pairing_asm`, the proofs' lines projective (`proj`) or normalised
+    /// (`norm`); the caller has checked that `self.asm` is set.
+    fn product_asm(
+        &self,
+        proj: &[(G1Affine, &Lines)],
+        norm: &[(G1Affine, &NormLines)],
+        vk_x: G1Affine,
+        c: G1Affine,
+    ) -> Option<Fq12> {
+        let (gamma, delta) = self.asm.as_ref().expect("the asm engine is available");
+        let mut all: Vec<(G1Affine, &NormLines)> = Vec::with_capacity(norm.len() + 2);
+        all.extend_from_slice(norm);
+        all.push((vk_x, gamma));
+        all.push((c, delta));
+        pairing_asm::final_exponentiation(&pairing_asm::miller_loop_mixed(proj, &all))
     }
 
     pub fn n_public(&self) -> usize {
@@ -258,7 +262,12 @@ impl PreparedVk {
         self.check_len(xs.len())?;
         let vk_x = self.vk_x(xs).into_affine();
         let b: Prepared = proof.b.into();
-        Ok(self.product(engine, &[(proof.a, &b)], vk_x, proof.c) == Some(self.alpha_beta))
+        let out = if engine == Engine::Asm && self.asm.is_some() {
+            self.product_asm(&[(proof.a, &Lines::new(&b))], &[], vk_x, proof.c)
+        } else {
+            self.product_ark(&[(proof.a, &b)], vk_x, proof.c)
+        };
+        Ok(out == Some(self.alpha_beta))
     }
 
     /// Many proofs with the caller's secret coefficients (one per proof, non-zero, >= 128
@@ -295,17 +304,20 @@ impl PreparedVk {
             return Ok(Vec::new());
         }
         // Per proof, once: r_i A_i, the lines of B_i.
-        let (ra, bs): (Vec<G1Projective>, Vec<Prepared>) = items
-            .par_iter()
-            .zip(coeffs)
-            .map(|((_, p), r)| (p.a.mul_bigint(big(r)), Prepared::from(p.b)))
-            .unzip();
+        let ra: Vec<G1Projective> =
+            items.par_iter().zip(coeffs).map(|((_, p), r)| p.a.mul_bigint(big(r))).collect();
         let ra = G1Projective::normalize_batch(&ra);
+        let bs: Vec<&G2Affine> = items.iter().map(|(_, p)| &p.b).collect();
+        let asm = if engine == Engine::Asm && self.asm.is_some() { norm_lines(&bs) } else { None };
+        let bs = match asm {
+            Some(lines) => BatchLines::Norm(lines),
+            None => BatchLines::Ark(bs.par_iter().map(|b| Prepared::from(**b)).collect()),
+        };
         let all: Vec<usize> = (0..items.len()).collect();
         let mut bad = Vec::new();
         let mut pending = vec![all];
         while let Some(set) = pending.pop() {
-            if self.batch_holds(engine, items, coeffs, &ra, &bs, &set) {
+            if self.batch_holds(items, coeffs, &ra, &bs, &set) {
                 continue;
             }
             if set.len() == 1 {
@@ -322,11 +334,10 @@ impl PreparedVk {
 
     fn batch_holds(
         &self,
-        engine: Engine,
         items: &[(Vec<Fr>, ProofPoints)],
         coeffs: &[Fr],
         ra: &[G1Affine],
-        bs: &[Prepared],
+        bs: &BatchLines,
         set: &[usize],
     ) -> bool {
         // sum r_i vk_x_i = (sum r_i) IC_0 + sum_j (sum_i r_i x_ij) IC_j
@@ -346,10 +357,41 @@ impl PreparedVk {
         let [vk_x, c_sum] =
             <[G1Affine; 2]>::try_from(G1Projective::normalize_batch(&[vk_x, c_sum]))
                 .expect("two points");
-        let pairs: Vec<(G1Affine, &Prepared)> = set.iter().map(|&i| (ra[i], &bs[i])).collect();
-        self.product(engine, &pairs, vk_x, c_sum)
-            == Some(self.alpha_beta.cyclotomic_exp(big(&s[0])))
+        let out = match bs {
+            BatchLines::Ark(bs) => {
+                let pairs: Vec<(G1Affine, &Prepared)> =
+                    set.iter().map(|&i| (ra[i], &bs[i])).collect();
+                self.product_ark(&pairs, vk_x, c_sum)
+            }
+            BatchLines::Norm(bs) => {
+                // a B_i at infinity has no lines: e(r_i A_i, O) = 1
+                let pairs: Vec<(G1Affine, &NormLines)> =
+                    set.iter().filter_map(|&i| bs[i].as_ref().map(|l| (ra[i], l))).collect();
+                self.product_asm(&[], &pairs, vk_x, c_sum)
+            }
+        };
+        out == Some(self.alpha_beta.cyclotomic_exp(big(&s[0])))
     }
+}
+
+/// The lines of a batch's B_i: arkworks' projective ones, or `pairing_asm`'s normalised ones
+/// (None for a B_i at infinity).
+enum BatchLines {
+    Ark(Vec<Prepared>),
+    Norm(Vec<Option<NormLines>>),
+}
+
+/// The normalised lines of every B_i not at infinity, computed together in affine
+/// coordinates (`NormLines::batch`), one part per thread; None if a step met a zero
+/// denominator (no point of G2 does).
+fn norm_lines(bs: &[&G2Affine]) -> Option<Vec<Option<NormLines>>> {
+    let live: Vec<G2Affine> = bs.iter().filter(|b| !b.is_zero()).map(|b| **b).collect();
+    let parts = if live.len() < 16 { 1 } else { rayon::current_num_threads().max(1) };
+    let chunk = live.len().div_ceil(parts).max(1);
+    let lines: Vec<Vec<NormLines>> =
+        live.par_chunks(chunk).map(NormLines::batch).collect::<Option<_>>()?;
+    let mut lines = lines.into_iter().flatten();
+    Some(bs.iter().map(|b| if b.is_zero() { None } else { lines.next() }).collect())
 }
 
 #[cfg(test)]
@@ -479,10 +521,37 @@ mod tests {
             (0..40).map(|i| items[i % items.len()].clone()).collect();
         let rs: Vec<Fr> = many.iter().map(|_| Fr::from(u128::rand(&mut rng) | 1)).collect();
         assert_eq!(vk.verify_batch_with(Engine::Asm, &many, &rs).unwrap(), Vec::<usize>::new());
+        // the first and the last proof broken (the halving must reach both ends), a B at
+        // infinity among valid ones, and a B on the twist but outside G2 (the decoder refuses
+        // one; here both engines must still reject it)
+        let mut ends = many.clone();
+        ends[0].1.c = (ends[0].1.c + g1).into_affine();
+        ends[39].0[2] += Fr::one();
+        ends[17].1.b = G2Affine::zero();
+        let mut off = twist_point(&mut rng);
+        while off.is_in_correct_subgroup_assuming_on_curve() {
+            off = twist_point(&mut rng);
+        }
+        ends[25].1.b = off;
+        for e in [Engine::Asm, Engine::Arkworks] {
+            assert_eq!(vk.verify_batch_with(e, &ends, &rs).unwrap(), vec![0, 17, 25, 39]);
+            assert!(!vk.verify_with(e, &ends[25].0, &ends[25].1).unwrap());
+        }
         let mut broken = many.clone();
         broken[33].1.a = rand_g1(&mut rng);
         assert_eq!(vk.verify_batch_with(Engine::Asm, &broken, &rs).unwrap(), vec![33]);
         assert_eq!(vk.verify_batch_with(Engine::Arkworks, &broken, &rs).unwrap(), vec![33]);
+    }
+
+    /// A point of the twist curve, almost surely outside G2.
+    fn twist_point(rng: &mut impl ark_std::rand::Rng) -> G2Affine {
+        loop {
+            let x = ark_bn254::Fq2::rand(rng);
+            let b = <ark_bn254::g2::Config as ark_ec::short_weierstrass::SWCurveConfig>::COEFF_B;
+            if let Some(y) = (x * x * x + b).sqrt() {
+                return G2Affine::new_unchecked(x, y);
+            }
+        }
     }
 
     #[test]

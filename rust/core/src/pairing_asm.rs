@@ -7,6 +7,13 @@
 //! README. Everything else (decoding, subgroup checks, line coefficients of G2 points, `vk_x`)
 //! stays on arkworks; only `Fq2` line coefficients and `Fq12` values cross over.
 //!
+//! Lines come in two forms: `Lines`, arkworks' projective coefficients (three per step, for
+//! a single proof's B, whose lines are computed once), and `NormLines`, the same lines divided
+//! by their first coefficient (two per step, and a cheaper product with the Miller value):
+//! the fixed lines of a key, and a batch's B_i, whose lines are computed together in affine
+//! coordinates with one inversion per step for the whole batch. The exponentiation by x in
+//! the final exponentiation uses signed windows of width 4 (16 multiplications, not 23).
+//!
 //! Both libraries keep `Fq` in Montgomery form with `R = 2^256 mod p` over the same `p`, so an
 //! element crosses as its four Montgomery limbs, unchanged. [`available`] checks that layout
 //! once at run time (and that the CPU has the BMI2 and ADX instructions the assembly uses);
@@ -15,12 +22,13 @@
 
 use std::sync::OnceLock;
 
-use ark_bn254::{Config, Fq, Fq12, Fq2, Fq6, G1Affine};
+use ark_bn254::{Config, Fq, Fq12, Fq2, Fq6, G1Affine, G2Affine};
 use ark_ec::bn::{BnConfig, G2Prepared};
 use ark_ec::AffineRepr;
-use ark_ff::BigInt;
+use ark_ff::{AdditiveGroup, BigInt, Field, Zero};
 use ff::Field as _;
 use halo2curves::bn256 as h;
+use halo2curves::ff_ext::cubic::CubicSparseMul;
 use halo2curves::ff_ext::quadratic::QuadSparseMul;
 use halo2curves::ff_ext::ExtField;
 use rayon::prelude::*;
@@ -118,61 +126,240 @@ fn ell(f: &mut h::Fq12, c: &(h::Fq2, h::Fq2, h::Fq2), px: &h::Fq, py: &h::Fq) {
     h::Fq12::mul_by_034(f, &c0, &c1, &c.2);
 }
 
-/// `prod_i f_{P_i, Q_i}` (the same loop as arkworks' over prepared lines, one squaring chain
-/// per thread; 16 pairs or more are split over the thread pool).
+/// The lines of one G2 point divided by their slot-0 coefficient. At `P = (x, y)` a line
+/// then is `1 + b (x / y) w + c (1 / y) v w`: the factors dropped (the slot-0 coefficient and
+/// `y`) lie in `Fq2`, whose elements the final exponentiation sends to 1 (`p^2 - 1` divides
+/// `(p^12 - 1) / r`). Two coefficients a step instead of three, and `mul_by_34` (10
+/// multiplications in `Fq2`) instead of `mul_by_034` (13).
+#[derive(Clone, Debug)]
+pub struct NormLines {
+    coeffs: Vec<(h::Fq2, h::Fq2)>,
+}
+
+impl NormLines {
+    /// From arkworks' prepared lines: None for the point at infinity, or if a slot-0
+    /// coefficient is zero (no point of G2 gives one; callers then keep `Lines`).
+    pub fn from_prepared(p: &G2Prepared<Config>) -> Option<Self> {
+        if p.infinity || p.ell_coeffs.iter().any(|c| c.0.is_zero()) {
+            return None;
+        }
+        let mut inv: Vec<Fq2> = p.ell_coeffs.iter().map(|c| c.0).collect();
+        ark_ff::batch_inversion(&mut inv);
+        let coeffs = p
+            .ell_coeffs
+            .iter()
+            .zip(&inv)
+            .map(|(c, i)| (fq2(&(c.1 * i)), fq2(&(c.2 * i))))
+            .collect();
+        Some(Self { coeffs })
+    }
+
+    /// The lines of many G2 points (none at infinity), computed in affine coordinates with
+    /// one inversion per step for all of them (Montgomery's trick): a doubling step costs
+    /// about 2 squarings and 6 multiplications in `Fq2` per point, arkworks' projective one
+    /// about 10. The line through `T` with slope `l` is `y_P - l x_P w + (l x_T - y_T) v w`
+    /// (the untwisting of BN254's D-type twist), so its normalised coefficients are
+    /// `(-l, l x_T - y_T)`. None if a denominator is zero (a point outside G2 can give one:
+    /// `2 y_T = 0` or `x_T = x_Q`); callers then keep arkworks' projective lines.
+    pub fn batch(qs: &[G2Affine]) -> Option<Vec<Self>> {
+        if qs.iter().any(|q| q.is_zero()) {
+            return None;
+        }
+        let n = qs.len();
+        let loop_count = <Config as BnConfig>::ATE_LOOP_COUNT;
+        let steps = 2 * loop_count.len();
+        let mut out: Vec<Vec<(h::Fq2, h::Fq2)>> = vec![Vec::with_capacity(steps); n];
+        let mut t: Vec<(Fq2, Fq2)> = qs.iter().map(|q| (q.x, q.y)).collect();
+        let mut den = vec![Fq2::zero(); n];
+        // One step for every point: the slope from `num / den`, then T and the line.
+        let mut step = |t: &mut Vec<(Fq2, Fq2)>,
+                        out: &mut Vec<Vec<(h::Fq2, h::Fq2)>>,
+                        add: &dyn Fn(usize) -> Option<(Fq2, Fq2)>|
+         -> Option<()> {
+            for (j, (x, y)) in t.iter().enumerate() {
+                den[j] = match add(j) {
+                    None => y.double(),
+                    Some((qx, _)) => *x - qx,
+                };
+                if den[j].is_zero() {
+                    return None;
+                }
+            }
+            ark_ff::batch_inversion(&mut den);
+            for (j, (x, y)) in t.iter_mut().enumerate() {
+                let (l, x3) = match add(j) {
+                    None => {
+                        let xx = x.square();
+                        let l = (xx.double() + xx) * den[j];
+                        (l, l.square() - x.double())
+                    }
+                    Some((qx, qy)) => {
+                        let l = (*y - qy) * den[j];
+                        (l, l.square() - *x - qx)
+                    }
+                };
+                let c = l * *x - *y;
+                out[j].push((fq2(&-l), fq2(&c)));
+                *y = l * (*x - x3) - *y;
+                *x = x3;
+            }
+            Some(())
+        };
+        let neg: Vec<G2Affine> = qs.iter().map(|q| -*q).collect();
+        for i in (1..loop_count.len()).rev() {
+            step(&mut t, &mut out, &|_| None)?;
+            match loop_count[i - 1] {
+                1 => step(&mut t, &mut out, &|j| Some((qs[j].x, qs[j].y)))?,
+                -1 => step(&mut t, &mut out, &|j| Some((neg[j].x, neg[j].y)))?,
+                _ => {}
+            }
+        }
+        debug_assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
+        // the last two lines: through pi(Q) and -pi^2(Q) (the Frobenius on the twist)
+        let q1: Vec<G2Affine> = qs.iter().map(|q| mul_by_char(q)).collect();
+        let q2: Vec<G2Affine> = q1
+            .iter()
+            .map(|q| {
+                let mut r = mul_by_char(q);
+                r.y = -r.y;
+                r
+            })
+            .collect();
+        step(&mut t, &mut out, &|j| Some((q1[j].x, q1[j].y)))?;
+        step(&mut t, &mut out, &|j| Some((q2[j].x, q2[j].y)))?;
+        Some(out.into_iter().map(|coeffs| Self { coeffs }).collect())
+    }
+}
+
+/// `pi` on the twist: the p-power Frobenius with the twist's constants (as arkworks').
+fn mul_by_char(q: &G2Affine) -> G2Affine {
+    let (mut x, mut y) = (q.x, q.y);
+    x.frobenius_map_in_place(1);
+    y.frobenius_map_in_place(1);
+    G2Affine::new_unchecked(
+        x * <Config as BnConfig>::TWIST_MUL_BY_Q_X,
+        y * <Config as BnConfig>::TWIST_MUL_BY_Q_Y,
+    )
+}
+
+/// `f * (1 + (b + c v) w)` = `(f0 + f1 L v) + (f1 + f0 L) w` with `L = b + c v`.
+#[inline]
+fn mul_by_34(f: &mut h::Fq12, b: &h::Fq2, c: &h::Fq2) {
+    let (f0, f1) = (*f.c0(), *f.c1());
+    let t0 = <h::Fq6 as CubicSparseMul>::mul_by_01(&f1, b, c);
+    let t1 = <h::Fq6 as CubicSparseMul>::mul_by_01(&f0, b, c);
+    *f = h::Fq12::new(f0 + t0.mul_by_nonresidue(), f1 + t1);
+}
+
+#[inline]
+fn ell_norm(f: &mut h::Fq12, c: &(h::Fq2, h::Fq2), xy: &h::Fq, iy: &h::Fq) {
+    let b = h::Fq2::new(c.0.c0() * xy, c.0.c1() * xy);
+    let c = h::Fq2::new(c.1.c0() * iy, c.1.c1() * iy);
+    mul_by_34(f, &b, &c);
+}
+
+/// `prod_i f_{P_i, Q_i}` over prepared lines (one squaring chain per thread; 16 pairs or
+/// more are split over the thread pool).
 pub fn miller_loop(pairs: &[(G1Affine, &Lines)]) -> h::Fq12 {
-    let live: Vec<(h::Fq, h::Fq, &Lines)> = pairs
+    miller_loop_mixed(pairs, &[])
+}
+
+type ProjPair<'a> = (h::Fq, h::Fq, &'a Lines);
+/// `(x / y, 1 / y, lines)`.
+type NormPair<'a> = (h::Fq, h::Fq, &'a NormLines);
+
+/// As `miller_loop` over pairs with `Lines` and pairs with `NormLines` (equal after the final
+/// exponentiation). A point at infinity on either side drops its pair.
+pub fn miller_loop_mixed(proj: &[(G1Affine, &Lines)], norm: &[(G1Affine, &NormLines)]) -> h::Fq12 {
+    let proj: Vec<ProjPair<'_>> = proj
         .iter()
         .filter(|(p, q)| !p.is_zero() && !q.infinity)
         .map(|(p, q)| (fq(&p.x), fq(&p.y), *q))
         .collect();
-    if live.is_empty() {
+    // y != 0 on G1 (no point of order 2): one inversion for all the 1 / y.
+    let live: Vec<&(G1Affine, &NormLines)> = norm.iter().filter(|(p, _)| !p.is_zero()).collect();
+    let mut inv: Vec<Fq> = live.iter().map(|(p, _)| p.y).collect();
+    ark_ff::batch_inversion(&mut inv);
+    let norm: Vec<NormPair<'_>> =
+        live.iter().zip(&inv).map(|((p, q), i)| (fq(&(p.x * i)), fq(i), *q)).collect();
+    let n = proj.len() + norm.len();
+    if n == 0 {
         return h::Fq12::one();
     }
-    if live.len() < 16 {
-        return miller_loop_serial(&live);
+    if n < 16 {
+        return miller_loop_serial(&proj, &norm);
     }
-    let chunk = live.len().div_ceil(rayon::current_num_threads().max(1));
-    live.par_chunks(chunk).map(miller_loop_serial).reduce(h::Fq12::one, |a, b| a * b)
+    let parts = rayon::current_num_threads().max(1);
+    let (cp, cn) = (proj.len().div_ceil(parts).max(1), norm.len().div_ceil(parts).max(1));
+    (0..parts)
+        .into_par_iter()
+        .map(|i| {
+            let p = proj.get(i * cp..((i + 1) * cp).min(proj.len())).unwrap_or(&[]);
+            let q = norm.get(i * cn..((i + 1) * cn).min(norm.len())).unwrap_or(&[]);
+            if p.is_empty() && q.is_empty() {
+                h::Fq12::one()
+            } else {
+                miller_loop_serial(p, q)
+            }
+        })
+        .reduce(h::Fq12::one, |a, b| a * b)
 }
 
-fn miller_loop_serial(group: &[(h::Fq, h::Fq, &Lines)]) -> h::Fq12 {
+fn miller_loop_serial(proj: &[ProjPair<'_>], norm: &[NormPair<'_>]) -> h::Fq12 {
     debug_assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
     let loop_count = <Config as BnConfig>::ATE_LOOP_COUNT;
     let mut f = h::Fq12::one();
     let mut k = 0;
+    let lines = |f: &mut h::Fq12, k: usize| {
+        for (px, py, q) in proj {
+            ell(f, &q.coeffs[k], px, py);
+        }
+        for (xy, iy, q) in norm {
+            ell_norm(f, &q.coeffs[k], xy, iy);
+        }
+    };
     for i in (1..loop_count.len()).rev() {
         if i != loop_count.len() - 1 {
             f.square_assign();
         }
-        for (px, py, q) in group {
-            ell(&mut f, &q.coeffs[k], px, py);
-        }
+        lines(&mut f, k);
         k += 1;
         if loop_count[i - 1] != 0 {
-            for (px, py, q) in group {
-                ell(&mut f, &q.coeffs[k], px, py);
-            }
+            lines(&mut f, k);
             k += 1;
         }
     }
-    for (px, py, q) in group {
-        ell(&mut f, &q.coeffs[k], px, py);
-        ell(&mut f, &q.coeffs[k + 1], px, py);
-    }
+    lines(&mut f, k);
+    lines(&mut f, k + 1);
     f
 }
 
-/// The signed binary (NAF) digits of BN254's x, most significant first.
-fn x_naf() -> &'static [i8] {
-    static NAF: OnceLock<Vec<i8>> = OnceLock::new();
-    NAF.get_or_init(|| {
+/// Width of the signed windows of x in `exp_by_neg_x`: digits in {0, +-1, +-3, +-5, +-7}.
+const X_WINDOW: u32 = 4;
+
+/// The signed-window digits of BN254's x (width `X_WINDOW`, each non-zero digit odd and
+/// followed by at least `X_WINDOW - 1` zeros), most significant first. For x this gives 63
+/// squarings and 13 multiplications, plus 1 squaring and 3 multiplications for the table of
+/// f, f^3, f^5, f^7: 16 multiplications where the NAF of x needs 23.
+fn x_digits() -> &'static [i8] {
+    static DIGITS: OnceLock<Vec<i8>> = OnceLock::new();
+    DIGITS.get_or_init(|| {
         let mut k = <Config as BnConfig>::X[0] as i128;
+        let (width, half) = (1i128 << X_WINDOW, 1i128 << (X_WINDOW - 1));
         let mut digits = Vec::new();
         while k != 0 {
-            let d = if k & 1 == 1 { (2 - (k & 3)) as i8 } else { 0 };
-            k = (k - d as i128) / 2;
-            digits.push(d);
+            let d = if k & 1 == 1 {
+                let m = k & (width - 1);
+                if m >= half {
+                    m - width
+                } else {
+                    m
+                }
+            } else {
+                0
+            };
+            k = (k - d) / 2;
+            digits.push(d as i8);
         }
         digits.reverse();
         digits
@@ -181,24 +368,26 @@ fn x_naf() -> &'static [i8] {
 
 /// `f^(-x)` for `f` in the cyclotomic subgroup (where the inverse is the conjugate).
 fn exp_by_neg_x(f: &h::Fq12) -> h::Fq12 {
-    let mut inv = *f;
-    inv.conjugate();
-    let mut res = h::Fq12::one();
-    let mut started = false;
-    for &d in x_naf() {
-        if started {
-            res.cyclotomic_square();
+    // odd[j] = f^(2j + 1), and its conjugate for a negative digit
+    let f2 = cyclotomic_square(f);
+    let mut odd = [*f; 4];
+    for j in 1..4 {
+        odd[j] = odd[j - 1] * f2;
+    }
+    let digits = x_digits();
+    let pick = |d: i8| {
+        let g = odd[(d.unsigned_abs() as usize - 1) / 2];
+        if d < 0 {
+            conjugate(&g)
+        } else {
+            g
         }
-        match d {
-            1 => {
-                res.mul_assign(f);
-                started = true;
-            }
-            -1 => {
-                res.mul_assign(&inv);
-                started = true;
-            }
-            _ => {}
+    };
+    let mut res = pick(digits[0]);
+    for &d in &digits[1..] {
+        res.cyclotomic_square();
+        if d != 0 {
+            res.mul_assign(&pick(d));
         }
     }
     // BN254's x is positive: f^(-x) is the conjugate of f^x.
@@ -310,6 +499,16 @@ mod tests {
     }
 
     #[test]
+    fn x_digits_give_x() {
+        let mut acc: i128 = 0;
+        for &d in x_digits() {
+            assert!(d == 0 || (d % 2 != 0 && d.abs() < 1 << (X_WINDOW - 1)));
+            acc = 2 * acc + d as i128;
+        }
+        assert_eq!(acc, <Config as BnConfig>::X[0] as i128);
+    }
+
+    #[test]
     fn final_exponentiation_matches_arkworks() {
         if !available() {
             return;
@@ -350,6 +549,33 @@ mod tests {
             pairs2.push((G1Affine::identity(), &lines[0]));
             assert_eq!(final_exponentiation(&miller_loop(&pairs2)).unwrap(), want);
         }
+        // the normalised lines (from arkworks' and from the batched affine computation),
+        // alone and mixed with projective ones, give the same pairings
+        for n in [1usize, 2, 3, 17, 40] {
+            let ps: Vec<G1Affine> = (0..n)
+                .map(|_| (G1Projective::generator() * Fr::rand(&mut rng)).into_affine())
+                .collect();
+            let qs: Vec<G2Affine> = (0..n)
+                .map(|_| (G2Projective::generator() * Fr::rand(&mut rng)).into_affine())
+                .collect();
+            let want = Bn254::multi_pairing(ps.clone(), qs.clone()).0;
+            let prepared: Vec<G2Prepared<Config>> = qs.iter().map(|q| (*q).into()).collect();
+            let from_prep: Vec<NormLines> =
+                prepared.iter().map(|p| NormLines::from_prepared(p).unwrap()).collect();
+            let batched = NormLines::batch(&qs).unwrap();
+            for norm in [&from_prep, &batched] {
+                let pairs: Vec<(G1Affine, &NormLines)> = ps.iter().copied().zip(norm).collect();
+                assert_eq!(final_exponentiation(&miller_loop_mixed(&[], &pairs)).unwrap(), want);
+                // the first pair projective, the rest normalised; an identity G1 point dropped
+                let l0 = Lines::new(&prepared[0]);
+                let mut rest = pairs[1..].to_vec();
+                rest.push((G1Affine::identity(), &norm[0]));
+                let ml = miller_loop_mixed(&[(ps[0], &l0)], &rest);
+                assert_eq!(final_exponentiation(&ml).unwrap(), want);
+            }
+        }
+        assert!(NormLines::from_prepared(&G2Prepared::from(G2Affine::identity())).is_none());
+        assert!(NormLines::batch(&[G2Affine::identity()]).is_none());
         // a random G1/G2 pair
         let p = (G1Projective::generator() * Fr::rand(&mut rng)).into_affine();
         let q = (G2Projective::generator() * Fr::rand(&mut rng)).into_affine();
