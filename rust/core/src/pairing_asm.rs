@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use ark_bn254::{Config, Fq, Fq12, Fq2, Fq6, G1Affine, G2Affine};
 use ark_ec::bn::{BnConfig, G2Prepared};
 use ark_ec::AffineRepr;
-use ark_ff::{AdditiveGroup, BigInt, Field, Zero};
+use ark_ff::{BigInt, Field, Zero};
 use ff::Field as _;
 use halo2curves::bn256 as h;
 use halo2curves::ff_ext::cubic::CubicSparseMul;
@@ -143,14 +143,13 @@ impl NormLines {
         if p.infinity || p.ell_coeffs.iter().any(|c| c.0.is_zero()) {
             return None;
         }
-        let mut inv: Vec<Fq2> = p.ell_coeffs.iter().map(|c| c.0).collect();
-        ark_ff::batch_inversion(&mut inv);
-        let coeffs = p
-            .ell_coeffs
-            .iter()
-            .zip(&inv)
-            .map(|(c, i)| (fq2(&(c.1 * i)), fq2(&(c.2 * i))))
-            .collect();
+        let mut inv: Vec<h::Fq2> = p.ell_coeffs.iter().map(|c| fq2(&c.0)).collect();
+        let mut scratch = vec![h::Fq2::ZERO; inv.len()];
+        if !batch_invert(&mut inv, &mut scratch) {
+            return None;
+        }
+        let coeffs =
+            p.ell_coeffs.iter().zip(&inv).map(|(c, i)| (fq2(&c.1) * i, fq2(&c.2) * i)).collect();
         Some(Self { coeffs })
     }
 
@@ -167,68 +166,90 @@ impl NormLines {
         }
         let n = qs.len();
         let loop_count = <Config as BnConfig>::ATE_LOOP_COUNT;
-        let steps = 2 * loop_count.len();
-        let mut out: Vec<Vec<(h::Fq2, h::Fq2)>> = vec![Vec::with_capacity(steps); n];
-        let mut t: Vec<(Fq2, Fq2)> = qs.iter().map(|q| (q.x, q.y)).collect();
-        let mut den = vec![Fq2::zero(); n];
-        // One step for every point: the slope from `num / den`, then T and the line.
-        let mut step = |t: &mut Vec<(Fq2, Fq2)>,
-                        out: &mut Vec<Vec<(h::Fq2, h::Fq2)>>,
-                        add: &dyn Fn(usize) -> Option<(Fq2, Fq2)>|
-         -> Option<()> {
-            for (j, (x, y)) in t.iter().enumerate() {
-                den[j] = match add(j) {
-                    None => y.double(),
-                    Some((qx, _)) => *x - qx,
-                };
-                if den[j].is_zero() {
-                    return None;
-                }
-            }
-            ark_ff::batch_inversion(&mut den);
-            for (j, (x, y)) in t.iter_mut().enumerate() {
-                let (l, x3) = match add(j) {
-                    None => {
-                        let xx = x.square();
-                        let l = (xx.double() + xx) * den[j];
-                        (l, l.square() - x.double())
-                    }
-                    Some((qx, qy)) => {
-                        let l = (*y - qy) * den[j];
-                        (l, l.square() - *x - qx)
-                    }
-                };
-                let c = l * *x - *y;
-                out[j].push((fq2(&-l), fq2(&c)));
-                *y = l * (*x - x3) - *y;
-                *x = x3;
-            }
-            Some(())
-        };
-        let neg: Vec<G2Affine> = qs.iter().map(|q| -*q).collect();
+        let mut out: Vec<Vec<(h::Fq2, h::Fq2)>> = vec![Vec::with_capacity(2 * loop_count.len()); n];
+        let q: Vec<(h::Fq2, h::Fq2)> = qs.iter().map(|q| (fq2(&q.x), fq2(&q.y))).collect();
+        let neg: Vec<(h::Fq2, h::Fq2)> = q.iter().map(|(x, y)| (*x, -*y)).collect();
+        let mut t = q.clone();
+        let mut den = vec![h::Fq2::ZERO; n];
+        let mut scratch = vec![h::Fq2::ZERO; n];
         for i in (1..loop_count.len()).rev() {
-            step(&mut t, &mut out, &|_| None)?;
+            affine_step(&mut t, None, &mut den, &mut scratch, &mut out)?;
             match loop_count[i - 1] {
-                1 => step(&mut t, &mut out, &|j| Some((qs[j].x, qs[j].y)))?,
-                -1 => step(&mut t, &mut out, &|j| Some((neg[j].x, neg[j].y)))?,
+                1 => affine_step(&mut t, Some(&q), &mut den, &mut scratch, &mut out)?,
+                -1 => affine_step(&mut t, Some(&neg), &mut den, &mut scratch, &mut out)?,
                 _ => {}
             }
         }
         debug_assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
         // the last two lines: through pi(Q) and -pi^2(Q) (the Frobenius on the twist)
-        let q1: Vec<G2Affine> = qs.iter().map(|q| mul_by_char(q)).collect();
-        let q2: Vec<G2Affine> = q1
-            .iter()
-            .map(|q| {
-                let mut r = mul_by_char(q);
-                r.y = -r.y;
-                r
-            })
-            .collect();
-        step(&mut t, &mut out, &|j| Some((q1[j].x, q1[j].y)))?;
-        step(&mut t, &mut out, &|j| Some((q2[j].x, q2[j].y)))?;
+        let (mut q1, mut q2) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for b in qs {
+            let p1 = mul_by_char(b);
+            let p2 = mul_by_char(&p1);
+            q1.push((fq2(&p1.x), fq2(&p1.y)));
+            q2.push((fq2(&p2.x), fq2(&-p2.y)));
+        }
+        affine_step(&mut t, Some(&q1), &mut den, &mut scratch, &mut out)?;
+        affine_step(&mut t, Some(&q2), &mut den, &mut scratch, &mut out)?;
         Some(out.into_iter().map(|coeffs| Self { coeffs }).collect())
     }
+}
+
+/// One step of `NormLines::batch` for every point: `T_j <- 2 T_j` (`add` None) or
+/// `T_j <- T_j + add_j`, pushing the line's normalised coefficients `(-l, l x_T - y_T)`.
+/// None if a denominator is zero.
+fn affine_step(
+    t: &mut [(h::Fq2, h::Fq2)],
+    add: Option<&[(h::Fq2, h::Fq2)]>,
+    den: &mut [h::Fq2],
+    scratch: &mut [h::Fq2],
+    out: &mut [Vec<(h::Fq2, h::Fq2)>],
+) -> Option<()> {
+    match add {
+        None => t.iter().zip(den.iter_mut()).for_each(|((_, y), d)| *d = y.double()),
+        Some(a) => {
+            t.iter().zip(a).zip(den.iter_mut()).for_each(|(((x, _), (ax, _)), d)| *d = *x - ax)
+        }
+    }
+    if !batch_invert(den, scratch) {
+        return None;
+    }
+    for (j, ((x, y), d)) in t.iter_mut().zip(den.iter()).enumerate() {
+        let (l, x3) = match add {
+            None => {
+                let xx = x.square();
+                let l = (xx.double() + xx) * d;
+                (l, l.square() - x.double())
+            }
+            Some(a) => {
+                let (ax, ay) = &a[j];
+                let l = (*y - ay) * d;
+                (l, l.square() - *x - ax)
+            }
+        };
+        out[j].push((-l, l * *x - *y));
+        *y = l * (*x - x3) - *y;
+        *x = x3;
+    }
+    Some(())
+}
+
+/// `v_i <- 1 / v_i` with one inversion (Montgomery's trick) on the calling thread (arkworks'
+/// `batch_inversion` hands chunks to the thread pool); false if some `v_i` is zero.
+fn batch_invert<F: ff::Field>(v: &mut [F], prefix: &mut [F]) -> bool {
+    let mut acc = F::ONE;
+    for (p, x) in prefix.iter_mut().zip(v.iter()) {
+        *p = acc;
+        acc *= x;
+    }
+    let inv: Option<F> = acc.invert().into();
+    let Some(mut inv) = inv else { return false };
+    for (x, p) in v.iter_mut().zip(prefix.iter()).rev() {
+        let next = inv * *x;
+        *x = inv * p;
+        inv = next;
+    }
+    true
 }
 
 /// `pi` on the twist: the p-power Frobenius with the twist's constants (as arkworks').
@@ -278,10 +299,12 @@ pub fn miller_loop_mixed(proj: &[(G1Affine, &Lines)], norm: &[(G1Affine, &NormLi
         .collect();
     // y != 0 on G1 (no point of order 2): one inversion for all the 1 / y.
     let live: Vec<&(G1Affine, &NormLines)> = norm.iter().filter(|(p, _)| !p.is_zero()).collect();
-    let mut inv: Vec<Fq> = live.iter().map(|(p, _)| p.y).collect();
-    ark_ff::batch_inversion(&mut inv);
+    let mut inv: Vec<h::Fq> = live.iter().map(|(p, _)| fq(&p.y)).collect();
+    let mut scratch = vec![h::Fq::ZERO; inv.len()];
+    let nonzero = batch_invert(&mut inv, &mut scratch);
+    assert!(nonzero, "no point of G1 has y = 0 (G1 has no point of order 2)");
     let norm: Vec<NormPair<'_>> =
-        live.iter().zip(&inv).map(|((p, q), i)| (fq(&(p.x * i)), fq(i), *q)).collect();
+        live.iter().zip(&inv).map(|((p, q), i)| (fq(&p.x) * i, *i, *q)).collect();
     let n = proj.len() + norm.len();
     if n == 0 {
         return h::Fq12::one();
