@@ -1,7 +1,8 @@
 """Write the inputs of a CollateralLock(D) proof's five MSMs for ``rust/core/examples/msm_speed``.
 
 A development key's queries (the proving-key byte layouts: G1 64 bytes, G2 128 bytes), the
-witness and the quotient's coefficients (32-byte big-endian scalars), and ``meta.txt`` with
+witness, the quotient's coefficients and the rows A.w, B.w, C.w on the domain (32-byte
+big-endian scalars; the rows are for ``examples/prove_phases``), and ``meta.txt`` with
 ``n_public n_wires domain_size``:
 
     python benchmarks/msm_inputs.py 20 /tmp/msm20
@@ -36,7 +37,8 @@ def main() -> None:
     cs = CollateralLock(args.depth).compile()
     w_all = cs.solve_packed(lock_inputs(args.depth))
     pk, _ = setup(cs, backend=backend)
-    h = backend.quotient_packed(*witness_rows(cs, w_all, backend))[: (pk.domain_size - 1) * 32]
+    rows = witness_rows(cs, w_all, backend)
+    h = backend.quotient_packed(*rows)[: (pk.domain_size - 1) * 32]
     args.out.mkdir(parents=True, exist_ok=True)
     files = {
         "a.bin": pk.a_query,
@@ -46,6 +48,9 @@ def main() -> None:
         "l.bin": pk.l_query,
         "w.bin": w_all,
         "hs.bin": h,
+        "ra.bin": rows[0],
+        "rb.bin": rows[1],
+        "rc.bin": rows[2],
     }
     for name, data in files.items():
         (args.out / name).write_bytes(data)

@@ -15,11 +15,20 @@
 //!
 //! Scalars 0 are skipped, scalars 1 and `r - 1` are summed directly (no bucket pass), and a
 //! small scalar only has non-zero digits in its low windows, so it costs as many additions as
-//! it has windows. Windows run in parallel on rayon's pool. Below [`SMALL`] points the MSM is
-//! arkworks' (`VariableBaseMSM::msm_bigint`).
+//! it has windows. Windows are taken in groups (a few per thread, run in parallel on rayon's
+//! pool); a group is one pass over the points with the buckets of all its windows, so one
+//! batch (one inversion) spans several windows. Below [`SMALL`] points the MSM is arkworks'
+//! (`VariableBaseMSM::msm_bigint`).
+//!
+//! In G1, [`msm_glv`] first splits each scalar above 2^128 as `k1 + lambda k2` with halves of
+//! at most 128 bits, over `P` and `phi(P) = (beta x, y) = lambda P`: as many bucket additions,
+//! half the windows, so half the bucket reduction (running sums over every bucket of every
+//! window, about a third of the work at the prover's sizes). G2 stays on [`msm`]: the
+//! prover's G2 points are not checked in the subgroup, where alone `phi` acts as `lambda`.
 
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::{AdditiveGroup, AffineRepr, VariableBaseMSM};
 use ark_ff::{BigInt, BigInteger, Field, PrimeField, Zero};
 use rayon::prelude::*;
@@ -44,9 +53,9 @@ pub fn window_bits(n: usize) -> usize {
     }
 }
 
-/// Additions per batch for `buckets` buckets per window.
+/// Additions per batch for `buckets` buckets in all (over the windows of one pass).
 fn batch_size(buckets: usize) -> usize {
-    (buckets / 8).clamp(8, 512)
+    (buckets / 8).clamp(8, 1024)
 }
 
 /// Waiting additions kept for a later batch before they go to the XYZZ buckets.
@@ -69,8 +78,17 @@ pub trait AffineMsm: ark_ec::CurveGroup {
     fn msm_affine(bases: &[Self::Affine], scalars: &[BigInt<4>]) -> Self;
 }
 
-impl<P: SWCurveConfig<ScalarField = Fr>> AffineMsm for Projective<P> {
-    fn msm_affine(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Self {
+/// G1 through its endomorphism ([`msm_glv`]): every point of BN254's G1 has order r.
+impl AffineMsm for Projective<ark_bn254::g1::Config> {
+    fn msm_affine(bases: &[Affine<ark_bn254::g1::Config>], scalars: &[BigInt<4>]) -> Self {
+        msm_glv(bases, scalars)
+    }
+}
+
+/// G2 without it: the prover's G2 points are checked on the twist, not in the subgroup, and
+/// the endomorphism acts as `lambda` only on the subgroup (the result must stay the plain sum).
+impl AffineMsm for Projective<ark_bn254::g2::Config> {
+    fn msm_affine(bases: &[Affine<ark_bn254::g2::Config>], scalars: &[BigInt<4>]) -> Self {
         msm(bases, scalars)
     }
 }
@@ -80,10 +98,19 @@ pub fn msm_with<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], c: usize) -> Proj
 where
     P: SWCurveConfig<ScalarField = Fr>,
 {
+    msm_bits(bases, scalars, c, 256)
+}
+
+/// [`msm_with`] for scalars below `2^bits` (`bits` <= 256): `(bits + 1) / c` windows.
+fn msm_bits<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], c: usize, bits: usize) -> Projective<P>
+where
+    P: SWCurveConfig<ScalarField = Fr>,
+{
     assert!((2..=15).contains(&c), "window width {c} outside 2..=15");
+    assert!(bits <= 256, "scalars of {bits} bits");
     let n = bases.len().min(scalars.len());
     let (bases, scalars) = (&bases[..n], &scalars[..n]);
-    let windows = 257usize.div_ceil(c);
+    let windows = (bits + 1).div_ceil(c);
     let one = BigInt::<4>::from(1u64);
     let mut minus_one = Fr::MODULUS;
     minus_one.sub_with_borrow(&one);
@@ -104,6 +131,7 @@ where
                 } else if *s == minus_one {
                     minus += b;
                 } else if !s.is_zero() {
+                    assert!(s.num_bits() as usize <= bits, "a scalar above 2^{bits}");
                     signed_digits(s, c, d);
                 }
             }
@@ -118,10 +146,19 @@ where
             },
         );
 
-    let sums: Vec<Projective<P>> = (0..windows)
+    // Windows in groups, each group one pass over the points with the buckets of all its
+    // windows: a batch then spans several windows (more buckets, fewer conflicts, larger
+    // batches: fewer inversions). A few groups per thread for the pool to balance.
+    let groups = windows.min(rayon::current_num_threads().max(1) * 2);
+    let per = windows.div_ceil(groups);
+    let sums: Vec<Projective<P>> = (0..windows.div_ceil(per))
         .into_par_iter()
-        .map(|w| Window::<P>::new(c).sum(bases, &digits, windows, w))
-        .collect();
+        .map(|g| {
+            let (w0, w1) = (g * per, ((g + 1) * per).min(windows));
+            Windows::<P>::new(c, w1 - w0).sums(bases, &digits, windows, w0)
+        })
+        .collect::<Vec<Vec<Projective<P>>>>()
+        .concat();
     let mut total = Projective::<P>::zero();
     for s in sums.iter().rev() {
         for _ in 0..c {
@@ -131,6 +168,149 @@ where
     }
     let (plus, minus): (Projective<P>, Projective<P>) = (plus.into(), minus.into());
     total + plus - minus
+}
+
+/// A short basis `(a1, b1), (a2, b2)` of the lattice `{(x, y) : x + lambda y = 0 mod r}` of a
+/// curve's endomorphism (`phi(P) = lambda P`), with `b1 < 0 <= a1, a2, b2` (`nb1 = -b1`),
+/// and `g1 = floor(2^256 b2 / r)`, `g2 = floor(2^256 nb1 / r)` to round `k b2 / r` and
+/// `-k b1 / r` without a division. Derived from `GLVConfig::LAMBDA` by the extended
+/// Euclidean algorithm (Gallant, Lambert, Vanstone 2001); the determinant is `r`.
+pub struct GlvBasis {
+    a1: [u64; 4],
+    a2: [u64; 4],
+    nb1: [u64; 4],
+    b2: [u64; 4],
+    g1: [u64; 4],
+    g2: [u64; 4],
+}
+
+/// Curves whose MSM may split each scalar in two halves of ~128 bits.
+pub trait Endo: SWCurveConfig<ScalarField = Fr> + GLVConfig {
+    const BASIS: GlvBasis;
+}
+
+impl Endo for ark_bn254::g1::Config {
+    // lambda = GLVConfig::LAMBDA of BN254's G1 (phi(x, y) = (beta x, y)).
+    const BASIS: GlvBasis = GlvBasis {
+        a1: [0x8211bbeb7d4f1128, 0x6f4d8248eeb859fc, 0, 0],
+        a2: [0x89d3256894d213e3, 0, 0, 0],
+        nb1: [0x89d3256894d213e3, 0, 0, 0],
+        b2: [0x0be4e1541221250b, 0x6f4d8248eeb859fd, 0, 0],
+        g1: [0x5398fd0300ff6565, 0x4ccef014a773d2d2, 0x2, 0],
+        g2: [0xd91d232ec7e0b3d7, 0x2, 0, 0],
+    };
+}
+
+fn mul_wide(a: &[u64; 4], b: &[u64; 4]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    for i in 0..4 {
+        let mut carry = 0u128;
+        for j in 0..4 {
+            let t = a[i] as u128 * b[j] as u128 + out[i + j] as u128 + carry;
+            out[i + j] = t as u64;
+            carry = t >> 64;
+        }
+        out[i + 4] = carry as u64;
+    }
+    out
+}
+
+fn lo(x: [u64; 8]) -> [u64; 4] {
+    [x[0], x[1], x[2], x[3]]
+}
+
+fn wrapping_sub(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    let mut borrow = false;
+    for i in 0..4 {
+        let (d, b1) = a[i].overflowing_sub(b[i]);
+        let (d, b2) = d.overflowing_sub(borrow as u64);
+        out[i] = d;
+        borrow = b1 || b2;
+    }
+    out
+}
+
+/// `x` read as a signed 256-bit integer: (negative, |x|).
+fn signed(x: [u64; 4]) -> (bool, BigInt<4>) {
+    if x[3] >> 63 == 1 {
+        (true, BigInt::new(wrapping_sub(&[0; 4], &x)))
+    } else {
+        (false, BigInt::new(x))
+    }
+}
+
+/// `k = k1 + lambda k2 (mod r)` with `|k1|, |k2| < 2^128`: `(k1 < 0, |k1|, k2 < 0, |k2|)`.
+///
+/// `c1 = floor(k g1 / 2^256)`, `c2 = floor(k g2 / 2^256)` approximate `k b2 / r` and
+/// `-k b1 / r`; then `k1 = k - c1 a1 - c2 a2`, `k2 = -c1 b1 - c2 b2` (any integers `c1, c2`
+/// give `k1 + lambda k2 = k mod r`; these make both small). The arithmetic is modulo 2^256,
+/// exact because the results are below 2^255 in absolute value.
+pub fn decompose(k: &BigInt<4>, basis: &GlvBasis) -> (bool, BigInt<4>, bool, BigInt<4>) {
+    let k = &k.0;
+    let hi = |x: [u64; 8]| [x[4], x[5], x[6], x[7]];
+    let c1 = hi(mul_wide(k, &basis.g1));
+    let c2 = hi(mul_wide(k, &basis.g2));
+    let k1 = wrapping_sub(&wrapping_sub(k, &lo(mul_wide(&c1, &basis.a1))), &lo(mul_wide(&c2, &basis.a2)));
+    let k2 = wrapping_sub(&lo(mul_wide(&c1, &basis.nb1)), &lo(mul_wide(&c2, &basis.b2)));
+    let ((n1, k1), (n2, k2)) = (signed(k1), signed(k2));
+    (n1, k1, n2, k2)
+}
+
+/// [`msm`] with each scalar above 2^128 split as `k1 + lambda k2` over `P` and `phi(P)`
+/// ([`decompose`]): twice the points at most, half the windows, so half the bucket
+/// reduction (its cost grows with windows times buckets, not with points). The points must
+/// be in the subgroup where `phi` acts as `lambda` (all of BN254's G1 is).
+pub fn msm_glv<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P> {
+    let n = bases.len().min(scalars.len());
+    if n < SMALL {
+        return Projective::<P>::msm_bigint(&bases[..n], &scalars[..n]);
+    }
+    let one = BigInt::<4>::from(1u64);
+    let mut minus_one = Fr::MODULUS;
+    minus_one.sub_with_borrow(&one);
+    let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(256);
+    let parts: Vec<(Vec<Affine<P>>, Vec<BigInt<4>>)> = bases[..n]
+        .par_chunks(chunk)
+        .zip(scalars[..n].par_chunks(chunk))
+        .map(|(bs, ss)| {
+            let (mut pts, mut ks) = (Vec::with_capacity(2 * bs.len()), Vec::with_capacity(2 * bs.len()));
+            for (b, s) in bs.iter().zip(ss) {
+                if b.is_zero() || s.is_zero() {
+                    continue;
+                }
+                if *s == minus_one {
+                    pts.push(-*b);
+                    ks.push(one);
+                } else if s.num_bits() <= 128 {
+                    pts.push(*b);
+                    ks.push(*s);
+                } else {
+                    let (n1, k1, n2, k2) = decompose(s, &P::BASIS);
+                    if !k1.is_zero() {
+                        pts.push(if n1 { -*b } else { *b });
+                        ks.push(k1);
+                    }
+                    if !k2.is_zero() {
+                        let e = P::endomorphism_affine(b);
+                        pts.push(if n2 { -e } else { e });
+                        ks.push(k2);
+                    }
+                }
+            }
+            (pts, ks)
+        })
+        .collect();
+    let (mut pts, mut ks) = (Vec::with_capacity(2 * n), Vec::with_capacity(2 * n));
+    for (p, k) in parts {
+        pts.extend(p);
+        ks.extend(k);
+    }
+    let bits = ks.iter().map(|k| k.num_bits() as usize).max().unwrap_or(1).max(1);
+    if pts.len() < SMALL {
+        return Projective::<P>::msm_bigint(&pts, &ks);
+    }
+    msm_bits(&pts, &ks, window_bits(pts.len()), bits)
 }
 
 /// The signed base-`2^c` digits of `s` (each in `-(2^(c-1) - 1) ..= 2^(c-1)`) into `out`.
@@ -157,11 +337,13 @@ fn signed_digits(s: &BigInt<4>, c: usize, out: &mut [i16]) {
         }
         *d = v as i16;
     }
-    debug_assert_eq!(carry, 0, "the digits cover 257 bits");
+    debug_assert_eq!(carry, 0, "the digits cover the scalar and its sign bit");
 }
 
-/// The buckets of one window and the batch of additions pending on them.
-struct Window<P: SWCurveConfig> {
+/// The buckets of a run of consecutive windows (`k` per window, window `j` of the run at
+/// `j * k ..`) and the batch of additions pending on them.
+struct Windows<P: SWCurveConfig> {
+    k: usize,
     buckets: Vec<Affine<P>>,
     /// Additions that could not be batched (XYZZ), allocated on first use.
     spill: Vec<Bucket<P>>,
@@ -176,14 +358,16 @@ struct Window<P: SWCurveConfig> {
     batch: usize,
 }
 
-impl<P: SWCurveConfig> Window<P> {
-    fn new(c: usize) -> Self {
+impl<P: SWCurveConfig> Windows<P> {
+    /// The buckets of `count` windows of width `c`.
+    fn new(c: usize, count: usize) -> Self {
         let k = 1usize << (c - 1);
-        let batch = batch_size(k);
+        let batch = batch_size(k * count);
         Self {
-            buckets: vec![Affine::<P>::identity(); k],
+            k,
+            buckets: vec![Affine::<P>::identity(); k * count],
             spill: Vec::new(),
-            pending: vec![false; k],
+            pending: vec![false; k * count],
             idx: Vec::with_capacity(batch),
             pts: Vec::with_capacity(batch),
             num: Vec::with_capacity(batch),
@@ -194,28 +378,32 @@ impl<P: SWCurveConfig> Window<P> {
         }
     }
 
-    /// `sum_k (k + 1) B_k` for window `w` of the digits.
-    fn sum(mut self, bases: &[Affine<P>], digits: &[i16], windows: usize, w: usize) -> Projective<P> {
+    /// `sum_b (b + 1) B_b` of each window `w0 ..` of the run, from the digits.
+    fn sums(mut self, bases: &[Affine<P>], digits: &[i16], windows: usize, w0: usize) -> Vec<Projective<P>> {
+        let count = self.buckets.len() / self.k;
         for (i, b) in bases.iter().enumerate() {
-            let d = digits[i * windows + w];
-            if d == 0 {
-                continue;
-            }
-            let p = if d > 0 { *b } else { -*b };
-            self.add(d.unsigned_abs() as u32 - 1, p);
-            if self.idx.len() >= self.batch {
-                self.flush();
-                self.retry();
+            let ds = &digits[i * windows + w0..i * windows + w0 + count];
+            let mut neg = None;
+            for (j, &d) in ds.iter().enumerate() {
+                if d == 0 {
+                    continue;
+                }
+                let p = if d > 0 { *b } else { *neg.get_or_insert_with(|| -*b) };
+                self.add((j * self.k) as u32 + d.unsigned_abs() as u32 - 1, p);
+                if self.idx.len() >= self.batch {
+                    self.flush();
+                    self.retry();
+                }
             }
         }
         self.flush();
         for (k, p) in std::mem::take(&mut self.queue) {
             self.spill_add(k, &p);
         }
-        self.reduce()
+        (0..count).map(|j| self.reduce(j)).collect()
     }
 
-    /// Schedule `B_k += p`.
+    /// Schedule `B_k += p` (`k` over the whole run).
     fn add(&mut self, k: u32, p: Affine<P>) {
         let ku = k as usize;
         if self.pending[ku] {
@@ -304,11 +492,12 @@ impl<P: SWCurveConfig> Window<P> {
         self.den.clear();
     }
 
-    /// `sum_k (k + 1) (B_k + spill_k)` by running sums from the top bucket.
-    fn reduce(self) -> Projective<P> {
+    /// `sum_b (b + 1) (B_b + spill_b)` over window `j` of the run, by running sums from the
+    /// top bucket.
+    fn reduce(&self, j: usize) -> Projective<P> {
         let mut running = Bucket::<P>::default();
         let mut total = Bucket::<P>::default();
-        for k in (0..self.buckets.len()).rev() {
+        for k in (j * self.k..(j + 1) * self.k).rev() {
             let b = &self.buckets[k];
             if !b.is_zero() {
                 running += b;
@@ -430,11 +619,76 @@ mod tests {
         wide::<ark_bn254::g2::Config>(70);
     }
 
+    /// `msm_glv` against arkworks on the same inputs as `suite`, plus scalars around 2^128
+    /// (the split threshold) and all of 256 bits.
+    #[test]
+    fn glv_matches_arkworks() {
+        type P = ark_bn254::g1::Config;
+        let mut rng = StdRng::seed_from_u64(128);
+        let sizes: Vec<usize> = (0..=70).chain([127, 300, 1000, 3001]).collect();
+        for n in sizes {
+            let bases = rand_bases::<P>(&mut rng, n);
+            let random: Vec<BigInt<4>> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+            let mixed: Vec<BigInt<4>> = (0..n).map(|_| special(&mut rng)).collect();
+            let edge: Vec<BigInt<4>> = (0..n)
+                .map(|i| match i % 4 {
+                    0 => BigInt::new([0, 0, 1, 0]),             // 2^128
+                    1 => BigInt::new([u64::MAX, u64::MAX, 0, 0]), // 2^128 - 1
+                    2 => BigInt::new([1, 0, 1, 0]),             // 2^128 + 1
+                    _ => r_minus(1 + i as u64),
+                })
+                .collect();
+            let same = vec![bases.first().copied().unwrap_or_default(); n];
+            let pm: Vec<Affine<P>> =
+                bases.iter().enumerate().map(|(i, b)| if i % 2 == 1 { -bases[i - 1] } else { *b }).collect();
+            let mut with_zero = bases.clone();
+            for p in with_zero.iter_mut().step_by(3) {
+                *p = Affine::<P>::identity();
+            }
+            for (b, s, what) in [
+                (&bases, &random, "random"),
+                (&bases, &mixed, "mixed"),
+                (&bases, &edge, "around 2^128, r - k"),
+                (&same, &random, "one base"),
+                (&pm, &random, "P, -P"),
+                (&with_zero, &mixed, "identity bases"),
+            ] {
+                let want = Projective::<P>::msm_bigint(b, s);
+                assert_eq!(msm_glv(b, s), want, "{what}, n = {n}");
+            }
+        }
+    }
+
+    /// `k1 + lambda k2 = k (mod r)` with both halves below 2^128, for scalars below r and
+    /// for any 256-bit integer; and `phi(P) = lambda P` on G1.
+    #[test]
+    fn glv_decomposition() {
+        type P = ark_bn254::g1::Config;
+        let lambda = <P as GLVConfig>::LAMBDA;
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut ks: Vec<BigInt<4>> = (0..20_000).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+        ks.extend((0..2_000).map(|_| BigInt::new([rng.gen(), rng.gen(), rng.gen(), rng.gen()])));
+        ks.extend([0u64, 1, 2].map(BigInt::from));
+        ks.extend([r_minus(1), r_minus(2), Fr::MODULUS, BigInt::new([u64::MAX; 4]), lambda.into_bigint()]);
+        let signed = |neg: bool, k: BigInt<4>| {
+            let x = Fr::from_bigint(k).expect("below r");
+            if neg { -x } else { x }
+        };
+        for k in ks {
+            let (n1, k1, n2, k2) = decompose(&k, &P::BASIS);
+            assert!(k1.num_bits() <= 128 && k2.num_bits() <= 128, "{k}: {k1}, {k2}");
+            assert_eq!(signed(n1, k1) + lambda * signed(n2, k2), Fr::from_le_bytes_mod_order(&k.to_bytes_le()), "{k}");
+        }
+        let g = Projective::<P>::rand(&mut rng).into_affine();
+        assert_eq!(P::endomorphism_affine(&g), (g * lambda).into_affine());
+    }
+
     #[test]
     fn lengths_are_cut_to_the_shorter() {
         let mut rng = StdRng::seed_from_u64(3);
         let bases = rand_bases::<ark_bn254::g1::Config>(&mut rng, 100);
         let s: Vec<BigInt<4>> = (0..90).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
         assert_eq!(msm(&bases, &s), G1Projective::msm_bigint(&bases[..90], &s));
+        assert_eq!(msm_glv(&bases, &s), G1Projective::msm_bigint(&bases[..90], &s));
     }
 }

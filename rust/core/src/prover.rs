@@ -10,7 +10,8 @@
 //! Query vectors keep only their non-identity points (a wire absent from every B row has the
 //! identity as `v_j(tau) G`), with the wire index of each point. The MSMs are the
 //! batch-affine bucket method of `crate::msm_affine` (it skips zero scalars, adds the
-//! scalars 1 and r - 1 without a bucket pass and gives small scalars only their low windows).
+//! scalars 1 and r - 1 without a bucket pass and gives small scalars only their low windows;
+//! the G1 ones split each large scalar in two halves by the endomorphism, GLV).
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};
@@ -141,8 +142,9 @@ impl ProvingKey {
         self.prove_rows(w, a, b, c, r, s)
     }
 
-    /// The MSMs and the combination, from the witness and its rows on the domain.
-    fn prove_rows(
+    /// The MSMs and the combination, from the witness and its rows on the domain (rows not
+    /// checked against each other: `prove` checks them; public for `examples/prove_phases`).
+    pub fn prove_rows(
         &self,
         w: &[Fr],
         a: Vec<Fr>,
