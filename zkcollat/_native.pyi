@@ -81,6 +81,22 @@ class Prover:
         n_wires: int,
         domain_size: int,
     ) -> None: ...
+    @staticmethod
+    def from_lem(
+        alpha_g1: bytes,
+        beta_g1: bytes,
+        delta_g1: bytes,
+        beta_g2: bytes,
+        delta_g2: bytes,
+        a: bytes,
+        b_g1: bytes,
+        b_g2: bytes,
+        l: bytes,
+        h: bytes,
+        n_public: int,
+        n_wires: int,
+        domain_size: int,
+    ) -> Prover: ...
     def prove(
         self, r1cs: R1cs, witness: bytes, r: bytes, s: bytes
     ) -> tuple[bytes, bytes, bytes] | int: ...

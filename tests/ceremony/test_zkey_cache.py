@@ -124,3 +124,98 @@ def test_prove_zkey_for_a_statement_verifies_before_writing(
     err = fails(*args, "-o", str(p2), "--public", str(pub2))
     assert "does not verify under the verifying key of" in err and str(key) in err
     assert not p2.exists() and not pub2.exists()
+
+
+# --- prove --zkey --wtns: the prover loaded from the .zkey's own sections ----------------------
+
+
+def _loads_sections(backend: Backend) -> bool:
+    """Whether the backend loads a prover from a .zkey's sections: the native one, unless its
+    extension was built before ``Prover.from_lem`` (then it converts, as the reference)."""
+    from zkcollat import _native
+
+    return backend.name == "native" and hasattr(_native.Prover, "from_lem")
+
+
+def test_prove_zkey_file_is_the_converted_keys_proof(
+    tmp_path: Path, two_keys: tuple[Path, Zkey, Path, Zkey], backend: Backend
+) -> None:
+    """``prove_zkey_file`` (native: the prover loaded from the file's sections and the cached
+    H; reference: the converted key) gives the proof of the converted key for the same
+    blinding, under the file's own verifying key; natively, the two loaders hold the same key."""
+    from zkcollat.ceremony.keys import prove_zkey_file
+    from zkcollat.field import pack_fr
+
+    path, zk, _, _ = two_keys
+    w = tiny_witness(3, 5)
+    blinding = (0x1234, 0x5678)
+    pk, _, _ = cached_pk(path)
+    want, public = prove_with_zkey(pk, zk, w, blinding=blinding)
+    for _ in range(2):  # converting the key, then with H from the cache
+        proof, public2, vk = prove_zkey_file(path, pack_fr(w), blinding=blinding)
+        assert (proof, public2) == (want, public)
+        assert vk == dataclasses.replace(zkey_to_vk(zk), metadata=vk.metadata)
+    fused = backend.zkey_fused_prover(zk, pk.h_query)
+    if _loads_sections(backend):
+        assert fused is not None
+        mine = fused.prove_zkey(zk.coeffs, pack_fr(w), *blinding)
+        assert mine == (want.a, want.b, want.c)
+    else:
+        assert fused is None
+    with pytest.raises(ProvingError, match="does not satisfy"):
+        prove_zkey_file(path, pack_fr([1, w[1] + 1, 3, 5, 15]))
+    with pytest.raises(ProvingError, match="the witness has 4 values"):
+        prove_zkey_file(path, pack_fr(w[:4]))
+
+
+def test_a_damaged_h_in_the_cache_is_converted_again(
+    tmp_path: Path, two_keys: tuple[Path, Zkey, Path, Zkey], backend: Backend
+) -> None:
+    """Only H is read from the cache entry, without its hash: an entry whose H was altered
+    (still points of the curve) gives a proof that does not verify, so the entry is converted
+    again from the file and the proof made once more; a header that cannot be read is
+    converted again too."""
+    from zkcollat.ceremony.keys import prove_zkey_file
+    from zkcollat.field import pack_fr
+
+    path, zk, _, _ = two_keys
+    w = pack_fr(tiny_witness(3, 5))
+    pk, _, digest = cached_pk(path)
+    h = [pk.h_query[i : i + 64] for i in range(0, len(pk.h_query), 64)]
+    assert len(set(h)) > 1
+    pkey.save(dataclasses.replace(pk, h_query=b"".join(reversed(h))), _entry(digest, tmp_path))
+    proof, public, vk = prove_zkey_file(path, w)
+    assert verify(zkey_to_vk(zk), public, proof)
+    assert pkey.load(_entry(digest, tmp_path), warn=False).h_query == pk.h_query  # rewritten
+    _entry(digest, tmp_path).write_bytes(b"ZKCPK\x00v1" + bytes(10))
+    proof, public, _ = prove_zkey_file(path, w)
+    assert verify(zkey_to_vk(zk), public, proof)
+    assert pkey.load(_entry(digest, tmp_path), warn=False).h_query == pk.h_query
+
+
+def test_a_zkey_point_off_its_curve_is_refused_by_name(
+    tmp_path: Path, two_keys: tuple[Path, Zkey, Path, Zkey], backend: Backend
+) -> None:
+    """A point of the .zkey's A section that is not on G1 is refused: when converting the key
+    (no cache entry yet), and when the prover is loaded from the file's sections with H from
+    the cache (natively, naming the section: ``A[1]``)."""
+    from zkcollat.ceremony.keys import prove_zkey_file
+    from zkcollat.ceremony.trust import file_sha256
+    from zkcollat.errors import PointError
+    from zkcollat.field import pack_fr
+
+    path, zk, _, _ = two_keys
+    _, _, digest = cached_pk(path)
+    off = (1).to_bytes(32, "little") + (2).to_bytes(32, "little")  # words below p, off G1
+    bad = dataclasses.replace(zk, a=zk.a[:64] + off + zk.a[128:]).to_bytes()
+    bad_path = tmp_path / "bad.zkey"
+    bad_path.write_bytes(bad)
+    w = pack_fr(tiny_witness(3, 5))
+    with pytest.raises(PointError, match="not on the BN254 G1 curve"):
+        prove_zkey_file(bad_path, w)  # converting
+    if not _loads_sections(backend):
+        return  # the reference backend proves from the converted key (cached_pk) alone
+    # the good key's entry (the same H) under the bad file's name: the sections are loaded
+    _entry(file_sha256(bad), tmp_path).write_bytes(_entry(digest, tmp_path).read_bytes())
+    with pytest.raises(PointError, match=r"A\[1\] is not on the BN254 G1 curve"):
+        prove_zkey_file(bad_path, w)

@@ -233,14 +233,15 @@ def _same_key_points(pk: ProvingKey, zk: Zkey) -> bool:
     )
 
 
-def cached_pk(zkey_path: str | Path) -> tuple[ProvingKey, Zkey, str]:
+def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingKey, Zkey, str]:
     """The proving key of a ``.zkey``, converted once and cached by the file's SHA-256.
 
     A cache entry is used only when its verifying key (and beta1, delta1) is the file's own,
     so a proof checked with ``pk.vk`` is checked against the key the user named, whatever
     the cache directory holds: an entry written by someone else, or damaged, can make
     proving fail, never pass a proof for another key. (The trust records beside it are the
-    cache directory's word, as before: see :mod:`zkcollat.ceremony.trust`.)
+    cache directory's word, as before: see :mod:`zkcollat.ceremony.trust`.) ``rebuild``:
+    convert the file again whatever the entry holds.
     """
     from zkcollat.formats.zkey import read_zkey
 
@@ -249,7 +250,7 @@ def cached_pk(zkey_path: str | Path) -> tuple[ProvingKey, Zkey, str]:
     name = f"zkey {str(zkey_path)!r}"
     path = cache_dir() / "zkey" / f"{digest}.zkpk"
     trusted = trusted_record(digest) is not None
-    if path.exists():
+    if path.exists() and not rebuild:
         # The coefficients are not checked here: both provers check every entry before use.
         zk = read_zkey(data, name=name, check_coefficients=False)
         try:
@@ -309,20 +310,11 @@ def prove_with_zkey_packed(
     """:func:`prove_with_zkey` from the witness as 32-byte big-endian words, each below r
     (``pack_fr``, or :func:`~zkcollat.formats.wtns.read_wtns_packed` of a ``.wtns``): the
     same checks, messages and proof, no Python int per value."""
-    import secrets
-
     from zkcollat.curve.backend import get_backend
-    from zkcollat.groth16.verify import verify
 
-    n = len(w_packed) // 32
-    if len(w_packed) != 32 * zk.n_vars:
-        raise ProvingError(
-            f"the witness has {n} values; the key's circuit has {zk.n_vars} signals"
-        )
-    if int.from_bytes(w_packed[:32], "big") != 1:
-        raise ProvingError("witness[0] must be the constant 1")
+    _check_witness(zk, w_packed)
     b = get_backend()
-    r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
+    r, s = _blinding(blinding)
     fused = pk.fused_prover(b)
     points = fused.prove_zkey(zk.coeffs, w_packed, r, s) if fused is not None else None
     if points is not None:
@@ -333,12 +325,117 @@ def prove_with_zkey_packed(
         rows = zkey_rows(zk.coeffs, w_packed, zk.domain_size)
         proof = prove_from_rows(pk, w_packed, rows, backend=b, blinding=(r, s))
     public = unpack_fr(w_packed[32 : 32 * (zk.n_public + 1)])
-    if not verify(pk.vk, public, proof, once=once):
-        raise ProvingError(
-            "the witness does not satisfy the key's circuit (the proof does not verify): "
-            "was the .wtns computed for this circuit?"
-        )
+    if not _verifies(pk.vk, public, proof, once):
+        raise ProvingError(_NOT_SATISFIED)
     return proof, public
+
+
+_NOT_SATISFIED = (
+    "the witness does not satisfy the key's circuit (the proof does not verify): "
+    "was the .wtns computed for this circuit?"
+)
+
+
+def _check_witness(zk: Zkey, w_packed: bytes) -> None:
+    if len(w_packed) != 32 * zk.n_vars:
+        raise ProvingError(
+            f"the witness has {len(w_packed) // 32} values; the key's circuit has "
+            f"{zk.n_vars} signals"
+        )
+    if int.from_bytes(w_packed[:32], "big") != 1:
+        raise ProvingError("witness[0] must be the constant 1")
+
+
+def _blinding(blinding: tuple[int, int] | None) -> tuple[int, int]:
+    import secrets
+
+    return blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
+
+
+def _verifies(vk: VerifyingKey, public: list[int], proof: Proof, once: bool) -> bool:
+    from zkcollat.groth16.verify import verify
+
+    return verify(vk, public, proof, once=once)
+
+
+def prove_zkey_file(
+    zkey_path: str | Path,
+    w_packed: bytes,
+    *,
+    blinding: tuple[int, int] | None = None,
+) -> tuple[Proof, list[int], VerifyingKey]:
+    """``prove --zkey KEY --wtns W`` in one process: the proof, the public signals and the
+    key's verifying key (``ceremony`` set when ``ceremony verify`` recorded the file trusted).
+
+    On a backend that loads a prover from a ``.zkey``'s own sections (the native one), the
+    points of alpha, beta, delta and of A, B1, B2 and C come from the file, each checked on its
+    curve, in the file's encoding (no conversion), and only the power-form H from the
+    converted-key cache, read alone (:func:`~zkcollat.formats.pkey.read_section`); the
+    verifying key is the file's, and the proof is verified against it before it is returned.
+    A proof that does not verify with H from the cache is made again once with the entry
+    converted anew from the file, so a damaged entry costs time, never a refusal of a good
+    witness; if it still does not verify, the witness is not this circuit's. Elsewhere (the
+    reference backend, an older extension): :func:`cached_pk` and
+    :func:`prove_with_zkey_packed`, the same checks.
+    """
+    from zkcollat.curve.backend import get_backend
+    from zkcollat.formats.zkey import read_zkey
+    from zkcollat.groth16.keys import key_problems
+
+    data = Path(zkey_path).read_bytes()
+    digest = file_sha256(data)
+    name = f"zkey {str(zkey_path)!r}"
+    zk = read_zkey(data, name=name, check_coefficients=False)  # the prover checks each entry
+    _check_witness(zk, w_packed)
+    trusted = trusted_record(digest) is not None
+    entry = cache_dir() / "zkey" / f"{digest}.zkpk"
+    try:
+        h = pkey.read_section(entry, "h_query", (zk.domain_size - 1) * 64)
+    except (OSError, KeyFormatError):
+        h = None  # no entry, or not a usable one: convert the file (and cache it)
+    from_cache = h is not None
+    if h is None:
+        h = cached_pk(zkey_path, rebuild=entry.exists())[0].h_query
+    b = get_backend()
+    fused = b.zkey_fused_prover(zk, h)
+    if fused is None:
+        return _prove_converted(zkey_path, w_packed, blinding)
+    vk = zkey_to_vk(zk, trusted=trusted)
+    problems = key_problems(vk)
+    if problems:
+        raise KeyFormatError(f"{name}: key refused: {'; '.join(problems)}")
+    public = unpack_fr(w_packed[32 : 32 * (zk.n_public + 1)])
+    r, s = _blinding(blinding)
+    for attempt in (1, 2):
+        points = fused.prove_zkey(zk.coeffs, w_packed, r, s)
+        if points is None:  # an extension with from_lem has prove_zkey
+            raise ProvingError("this backend cannot prove with a .zkey's sections")
+        proof = Proof(*points)
+        if _verifies(vk, public, proof, True):
+            return proof, public, vk
+        if attempt == 2 or not from_cache:
+            break
+        h = cached_pk(zkey_path, rebuild=True)[0].h_query  # the entry may be damaged
+        fused = b.zkey_fused_prover(zk, h)
+        if fused is None:
+            break
+    raise ProvingError(_NOT_SATISFIED)
+
+
+def _prove_converted(
+    zkey_path: str | Path, w_packed: bytes, blinding: tuple[int, int] | None
+) -> tuple[Proof, list[int], VerifyingKey]:
+    """:func:`prove_with_zkey_packed` with the converted key; as in :func:`prove_zkey_file`, a
+    proof that does not verify is made once more with the entry converted anew."""
+    pk, zk, _ = cached_pk(zkey_path)
+    try:
+        proof, public = prove_with_zkey_packed(pk, zk, w_packed, blinding=blinding, once=True)
+    except ProvingError as e:
+        if str(e) != _NOT_SATISFIED:
+            raise
+        pk, zk, _ = cached_pk(zkey_path, rebuild=True)
+        proof, public = prove_with_zkey_packed(pk, zk, w_packed, blinding=blinding, once=True)
+    return proof, public, pk.vk
 
 
 # --- keys of zkcollat's own statements -----------------------------------------------------------

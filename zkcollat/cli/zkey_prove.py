@@ -27,18 +27,17 @@ def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) 
     """``snarkjs groth16 prove ZKEY WTNS PROOF PUBLIC``, with zkcollat's prover."""
     import time
 
-    from zkcollat.ceremony.keys import cached_pk, prove_with_zkey_packed
+    from zkcollat.ceremony.keys import prove_zkey_file
     from zkcollat.formats.snarkjs import proof_to_json, public_to_json, write_json_atomic
     from zkcollat.formats.wtns import read_wtns_packed
 
     existing_file(zkey_path, "zkey")
     existing_file(wtns_path, "witness (.wtns)")
     t0 = time.perf_counter()
-    pk, zk, _digest = cached_pk(zkey_path)
-    if not pk.vk.ceremony:
-        warn(DEV_WARNING.format(what=zkey_path, why=unverified(zkey_path)))
     witness = read_wtns_packed(wtns_path)
-    proof, public = prove_with_zkey_packed(pk, zk, witness, once=True)
+    proof, public, vk = prove_zkey_file(zkey_path, witness)
+    if not vk.ceremony:
+        warn(DEV_WARNING.format(what=zkey_path, why=unverified(zkey_path)))
     write_json_atomic(proof_out, proof_to_json(proof))
     write_json_atomic(public_out, public_to_json(public))
     return {

@@ -288,6 +288,13 @@ class Backend(ABC):
         prover of ``zkcollat.groth16.prove`` then composes the proof from MSMs)."""
         return None
 
+    def zkey_fused_prover(self, zk: Any, h_query: bytes) -> FusedProver | None:
+        """A one-call prover loaded from a snarkjs key's own sections (a
+        ``zkcollat.formats.zkey.Zkey``: its points in the file's encoding, each checked on its
+        curve) and ``h_query``, its H points in power form (zkcollat's layout), or None (the
+        caller then converts the key: ``zkcollat.ceremony.keys.cached_pk``)."""
+        return None
+
     # --- witness solver (optional: without one, zkcollat.r1cs solves in Python) ---
     def has_witness_solver(self) -> bool:
         """Whether :meth:`witness_program` gives a native solver."""

@@ -313,6 +313,26 @@ class NativeBackend(Backend):
         )
         return _NativeProver(self, handle)
 
+    def zkey_fused_prover(self, zk: Any, h_query: bytes) -> FusedProver | None:
+        if not HAS_GROTH16_KERNELS or not hasattr(_native.Prover, "from_lem"):
+            return None  # an extension built before it
+        handle = _native.Prover.from_lem(
+            zk.alpha_g1,
+            zk.beta_g1,
+            zk.delta_g1,
+            zk.beta_g2,
+            zk.delta_g2,
+            zk.a,
+            zk.b1,
+            zk.b2,
+            zk.c,
+            h_query,
+            zk.n_public,
+            zk.n_vars,
+            zk.domain_size,
+        )
+        return _NativeProver(self, handle)
+
     def pairing_check(
         self, pairs: Sequence[tuple[G1Point, G2Point]], *, subgroup_checked: bool = False
     ) -> bool:

@@ -221,6 +221,38 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     return header
 
 
+def read_section(path: str | os.PathLike[str], name: str, length: int) -> bytes:
+    """One section of a key file, read alone (the header's section table, then that range):
+    nothing else is read, and the payload hash is not checked, so this is for a caller that
+    checks what it reads by other means (``prove --zkey`` verifies the proof made with it).
+    :class:`KeyFormatError` when the file is not a key file, has no such section, or the
+    section is not ``length`` bytes."""
+    source = f"proving key {os.fspath(path)!r}"
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:8] != MAGIC:
+            raise KeyFormatError(f"{source} is not a zkcollat proving key")
+        n = int.from_bytes(head[8:12], "big")
+        try:
+            header = limits.loads(f.read(n), f"{source}: the header", limits.SMALL_JSON)
+        except limits.LimitError as e:
+            raise KeyFormatError(str(e)) from e
+        table = header.get("sections") if isinstance(header, dict) else None
+        entry = table.get(name) if isinstance(table, dict) else None
+        if (
+            not isinstance(entry, list)
+            or len(entry) != 2
+            or not all(type(v) is int and v >= 0 for v in entry)
+            or entry[1] != length
+        ):
+            raise KeyFormatError(f"{source}: no section {name} of {length} bytes")
+        f.seek(12 + n + entry[0])
+        data = f.read(length)
+    if len(data) != length:
+        raise KeyFormatError(f"{source} is truncated: section {name} ends beyond the file")
+    return data
+
+
 def load(path: str | os.PathLike[str], *, warn: bool = True) -> ProvingKey:
     """Read a key file in one piece; warns when the key comes from no ceremony."""
     try:

@@ -12,6 +12,7 @@ use zkcollat_core::codec::{
     g2_to_bytes, g2s_from_bytes_with,
 };
 use zkcollat_core::groth16::{PreparedVk as CoreVk, ProofPoints};
+use zkcollat_core::lem;
 use zkcollat_core::prover::{Proved, ProvingKey, Query};
 use zkcollat_core::{Error, Result};
 
@@ -214,6 +215,59 @@ fn key_g2s(buf: &[u8], what: &str) -> Result<Vec<G2Affine>> {
     g2s_from_bytes_with(buf, what, false)
 }
 
+/// A 32-byte little-endian Montgomery word (snarkjs's LEM) below p, or None: arkworks keeps
+/// Fq in the same Montgomery form, so the word is used as is.
+fn fq_lem(b: &[u8]) -> Option<Fq> {
+    let mut limbs = [0u64; 4];
+    for (i, limb) in limbs.iter_mut().enumerate() {
+        *limb = u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().ok()?);
+    }
+    let v = BigInt(limbs);
+    (v < Fq::MODULUS).then(|| Fq::new_unchecked(v))
+}
+
+/// `lem::g1_from_lem` without a name: None where it would refuse the point.
+fn g1_lem_quick(b: &[u8]) -> Option<G1Affine> {
+    let (x, y) = (fq_lem(&b[..32])?, fq_lem(&b[32..64])?);
+    if x.is_zero() && y.is_zero() {
+        return Some(G1Affine::identity());
+    }
+    let p = G1Affine::new_unchecked(x, y);
+    p.is_on_curve().then_some(p)
+}
+
+/// `lem::g2_from_lem(.., subgroup = false)` without a name: None where it would refuse it.
+fn g2_lem_quick(b: &[u8]) -> Option<G2Affine> {
+    let x = Fq2::new(fq_lem(&b[..32])?, fq_lem(&b[32..64])?);
+    let y = Fq2::new(fq_lem(&b[64..96])?, fq_lem(&b[96..128])?);
+    if x.is_zero() && y.is_zero() {
+        return Some(G2Affine::identity());
+    }
+    let p = G2Affine::new_unchecked(x, y);
+    p.is_on_curve().then_some(p)
+}
+
+/// A `.zkey` section of G1 points (LEM), each checked on the curve; when one is refused, the
+/// section is decoded again through `lem::decode_all`, which names it.
+fn lem_g1s(buf: &[u8], what: &str) -> Result<Vec<G1Affine>> {
+    if buf.len() % 64 == 0 {
+        if let Some(v) = buf.par_chunks(64).map(g1_lem_quick).collect::<Option<Vec<_>>>() {
+            return Ok(v);
+        }
+    }
+    lem::decode_all::<lem::G1>(buf, what, false)
+}
+
+/// As `lem_g1s` for G2 points, checked on the twist (not in the subgroup, as `key_g2s`).
+fn lem_g2s(buf: &[u8], what: &str) -> Result<Vec<G2Affine>> {
+    if buf.len() % 128 == 0 {
+        if let Some(v) = buf.par_chunks(128).map(g2_lem_quick).collect::<Option<Vec<_>>>() {
+            return Ok(v);
+        }
+    }
+    lem::decode_all::<lem::G2>(buf, what, false)
+}
+
 /// The proving key's points in Rust, for the one-call prover.
 #[pyclass(frozen)]
 pub struct Prover(ProvingKey);
@@ -253,6 +307,51 @@ impl Prover {
                 b_g2: Query::new(key_g2s(b_g2, "b_g2_query")?)?,
                 h: key_g1s(h, "h_query")?,
                 l: Query::new(key_g1s(l, "l_query")?)?,
+                n_public,
+                n_wires,
+                domain_size,
+            };
+            pk.check()?;
+            Ok(pk)
+        })?;
+        Ok(Self(pk))
+    }
+
+    /// The prover of a snarkjs key straight from its `.zkey` sections (LEM points: alpha1,
+    /// beta1, delta1, beta2, delta2, then sections 5 A, 6 B1, 7 B2 and 8 C, the private
+    /// wires' L) and `h`, the power-form H points in zkcollat's layout (the key's section 9
+    /// converted once, cached): the same checks as `Prover(...)`, no conversion of the points.
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (alpha_g1, beta_g1, delta_g1, beta_g2, delta_g2, a, b_g1, b_g2, l, h, n_public, n_wires, domain_size))]
+    fn from_lem(
+        py: Python<'_>,
+        alpha_g1: &[u8],
+        beta_g1: &[u8],
+        delta_g1: &[u8],
+        beta_g2: &[u8],
+        delta_g2: &[u8],
+        a: &[u8],
+        b_g1: &[u8],
+        b_g2: &[u8],
+        l: &[u8],
+        h: &[u8],
+        n_public: usize,
+        n_wires: usize,
+        domain_size: usize,
+    ) -> PyResult<Self> {
+        let pk = detached(py, || {
+            let pk = ProvingKey {
+                alpha_g1: lem::g1_from_lem(alpha_g1, "alpha1")?,
+                beta_g1: lem::g1_from_lem(beta_g1, "beta1")?,
+                delta_g1: lem::g1_from_lem(delta_g1, "delta1")?,
+                beta_g2: lem::g2_from_lem(beta_g2, "beta2", false)?,
+                delta_g2: lem::g2_from_lem(delta_g2, "delta2", false)?,
+                a: Query::new(lem_g1s(a, "A")?)?,
+                b_g1: Query::new(lem_g1s(b_g1, "B1")?)?,
+                b_g2: Query::new(lem_g2s(b_g2, "B2")?)?,
+                h: key_g1s(h, "h_query")?,
+                l: Query::new(lem_g1s(l, "C")?)?,
                 n_public,
                 n_wires,
                 domain_size,
