@@ -10,7 +10,7 @@ import pytest
 from tests.curve.test_backend import _twist_point_outside_subgroup
 from tests.groth16.circuits import Cube
 from zkcollat.curve import G1_GENERATOR, Backend, load_backend, use_backend
-from zkcollat.curve.points import G1Point
+from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import VerificationError
 from zkcollat.field import P, R
 from zkcollat.groth16 import BatchResult, verify_batch, verify_batch_or_raise
@@ -182,3 +182,25 @@ def test_verify_once_gives_the_same_verdicts_and_reasons(
         except VerificationError as e:
             want = str(e)
         assert found.get(i) == want
+
+
+def test_large_batch_names_b_outside_g2_at_both_ends(
+    batch: tuple[VerifyingKey, list[Item]],
+) -> None:
+    """40 proofs (the native kernel splits its work over threads from 16): B outside G2 at
+    the first and the last position and in the middle, B at infinity, a proof of another
+    statement; each named with the reason of the single check, the rest valid."""
+    vk, items = batch
+    nat = load_backend("native")
+    big = [items[i % len(items)] for i in range(40)]
+    off = _twist_point_outside_subgroup()
+    for i in (0, 21, 39):
+        big[i] = (big[i][0], Proof(big[i][1].a, off, big[i][1].c))
+    g2_zero = G2Point((0, 0), (0, 0))
+    big[9] = (big[9][0], Proof(big[9][1].a, g2_zero, big[9][1].c))
+    big[30] = (big[30][0], big[31][1])
+    result = verify_batch(vk, big, backend=nat)
+    assert sorted(result.invalid) == [0, 9, 21, 30, 39]
+    assert result.invalid == one_by_one(vk, big, nat)
+    assert "subgroup" in result.invalid[0] and "subgroup" in result.invalid[39]
+    assert result.invalid[30].startswith("pairing check failed")

@@ -241,6 +241,24 @@ pub fn g2_in_subgroup(q: &G2Affine) -> bool {
     lhs == rhs
 }
 
+/// `g2_in_subgroup` for an on-curve twist point `q` given `u = [3x + 1] q` (which the batched
+/// line computation of `pairing_asm::NormLines` yields): with `w = [3x] q = u - q`, the same
+/// test multiplied by 3, `w + psi(w) + psi^2(w) + [3] q == psi^3([2] w)`, with no scalar
+/// multiplication left. Equivalent to the test above on the whole twist group because 3
+/// divides neither r nor the cofactor 2p - r (both are 1 mod 3): multiplication by 3 is then
+/// injective on E'(Fq2), so `[3] D == O` only for `D == O` (checked when the module's tests
+/// run). The caller must pass the true `[3x + 1] q`.
+pub fn g2_in_subgroup_given(q: &G2Affine, u: &G2Affine) -> bool {
+    if q.is_zero() {
+        return true;
+    }
+    let w = G2Projective::from(*u) - q;
+    let psi_w = psi(&w);
+    let psi2_w = psi(&psi_w);
+    let q3 = G2Projective::from(*q).double() + q;
+    w + psi_w + psi2_w + q3 == psi(&psi2_w).double()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,7 +292,8 @@ mod tests {
     fn twist_point(rng: &mut impl ark_std::rand::Rng) -> G2Affine {
         loop {
             let x = Fq2::rand(rng);
-            let rhs = x * x * x + <ark_bn254::g2::Config as ark_ec::short_weierstrass::SWCurveConfig>::COEFF_B;
+            let rhs = x * x * x
+                + <ark_bn254::g2::Config as ark_ec::short_weierstrass::SWCurveConfig>::COEFF_B;
             if let Some(y) = rhs.sqrt() {
                 let p = G2Affine::new_unchecked(x, y);
                 assert!(p.is_on_curve());
@@ -304,5 +323,40 @@ mod tests {
             assert!(cleared.is_in_correct_subgroup_assuming_on_curve());
         }
         assert!(g2_in_subgroup(&G2Affine::identity()));
+    }
+
+    #[test]
+    fn subgroup_check_given_the_multiple() {
+        use ark_ff::BigInteger;
+        // 3 divides neither r nor the twist's cofactor 2p - r (what makes the test sound)
+        let p = ark_bn254::Fq::MODULUS;
+        let mut two_p = p;
+        two_p.add_with_carry(&p);
+        let mut h = two_p;
+        h.sub_with_borrow(&Fr::MODULUS);
+        let mod3 =
+            |b: &BigInt<4>| b.0.iter().rev().fold(0u128, |acc, l| ((acc << 64) + *l as u128) % 3);
+        assert_eq!((mod3(&Fr::MODULUS), mod3(&h)), (1, 1));
+        let x = <Config as BnConfig>::X[0];
+        let k = BigInt::<4>::from(3 * x + 1);
+        let mut rng = ark_std::test_rng();
+        for _ in 0..32 {
+            let inside = (G2Projective::generator() * Fr::rand(&mut rng)).into_affine();
+            let outside = twist_point(&mut rng);
+            let mixed = (inside + outside).into_affine();
+            for q in [inside, outside, mixed] {
+                let u = q.mul_bigint(k).into_affine();
+                assert_eq!(g2_in_subgroup_given(&q, &u), g2_in_subgroup(&q));
+            }
+            assert!(!g2_in_subgroup_given(&outside, &outside.mul_bigint(k).into_affine()));
+            // the batched lines give exactly that multiple
+            let (_, us) =
+                crate::pairing_asm::NormLines::batch_and_multiple(&[inside, outside, mixed])
+                    .unwrap();
+            for (q, u) in [inside, outside, mixed].iter().zip(&us) {
+                assert_eq!(*u, q.mul_bigint(k).into_affine());
+            }
+        }
+        assert!(g2_in_subgroup_given(&G2Affine::identity(), &G2Affine::identity()));
     }
 }

@@ -20,6 +20,9 @@
 //!
 //! which fails for a batch with an invalid proof except with probability about 2^-128. When it
 //! fails, halves are checked again (same coefficients) until every bad proof is found.
+//! `verify_batch_subgroup` takes B_i checked on the twist only: the batch's line computation
+//! yields `[3x + 1] B_i`, from which `codec::g2_in_subgroup_given` decides G2 membership
+//! without a scalar multiplication of its own; the B_i outside G2 are named and left out.
 //!
 //! The Miller loop and the final exponentiation run on halo2curves' `Fq12` (`pairing_asm`)
 //! when this CPU and build allow it, else on arkworks'; both give the same values (tested).
@@ -31,6 +34,7 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInt, CyclotomicMultSubgroup, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
+use crate::codec::{g2_in_subgroup, g2_in_subgroup_given};
 use crate::pairing_asm::{self, Lines, NormLines};
 use crate::{Error, Result};
 
@@ -287,6 +291,59 @@ impl PreparedVk {
         items: &[(Vec<Fr>, ProofPoints)],
         coeffs: &[Fr],
     ) -> Result<Vec<usize>> {
+        self.check_batch(items, coeffs)?;
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let bs: Vec<&G2Affine> = items.iter().map(|(_, p)| &p.b).collect();
+        let asm = if engine == Engine::Asm && self.asm.is_some() { norm_lines(&bs) } else { None };
+        let bs = match asm {
+            Some((lines, _)) => BatchLines::Norm(lines),
+            None => BatchLines::Ark(bs.par_iter().map(|b| Prepared::from(**b)).collect()),
+        };
+        let ra = scaled_a(items, coeffs);
+        Ok(self.halving(items, coeffs, &ra, &bs, (0..items.len()).collect()))
+    }
+
+    /// `verify_batch` for proofs whose B_i are on the twist but not yet checked to be in G2:
+    /// `(the indices of the B_i outside G2, the indices of the other invalid proofs)`. With
+    /// `pairing_asm`, each check takes the multiple `[3x + 1] B_i` from the batch's line
+    /// computation (`codec::g2_in_subgroup_given`: no scalar multiplication of its own);
+    /// otherwise `codec::g2_in_subgroup` checks each B_i first.
+    pub fn verify_batch_subgroup(
+        &self,
+        items: &[(Vec<Fr>, ProofPoints)],
+        coeffs: &[Fr],
+    ) -> Result<(Vec<usize>, Vec<usize>)> {
+        self.check_batch(items, coeffs)?;
+        let n = items.len();
+        let bs: Vec<&G2Affine> = items.iter().map(|(_, p)| &p.b).collect();
+        if self.asm.is_some() {
+            if let Some((lines, us)) = norm_lines(&bs) {
+                let outside: Vec<usize> = (0..n)
+                    .into_par_iter()
+                    .filter(|&i| us[i].as_ref().is_some_and(|u| !g2_in_subgroup_given(bs[i], u)))
+                    .collect();
+                let set: Vec<usize> =
+                    (0..n).filter(|i| outside.binary_search(i).is_err()).collect();
+                if set.is_empty() {
+                    return Ok((outside, Vec::new()));
+                }
+                let ra = scaled_a(items, coeffs);
+                let bad = self.halving(items, coeffs, &ra, &BatchLines::Norm(lines), set);
+                return Ok((outside, bad));
+            }
+        }
+        let outside: Vec<usize> =
+            (0..n).into_par_iter().filter(|&i| !g2_in_subgroup(bs[i])).collect();
+        let keep: Vec<usize> = (0..n).filter(|i| outside.binary_search(i).is_err()).collect();
+        let sub: Vec<(Vec<Fr>, ProofPoints)> = keep.iter().map(|&i| items[i].clone()).collect();
+        let rs: Vec<Fr> = keep.iter().map(|&i| coeffs[i]).collect();
+        let bad = self.verify_batch(&sub, &rs)?.into_iter().map(|j| keep[j]).collect();
+        Ok((outside, bad))
+    }
+
+    fn check_batch(&self, items: &[(Vec<Fr>, ProofPoints)], coeffs: &[Fr]) -> Result<()> {
         if coeffs.len() != items.len() {
             return Err(Error::Length(format!(
                 "{} coefficients for {} proofs",
@@ -300,24 +357,23 @@ impl PreparedVk {
         if coeffs.iter().any(|r| r.is_zero()) {
             return Err(Error::Field("a batch coefficient is zero".into()));
         }
-        if items.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Per proof, once: r_i A_i, the lines of B_i.
-        let ra: Vec<G1Projective> =
-            items.par_iter().zip(coeffs).map(|((_, p), r)| p.a.mul_bigint(big(r))).collect();
-        let ra = G1Projective::normalize_batch(&ra);
-        let bs: Vec<&G2Affine> = items.iter().map(|(_, p)| &p.b).collect();
-        let asm = if engine == Engine::Asm && self.asm.is_some() { norm_lines(&bs) } else { None };
-        let bs = match asm {
-            Some(lines) => BatchLines::Norm(lines),
-            None => BatchLines::Ark(bs.par_iter().map(|b| Prepared::from(**b)).collect()),
-        };
-        let all: Vec<usize> = (0..items.len()).collect();
+        Ok(())
+    }
+
+    /// The invalid proofs of `set`: the whole set at once, then halves of a failing set (same
+    /// coefficients) until each invalid proof is alone.
+    fn halving(
+        &self,
+        items: &[(Vec<Fr>, ProofPoints)],
+        coeffs: &[Fr],
+        ra: &[G1Affine],
+        bs: &BatchLines,
+        set: Vec<usize>,
+    ) -> Vec<usize> {
         let mut bad = Vec::new();
-        let mut pending = vec![all];
+        let mut pending = vec![set];
         while let Some(set) = pending.pop() {
-            if self.batch_holds(items, coeffs, &ra, &bs, &set) {
+            if set.is_empty() || self.batch_holds(items, coeffs, ra, bs, &set) {
                 continue;
             }
             if set.len() == 1 {
@@ -329,7 +385,7 @@ impl PreparedVk {
             }
         }
         bad.sort_unstable();
-        Ok(bad)
+        bad
     }
 
     fn batch_holds(
@@ -381,17 +437,35 @@ enum BatchLines {
     Norm(Vec<Option<NormLines>>),
 }
 
+/// `r_i A_i` for every proof, affine.
+fn scaled_a(items: &[(Vec<Fr>, ProofPoints)], coeffs: &[Fr]) -> Vec<G1Affine> {
+    let ra: Vec<G1Projective> =
+        items.par_iter().zip(coeffs).map(|((_, p), r)| p.a.mul_bigint(big(r))).collect();
+    G1Projective::normalize_batch(&ra)
+}
+
+/// Lines and `[3x + 1] B_i` per proof (None for a B_i at infinity).
+type NormBatch = (Vec<Option<NormLines>>, Vec<Option<G2Affine>>);
+
 /// The normalised lines of every B_i not at infinity, computed together in affine
-/// coordinates (`NormLines::batch`), one part per thread; None if a step met a zero
-/// denominator (no point of G2 does).
-fn norm_lines(bs: &[&G2Affine]) -> Option<Vec<Option<NormLines>>> {
+/// coordinates (`NormLines::batch_and_multiple`), one part per thread, and `[3x + 1] B_i`;
+/// None if a step met a zero denominator (no point of G2 does).
+fn norm_lines(bs: &[&G2Affine]) -> Option<NormBatch> {
     let live: Vec<G2Affine> = bs.iter().filter(|b| !b.is_zero()).map(|b| **b).collect();
     let parts = if live.len() < 16 { 1 } else { rayon::current_num_threads().max(1) };
     let chunk = live.len().div_ceil(parts).max(1);
-    let lines: Vec<Vec<NormLines>> =
-        live.par_chunks(chunk).map(NormLines::batch).collect::<Option<_>>()?;
-    let mut lines = lines.into_iter().flatten();
-    Some(bs.iter().map(|b| if b.is_zero() { None } else { lines.next() }).collect())
+    let done: Vec<(Vec<NormLines>, Vec<G2Affine>)> =
+        live.par_chunks(chunk).map(NormLines::batch_and_multiple).collect::<Option<_>>()?;
+    let mut lines = Vec::with_capacity(bs.len());
+    let mut us = Vec::with_capacity(bs.len());
+    let mut it = done.into_iter().flat_map(|(l, u)| l.into_iter().zip(u));
+    for b in bs {
+        let (l, u) =
+            if b.is_zero() { (None, None) } else { it.next().map(|(l, u)| (Some(l), Some(u)))? };
+        lines.push(l);
+        us.push(u);
+    }
+    Some((lines, us))
 }
 
 #[cfg(test)]
@@ -552,6 +626,43 @@ mod tests {
                 return G2Affine::new_unchecked(x, y);
             }
         }
+    }
+
+    /// B_i only on the twist: the batch names those outside G2 (first and last position
+    /// here) apart from the proofs that fail the pairing check, and agrees with checking each
+    /// B_i by `g2_in_subgroup` and then verifying the rest.
+    #[test]
+    fn batch_checks_the_subgroup() {
+        let (vk, items) = fixture(3);
+        let mut rng = ark_std::test_rng();
+        let many: Vec<(Vec<Fr>, ProofPoints)> =
+            (0..40).map(|i| items[i % items.len()].clone()).collect();
+        let rs: Vec<Fr> = many.iter().map(|_| Fr::from(u128::rand(&mut rng) | 1)).collect();
+        assert_eq!(vk.verify_batch_subgroup(&many, &rs).unwrap(), (vec![], vec![]));
+        let mut off = many.clone();
+        for i in [0, 39, 12] {
+            let mut q = twist_point(&mut rng);
+            while g2_in_subgroup(&q) {
+                q = twist_point(&mut rng);
+            }
+            off[i].1.b = q;
+        }
+        // a point of G2 plus one outside (a G2 component does not hide the other)
+        off[20].1.b = (off[20].1.b + twist_point(&mut rng)).into_affine();
+        off[7].0[0] += Fr::one();
+        off[30].1.b = G2Affine::zero();
+        let (outside, bad) = vk.verify_batch_subgroup(&off, &rs).unwrap();
+        assert_eq!(outside, vec![0, 12, 20, 39]);
+        assert_eq!(bad, vec![7, 30]);
+        for (i, (_, p)) in off.iter().enumerate() {
+            assert_eq!(g2_in_subgroup(&p.b), outside.binary_search(&i).is_err());
+        }
+        // a small batch (one part) and a batch of only bad B_i
+        assert_eq!(vk.verify_batch_subgroup(&off[..3], &rs[..3]).unwrap(), (vec![0], vec![]));
+        let only = vec![off[0].clone(), off[12].clone()];
+        assert_eq!(vk.verify_batch_subgroup(&only, &rs[..2]).unwrap(), (vec![0, 1], vec![]));
+        assert_eq!(vk.verify_batch_subgroup(&[], &[]).unwrap(), (vec![], vec![]));
+        assert!(vk.verify_batch_subgroup(&off[..2], &rs[..1]).is_err());
     }
 
     #[test]

@@ -161,6 +161,15 @@ impl NormLines {
     /// `(-l, l x_T - y_T)`. None if a denominator is zero (a point outside G2 can give one:
     /// `2 y_T = 0` or `x_T = x_Q`); callers then keep arkworks' projective lines.
     pub fn batch(qs: &[G2Affine]) -> Option<Vec<Self>> {
+        Self::batch_and_multiple(qs).map(|(lines, _)| lines)
+    }
+
+    /// As `batch`, and also `[3x + 1] Q_j` for each point: the loop runs over the digits of
+    /// `6x + 2 = 2 (3x + 1)`, so `T_j` holds it one doubling before the end (a subgroup check
+    /// gets it for free: `codec::g2_in_subgroup_given`). Exact: the affine formulas are
+    /// exact whenever no denominator is zero, and a step that would reach the point at
+    /// infinity has a zero denominator (None).
+    pub fn batch_and_multiple(qs: &[G2Affine]) -> Option<(Vec<Self>, Vec<G2Affine>)> {
         if qs.iter().any(|q| q.is_zero()) {
             return None;
         }
@@ -172,7 +181,16 @@ impl NormLines {
         let mut t = q.clone();
         let mut den = vec![h::Fq2::ZERO; n];
         let mut scratch = vec![h::Fq2::ZERO; n];
+        // 6x + 2 is even: its last digit is 0, and T = [(6x + 2) / 2] Q after step i = 2
+        debug_assert_eq!(loop_count[0], 0);
+        let mut half: Vec<G2Affine> = Vec::new();
         for i in (1..loop_count.len()).rev() {
+            if i == 1 {
+                half = t
+                    .iter()
+                    .map(|(x, y)| G2Affine::new_unchecked(fq2_back(x), fq2_back(y)))
+                    .collect();
+            }
             affine_step(&mut t, None, &mut den, &mut scratch, &mut out)?;
             match loop_count[i - 1] {
                 1 => affine_step(&mut t, Some(&q), &mut den, &mut scratch, &mut out)?,
@@ -191,7 +209,7 @@ impl NormLines {
         }
         affine_step(&mut t, Some(&q1), &mut den, &mut scratch, &mut out)?;
         affine_step(&mut t, Some(&q2), &mut den, &mut scratch, &mut out)?;
-        Some(out.into_iter().map(|coeffs| Self { coeffs }).collect())
+        Some((out.into_iter().map(|coeffs| Self { coeffs }).collect(), half))
     }
 }
 

@@ -22,12 +22,17 @@ use crate::poly::R1cs;
 const PROOF_BYTES: usize = 256;
 
 fn proof_from_bytes(b: &[u8], what: &str) -> Result<ProofPoints> {
+    proof_from_bytes_with(b, what, true)
+}
+
+/// With `subgroup` false, B is checked on the twist only (the batch checks G2 itself).
+fn proof_from_bytes_with(b: &[u8], what: &str, subgroup: bool) -> Result<ProofPoints> {
     if b.len() != PROOF_BYTES {
         return Err(Error::Encoding(format!("{what} must be 256 bytes, got {}", b.len())));
     }
     Ok(ProofPoints {
         a: g1_from_bytes(&b[..64], &format!("{what}.a"))?,
-        b: g2_from_bytes(&b[64..192], &format!("{what}.b"), true)?,
+        b: g2_from_bytes(&b[64..192], &format!("{what}.b"), subgroup)?,
         c: g1_from_bytes(&b[192..], &format!("{what}.c"))?,
     })
 }
@@ -131,7 +136,7 @@ impl PreparedVk {
                 .enumerate()
                 .map(|(i, pb)| {
                     let xs = publics(&public[i * k * 32..(i + 1) * k * 32], "public input")?;
-                    Ok((xs, proof_from_bytes(pb, "proof")?))
+                    Ok((xs, proof_from_bytes_with(pb, "proof", false)?))
                 })
                 .collect();
             let mut bad: Vec<(usize, String)> = Vec::new();
@@ -148,7 +153,13 @@ impl PreparedVk {
                     Err(e) => bad.push((i, e.to_string())),
                 }
             }
-            for j in self.0.verify_batch(&items, &batch_rs)? {
+            // B_i in G2 is checked with the batch (`verify_batch_subgroup`), in the
+            // decoder's words
+            let (outside, failed) = self.0.verify_batch_subgroup(&items, &batch_rs)?;
+            for j in outside {
+                bad.push((index[j], "proof.b is not in the r-order subgroup G2".into()));
+            }
+            for j in failed {
                 bad.push((
                     index[j],
                     "pairing check failed: the proof is not valid for these public inputs under \
