@@ -249,10 +249,15 @@ pub fn g2_in_subgroup(q: &G2Affine) -> bool {
 /// injective on E'(Fq2), so `[3] D == O` only for `D == O` (checked when the module's tests
 /// run). The caller must pass the true `[3x + 1] q`.
 pub fn g2_in_subgroup_given(q: &G2Affine, u: &G2Affine) -> bool {
+    g2_in_subgroup_given_proj(q, &G2Projective::from(*u))
+}
+
+/// `g2_in_subgroup_given` with `u` in projective coordinates.
+pub fn g2_in_subgroup_given_proj(q: &G2Affine, u: &G2Projective) -> bool {
     if q.is_zero() {
         return true;
     }
-    let w = G2Projective::from(*u) - q;
+    let w = *u - q;
     let psi_w = psi(&w);
     let psi2_w = psi(&psi_w);
     let q3 = G2Projective::from(*q).double() + q;

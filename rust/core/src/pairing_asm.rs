@@ -22,10 +22,11 @@
 
 use std::sync::OnceLock;
 
-use ark_bn254::{Config, Fq, Fq12, Fq2, Fq6, G1Affine, G2Affine};
+use ark_bn254::{Config, Fq, Fq12, Fq2, Fq6, G1Affine, G2Affine, G2Projective};
 use ark_ec::bn::{BnConfig, G2Prepared};
+use ark_ec::short_weierstrass::SWCurveConfig;
 use ark_ec::AffineRepr;
-use ark_ff::{BigInt, Field, Zero};
+use ark_ff::{AdditiveGroup, BigInt, Field, Zero};
 use ff::Field as _;
 use halo2curves::bn256 as h;
 use halo2curves::ff_ext::cubic::CubicSparseMul;
@@ -41,6 +42,72 @@ pub struct Lines {
 }
 
 impl Lines {
+    /// The lines of `q` as arkworks' `G2Prepared::from` computes them (the same formulas in
+    /// homogeneous projective coordinates: equal coefficients, tested), and `[3x + 1] q` (see
+    /// `NormLines::batch_and_multiple`) for a subgroup check; None for the point at infinity.
+    pub fn with_multiple(q: &G2Affine) -> Option<(Self, G2Projective)> {
+        if q.is_zero() {
+            return None;
+        }
+        let loop_count = <Config as BnConfig>::ATE_LOOP_COUNT;
+        let b = <ark_bn254::g2::Config as SWCurveConfig>::COEFF_B;
+        let two_inv = Fq::from(2u64).inverse().expect("2 is invertible");
+        let (mut x, mut y, mut z) = (q.x, q.y, Fq2::ONE);
+        let mut coeffs = Vec::with_capacity(2 * loop_count.len());
+        let add = |x: &mut Fq2, y: &mut Fq2, z: &mut Fq2, q: &G2Affine| {
+            let theta = *y - q.y * *z;
+            let lambda = *x - q.x * *z;
+            let c = theta.square();
+            let d = lambda.square();
+            let e = lambda * d;
+            let f = *x * d;
+            let g = *z * c;
+            let h = e + g - f.double();
+            *x = lambda * h;
+            *y = theta * (f - h) - e * *y;
+            *z *= e;
+            let j = theta * q.x - lambda * q.y;
+            (fq2(&lambda), fq2(&-theta), fq2(&j))
+        };
+        debug_assert_eq!(loop_count[0], 0);
+        let mut half = G2Projective::zero();
+        let neg = -*q;
+        for i in (1..loop_count.len()).rev() {
+            if i == 1 {
+                // homogeneous (X : Y : Z) is Jacobian (XZ, YZ^2, Z)
+                half = G2Projective::new_unchecked(x * z, y * z.square(), z);
+            }
+            let mut a = x * y;
+            a.mul_assign_by_fp(&two_inv);
+            let bb = y.square();
+            let c = z.square();
+            let e = b * (c.double() + c);
+            let f = e.double() + e;
+            let mut g = bb + f;
+            g.mul_assign_by_fp(&two_inv);
+            let h = (y + z).square() - (bb + c);
+            let i2 = e - bb;
+            let j = x.square();
+            let e_square = e.square();
+            x = a * (bb - f);
+            y = g.square() - (e_square.double() + e_square);
+            z = bb * h;
+            coeffs.push((fq2(&-h), fq2(&(j.double() + j)), fq2(&i2)));
+            match loop_count[i - 1] {
+                1 => coeffs.push(add(&mut x, &mut y, &mut z, q)),
+                -1 => coeffs.push(add(&mut x, &mut y, &mut z, &neg)),
+                _ => {}
+            }
+        }
+        debug_assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
+        let q1 = mul_by_char(q);
+        let mut q2 = mul_by_char(&q1);
+        q2.y = -q2.y;
+        coeffs.push(add(&mut x, &mut y, &mut z, &q1));
+        coeffs.push(add(&mut x, &mut y, &mut z, &q2));
+        Some((Self { coeffs, infinity: false }, half))
+    }
+
     pub fn new(p: &G2Prepared<Config>) -> Self {
         Self {
             coeffs: p.ell_coeffs.iter().map(|c| (fq2(&c.0), fq2(&c.1), fq2(&c.2))).collect(),
@@ -616,6 +683,15 @@ mod tests {
             }
         }
         assert!(NormLines::from_prepared(&G2Prepared::from(G2Affine::identity())).is_none());
+        // Lines::with_multiple: arkworks' coefficients exactly, and [3x + 1] q
+        let k = ark_ff::BigInt::<4>::from(3 * <Config as BnConfig>::X[0] + 1);
+        for _ in 0..8 {
+            let q = (G2Projective::generator() * Fr::rand(&mut rng)).into_affine();
+            let (l, u) = Lines::with_multiple(&q).unwrap();
+            assert_eq!(l.coeffs, Lines::new(&G2Prepared::from(q)).coeffs);
+            assert_eq!(u.into_affine(), q.mul_bigint(k).into_affine());
+        }
+        assert!(Lines::with_multiple(&G2Affine::identity()).is_none());
         assert!(NormLines::batch(&[G2Affine::identity()]).is_none());
         // a random G1/G2 pair
         let p = (G1Projective::generator() * Fr::rand(&mut rng)).into_affine();

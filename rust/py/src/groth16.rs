@@ -21,11 +21,8 @@ use crate::poly::R1cs;
 
 const PROOF_BYTES: usize = 256;
 
-fn proof_from_bytes(b: &[u8], what: &str) -> Result<ProofPoints> {
-    proof_from_bytes_with(b, what, true)
-}
-
-/// With `subgroup` false, B is checked on the twist only (the batch checks G2 itself).
+/// With `subgroup` false, B is checked on the twist only (`verify_subgroup` and
+/// `verify_batch_subgroup` check G2 with the pairing's own work).
 fn proof_from_bytes_with(b: &[u8], what: &str, subgroup: bool) -> Result<ProofPoints> {
     if b.len() != PROOF_BYTES {
         return Err(Error::Encoding(format!("{what} must be 256 bytes, got {}", b.len())));
@@ -97,8 +94,11 @@ impl PreparedVk {
     fn verify(&self, py: Python<'_>, public: &[u8], proof: &[u8]) -> PyResult<bool> {
         detached(py, || {
             let xs = publics(public, "public input")?;
-            let p = proof_from_bytes(proof, "proof")?;
-            self.0.verify(&xs, &p)
+            // B in G2 is checked with its lines (`verify_subgroup`), in the decoder's words
+            let p = proof_from_bytes_with(proof, "proof", false)?;
+            self.0
+                .verify_subgroup(&xs, &p)?
+                .ok_or_else(|| Error::Point("proof.b is not in the r-order subgroup G2".into()))
         })
     }
 
