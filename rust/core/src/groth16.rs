@@ -684,6 +684,44 @@ mod tests {
         let only = vec![off[0].clone(), off[12].clone()];
         assert_eq!(vk.verify_batch_subgroup(&only, &rs[..2]).unwrap(), (vec![0, 1], vec![]));
         assert_eq!(vk.verify_batch_subgroup(&[], &[]).unwrap(), (vec![], vec![]));
+        // B of small order (10069 divides the cofactor): refused by both paths, single and
+        // batch, wherever the line computation degenerates
+        let h2 = {
+            use ark_ff::BigInteger;
+            let mut two_p = ark_bn254::Fq::MODULUS;
+            two_p.add_with_carry(&ark_bn254::Fq::MODULUS);
+            two_p.sub_with_borrow(&Fr::MODULUS);
+            two_p
+        };
+        let small: Vec<G2Affine> = (0..6)
+            .map(|_| {
+                // [r h2 / 10069] P has order 1 or 10069; r h2 / 10069 = r (h2 / 10069)
+                let p = twist_point(&mut rng);
+                let t = p.mul_bigint(Fr::MODULUS);
+                let mut q = h2;
+                let mut rem = 0u128;
+                for limb in q.0.iter_mut().rev() {
+                    let cur = (rem << 64) | *limb as u128;
+                    *limb = (cur / 10069) as u64;
+                    rem = cur % 10069;
+                }
+                assert_eq!(rem, 0);
+                t.into_affine().mul_bigint(q).into_affine()
+            })
+            .filter(|s| !s.is_zero())
+            .collect();
+        assert!(!small.is_empty());
+        for s in &small {
+            assert!(!g2_in_subgroup(s));
+            assert!(s.mul_bigint([10069u64]).is_zero());
+            let mut item = many[3].clone();
+            item.1.b = *s;
+            assert_eq!(vk.verify_subgroup(&item.0, &item.1).unwrap(), None);
+            let mut batch = many.clone();
+            batch[0].1.b = *s;
+            batch[39].1.b = -*s;
+            assert_eq!(vk.verify_batch_subgroup(&batch, &rs).unwrap(), (vec![0, 39], vec![]));
+        }
         // one proof at a time: the same verdicts
         for (i, (xs, p)) in off.iter().enumerate() {
             let want = if outside.contains(&i) { None } else { Some(!bad.contains(&i)) };

@@ -54,9 +54,17 @@ impl Lines {
         let two_inv = Fq::from(2u64).inverse().expect("2 is invertible");
         let (mut x, mut y, mut z) = (q.x, q.y, Fq2::ONE);
         let mut coeffs = Vec::with_capacity(2 * loop_count.len());
+        // T = Q, T = -Q or T = O at an addition (lambda = 0: possible for a point of small
+        // order outside G2, the cofactor has factors 10069, 5864401, ...) would make the
+        // formulas give a wrong multiple (and a subgroup check based on it unsound): None,
+        // and the caller checks B on its own. Doublings never meet O or a 2-torsion point
+        // (r and the cofactor are odd) without an addition meeting lambda = 0 first.
         let add = |x: &mut Fq2, y: &mut Fq2, z: &mut Fq2, q: &G2Affine| {
             let theta = *y - q.y * *z;
             let lambda = *x - q.x * *z;
+            if lambda.is_zero() {
+                return None;
+            }
             let c = theta.square();
             let d = lambda.square();
             let e = lambda * d;
@@ -67,7 +75,7 @@ impl Lines {
             *y = theta * (f - h) - e * *y;
             *z *= e;
             let j = theta * q.x - lambda * q.y;
-            (fq2(&lambda), fq2(&-theta), fq2(&j))
+            Some((fq2(&lambda), fq2(&-theta), fq2(&j)))
         };
         debug_assert_eq!(loop_count[0], 0);
         let mut half = G2Projective::zero();
@@ -94,8 +102,8 @@ impl Lines {
             z = bb * h;
             coeffs.push((fq2(&-h), fq2(&(j.double() + j)), fq2(&i2)));
             match loop_count[i - 1] {
-                1 => coeffs.push(add(&mut x, &mut y, &mut z, q)),
-                -1 => coeffs.push(add(&mut x, &mut y, &mut z, &neg)),
+                1 => coeffs.push(add(&mut x, &mut y, &mut z, q)?),
+                -1 => coeffs.push(add(&mut x, &mut y, &mut z, &neg)?),
                 _ => {}
             }
         }
@@ -103,8 +111,8 @@ impl Lines {
         let q1 = mul_by_char(q);
         let mut q2 = mul_by_char(&q1);
         q2.y = -q2.y;
-        coeffs.push(add(&mut x, &mut y, &mut z, &q1));
-        coeffs.push(add(&mut x, &mut y, &mut z, &q2));
+        coeffs.push(add(&mut x, &mut y, &mut z, &q1)?);
+        coeffs.push(add(&mut x, &mut y, &mut z, &q2)?);
         Some((Self { coeffs, infinity: false }, half))
     }
 
