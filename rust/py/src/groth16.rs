@@ -183,9 +183,10 @@ fn fq_word(b: &[u8]) -> Option<Fq> {
     Fq::from_bigint(BigInt(limbs))
 }
 
-/// `g1_from_bytes` without a name: None where it would refuse the point.
-fn g1_quick(b: &[u8]) -> Option<G1Affine> {
-    let (x, y) = (fq_word(&b[..32])?, fq_word(&b[32..64])?);
+/// A G1 point from two 32-byte words read by `word`, checked on the curve (zeros = identity):
+/// None where the naming decoders (`g1_from_bytes`, `lem::g1_from_lem`) would refuse it.
+fn g1_quick(b: &[u8], word: fn(&[u8]) -> Option<Fq>) -> Option<G1Affine> {
+    let (x, y) = (word(&b[..32])?, word(&b[32..64])?);
     if x.is_zero() && y.is_zero() {
         return Some(G1Affine::identity());
     }
@@ -193,10 +194,10 @@ fn g1_quick(b: &[u8]) -> Option<G1Affine> {
     p.is_on_curve().then_some(p)
 }
 
-/// `g2_from_bytes(.., subgroup = false)` without a name: None where it would refuse the point.
-fn g2_quick(b: &[u8]) -> Option<G2Affine> {
-    let x = Fq2::new(fq_word(&b[..32])?, fq_word(&b[32..64])?);
-    let y = Fq2::new(fq_word(&b[64..96])?, fq_word(&b[96..128])?);
+/// As `g1_quick` for a G2 point checked on the twist (not in the subgroup).
+fn g2_quick(b: &[u8], word: fn(&[u8]) -> Option<Fq>) -> Option<G2Affine> {
+    let x = Fq2::new(word(&b[..32])?, word(&b[32..64])?);
+    let y = Fq2::new(word(&b[64..96])?, word(&b[96..128])?);
     if x.is_zero() && y.is_zero() {
         return Some(G2Affine::identity());
     }
@@ -204,26 +205,35 @@ fn g2_quick(b: &[u8]) -> Option<G2Affine> {
     p.is_on_curve().then_some(p)
 }
 
+/// Every `size`-byte point of `buf` through `quick`, in parallel; None when the length is not
+/// a multiple of `size` or a point is refused (the caller then decodes again with names).
+fn all_quick<T: Send>(
+    buf: &[u8],
+    size: usize,
+    quick: impl Fn(&[u8]) -> Option<T> + Sync + Send,
+) -> Option<Vec<T>> {
+    if buf.len() % size != 0 {
+        return None;
+    }
+    buf.par_chunks(size).map(quick).collect()
+}
+
 /// A key's G1 points with the checks of `g1s_from_bytes`, but no name formatted per point
 /// (three strings a point were most of the cost of loading a key): when a point is refused,
 /// `g1s_from_bytes` decodes the buffer again to name it.
 fn key_g1s(buf: &[u8], what: &str) -> Result<Vec<G1Affine>> {
-    if buf.len() % 64 == 0 {
-        if let Some(v) = buf.par_chunks(64).map(g1_quick).collect::<Option<Vec<_>>>() {
-            return Ok(v);
-        }
+    match all_quick(buf, 64, |b| g1_quick(b, fq_word)) {
+        Some(v) => Ok(v),
+        None => g1s_from_bytes(buf, what),
     }
-    g1s_from_bytes(buf, what)
 }
 
 /// As `key_g1s` for G2 points checked on the twist (not in the subgroup, as before).
 fn key_g2s(buf: &[u8], what: &str) -> Result<Vec<G2Affine>> {
-    if buf.len() % 128 == 0 {
-        if let Some(v) = buf.par_chunks(128).map(g2_quick).collect::<Option<Vec<_>>>() {
-            return Ok(v);
-        }
+    match all_quick(buf, 128, |b| g2_quick(b, fq_word)) {
+        Some(v) => Ok(v),
+        None => g2s_from_bytes_with(buf, what, false),
     }
-    g2s_from_bytes_with(buf, what, false)
 }
 
 /// A 32-byte little-endian Montgomery word (snarkjs's LEM) below p, or None: arkworks keeps
@@ -237,46 +247,21 @@ fn fq_lem(b: &[u8]) -> Option<Fq> {
     (v < Fq::MODULUS).then(|| Fq::new_unchecked(v))
 }
 
-/// `lem::g1_from_lem` without a name: None where it would refuse the point.
-fn g1_lem_quick(b: &[u8]) -> Option<G1Affine> {
-    let (x, y) = (fq_lem(&b[..32])?, fq_lem(&b[32..64])?);
-    if x.is_zero() && y.is_zero() {
-        return Some(G1Affine::identity());
-    }
-    let p = G1Affine::new_unchecked(x, y);
-    p.is_on_curve().then_some(p)
-}
-
-/// `lem::g2_from_lem(.., subgroup = false)` without a name: None where it would refuse it.
-fn g2_lem_quick(b: &[u8]) -> Option<G2Affine> {
-    let x = Fq2::new(fq_lem(&b[..32])?, fq_lem(&b[32..64])?);
-    let y = Fq2::new(fq_lem(&b[64..96])?, fq_lem(&b[96..128])?);
-    if x.is_zero() && y.is_zero() {
-        return Some(G2Affine::identity());
-    }
-    let p = G2Affine::new_unchecked(x, y);
-    p.is_on_curve().then_some(p)
-}
-
 /// A `.zkey` section of G1 points (LEM), each checked on the curve; when one is refused, the
 /// section is decoded again through `lem::decode_all`, which names it.
 fn lem_g1s(buf: &[u8], what: &str) -> Result<Vec<G1Affine>> {
-    if buf.len() % 64 == 0 {
-        if let Some(v) = buf.par_chunks(64).map(g1_lem_quick).collect::<Option<Vec<_>>>() {
-            return Ok(v);
-        }
+    match all_quick(buf, 64, |b| g1_quick(b, fq_lem)) {
+        Some(v) => Ok(v),
+        None => lem::decode_all::<lem::G1>(buf, what, false),
     }
-    lem::decode_all::<lem::G1>(buf, what, false)
 }
 
 /// As `lem_g1s` for G2 points, checked on the twist (not in the subgroup, as `key_g2s`).
 fn lem_g2s(buf: &[u8], what: &str) -> Result<Vec<G2Affine>> {
-    if buf.len() % 128 == 0 {
-        if let Some(v) = buf.par_chunks(128).map(g2_lem_quick).collect::<Option<Vec<_>>>() {
-            return Ok(v);
-        }
+    match all_quick(buf, 128, |b| g2_quick(b, fq_lem)) {
+        Some(v) => Ok(v),
+        None => lem::decode_all::<lem::G2>(buf, what, false),
     }
-    lem::decode_all::<lem::G2>(buf, what, false)
 }
 
 /// The proving key's points in Rust, for the one-call prover.
