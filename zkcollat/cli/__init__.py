@@ -2,136 +2,37 @@
 
 Commands are grouped the way snarkjs users expect (``vault``, ``circuit``, ``setup``,
 ``prove``, ``verify``, ``export``, ``attest``, ``margin``, ``vectors``, ``demo``); each module of
-this package holds one group. Error handling and ``--json`` output are in ``_common``.
+this package holds one group. :data:`main` is the click group (:mod:`zkcollat.cli.app`, loaded
+on first use); :func:`run` is the process's command line: ``zkcollat prove --zkey K --wtns W``
+written plainly runs without click (:mod:`zkcollat.cli.fast`), everything else through
+:data:`main`. Error handling and ``--json`` output are in ``_base`` and ``_common``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-import time
+from typing import TYPE_CHECKING, Any
 
-import click
-
-from zkcollat import __version__
-from zkcollat.cli._common import ZkGroup, end_without_teardown
-
-# Each command group is imported when it runs, not at start-up (see ZkGroup): a new command
-# is registered here by name, module and attribute (not with main.add_command at import).
-_COMMANDS = {
-    "vault": ("zkcollat.cli.vault_cmd", "vault"),
-    "circuit": ("zkcollat.cli.circuit_cmd", "circuit"),
-    "setup": ("zkcollat.cli.proof_cmd", "setup_cmd"),
-    "prove": ("zkcollat.cli.proof_cmd", "prove_cmd"),
-    "verify": ("zkcollat.cli.proof_cmd", "verify_cmd"),
-    "prove-batch": ("zkcollat.cli.batch_cmd", "prove_batch_cmd"),
-    "export": ("zkcollat.cli.proof_cmd", "export"),
-    "attest": ("zkcollat.cli.attest_cmd", "attest"),
-    "ceremony": ("zkcollat.cli.ceremony_cmd", "ceremony"),
-    "keys": ("zkcollat.cli.ceremony_cmd", "keys"),
-    "margin": ("zkcollat.cli.margin_cmd", "margin"),
-    "demo": ("zkcollat.cli.demo_cmd", "demo"),
-    "devnet": ("zkcollat.cli.devnet_cmd", "devnet"),
-    "relayer": ("zkcollat.cli.relayer_cmd", "relayer"),
-    "committee": ("zkcollat.cli.relayer_cmd", "committee"),
-    "contracts": ("zkcollat.cli.contracts_cmd", "contracts"),
-    "vectors": ("zkcollat.cli.vectors_cmd", "vectors"),
-}
-#: Subcommands defined in another module than their group's, added when the group loads.
-_ATTACH = {
-    "margin": [("zkcollat.cli.relayer_cmd", "sync_cmd"), ("zkcollat.cli.plot_cmd", "plot_cmd")],
-}
+if TYPE_CHECKING:
+    from zkcollat.cli.app import main
 
 
-def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    """``--version``: click's ``version_option`` line, and the process ends without teardown."""
-    if not value or ctx.resilient_parsing:
-        return
-    click.echo(f"zkcollat, version {__version__}")
-    end_without_teardown()
-    ctx.exit()
+def __getattr__(name: str) -> Any:
+    if name == "main":  # importing this package does not import click
+        from zkcollat.cli.app import main
+
+        return main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@click.group(cls=ZkGroup, lazy=_COMMANDS, attach=_ATTACH)
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_print_version,
-    help="Show the version and exit.",
-)
-@click.option(
-    "--backend",
-    type=click.Choice(["native", "reference"]),
-    default=None,
-    help="Arithmetic backend (default: native when built, else reference; "
-    "or set ZKCOLLAT_BACKEND).",
-)
-@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
-@click.option(
-    "-q",
-    "--quiet",
-    is_flag=True,
-    envvar="ZKCOLLAT_QUIET",
-    help="No warning lines (development keys...) and no progress bars (or set ZKCOLLAT_QUIET=1).",
-)
-def main(backend: str | None, debug: bool, quiet: bool) -> None:
-    """zkcollat: zero-knowledge collateral proofs (Groth16 over BN254) for cross-chain margin.
+def run() -> None:
+    """``zkcollat ARGS...`` as the process's command line (``sys.argv``)."""
+    from zkcollat.cli.fast import prove_wtns_fast
 
-    \b
-    Start with the whole story on a built-in example:
-      zkcollat demo
-    Or step by step:
-      zkcollat vault init vault.sqlite --depth 20
-      zkcollat vault add vault.sqlite --owner 0x... --dest-chain 42161 --asset 0x... \\
-          --amount 10000000000000000000 --expiry 1900000000
-      zkcollat setup collateral_lock --depth 20
-      zkcollat prove --pk proving_key.zkpk --vault vault.sqlite --lock 0 \\
-          --threshold 8000000000000000000 --min-expiry 1890000000 --dest-chain 42161
-      zkcollat verify verification_key.json public.json proof.json
+    prove_wtns_fast(sys.argv[1:])  # returns when the command line is not its own
+    from zkcollat.cli.app import main
 
-    Errors print one line and exit with status 2 (bad usage or input); `verify` exits
-    with 1 for a proof it rejects.
-    """
-    if backend:
-        from zkcollat.curve import set_backend
-
-        set_backend(backend)
+    main()
 
 
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def smoke(as_json: bool) -> None:
-    """Check the arithmetic core: both backends agree on a pairing and an MSM.
-
-    \b
-    Example:
-      zkcollat smoke
-    """
-    from zkcollat.curve import G1_GENERATOR, G2_GENERATOR, available_backends, load_backend
-
-    results = {}
-    for name in available_backends():
-        b = load_backend(name)
-        t0 = time.perf_counter()
-        a, c = 0x1234, 0x5678
-        ok = b.pairing_check(
-            [
-                (b.g1_mul(G1_GENERATOR, a), b.g2_mul(G2_GENERATOR, c)),
-                (b.g1_neg(b.g1_mul(G1_GENERATOR, a * c)), G2_GENERATOR),
-            ]
-        )
-        msm = b.g1_msm([G1_GENERATOR] * 8, list(range(8)))
-        ok = ok and msm == b.g1_mul(G1_GENERATOR, 28)
-        results[name] = {"ok": ok, "seconds": round(time.perf_counter() - t0, 4)}
-    if as_json:
-        click.echo(json.dumps(results))
-    else:
-        for name, r in results.items():
-            click.echo(f"{name:<10} {'ok' if r['ok'] else 'FAILED'}  ({r['seconds'] * 1e3:.1f} ms)")
-    if not all(r["ok"] for r in results.values()):
-        sys.exit(1)
-
-
-__all__ = ["main"]
+__all__ = ["main", "run"]

@@ -1,5 +1,5 @@
 """``python -m zkcollat.cli``: the command line, for subprocesses that must run this tree."""
 
-from zkcollat.cli import main
+from zkcollat.cli import run
 
-main()
+run()

@@ -1,29 +1,14 @@
-"""What every command shares: error handling and exit codes, ``--json`` output, file helpers.
-
-Exit codes (the README's table):
-
-- 0: done, or checked and valid;
-- 1: checked and false: a proof or attestation that ``verify``/``attest verify`` rejects, a
-  failed ``vault check`` (:class:`Rejected`, printed as ``INVALID: <reason>``);
-- 2: bad input or usage: a :class:`~zkcollat.errors.ZkcollatError` (a malformed, truncated,
-  oversized or swapped file, a value out of range, a store that is not one), an OS error on a
-  file, a click usage error. One line ``error: <message>`` on stderr, never a traceback.
-  Anything else escaping a command is a bug: it is reported as ``internal error: ...`` with
-  exit status 2 as well.
-
-``zkcollat --debug`` also prints the traceback, and keeps the exit code. Warnings (development
-keys, development committees) are printed as ``warning:`` lines, each at most once per command,
-and none with ``zkcollat --quiet``. A usage error is one line too: what was wrong, then the
-command's usage.
+"""What every click command shares: the top-level group (lazy command groups, errors turned
+into lines and exit statuses: :func:`zkcollat.cli._base.run_command`), usage errors, option
+helpers, progress bars. The click-free half (exit codes, warnings, ``--json`` output, the end
+of a successful process) is :mod:`zkcollat.cli._base`, re-exported here.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +16,21 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from zkcollat.cli import _base
+from zkcollat.cli._base import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_REJECTED,
+    CliInputError,
+    CliWarning,
+    Rejected,
+    emit,
+    end_without_teardown,
+    one_line_text,
+    run_command,
+    warn,
+)
+from zkcollat.cli.options import JSON
 from zkcollat.cli.times import clock
 from zkcollat.errors import EncodingError, ZkcollatError
 
@@ -40,46 +40,17 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
-EXIT_OK = 0
-EXIT_REJECTED = 1
-EXIT_BAD_INPUT = 2
-
-
-class CliInputError(ZkcollatError):
-    """Bad input to a command that no library call judged (a file already there, say)."""
-
-
-class Rejected(Exception):
-    """A verifier said no: printed as ``INVALID: <reason>``, exit status 1."""
-
-
-#: Set by a command (:func:`end_without_teardown`) whose process may skip Python's teardown
-#: once it has succeeded.
-_no_teardown = False
-
-
-def end_without_teardown() -> None:
-    """Let this process end with ``os._exit(0)`` once the command has succeeded, instead of
-    Python's teardown (freeing every module and object one by one: 10-15 ms of CPU for a
-    process that just proved). For commands whose every file is written, fsynced and closed
-    before they return, that start no thread or process of their own that must be joined,
-    and that need no ``atexit`` handler. Only when ``zkcollat`` runs as the process's
-    command line (:meth:`ZkGroup.main` with no ``args``): a caller that passes arguments
-    (``CliRunner``, a script calling ``main([...])``) always returns."""
-    global _no_teardown
-    _no_teardown = True
-
-
-def _end_now() -> None:
-    """``os._exit(0)`` after flushing the standard streams; returns (and the normal exit
-    runs, reporting the error as Python does) when a stream cannot be flushed."""
-    try:
-        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-            if stream is not None:
-                stream.flush()
-    except (OSError, ValueError):
-        return
-    os._exit(EXIT_OK)
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_OK",
+    "EXIT_REJECTED",
+    "CliInputError",
+    "CliWarning",
+    "Rejected",
+    "emit",
+    "end_without_teardown",
+    "warn",
+]
 
 
 class ZkGroup(click.Group):
@@ -135,8 +106,9 @@ class ZkGroup(click.Group):
         try:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         except SystemExit as e:
-            if args is None and standalone_mode and e.code in (0, None) and _no_teardown:
-                _end_now()
+            ended = e.code in (0, None) and _base.teardown_skipped()
+            if args is None and standalone_mode and ended:
+                _base.end_now()
             raise
 
     def make_context(
@@ -152,77 +124,21 @@ class ZkGroup(click.Group):
             usage_error(e)
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
-        quiet = bool(ctx.params.get("quiet"))
-        shown: set[str] = set()
-
-        def show(
-            message: Warning | str,
-            category: type[Warning],
-            filename: str,
-            lineno: int,
-            file: Any = None,
-            line: str | None = None,
-        ) -> None:
-            text = f"warning: {_one_line_text(str(message))}"
-            if quiet:
-                return
-            if text not in shown:  # once per command
-                shown.add(text)
-                click.echo(text, err=True)
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.showwarning = show
-            try:
-                return super().invoke(ctx)
-            except Rejected as e:
-                if debug:
-                    _print_traceback()
-                click.echo(f"INVALID: {_one_line(e)}", err=True)
-                ctx.exit(EXIT_REJECTED)
-            except _bad_input() as e:
-                if debug:
-                    _print_traceback()
-                click.echo(f"error: {_one_line(e)}", err=True)
-                ctx.exit(EXIT_BAD_INPUT)
-            except click.UsageError as e:
+        def click_own(e: Exception) -> None:
+            if isinstance(e, click.UsageError):
                 usage_error(e)
-            except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-                raise
-            except (Exception, RecursionError, MemoryError) as e:
-                if debug:
-                    _print_traceback()
-                click.echo(
-                    f"internal error: {type(e).__name__}: {_one_line(e)} (a bug: please report "
-                    "it with the output of `zkcollat --debug ...`)",
-                    err=True,
-                )
-                ctx.exit(EXIT_BAD_INPUT)
+            if isinstance(e, (click.exceptions.Exit, click.exceptions.Abort)):
+                raise e
+            if isinstance(e, click.ClickException):
+                raise e
 
-
-def _bad_input() -> tuple[type[BaseException], ...]:
-    """The errors that are bad input (exit 2). ``sqlite3.Error`` only when ``sqlite3`` was
-    imported: nothing else raises it, and a command that opens no store does not pay for the
-    import."""
-    sqlite3 = sys.modules.get("sqlite3")
-    extra: tuple[type[BaseException], ...] = (sqlite3.Error,) if sqlite3 is not None else ()
-    return (ZkcollatError, OSError, *extra)
-
-
-def _print_traceback() -> None:
-    import traceback
-
-    traceback.print_exc()
-
-
-class CliWarning(UserWarning):
-    """A warning a command prints for the user (development keys, say)."""
-
-
-def warn(message: str) -> None:
-    """``warning: message`` on stderr: at most once per command, never with ``--quiet``."""
-    warnings.warn(message, CliWarning, stacklevel=2)
+        return run_command(
+            lambda: super(ZkGroup, self).invoke(ctx),
+            debug=bool(ctx.params.get("debug")),
+            quiet=bool(ctx.params.get("quiet")),
+            exit=ctx.exit,
+            other=click_own,
+        )
 
 
 def usage_error(e: click.UsageError) -> NoReturn:
@@ -232,26 +148,13 @@ def usage_error(e: click.UsageError) -> NoReturn:
         usage = " ".join(e.ctx.get_usage().split())
         usage = usage.removeprefix("Usage:").strip()
         hint = f" (usage: {usage}; --help for more)"
-    click.echo(f"error: {_one_line_text(e.format_message())}{hint}", err=True)
+    click.echo(f"error: {one_line_text(e.format_message())}{hint}", err=True)
     raise click.exceptions.Exit(EXIT_BAD_INPUT)
-
-
-def _one_line(e: BaseException) -> str:
-    if isinstance(e, OSError) and e.filename is not None:
-        return f"{e.strerror or e}: {os.fspath(e.filename)!r}"
-    return _one_line_text(str(e) or type(e).__name__)
-
-
-def _one_line_text(text: str, limit: int = 2000) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def json_option(f: F) -> F:
     """``--json``: print one JSON document on stdout instead of text."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of text."
-    )(f)
+    return JSON.option()(f)
 
 
 def circuit_size_options(f: F) -> F:
@@ -268,22 +171,6 @@ def circuit_size_options(f: F) -> F:
         default=None,
         help="collateral_lock / merkle_inclusion / portfolio: tree depth D (default 20).",
     )(f)
-
-
-def emit(as_json: bool, obj: Any, text: str | Callable[[], str]) -> None:
-    """Print ``obj`` as JSON, or the human-readable ``text``."""
-    if as_json:
-        click.echo(json.dumps(obj, indent=1, default=_json_default))
-    else:
-        click.echo(text() if callable(text) else text)
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, bytes):
-        return "0x" + o.hex()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
 
 def load_json_file(path: str | os.PathLike[str], what: str) -> Any:
@@ -307,10 +194,8 @@ def parse_file(path: str | os.PathLike[str], what: str, parse: Callable[[Any], T
 
 
 def existing_file(path: str | os.PathLike[str], what: str) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise CliInputError(f"{what} file {os.fspath(path)!r} does not exist")
-    return p
+    """``Path(path)`` when it names a file; a :class:`CliInputError` naming it otherwise."""
+    return Path(_base.existing_file(path, what))
 
 
 def new_file(path: str | os.PathLike[str], what: str, *, force: bool = False) -> Path:

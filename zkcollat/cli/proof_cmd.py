@@ -25,6 +25,7 @@ from zkcollat.cli._common import (
     warn,
 )
 from zkcollat.cli.circuit_cmd import CIRCUITS, circuit_params, compiled, portfolio_options
+from zkcollat.cli.options import PROOF_OUT, PUBLIC_OUT, WTNS, ZKEY
 from zkcollat.cli.times import TIME
 from zkcollat.db import atomic_write
 from zkcollat.errors import ProofFormatError, ProvingError, ZkcollatError
@@ -210,20 +211,8 @@ def _write_proof(
     type=click.Path(dir_okay=False),
     help="Proving key (.zkpk) from `zkcollat setup`.",
 )
-@click.option(
-    "--zkey",
-    "zkey_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Or: a snarkjs proving key (.zkey), converted once and cached by its hash.",
-)
-@click.option(
-    "--wtns",
-    "wtns_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="With --zkey: a circom witness (.wtns), as `snarkjs groth16 prove KEY WTNS ...`.",
-)
+@ZKEY.option()
+@WTNS.option()
 @click.option(
     "--vault",
     "vault_path",
@@ -278,23 +267,8 @@ def _write_proof(
     default=None,
     help="With --input: the circuit (default: the one named in the key).",
 )
-@click.option(
-    "-o",
-    "--proof",
-    "proof_out",
-    default="proof.json",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Proof file to write.",
-)
-@click.option(
-    "--public",
-    "public_out",
-    default="public.json",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Public signals file to write.",
-)
+@PROOF_OUT.option()
+@PUBLIC_OUT.option()
 @json_option
 def prove_cmd(
     pk_path: str,
@@ -332,13 +306,12 @@ def prove_cmd(
     """
     from zkcollat.cli import zkey_prove
 
-    end_without_teardown()  # every file below is written atomically (fsynced, closed)
     if zkey_path is not None and wtns_path is not None:
-        if vault_path is not None or input_path is not None:
-            raise CliInputError("--zkey with --wtns proves the witness; drop --vault/--input")
-        out = zkey_prove.prove_wtns(zkey_path, wtns_path, proof_out, public_out)
-        emit(as_json, out, f"wrote {proof_out} and {public_out} ({out['seconds']:.2f} s)")
+        zkey_prove.prove_wtns_command(
+            zkey_path, wtns_path, proof_out, public_out, as_json, vault_path, input_path
+        )
         return
+    end_without_teardown()  # every file below is written atomically (fsynced, closed)
     if wtns_path is not None:
         raise CliInputError("--wtns needs --zkey")
     if (vault_path is None) == (input_path is None):

@@ -1,16 +1,16 @@
 """``zkcollat prove --zkey``: proving with a snarkjs key, as ``snarkjs groth16 prove`` (a
 ``.wtns``) or for one of zkcollat's statements (``--vault`` / ``--input``).
 
-No click command is defined here: ``prove`` imports this module, not the ``ceremony`` and
-``keys`` command groups.
+No click command is defined here, and click is not imported: ``prove`` imports this module,
+not the ``ceremony`` and ``keys`` command groups, and the fast path of ``prove --zkey --wtns``
+(:mod:`zkcollat.cli.fast`) runs :func:`prove_wtns_command` without click.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from zkcollat.cli._common import CliInputError, existing_file, warn
-from zkcollat.cli.circuit_cmd import compiled
+from zkcollat.cli._base import CliInputError, emit, end_without_teardown, existing_file, warn
 
 DEV_WARNING = "{what} is a development key: {why}. Do not secure real collateral with it."
 
@@ -48,9 +48,28 @@ def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) 
     }
 
 
+def prove_wtns_command(
+    zkey_path: str,
+    wtns_path: str,
+    proof_out: str,
+    public_out: str,
+    as_json: bool,
+    vault_path: str | None = None,
+    input_path: str | None = None,
+) -> None:
+    """``zkcollat prove --zkey K --wtns W -o P --public PUB [--json]``: the proof, the
+    public signals, and one line (or the JSON) saying what was written."""
+    end_without_teardown()  # every file is written atomically (fsynced, closed)
+    if vault_path is not None or input_path is not None:
+        raise CliInputError("--zkey with --wtns proves the witness; drop --vault/--input")
+    out = prove_wtns(zkey_path, wtns_path, proof_out, public_out)
+    emit(as_json, out, f"wrote {proof_out} and {public_out} ({out['seconds']:.2f} s)")
+
+
 def zkey_pk(zkey_path: str, vault_path: str | None, circuit_name: str | None) -> Any:
     """The proving key of a .zkey for one of zkcollat's statements (checked against it)."""
     from zkcollat.ceremony.keys import pk_for_circuit
+    from zkcollat.cli.circuit_cmd import compiled
 
     existing_file(zkey_path, "zkey")
     if vault_path is not None:
