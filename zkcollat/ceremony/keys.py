@@ -17,8 +17,9 @@ import dataclasses
 import hashlib
 import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_record
 from zkcollat.errors import (
@@ -45,6 +46,8 @@ from zkcollat.groth16.keys import Proof, ProvingKey, VerifyingKey
 
 if TYPE_CHECKING:
     from zkcollat.ceremony.phase2 import Circuit
+
+T = TypeVar("T")
 
 
 def _odd_factors(n: int) -> list[int]:
@@ -406,36 +409,55 @@ def prove_zkey_file(
         raise KeyFormatError(f"{name}: key refused: {'; '.join(problems)}")
     public = unpack_fr(w_packed[32 : 32 * (zk.n_public + 1)])
     r, s = _blinding(blinding)
-    for attempt in (1, 2):
-        points = fused.prove_zkey(zk.coeffs, w_packed, r, s)
+
+    def attempt(rebuild: bool) -> Proof | None:
+        prover = (
+            b.zkey_fused_prover(zk, cached_pk(zkey_path, rebuild=True)[0].h_query)
+            if rebuild
+            else fused
+        )
+        if prover is None:
+            return None
+        points = prover.prove_zkey(zk.coeffs, w_packed, r, s)
         if points is None:  # an extension with from_lem has prove_zkey
             raise ProvingError("this backend cannot prove with a .zkey's sections")
         proof = Proof(*points)
-        if _verifies(vk, public, proof, True):
-            return proof, public, vk
-        if attempt == 2 or not from_cache:
-            break
-        h = cached_pk(zkey_path, rebuild=True)[0].h_query  # the entry may be damaged
-        fused = b.zkey_fused_prover(zk, h)
-        if fused is None:
-            break
-    raise ProvingError(_NOT_SATISFIED)
+        return proof if _verifies(vk, public, proof, True) else None
+
+    return _with_rebuild(attempt, from_cache), public, vk
 
 
 def _prove_converted(
     zkey_path: str | Path, w_packed: bytes, blinding: tuple[int, int] | None
 ) -> tuple[Proof, list[int], VerifyingKey]:
-    """:func:`prove_with_zkey_packed` with the converted key; as in :func:`prove_zkey_file`, a
-    proof that does not verify is made once more with the entry converted anew."""
-    pk, zk, _ = cached_pk(zkey_path)
-    try:
-        proof, public = prove_with_zkey_packed(pk, zk, w_packed, blinding=blinding, once=True)
-    except ProvingError as e:
-        if str(e) != _NOT_SATISFIED:
-            raise
-        pk, zk, _ = cached_pk(zkey_path, rebuild=True)
-        proof, public = prove_with_zkey_packed(pk, zk, w_packed, blinding=blinding, once=True)
-    return proof, public, pk.vk
+    """:func:`prove_with_zkey_packed` with the converted key, retried as
+    :func:`prove_zkey_file` does (:func:`_with_rebuild`)."""
+
+    def attempt(rebuild: bool) -> tuple[Proof, list[int], VerifyingKey] | None:
+        pk, zk, _ = cached_pk(zkey_path, rebuild=rebuild)
+        try:
+            proof, public = prove_with_zkey_packed(pk, zk, w_packed, blinding=blinding, once=True)
+        except ProvingError as e:
+            if str(e) != _NOT_SATISFIED:
+                raise
+            return None
+        return proof, public, pk.vk
+
+    return _with_rebuild(attempt, True)
+
+
+def _with_rebuild(attempt: Callable[[bool], T | None], from_cache: bool) -> T:
+    """``attempt(False)`` with the converted-key cache entry as it is, then, when its proof
+    does not verify (None) and the entry may have come from the cache, ``attempt(True)`` with
+    the entry converted anew from the file: a damaged or forged entry costs time, never a
+    wrong proof and never the refusal of a good witness. When no attempt verifies, the
+    witness is not this circuit's."""
+    result = attempt(False)
+    if result is None and from_cache:
+        result = attempt(True)
+    if result is None:
+        raise ProvingError(_NOT_SATISFIED)
+    return result
 
 
 # --- keys of zkcollat's own statements -----------------------------------------------------------
