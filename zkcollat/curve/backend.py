@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
@@ -343,13 +342,23 @@ def available_backends() -> list[str]:
     return names
 
 
+def _machine() -> str:
+    """``platform.machine()`` (``uname -m`` where there is one: importing platform costs
+    every process a few milliseconds)."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+
+    return platform.machine()
+
+
 def missing_cpu_features(cpuinfo: str | None = None) -> list[str]:
     """The x86-64 features the Rust extension is compiled for (BMI2 and ADX, for arkworks'
     assembly: ``.cargo/config.toml``) that this CPU lacks, from ``cpuinfo`` (the text of
     ``/proc/cpuinfo``; read when None). Empty when it has them, on other architectures, or
     when there is nothing to go by."""
     if cpuinfo is None:
-        if platform.machine().lower() not in ("x86_64", "amd64"):
+        if _machine().lower() not in ("x86_64", "amd64"):
             return []
         try:
             with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:

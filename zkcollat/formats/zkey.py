@@ -289,11 +289,12 @@ def read_zkey(
                 f"{what}: section {k} has {secs[k][1]} bytes, expected {size} "
                 f"({n_vars} variables, {n_public} public, domain {domain})"
             )
-    co = reader(4, "coefficients")
+    coeffs = sec(4)  # one copy, read here and kept (1.3 MB for CollateralLock(20))
+    co = BinaryReader(coeffs, f"{what} section 4 (coefficients)", error=ZkeyError, base=secs[4][0])
     nc = co.u32("the number of coefficients")
     if co.left != nc * COEF_SIZE:
         raise co.fail(f"coefficient section of {co.left + 4} bytes for {nc} entries")
-    suspect = check_coefficients and _suspect(sec(4), nc, domain, n_vars)
+    suspect = check_coefficients and _suspect(coeffs, nc, domain, n_vars)
     for i in range(nc) if suspect else ():
         m, c, s = co.u32("matrix"), co.u32("constraint"), co.u32("signal")
         if m > 1 or c >= domain or s >= n_vars:
@@ -315,7 +316,7 @@ def read_zkey(
         delta_g1=pts[4],
         delta_g2=pts[5],
         ic=sec(3),
-        coeffs=sec(4),
+        coeffs=coeffs,
         a=sec(5),
         b1=sec(6),
         b2=sec(7),
