@@ -171,26 +171,74 @@ def test_prove_zkey_file_is_the_converted_keys_proof(
 def test_a_damaged_h_in_the_cache_is_converted_again(
     tmp_path: Path, two_keys: tuple[Path, Zkey, Path, Zkey], backend: Backend
 ) -> None:
-    """Only H is read from the cache entry, without its hash: an entry whose H was altered
-    (still points of the curve) gives a proof that does not verify, so the entry is converted
-    again from the file and the proof made once more; a header that cannot be read is
-    converted again too."""
-    from zkcollat.ceremony.keys import prove_zkey_file
+    """H is read from its cache entry without a hash: an entry whose H was altered (still
+    points of the curve) gives a proof that does not verify, so H is converted again from
+    the file and the proof made once more; an entry of the wrong length is converted again
+    too."""
+    from zkcollat.ceremony.keys import _power_h_entry, power_h, prove_zkey_file
     from zkcollat.field import pack_fr
 
     path, zk, _, _ = two_keys
+    if not _loads_sections(backend):
+        return  # the reference backend proves from the converted key (cached_pk) alone
     w = pack_fr(tiny_witness(3, 5))
-    pk, _, digest = cached_pk(path)
-    h = [pk.h_query[i : i + 64] for i in range(0, len(pk.h_query), 64)]
+    right, from_cache = power_h(zk)
+    assert not from_cache and power_h(zk) == (right, True)
+    entry = _power_h_entry(zk)
+    assert entry.read_bytes() == right == cached_pk(path)[0].h_query
+    h = [right[i : i + 64] for i in range(0, len(right), 64)]
     assert len(set(h)) > 1
-    pkey.save(dataclasses.replace(pk, h_query=b"".join(reversed(h))), _entry(digest, tmp_path))
+    entry.write_bytes(b"".join(reversed(h)))
     proof, public, vk = prove_zkey_file(path, w)
     assert verify(zkey_to_vk(zk), public, proof)
-    assert pkey.load(_entry(digest, tmp_path), warn=False).h_query == pk.h_query  # rewritten
-    _entry(digest, tmp_path).write_bytes(b"ZKCPK\x00v1" + bytes(10))
+    assert entry.read_bytes() == right  # rewritten
+    entry.write_bytes(right[:-1])
     proof, public, _ = prove_zkey_file(path, w)
     assert verify(zkey_to_vk(zk), public, proof)
-    assert pkey.load(_entry(digest, tmp_path), warn=False).h_query == pk.h_query
+    assert entry.read_bytes() == right
+
+
+def test_the_h_entry_is_named_by_what_it_is_made_from(
+    tmp_path: Path, two_keys: tuple[Path, Zkey, Path, Zkey], backend: Backend
+) -> None:
+    """Two keys with other H sections have two entries; a file that differs from another
+    outside its H section (here: its A section) shares the other's entry, which holds the H
+    that is right for both; changing the domain size alone names another entry."""
+    from zkcollat.ceremony.keys import _power_h_entry, h_to_power_form
+
+    _, zk, _, other = two_keys
+    assert _power_h_entry(zk) != _power_h_entry(other)
+    assert _power_h_entry(dataclasses.replace(zk, a=zk.a[::-1])) == _power_h_entry(zk)
+    assert _power_h_entry(dataclasses.replace(zk, domain_size=2 * zk.domain_size)) != (
+        _power_h_entry(zk)
+    )
+    assert h_to_power_form(zk.h, zk.domain_size) != h_to_power_form(other.h, other.domain_size)
+
+
+def test_a_trust_record_is_looked_up_by_the_whole_files_hash(
+    tmp_path: Path, two_keys: tuple[Path, Zkey, Path, Zkey], backend: Backend
+) -> None:
+    """``trusted_file``: no record directory, or an empty one, is no trust; a record of
+    another file is none either; a record of this file's SHA-256 is (and ``prove_zkey_file``
+    gives the key its ceremony flag then, and only then)."""
+    from zkcollat.ceremony.keys import prove_zkey_file
+    from zkcollat.ceremony.trust import file_sha256, record_trusted, trusted_file
+    from zkcollat.field import pack_fr
+
+    path, _, other_path, _ = two_keys
+    data, other = path.read_bytes(), other_path.read_bytes()
+    w = pack_fr(tiny_witness(3, 5))
+    assert not trusted_file(data)
+    (tmp_path / "cache" / "trusted").mkdir(parents=True)
+    assert not trusted_file(data)
+    assert not prove_zkey_file(path, w)[2].ceremony
+    record_trusted(file_sha256(other), {"zkey_sha256": file_sha256(other)})
+    assert not trusted_file(data) and trusted_file(other)
+    assert not prove_zkey_file(path, w)[2].ceremony
+    record_trusted(file_sha256(data), {"zkey_sha256": file_sha256(data)})
+    assert trusted_file(data)
+    assert prove_zkey_file(path, w)[2].ceremony
+    assert trusted_file(data + b"\0") is False  # the same bytes, not the same name
 
 
 def test_a_zkey_point_off_its_curve_is_refused_by_name(

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_record
+from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_file, trusted_record
+from zkcollat.db import atomic_write
 from zkcollat.errors import (
     EncodingError,
     FieldError,
@@ -30,7 +31,6 @@ from zkcollat.errors import (
     ProvingError,
 )
 from zkcollat.field import R, pack_fr, unpack_fr
-from zkcollat.formats import pkey
 from zkcollat.formats.lem import (
     g1_from_lem,
     g1_to_lem,
@@ -246,6 +246,7 @@ def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingK
     cache directory's word, as before: see :mod:`zkcollat.ceremony.trust`.) ``rebuild``:
     convert the file again whatever the entry holds.
     """
+    from zkcollat.formats import pkey
     from zkcollat.formats.zkey import read_zkey
 
     data = Path(zkey_path).read_bytes()
@@ -372,36 +373,31 @@ def prove_zkey_file(
 
     On a backend that loads a prover from a ``.zkey``'s own sections (the native one), the
     points of alpha, beta, delta and of A, B1, B2 and C come from the file, each checked on its
-    curve, in the file's encoding (no conversion), and only the power-form H from the
-    converted-key cache, read alone (:func:`~zkcollat.formats.pkey.read_section`); the
-    verifying key is the file's, and the proof is verified against it before it is returned.
-    A proof that does not verify with H from the cache is made again once with the entry
-    converted anew from the file, so a damaged entry costs time, never a refusal of a good
-    witness; if it still does not verify, the witness is not this circuit's. Elsewhere (the
-    reference backend, an older extension): :func:`cached_pk` and
-    :func:`prove_with_zkey_packed`, the same checks.
+    curve, in the file's encoding (no conversion), and only the power-form H from the cache,
+    named by the H section's hash (:func:`power_h`); the verifying key is the file's, and the
+    proof is verified against it before it is returned. A proof that does not verify with H
+    from the cache is made again once with H converted anew from the file, so a damaged entry
+    costs time, never a refusal of a good witness; if it still does not verify, the witness
+    is not this circuit's. The whole file is hashed only to look up a trust record, when the
+    cache holds any (:func:`~zkcollat.ceremony.trust.trusted_file`). Elsewhere (the reference
+    backend, an older extension): :func:`cached_pk` and :func:`prove_with_zkey_packed`, the
+    same checks.
     """
-    from zkcollat.curve.backend import get_backend
+    from zkcollat.curve.backend import Backend, get_backend
     from zkcollat.formats.zkey import read_zkey
     from zkcollat.groth16.keys import key_problems
 
+    b = get_backend()
+    if type(b).zkey_fused_prover is Backend.zkey_fused_prover:  # it proves with a converted key
+        return _prove_converted(zkey_path, w_packed, blinding)
     data = Path(zkey_path).read_bytes()
-    digest = file_sha256(data)
     name = f"zkey {str(zkey_path)!r}"
     zk = read_zkey(data, name=name, check_coefficients=False)  # the prover checks each entry
     _check_witness(zk, w_packed)
-    trusted = trusted_record(digest) is not None
-    entry = cache_dir() / "zkey" / f"{digest}.zkpk"
-    try:
-        h = pkey.read_section(entry, "h_query", (zk.domain_size - 1) * 64)
-    except (OSError, KeyFormatError):
-        h = None  # no entry, or not a usable one: convert the file (and cache it)
-    from_cache = h is not None
-    if h is None:
-        h = cached_pk(zkey_path, rebuild=entry.exists())[0].h_query
-    b = get_backend()
+    trusted = trusted_file(data)
+    h, from_cache = power_h(zk)
     fused = b.zkey_fused_prover(zk, h)
-    if fused is None:
+    if fused is None:  # an extension built before the sections' loader
         return _prove_converted(zkey_path, w_packed, blinding)
     vk = zkey_to_vk(zk, trusted=trusted)
     problems = key_problems(vk)
@@ -411,11 +407,7 @@ def prove_zkey_file(
     r, s = _blinding(blinding)
 
     def attempt(rebuild: bool) -> Proof | None:
-        prover = (
-            b.zkey_fused_prover(zk, cached_pk(zkey_path, rebuild=True)[0].h_query)
-            if rebuild
-            else fused
-        )
+        prover = b.zkey_fused_prover(zk, power_h(zk, convert=True)[0]) if rebuild else fused
         if prover is None:
             return None
         points = prover.prove_zkey(zk.coeffs, w_packed, r, s)
@@ -425,6 +417,38 @@ def prove_zkey_file(
         return proof if _verifies(vk, public, proof, True) else None
 
     return _with_rebuild(attempt, from_cache), public, vk
+
+
+def _power_h_entry(zk: Zkey) -> Path:
+    """The cache file of the power-form H of a ``.zkey``'s H section, named by the SHA-256 of
+    what it is computed from (the domain size and the section's bytes): a file with that
+    section finds the H that is right for it, a file with another section another entry."""
+    digest = hashlib.sha256(
+        b"zkcollat-zkey-h-v1" + zk.domain_size.to_bytes(4, "big") + zk.h
+    ).hexdigest()
+    return cache_dir() / "zkey" / "h" / f"{digest}.bin"
+
+
+def power_h(zk: Zkey, *, convert: bool = False) -> tuple[bytes, bool]:
+    """The power-form H of ``zk`` (:func:`h_to_power_form`) and whether it came from the
+    cache: read from its entry (:func:`_power_h_entry`) when it has the right length, else
+    (or with ``convert``) converted from the file's section and cached. What the entry holds
+    is not checked here: a caller uses it only in a proof that it verifies before use, as
+    :func:`prove_zkey_file` does."""
+    path = _power_h_entry(zk)
+    want = (zk.domain_size - 1) * 64
+    if not convert:
+        try:
+            with open(path, "rb") as f:
+                h = f.read(want + 1)
+            if len(h) == want:
+                return h, True
+        except OSError:
+            pass  # no entry: convert
+    h = h_to_power_form(zk.h, zk.domain_size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, h)
+    return h, False
 
 
 def _prove_converted(
