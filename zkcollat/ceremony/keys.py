@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from zkcollat.ceremony.trust import cache_dir, file_sha256, trusted_file, trusted_record
+from zkcollat.ceremony.trust import cache_dir, file_sha256, records_exist, trusted_record
 from zkcollat.db import atomic_write
 from zkcollat.errors import (
     EncodingError,
@@ -379,7 +379,7 @@ def prove_zkey_file(
     from the cache is made again once with H converted anew from the file, so a damaged entry
     costs time, never a refusal of a good witness; if it still does not verify, the witness
     is not this circuit's. The whole file is hashed only to look up a trust record, when the
-    cache holds any (:func:`~zkcollat.ceremony.trust.trusted_file`). Elsewhere (the reference
+    cache holds any (:func:`~zkcollat.ceremony.trust.records_exist`). Elsewhere (the reference
     backend, an older extension): :func:`cached_pk` and :func:`prove_with_zkey_packed`, the
     same checks.
     """
@@ -390,11 +390,14 @@ def prove_zkey_file(
     b = get_backend()
     if type(b).zkey_fused_prover is Backend.zkey_fused_prover:  # it proves with a converted key
         return _prove_converted(zkey_path, w_packed, blinding)
-    data = Path(zkey_path).read_bytes()
     name = f"zkey {str(zkey_path)!r}"
-    zk = read_zkey(data, name=name, check_coefficients=False)  # the prover checks each entry
+    source: bytes | str | Path = zkey_path  # mapped, each section copied once
+    trusted = False  # no record in the cache: no file is trusted, and none is hashed
+    if records_exist():  # the bytes hashed are the bytes parsed
+        source = Path(zkey_path).read_bytes()
+        trusted = trusted_record(file_sha256(source)) is not None
+    zk = read_zkey(source, name=name, check_coefficients=False)  # the prover checks each entry
     _check_witness(zk, w_packed)
-    trusted = trusted_file(data)
     h, from_cache = power_h(zk)
     fused = b.zkey_fused_prover(zk, h)
     if fused is None:  # an extension built before the sections' loader

@@ -117,18 +117,21 @@ def record_trusted(zkey_sha256: str, info: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def trusted_file(data: bytes) -> bool:
-    """Whether ``ceremony verify`` recorded the key file of these bytes as trusted
-    (:func:`trusted_record` of its SHA-256). The file is hashed only when the cache holds a
-    record at all: where no key was ever recorded the answer is no whatever the bytes, and a
-    development key costs no hash of its file (~3 ms for CollateralLock(20)'s 3.7 MB)."""
+def records_exist() -> bool:
+    """Whether the cache holds any trust record: when it holds none, no key file is trusted
+    whatever its bytes, and a caller need not hash the file (~3 ms for CollateralLock(20)'s
+    3.7 MB key) to know it."""
     try:
         with os.scandir(cache_dir() / "trusted") as entries:
-            if next(entries, None) is None:
-                return False
+            return next(entries, None) is not None
     except OSError:  # no record directory (or none readable): no record
         return False
-    return trusted_record(file_sha256(data)) is not None
+
+
+def trusted_file(data: bytes) -> bool:
+    """Whether ``ceremony verify`` recorded the key file of these bytes as trusted
+    (:func:`trusted_record` of its SHA-256; hashed only when :func:`records_exist`)."""
+    return records_exist() and trusted_record(file_sha256(data)) is not None
 
 
 def trusted_record(zkey_sha256: str) -> dict[str, Any] | None:
