@@ -140,3 +140,14 @@ def test_zkpk_section_table_outside_the_payload_is_refused(
         with pytest.raises(KeyFormatError, match=why) as e:
             pkey.decode(with_sections(beta_g1=bad), source="proving key 'k.zkpk'", warn=False)
         assert "beta_g1" in str(e.value) and "'k.zkpk'" in str(e.value)
+
+
+@pytest.mark.parametrize("start", [0, 1, 100, 999, 1000, 5000])
+def test_the_payload_hash_is_sha256_of_the_tail(start: int) -> None:
+    """The key file's payload hash (native when the extension has it) is SHA-256 of the bytes
+    from ``start`` on; past the end, of nothing."""
+    import hashlib
+
+    data = bytes(range(256)) * 4 + b"tail"
+    assert pkey._sha256_hex(data, start) == hashlib.sha256(data[start:]).hexdigest()
+    assert pkey._sha256_hex(memoryview(data), start) == hashlib.sha256(data[start:]).hexdigest()

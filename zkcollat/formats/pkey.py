@@ -24,7 +24,6 @@ subgroup).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from typing import Any
@@ -79,10 +78,27 @@ def encode(pk: ProvingKey) -> bytes:
         "ceremony": vk.ceremony,
         "metadata": dict(vk.metadata),
         "sections": sections,
-        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        "payload_sha256": _sha256_hex(payload, 0),
     }
     head = json.dumps(header, sort_keys=True).encode()
     return MAGIC + len(head).to_bytes(4, "big") + head + payload
+
+
+def _sha256_hex(data: bytes | memoryview, start: int) -> str:
+    """SHA-256 of ``data[start:]`` in hex, with no copy of the slice: the native extension's
+    when it has one (``hashlib`` maps OpenSSL, about 3.5 MB of a proving process that needs
+    nothing else from it), else ``hashlib``'s."""
+    if isinstance(data, bytes):
+        try:
+            from zkcollat import _native
+        except ImportError:  # a pure-Python install
+            pass
+        else:
+            if hasattr(_native, "sha256"):  # not in an extension built before it
+                return _native.sha256(data, start).hex()
+    import hashlib
+
+    return hashlib.sha256(memoryview(data)[start:]).hexdigest()
 
 
 #: Largest key file the loader takes (a depth-32 CollateralLock key is well below).
@@ -131,7 +147,7 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
                 f"{payload.base + payload.left})"
             )
         sec[name] = bytes(payload.data[off : off + length])
-    if hashlib.sha256(payload.data).hexdigest() != header.get("payload_sha256"):
+    if _sha256_hex(data, payload.base) != header.get("payload_sha256"):
         raise KeyFormatError(f"{source} is corrupted or truncated (payload hash mismatch)")
     try:
         n_pub, n_wires, dsize = header["n_public"], header["n_wires"], header["domain_size"]

@@ -13,8 +13,8 @@ here, step by step. Both give the same proof for the same blinding.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
+from random import SystemRandom
 from typing import TYPE_CHECKING
 
 from zkcollat.curve.backend import Backend, get_backend
@@ -26,6 +26,15 @@ from zkcollat.groth16.qap import circuit_digest, witness_rows
 
 if TYPE_CHECKING:
     from zkcollat.r1cs.system import ConstraintSystem
+
+#: The OS's CSPRNG (``os.urandom``), the one ``secrets`` draws from; ``secrets`` itself
+#: imports ``hmac`` and with it OpenSSL, about 3.5 MB of a proving process.
+_OS_RANDOM = SystemRandom()
+
+
+def _blinding() -> tuple[int, int]:
+    """Fresh (r, s), uniform below R."""
+    return _OS_RANDOM.randrange(R), _OS_RANDOM.randrange(R)
 
 
 def prove(
@@ -57,7 +66,7 @@ def _prove_packed(
     """:func:`prove` from the packed witness (checked for its key and length by the caller)."""
     fused = pk.fused_prover(b)
     if fused is not None:
-        r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
+        r, s = blinding if blinding is not None else _blinding()
         out = fused.prove(cs, w_all, r, s)
         if isinstance(out, int):
             raise ProvingError(
@@ -86,7 +95,7 @@ def prove_from_rows(
     """
     b = backend or get_backend()
     n_public = pk.n_public
-    r, s = blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
+    r, s = blinding if blinding is not None else _blinding()
     vec = pk.vectors(b)
     h = b.quotient_packed(*rows)[: (pk.domain_size - 1) * 32]  # deg h <= n - 2
     vk = pk.vk
@@ -140,7 +149,7 @@ def rerandomize(vk_delta_g2: G2Point, proof: Proof, *, backend: Backend | None =
     proof's bytes never identify a credit; the lock registry does (PROTOCOL.md s.5, s.7).
     """
     b = backend or get_backend()
-    t1, t2 = secrets.randbelow(R - 1) + 1, secrets.randbelow(R)
+    t1, t2 = _OS_RANDOM.randrange(1, R), _OS_RANDOM.randrange(R)
     a = b.g1_mul(proof.a, pow(t1, -1, R))
     b2 = b.g2_add(b.g2_mul(proof.b, t1), b.g2_mul(vk_delta_g2, t1 * t2 % R))
     c = b.g1_add(proof.c, b.g1_mul(proof.a, t2))

@@ -9,7 +9,6 @@ Groth16's soundness needs when a public input appears in no constraint of its ow
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from zkcollat.curve.backend import Backend, get_backend
@@ -34,6 +33,8 @@ def circuit_digest(cs: ConstraintSystem) -> bytes:
     cached = getattr(cs, "_zkcollat_digest", None)
     if isinstance(cached, bytes):
         return cached
+    import hashlib  # here: a key's circuit carries its digest, and proving needs no OpenSSL
+
     h = hashlib.sha256()
     h.update(f"zkcollat-r1cs-v1:{cs.n_wires}:{cs.n_public}:{cs.n_constraints}".encode())
     for m in cs.matrices():

@@ -13,21 +13,24 @@ A backend with a Groth16 kernel (``Backend.prepare_vk``: the native one) prepare
 once (the lines of ``-gamma`` and ``-delta``, ``e(alpha, beta)``, tables of the ``IC_i``) and
 then needs one Miller loop over three pairs and one final exponentiation per proof; a batch
 of n proofs needs one Miller loop over n + 2 pairs and one final exponentiation in all, with
-secret random coefficients of 128 bits drawn from the OS's CSPRNG (``secrets``).
+secret random coefficients of 128 bits drawn from the OS's CSPRNG (``os.urandom``, as
+``secrets`` draws them; ``secrets`` itself would import OpenSSL, through ``hmac``).
 """
 
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from random import SystemRandom
 
 from zkcollat.curve.backend import Backend, PreparedVerifyingKey, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import VerificationError, ZkcollatError
 from zkcollat.field import P, R, pack_fr
 from zkcollat.groth16.keys import Proof, VerifyingKey
+
+_OS_RANDOM = SystemRandom()
 
 #: Bits of each secret coefficient of a batch: a batch holding an invalid proof passes with
 #: probability about 2^-128.
@@ -225,7 +228,7 @@ def _coefficients(n: int) -> bytes:
     for _ in range(n):
         c = 0
         while c == 0:
-            c = secrets.randbits(BATCH_COEFF_BITS)
+            c = _OS_RANDOM.getrandbits(BATCH_COEFF_BITS)
         out.append(c)
     return pack_fr(out)
 

@@ -1,7 +1,9 @@
-//! Poseidon with parameters handed over from Python (circomlib's optimised constants).
+//! Poseidon with parameters handed over from Python (circomlib's optimised constants), and
+//! SHA-256 of a buffer (a key file's payload hash, with no OpenSSL mapped into the process).
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use sha2::{Digest, Sha256};
 use zkcollat_core::codec::{frs_from_be, frs_to_be};
 
 use crate::errors::{detached, to_py};
@@ -64,7 +66,17 @@ impl PoseidonOpt {
     }
 }
 
+/// SHA-256 of `data[start..]` (`start` past the end: of nothing), the GIL released. A key
+/// file's payload follows its header in the same buffer: no slice of it is copied to hash it.
+#[pyfunction]
+fn sha256<'py>(py: Python<'py>, data: &[u8], start: usize) -> PyResult<Bound<'py, PyBytes>> {
+    let tail = data.get(start..).unwrap_or(&[]);
+    let digest: [u8; 32] = detached(py, || Ok(Sha256::digest(tail).into()))?;
+    Ok(PyBytes::new(py, &digest))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(sha256, m)?)?;
     m.add_class::<PoseidonOpt>()?;
     Ok(())
 }
