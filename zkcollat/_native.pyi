@@ -101,6 +101,7 @@ class Prover:
     def prove(
         self, r1cs: R1cs, witness: bytes, r: bytes, s: bytes
     ) -> tuple[bytes, bytes, bytes] | int: ...
+    def query(self, name: str) -> bytes: ...
 
 class WitnessProgram:
     def __init__(

@@ -78,6 +78,15 @@ class PreparedVerifyingKey(ABC):
 class FusedProver(ABC):
     """A Groth16 prover that does rows, quotient, MSMs and combination in one backend call."""
 
+    #: True when :meth:`query_bytes` gives the key's query vectors back: the key then need
+    #: not keep its own copy of them.
+    holds_queries: bool = False
+
+    def query_bytes(self, name: str) -> bytes | None:
+        """The key's query vector ``name`` (``a``, ``b_g1``, ``b_g2``, ``h`` or ``l``) in the
+        key's layout, read back from the prover, or None when it cannot give it."""
+        return None
+
     @abstractmethod
     def prove(
         self, cs: Any, witness: bytes, r: int, s: int

@@ -13,7 +13,7 @@ import sys
 import weakref
 from array import array
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from zkcollat import _native
 from zkcollat.curve.backend import (
@@ -131,6 +131,10 @@ class _NativeProver(FusedProver):
     def __init__(self, backend: NativeBackend, handle: Any) -> None:
         self._backend = backend
         self._h = handle
+        self.holds_queries = hasattr(handle, "query")  # not in an extension built before it
+
+    def query_bytes(self, name: str) -> bytes | None:
+        return cast(bytes, self._h.query(name)) if self.holds_queries else None
 
     def prove(
         self, cs: Any, witness: bytes, r: int, s: int

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from zkcollat.curve.backend import Backend, FusedProver, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
@@ -160,6 +160,11 @@ class ProvingKey:
     ``circuit`` is the compiled circuit the key was made for, when the key carries it (keys
     from ``setup`` do, and ``.zkpk`` version 2 files store it): a prover then needs no
     ``define`` run and no hashing to check that key and circuit match.
+
+    Once a backend's one-call prover holds the query points (:meth:`fused_prover`: the
+    native one), the key lets go of their bytes and reads them back from that prover when
+    asked for (the same bytes: points decode only from canonical words), so a proving
+    process holds the key's points once, not also as bytes.
     """
 
     vk: VerifyingKey
@@ -208,8 +213,46 @@ class ProvingKey:
         """
         b = backend or get_backend()
         if b.name not in self._fused:
-            self._fused[b.name] = b.fused_prover(self)
+            fused = b.fused_prover(self)
+            self._fused[b.name] = fused
+            if fused is not None and fused.holds_queries:
+                self.__dict__["_query_source"] = fused
+                for name in QUERIES:
+                    self.__dict__.pop(name, None)
         return self._fused[b.name]
+
+
+#: The query vectors of a :class:`ProvingKey`, by attribute, with the name a
+#: :class:`FusedProver` knows each by.
+QUERIES = {"a_query": "a", "b_g1_query": "b_g1", "b_g2_query": "b_g2", "h_query": "h",
+           "l_query": "l"}
+
+
+class _QueryBytes:
+    """A :class:`ProvingKey` query attribute: the bytes the key was given, until a prover
+    that holds the points takes over (:meth:`ProvingKey.fused_prover`); then each read asks
+    that prover for them (nothing cached: the point is not to hold them twice)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: ProvingKey | None, owner: type | None = None) -> bytes:
+        if obj is None:
+            raise AttributeError(self.name)  # no class-level default: a required field
+        held = obj.__dict__.get(self.name)
+        if held is not None:
+            return cast(bytes, held)
+        source = cast(FusedProver, obj.__dict__["_query_source"])
+        out = source.query_bytes(QUERIES[self.name])
+        assert out is not None, "a prover that holds the queries gives them back"
+        return out
+
+    def __set__(self, obj: ProvingKey, value: bytes) -> None:
+        obj.__dict__[self.name] = value
+
+
+for _name in QUERIES:
+    setattr(ProvingKey, _name, _QueryBytes(_name))
 
 
 def circuit_metadata(name: str, params: dict[str, int]) -> dict[str, str]:

@@ -52,6 +52,20 @@ where
         self.points.is_empty()
     }
 
+    /// Point `j` of the full vector (the identity for a wire without a point), for each j in
+    /// order: the vector the query was made from, with no copy of it held.
+    pub fn full_points(&self) -> impl Iterator<Item = G::Affine> + '_ {
+        let mut next = 0;
+        (0..self.length).map(move |j| {
+            if next < self.wires.len() && self.wires[next] as usize == j {
+                next += 1;
+                self.points[next - 1]
+            } else {
+                G::Affine::zero()
+            }
+        })
+    }
+
     /// `sum s_j P_j` over the full vector, `scalars` holding one scalar per wire.
     pub fn msm(&self, scalars: &[BigInt<4>]) -> G {
         debug_assert_eq!(scalars.len(), self.length);
@@ -158,9 +172,11 @@ impl ProvingKey {
         // H (FFTs then its MSM) on one side, the four witness MSMs on the other.
         let (h_acc, (a_acc, b1_acc, b2_acc, l_acc)) = rayon::join(
             || -> Result<G1Projective> {
-                let h = quotient_coeffs(a, b, c)?;
-                let hb: Vec<BigInt<4>> =
-                    h[..self.h.len()].par_iter().map(|x| x.into_bigint()).collect();
+                // h's field elements are dropped before the MSM allocates its buckets
+                let hb: Vec<BigInt<4>> = {
+                    let h = quotient_coeffs(a, b, c)?;
+                    h[..self.h.len()].par_iter().map(|x| x.into_bigint()).collect()
+                };
                 Ok(G1Projective::msm_affine(&self.h, &hb))
             },
             || {

@@ -41,6 +41,7 @@ pub fn quotient_coeffs(a: Vec<Fr>, b: Vec<Fr>, c: Vec<Fr>) -> Result<Vec<Fr>> {
     a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).for_each(|((ai, bi), ci)| {
         *ai = (*ai * bi - ci) * z_inv;
     });
+    drop((b, c)); // not held through the last FFT and the caller's next allocations
     coset.ifft_in_place(&mut a);
     Ok(a)
 }
@@ -111,8 +112,10 @@ impl Csr {
         self.ptr.len() - 1
     }
 
-    fn mul_vec(&self, w: &[Fr]) -> Vec<Fr> {
-        (0..self.rows())
+    /// `M.w`, in a vector with room for `capacity` entries (the caller pads it to the
+    /// domain without moving it).
+    fn mul_vec(&self, w: &[Fr], capacity: usize) -> Vec<Fr> {
+        let rows = (0..self.rows())
             .into_par_iter()
             .with_min_len(512)
             .map(|i| {
@@ -126,8 +129,10 @@ impl Csr {
                     }
                 }
                 acc
-            })
-            .collect()
+            });
+        let mut out = Vec::with_capacity(capacity.max(self.rows()));
+        out.par_extend(rows);
+        out
     }
 }
 
@@ -162,7 +167,7 @@ impl Matrices {
             return Err(Error::Length(format!("domain of {n} cannot hold {m} rows")));
         }
         let (mut a, (mut b, mut c)) =
-            rayon::join(|| self.a.mul_vec(w), || rayon::join(|| self.b.mul_vec(w), || self.c.mul_vec(w)));
+            rayon::join(|| self.a.mul_vec(w, n), || rayon::join(|| self.b.mul_vec(w, n), || self.c.mul_vec(w, n)));
         if let Some(i) = (0..m).find(|&i| a[i] * b[i] != c[i]) {
             return Ok(Rows::Unsatisfied(i));
         }

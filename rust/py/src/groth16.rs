@@ -358,6 +358,37 @@ impl Prover {
         Ok(Self(pk))
     }
 
+    /// One query vector of the key in the layout it was loaded from (one point per wire, or
+    /// per power for `h`; G1 64 bytes, G2 128, the identity as zeros): `name` is `a`, `b_g1`,
+    /// `b_g2`, `h` or `l`. Points decode only from canonical words, so these are the bytes
+    /// the prover was made from: a key whose Python side let go of them reads them here.
+    fn query<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let pk = &self.0;
+        let g1s = |len: usize, points: &mut dyn Iterator<Item = G1Affine>| {
+            PyBytes::new_with(py, 64 * len, |buf: &mut [u8]| {
+                for (chunk, p) in buf.chunks_exact_mut(64).zip(points) {
+                    chunk.copy_from_slice(&g1_to_bytes(&p));
+                }
+                Ok(())
+            })
+        };
+        match name {
+            "a" => g1s(pk.a.length, &mut pk.a.full_points()),
+            "b_g1" => g1s(pk.b_g1.length, &mut pk.b_g1.full_points()),
+            "l" => g1s(pk.l.length, &mut pk.l.full_points()),
+            "h" => g1s(pk.h.len(), &mut pk.h.iter().copied()),
+            "b_g2" => PyBytes::new_with(py, 128 * pk.b_g2.length, |buf: &mut [u8]| {
+                for (chunk, p) in buf.chunks_exact_mut(128).zip(pk.b_g2.full_points()) {
+                    chunk.copy_from_slice(&g2_to_bytes(&p));
+                }
+                Ok(())
+            }),
+            _ => Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "no query {name:?} (a, b_g1, b_g2, h or l)"
+            ))),
+        }
+    }
+
     /// `(a, b, c)` as bytes, or the index of the first unsatisfied constraint (int).
     fn prove<'py>(
         &self,

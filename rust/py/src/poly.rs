@@ -110,18 +110,19 @@ impl R1cs {
         py: Python<'_>,
         n_wires: usize,
         n_public: usize,
-        a: (Vec<u8>, Vec<u8>, Vec<u8>),
-        b: (Vec<u8>, Vec<u8>, Vec<u8>),
-        c: (Vec<u8>, Vec<u8>, Vec<u8>),
-        table: Vec<u8>,
+        a: (&[u8], &[u8], &[u8]),
+        b: (&[u8], &[u8], &[u8]),
+        c: (&[u8], &[u8], &[u8]),
+        table: &[u8],
     ) -> PyResult<Self> {
+        // borrowed from the Python bytes: each array is read once, into the u32s kept
         let mats = detached(py, move || {
-            let table = frs_from_be(&table, "value table")?;
-            let m = |x: (Vec<u8>, Vec<u8>, Vec<u8>), what: &str| {
+            let table = frs_from_be(table, "value table")?;
+            let m = |x: (&[u8], &[u8], &[u8]), what: &str| {
                 zkcollat_core::qap::Csr::indexed(
-                    u32s(&x.0, what)?,
-                    u32s(&x.1, what)?,
-                    u32s(&x.2, what)?,
+                    u32s(x.0, what)?,
+                    u32s(x.1, what)?,
+                    u32s(x.2, what)?,
                     table.clone(),
                     n_wires,
                 )
