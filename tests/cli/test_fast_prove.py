@@ -129,7 +129,7 @@ def _run(cwd: Path, args: list[str], *, entry: str = "run") -> subprocess.Comple
         "    bad = ('click', 'zkcollat.cli.app', 'zkcollat.cli._common', 'zkcollat.cli.proof_cmd',"
         " 'zkcollat.cli.circuit_cmd', 'zkcollat.cli.ceremony_cmd', 'zkcollat.statements',"
         " 'zkcollat.attest', 'zkcollat.vault', 'zkcollat.margin', 'zkcollat.relayer',"
-        " 'sqlite3', 'uuid', 'platform', 'difflib', 'gettext')\n"
+        " 'sqlite3', 'uuid', 'platform', 'difflib', 'gettext', '_hashlib', 'hmac', 'secrets')\n"
         "    return sorted(m for m in sys.modules if any(m == b or m.startswith(b + '.')"
         " for b in bad))\n"
         f"atexit.register(lambda: print({MARK!r}, json.dumps(loaded()), file=sys.stderr))\n"
@@ -180,7 +180,11 @@ def test_the_fast_path_loads_no_click_and_ends_without_teardown(keyed: Path) -> 
 
     out = _run(keyed, ["-q", "prove", "--zkey", "k.zkey", "--wtns", "bad.wtns"])
     assert out.returncode == 2 and MARK in out.stderr
-    assert json.loads(out.stderr.split(MARK, 1)[1]) == []
+    # OpenSSL (hashlib, through hmac for secrets too) neither, with an extension that hashes
+    from zkcollat import _native
+
+    openssl = [] if hasattr(_native, "sha256") else ["_hashlib"]
+    assert json.loads(out.stderr.split(MARK, 1)[1]) == openssl
 
 
 CASES = [

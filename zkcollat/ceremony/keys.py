@@ -14,7 +14,6 @@ and back with the inverse FFT (``M_(n-1)`` is never used: deg h <= n - 2).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import struct
 from collections.abc import Callable
@@ -78,6 +77,8 @@ def h_to_odd_form(h_std: bytes, n: int) -> bytes:
 
 def zkey_digest(zk: Zkey) -> bytes:
     """A circuit digest for a key of a circuit zkcollat did not compile: the zkey's A and B."""
+    import hashlib
+
     return hashlib.sha256(b"zkcollat-zkey-coeffs-v1" + zk.coeffs).digest()
 
 
@@ -351,9 +352,12 @@ def _check_witness(zk: Zkey, w_packed: bytes) -> None:
 
 
 def _blinding(blinding: tuple[int, int] | None) -> tuple[int, int]:
-    import secrets
+    from random import SystemRandom  # os.urandom, as secrets (which would import OpenSSL)
 
-    return blinding if blinding is not None else (secrets.randbelow(R), secrets.randbelow(R))
+    if blinding is not None:
+        return blinding
+    rng = SystemRandom()
+    return rng.randrange(R), rng.randrange(R)
 
 
 def _verifies(vk: VerifyingKey, public: list[int], proof: Proof, once: bool) -> bool:
@@ -426,9 +430,9 @@ def _power_h_entry(zk: Zkey) -> Path:
     """The cache file of the power-form H of a ``.zkey``'s H section, named by the SHA-256 of
     what it is computed from (the domain size and the section's bytes): a file with that
     section finds the H that is right for it, a file with another section another entry."""
-    digest = hashlib.sha256(
-        b"zkcollat-zkey-h-v1" + zk.domain_size.to_bytes(4, "big") + zk.h
-    ).hexdigest()
+    from zkcollat.formats.pkey import sha256_hex
+
+    digest = sha256_hex(b"zkcollat-zkey-h-v1" + zk.domain_size.to_bytes(4, "big") + zk.h)
     return cache_dir() / "zkey" / "h" / f"{digest}.bin"
 
 

@@ -16,7 +16,6 @@ that very ptau); a verified, trusted key is recorded by its file hash so that la
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -101,7 +100,9 @@ def cache_dir() -> Path:
 
 
 def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    from zkcollat.formats.pkey import sha256_hex  # the extension's SHA-256: no OpenSSL mapped
+
+    return sha256_hex(data)
 
 
 def _record_path(zkey_sha256: str) -> Path:

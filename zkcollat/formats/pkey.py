@@ -101,6 +101,12 @@ def _sha256_hex(data: bytes | memoryview, start: int) -> str:
     return hashlib.sha256(memoryview(data)[start:]).hexdigest()
 
 
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of ``data`` in hex, without mapping OpenSSL when the extension can (as
+    :func:`_sha256_hex`)."""
+    return _sha256_hex(data, 0)
+
+
 #: Largest key file the loader takes (a depth-32 CollateralLock key is well below).
 MAX_FILE_BYTES = 1 << 34
 
