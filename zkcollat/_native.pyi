@@ -81,6 +81,8 @@ class Prover:
         n_public: int,
         n_wires: int,
         domain_size: int,
+        *,
+        b_g2_in_g2: bool = False,
     ) -> None: ...
     @staticmethod
     def from_lem(
@@ -97,6 +99,8 @@ class Prover:
         n_public: int,
         n_wires: int,
         domain_size: int,
+        *,
+        b_g2_in_g2: bool = False,
     ) -> Prover: ...
     def prove(
         self, r1cs: R1cs, witness: bytes, r: bytes, s: bytes

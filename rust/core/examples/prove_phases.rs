@@ -59,7 +59,8 @@ fn main() {
     let nums: Vec<usize> = meta.split_whitespace().map(|x| x.parse().expect("int")).collect();
     let (n_public, n_wires, domain_size) = (nums[0], nums[1], nums[2]);
     let g1 = |name: &str| -> Vec<G1Affine> { g1s_from_bytes(&read(name), name).expect("G1") };
-    let g2: Vec<G2Affine> = g2s_from_bytes_with(&read("b2.bin"), "b2", false).expect("G2");
+    // The key's G2 points checked in the subgroup, so that B2 is split as a setup's key is.
+    let g2: Vec<G2Affine> = g2s_from_bytes_with(&read("b2.bin"), "b2", true).expect("G2");
     let fr = |name: &str| frs_from_be(&read(name), name).expect("scalars");
     let (w, ra, rb, rc) = (fr("w.bin"), fr("ra.bin"), fr("rb.bin"), fr("rc.bin"));
     let pk = ProvingKey {
@@ -70,7 +71,7 @@ fn main() {
         delta_g2: g2[2],
         a: Query::new(g1("a.bin")).expect("a"),
         b_g1: Query::new(g1("b1.bin")).expect("b1"),
-        b_g2: Query::new(g2.clone()).expect("b2"),
+        b_g2: Query::new(g2.clone()).expect("b2").in_subgroup(true),
         h: g1("h.bin"),
         l: Query::new(g1("l.bin")).expect("l"),
         n_public,
@@ -85,6 +86,8 @@ fn main() {
         pk.l.len(),
         pk.h.len()
     );
+    // B2 as for a key whose G2 points are not known to be in the subgroup (no split).
+    let b2_plain = Query::<ark_bn254::G2Projective>::new(g2.clone()).expect("b2");
     let (r, s) = (Fr::from(12345u64), Fr::from(678u64));
     let mut by: Vec<Times> = vec![Times::default(), Times::default()];
     let pools: Vec<rayon::ThreadPool> = [1, 2]
@@ -105,6 +108,7 @@ fn main() {
                 let _ = t.time("msm A", || pk.a.msm(&wb));
                 let _ = t.time("msm B1", || pk.b_g1.msm(&wb));
                 let _ = t.time("msm B2", || pk.b_g2.msm(&wb));
+                let _ = t.time("msm B2 plain", || b2_plain.msm(&wb));
                 let _ = t.time("msm L", || pk.l.msm(&wb[n_public + 1..]));
             });
         }

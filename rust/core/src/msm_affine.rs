@@ -20,11 +20,23 @@
 //! batch (one inversion) spans several windows. Below [`SMALL`] points the MSM is arkworks'
 //! (`VariableBaseMSM::msm_bigint`).
 //!
-//! In G1, [`msm_glv`] first splits each scalar above 2^128 as `k1 + lambda k2` with halves of
-//! at most 128 bits, over `P` and `phi(P) = (beta x, y) = lambda P`: as many bucket additions,
-//! half the windows, so half the bucket reduction (running sums over every bucket of every
-//! window, about a third of the work at the prover's sizes). G2 stays on [`msm`]: the
-//! prover's G2 points are not checked in the subgroup, where alone `phi` acts as `lambda`.
+//! [`msm_glv`] first splits each scalar above 2^128 as `k1 + lambda k2` with halves of at most
+//! 128 bits, over `P` and `phi(P) = (beta x, y) = lambda P` (`beta` a cube root of unity in Fq;
+//! on G2's twist too, where `lambda` is the other cube root of unity mod r): as many bucket
+//! additions, half the windows, so half the bucket reduction (running sums over every bucket
+//! of every window, about a third of the work at the prover's sizes).
+//!
+//! `phi` acts as `lambda` only on the r-order subgroup. Every point of BN254's G1 is in it
+//! (cofactor 1), so G1 always splits ([`AffineMsm::msm_affine`]). G2's twist has cofactor
+//! `2p - r` (factors 10069, 5864401, 1875725156269 and one of 177 bits): on a twist point
+//! `Q = G + T` with `T` of cofactor order, `k1 Q + k2 phi(Q)` differs from `k Q` by
+//! `k1 T + k2 phi(T) - k T`, generally not zero. So G2 splits only through
+//! [`AffineMsm::msm_subgroup`], for points the caller knows to be in G2 (the prover's
+//! `Query::in_subgroup`); points checked on the twist only keep [`msm`], the plain sum, so
+//! that both of zkcollat's backends compute the same B for any key, well-formed or not.
+//! Checking a key's G2 query costs ~90 us a point (~0.4 s CPU at CollateralLock(20)), far more
+//! than the split saves in one proof: the check is made where a key is made or converted and
+//! the prover is told so (the Python side decides; see `zkcollat.groth16.keys`).
 
 use ark_bn254::Fr;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -75,7 +87,15 @@ where
 
 /// The groups of the prover (BN254's G1 and G2) with [`msm`] as a method.
 pub trait AffineMsm: ark_ec::CurveGroup {
+    /// `sum s_i P_i` for any points of the curve (G2: of the twist, in the subgroup or not).
     fn msm_affine(bases: &[Self::Affine], scalars: &[BigInt<4>]) -> Self;
+
+    /// The same sum for points known to lie in the r-order subgroup (the caller's promise:
+    /// made from the generator, or checked): through the endomorphism where the group has one
+    /// that acts as a scalar only there (G2).
+    fn msm_subgroup(bases: &[Self::Affine], scalars: &[BigInt<4>]) -> Self {
+        Self::msm_affine(bases, scalars)
+    }
 }
 
 /// G1 through its endomorphism ([`msm_glv`]): every point of BN254's G1 has order r.
@@ -85,11 +105,15 @@ impl AffineMsm for Projective<ark_bn254::g1::Config> {
     }
 }
 
-/// G2 without it: the prover's G2 points are checked on the twist, not in the subgroup, and
-/// the endomorphism acts as `lambda` only on the subgroup (the result must stay the plain sum).
+/// G2 plain for points of the twist ([`msm`]), through its endomorphism ([`msm_glv`]) for
+/// points known to be in G2: on the rest of the twist `phi` does not act as `lambda`.
 impl AffineMsm for Projective<ark_bn254::g2::Config> {
     fn msm_affine(bases: &[Affine<ark_bn254::g2::Config>], scalars: &[BigInt<4>]) -> Self {
         msm(bases, scalars)
+    }
+
+    fn msm_subgroup(bases: &[Affine<ark_bn254::g2::Config>], scalars: &[BigInt<4>]) -> Self {
+        msm_glv(bases, scalars)
     }
 }
 
@@ -201,6 +225,19 @@ impl Endo for ark_bn254::g1::Config {
     };
 }
 
+impl Endo for ark_bn254::g2::Config {
+    // lambda = GLVConfig::LAMBDA of BN254's G2 (phi(x, y) = (omega x, y) on the twist, omega
+    // in Fq): the other cube root of unity mod r, -1 - lambda of G1, so the same lattice.
+    const BASIS: GlvBasis = GlvBasis {
+        a1: [0x89d3256894d213e3, 0, 0, 0],
+        a2: [0x0be4e1541221250b, 0x6f4d8248eeb859fd, 0, 0],
+        nb1: [0x8211bbeb7d4f1128, 0x6f4d8248eeb859fc, 0, 0],
+        b2: [0x89d3256894d213e3, 0, 0, 0],
+        g1: [0xd91d232ec7e0b3d7, 0x2, 0, 0],
+        g2: [0x7a7bd9d4391eb18d, 0x4ccef014a773d2cf, 0x2, 0],
+    };
+}
+
 fn mul_wide(a: &[u64; 4], b: &[u64; 4]) -> [u64; 8] {
     let mut out = [0u64; 8];
     for i in 0..4 {
@@ -262,6 +299,11 @@ pub fn decompose(k: &BigInt<4>, basis: &GlvBasis) -> (bool, BigInt<4>, bool, Big
 /// reduction (its cost grows with windows times buckets, not with points). The points must
 /// be in the subgroup where `phi` acts as `lambda` (all of BN254's G1 is).
 pub fn msm_glv<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P> {
+    msm_glv_with(bases, scalars, None)
+}
+
+/// [`msm_glv`] with the window width `c` given (None: [`window_bits`] of the split count).
+pub fn msm_glv_with<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>], c: Option<usize>) -> Projective<P> {
     let n = bases.len().min(scalars.len());
     if n < SMALL {
         return Projective::<P>::msm_bigint(&bases[..n], &scalars[..n]);
@@ -310,7 +352,19 @@ pub fn msm_glv<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projectiv
     if pts.len() < SMALL {
         return Projective::<P>::msm_bigint(&pts, &ks);
     }
-    msm_bits(&pts, &ks, window_bits(pts.len()), bits)
+    msm_bits(&pts, &ks, c.unwrap_or_else(|| glv_window_bits(pts.len())), bits)
+}
+
+/// The window width for `m` split points (`examples/prove_phases` and interleaved runs of
+/// every width on CollateralLock(8), (20) and (32), G1 and G2): 10 up to ~24,000 points
+/// (A, B1, L, B2 and H at depth 20: 1-3 widths tried, 10 best or tied, 11 2-10% slower),
+/// 11-12 for H at depth 32 (32,766 points); above 2^16 [`window_bits`], not measured.
+fn glv_window_bits(m: usize) -> usize {
+    match m {
+        0..=24_575 => window_bits(m).min(10),
+        24_576..=65_535 => 11,
+        _ => window_bits(m),
+    }
 }
 
 /// The signed base-`2^c` digits of `s` (each in `-(2^(c-1) - 1) ..= 2^(c-1)`) into `out`.
@@ -620,21 +674,20 @@ mod tests {
     }
 
     /// `msm_glv` against arkworks on the same inputs as `suite`, plus scalars around 2^128
-    /// (the split threshold) and all of 256 bits.
-    #[test]
-    fn glv_matches_arkworks() {
-        type P = ark_bn254::g1::Config;
-        let mut rng = StdRng::seed_from_u64(128);
-        let sizes: Vec<usize> = (0..=70).chain([127, 300, 1000, 3001]).collect();
-        for n in sizes {
+    /// (the split threshold) and all of 256 bits, on points of the r-order subgroup.
+    fn glv_suite<P: Endo>(sizes: &[usize], seed: u64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        for &n in sizes {
             let bases = rand_bases::<P>(&mut rng, n);
             let random: Vec<BigInt<4>> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
             let mixed: Vec<BigInt<4>> = (0..n).map(|_| special(&mut rng)).collect();
             let edge: Vec<BigInt<4>> = (0..n)
-                .map(|i| match i % 4 {
+                .map(|i| match i % 6 {
                     0 => BigInt::new([0, 0, 1, 0]),             // 2^128
                     1 => BigInt::new([u64::MAX, u64::MAX, 0, 0]), // 2^128 - 1
                     2 => BigInt::new([1, 0, 1, 0]),             // 2^128 + 1
+                    3 => BigInt::new([u64::MAX, u64::MAX, u64::MAX, 0]), // 2^192 - 1
+                    4 => BigInt::new([rng.gen(), rng.gen(), 0, 0]), // below 2^128
                     _ => r_minus(1 + i as u64),
                 })
                 .collect();
@@ -655,17 +708,32 @@ mod tests {
             ] {
                 let want = Projective::<P>::msm_bigint(b, s);
                 assert_eq!(msm_glv(b, s), want, "{what}, n = {n}");
+                if n >= SMALL && n % 7 == 0 {
+                    for c in [3, 8, 12] {
+                        assert_eq!(msm_glv_with(b, s, Some(c)), want, "{what}, c = {c}, n = {n}");
+                    }
+                }
             }
         }
     }
 
-    /// `k1 + lambda k2 = k (mod r)` with both halves below 2^128, for scalars below r and
-    /// for any 256-bit integer; and `phi(P) = lambda P` on G1.
     #[test]
-    fn glv_decomposition() {
-        type P = ark_bn254::g1::Config;
+    fn glv_matches_arkworks() {
+        let sizes: Vec<usize> = (0..=70).chain([127, 300, 1000, 3001]).collect();
+        glv_suite::<ark_bn254::g1::Config>(&sizes, 128);
+    }
+
+    #[test]
+    fn g2_glv_matches_arkworks() {
+        let sizes: Vec<usize> = (0..=70).step_by(3).chain([1, 63, 64, 65, 70, 200, 2049, 5000]).collect();
+        glv_suite::<ark_bn254::g2::Config>(&sizes, 256);
+    }
+
+    /// `k1 + lambda k2 = k (mod r)` with both halves below 2^128, for scalars below r and
+    /// for any 256-bit integer; and `phi(P) = lambda P` on the group's subgroup.
+    fn decomposition<P: Endo>(seed: u64) {
         let lambda = <P as GLVConfig>::LAMBDA;
-        let mut rng = StdRng::seed_from_u64(7);
+        let mut rng = StdRng::seed_from_u64(seed);
         let mut ks: Vec<BigInt<4>> = (0..20_000).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
         ks.extend((0..2_000).map(|_| BigInt::new([rng.gen(), rng.gen(), rng.gen(), rng.gen()])));
         ks.extend([0u64, 1, 2].map(BigInt::from));
@@ -681,6 +749,36 @@ mod tests {
         }
         let g = Projective::<P>::rand(&mut rng).into_affine();
         assert_eq!(P::endomorphism_affine(&g), (g * lambda).into_affine());
+    }
+
+    #[test]
+    fn glv_decomposition() {
+        decomposition::<ark_bn254::g1::Config>(7);
+        decomposition::<ark_bn254::g2::Config>(8);
+    }
+
+    /// Why G2's GLV needs points of G2: on a twist point outside it, `phi` is not `lambda`,
+    /// and the split sum differs from the plain one, which `msm` (and `msm_affine`) keeps.
+    #[test]
+    fn g2_glv_needs_the_subgroup() {
+        type P = ark_bn254::g2::Config;
+        let mut rng = StdRng::seed_from_u64(9);
+        let outside = loop {
+            let x = <P as ark_ec::CurveConfig>::BaseField::rand(&mut rng);
+            if let Some(p) = Affine::<P>::get_point_from_x_unchecked(x, false) {
+                if !p.is_in_correct_subgroup_assuming_on_curve() {
+                    break p;
+                }
+            }
+        };
+        let mut bases = rand_bases::<P>(&mut rng, 100);
+        bases[37] = outside;
+        let s: Vec<BigInt<4>> = (0..100).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+        let want = Projective::<P>::msm_bigint(&bases, &s);
+        assert_eq!(msm(&bases, &s), want);
+        assert_eq!(<Projective<P> as AffineMsm>::msm_affine(&bases, &s), want);
+        assert_ne!(msm_glv(&bases, &s), want);
+        assert_ne!(P::endomorphism_affine(&outside), (outside * <P as GLVConfig>::LAMBDA).into_affine());
     }
 
     #[test]

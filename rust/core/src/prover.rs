@@ -28,6 +28,8 @@ pub struct Query<G: CurveGroup> {
     wires: Vec<u32>,
     /// The length of the full vector (one point per wire, identity included).
     pub length: usize,
+    /// Every point is known to lie in the r-order subgroup ([`Query::in_subgroup`]).
+    subgroup: bool,
 }
 
 impl<G> Query<G>
@@ -41,7 +43,17 @@ where
         }
         let (wires, points) =
             full.into_iter().enumerate().filter(|(_, p)| !p.is_zero()).map(|(i, p)| (i as u32, p)).unzip();
-        Ok(Self { points, wires, length })
+        Ok(Self { points, wires, length, subgroup: false })
+    }
+
+    /// The query with its points declared in the r-order subgroup (`yes`): the caller's
+    /// promise (the points were made from the generator, or checked and the check recorded),
+    /// which lets the MSM use the endomorphism (`AffineMsm::msm_subgroup`; in G2 it acts as
+    /// the scalar `lambda` only on the subgroup). A false promise gives a wrong sum, so only
+    /// checked points may be declared.
+    pub fn in_subgroup(mut self, yes: bool) -> Self {
+        self.subgroup = yes;
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -70,7 +82,11 @@ where
     pub fn msm(&self, scalars: &[BigInt<4>]) -> G {
         debug_assert_eq!(scalars.len(), self.length);
         let s: Vec<BigInt<4>> = self.wires.iter().map(|&i| scalars[i as usize]).collect();
-        G::msm_affine(&self.points, &s)
+        if self.subgroup {
+            G::msm_subgroup(&self.points, &s)
+        } else {
+            G::msm_affine(&self.points, &s)
+        }
     }
 }
 
@@ -196,5 +212,47 @@ impl ProvingKey {
         let [a_aff, c_aff] =
             <[G1Affine; 2]>::try_from(G1Projective::normalize_batch(&[a_pt, c_pt])).expect("2");
         Ok((a_aff, b2.into_affine(), c_aff))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::g2::Config as G2Config;
+    use ark_ec::scalar_mul::glv::GLVConfig;
+    use ark_ec::short_weierstrass::{Affine, Projective};
+    use ark_ec::VariableBaseMSM;
+    use ark_ff::UniformRand;
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    /// A G2 query sums exactly over twist points outside G2 unless declared in the subgroup;
+    /// declared (points made from the generator), it sums through the endomorphism, the same
+    /// sum; identity points (dropped) and the scalar gather are the same either way.
+    #[test]
+    fn g2_query_splits_only_when_declared_in_the_subgroup() {
+        let mut rng = StdRng::seed_from_u64(21);
+        let g = G2Projective::rand(&mut rng);
+        let mut full: Vec<G2Affine> =
+            G2Projective::normalize_batch(&(0..300).map(|_| g * Fr::rand(&mut rng)).collect::<Vec<_>>());
+        for p in full.iter_mut().step_by(4) {
+            *p = G2Affine::identity();
+        }
+        let scalars: Vec<BigInt<4>> = (0..300).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+        let want = G2Projective::msm_bigint(&full, &scalars);
+        assert_eq!(Query::<G2Projective>::new(full.clone()).unwrap().msm(&scalars), want);
+        assert_eq!(Query::<G2Projective>::new(full.clone()).unwrap().in_subgroup(true).msm(&scalars), want);
+
+        let outside = loop {
+            let x = ark_bn254::Fq2::rand(&mut rng);
+            if let Some(p) = Affine::<G2Config>::get_point_from_x_unchecked(x, false) {
+                if !p.is_in_correct_subgroup_assuming_on_curve() {
+                    break p;
+                }
+            }
+        };
+        assert_ne!(G2Config::endomorphism_affine(&outside), (outside * G2Config::LAMBDA).into_affine());
+        full[101] = outside;
+        let want = Projective::<G2Config>::msm_bigint(&full, &scalars);
+        assert_eq!(Query::<G2Projective>::new(full).unwrap().msm(&scalars), want);
     }
 }

@@ -272,9 +272,12 @@ pub struct Prover(ProvingKey);
 impl Prover {
     /// G1 points 64 bytes, G2 128 bytes (identity = zeros). G2 query points are checked on
     /// the twist but not in the subgroup: a corrupted key only yields proofs that fail.
+    /// `b_g2_in_g2`: the caller knows every `b_g2` point to be in G2 (made from the generator,
+    /// or checked where the key was converted, and the check recorded): B2's MSM then splits
+    /// its scalars by the endomorphism, which gives the plain sum only on G2's points.
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (alpha_g1, beta_g1, delta_g1, beta_g2, delta_g2, a, b_g1, b_g2, h, l, n_public, n_wires, domain_size))]
+    #[pyo3(signature = (alpha_g1, beta_g1, delta_g1, beta_g2, delta_g2, a, b_g1, b_g2, h, l, n_public, n_wires, domain_size, *, b_g2_in_g2=false))]
     fn new(
         py: Python<'_>,
         alpha_g1: &[u8],
@@ -290,6 +293,7 @@ impl Prover {
         n_public: usize,
         n_wires: usize,
         domain_size: usize,
+        b_g2_in_g2: bool,
     ) -> PyResult<Self> {
         let pk = detached(py, || {
             let pk = ProvingKey {
@@ -300,7 +304,7 @@ impl Prover {
                 delta_g2: g2_from_bytes(delta_g2, "delta_g2", false)?,
                 a: Query::new(key_g1s(a, "a_query")?)?,
                 b_g1: Query::new(key_g1s(b_g1, "b_g1_query")?)?,
-                b_g2: Query::new(key_g2s(b_g2, "b_g2_query")?)?,
+                b_g2: Query::new(key_g2s(b_g2, "b_g2_query")?)?.in_subgroup(b_g2_in_g2),
                 h: key_g1s(h, "h_query")?,
                 l: Query::new(key_g1s(l, "l_query")?)?,
                 n_public,
@@ -316,10 +320,11 @@ impl Prover {
     /// The prover of a snarkjs key straight from its `.zkey` sections (LEM points: alpha1,
     /// beta1, delta1, beta2, delta2, then sections 5 A, 6 B1, 7 B2 and 8 C, the private
     /// wires' L) and `h`, the power-form H points in zkcollat's layout (the key's section 9
-    /// converted once, cached): the same checks as `Prover(...)`, no conversion of the points.
+    /// converted once, cached): the same checks as `Prover(...)`, no conversion of the points;
+    /// `b_g2_in_g2` as there.
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (alpha_g1, beta_g1, delta_g1, beta_g2, delta_g2, a, b_g1, b_g2, l, h, n_public, n_wires, domain_size))]
+    #[pyo3(signature = (alpha_g1, beta_g1, delta_g1, beta_g2, delta_g2, a, b_g1, b_g2, l, h, n_public, n_wires, domain_size, *, b_g2_in_g2=false))]
     fn from_lem(
         py: Python<'_>,
         alpha_g1: &[u8],
@@ -335,6 +340,7 @@ impl Prover {
         n_public: usize,
         n_wires: usize,
         domain_size: usize,
+        b_g2_in_g2: bool,
     ) -> PyResult<Self> {
         let pk = detached(py, || {
             let pk = ProvingKey {
@@ -345,7 +351,7 @@ impl Prover {
                 delta_g2: lem::g2_from_lem(delta_g2, "delta2", false)?,
                 a: Query::new(lem_g1s(a, "A")?)?,
                 b_g1: Query::new(lem_g1s(b_g1, "B1")?)?,
-                b_g2: Query::new(lem_g2s(b_g2, "B2")?)?,
+                b_g2: Query::new(lem_g2s(b_g2, "B2")?)?.in_subgroup(b_g2_in_g2),
                 h: key_g1s(h, "h_query")?,
                 l: Query::new(lem_g1s(l, "C")?)?,
                 n_public,
