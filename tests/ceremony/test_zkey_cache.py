@@ -267,3 +267,87 @@ def test_a_zkey_point_off_its_curve_is_refused_by_name(
     _entry(file_sha256(bad), tmp_path).write_bytes(_entry(digest, tmp_path).read_bytes())
     with pytest.raises(PointError, match=r"A\[1\] is not on the BN254 G1 curve"):
         prove_zkey_file(bad_path, w)
+
+
+# --- B2 in G2: checked when a key is converted, recorded, then B2 split by the endomorphism -----
+
+
+def _b2_with_a_point_outside_g2(zk: Zkey, w: list[int]) -> tuple[Zkey, int]:
+    """``zk`` with its B2 point of a wire with a value above 1 replaced by a twist point of
+    the cofactor's order (on the curve, outside G2); and that wire."""
+    from tests.curve.test_backend import _twist_point_outside_subgroup
+    from zkcollat.formats.lem import g2_to_lem
+
+    j = next(
+        i for i in range(zk.n_vars) if w[i] > 1 and zk.b2[128 * i : 128 * i + 128] != bytes(128)
+    )
+    outside = g2_to_lem(_twist_point_outside_subgroup())
+    return dataclasses.replace(zk, b2=zk.b2[: 128 * j] + outside + zk.b2[128 * (j + 1) :]), j
+
+
+def test_a_zkey_b2_point_outside_g2_is_refused_by_name(
+    tmp_path: Path, two_keys: tuple[Path, Zkey, Path, Zkey], backend: Backend
+) -> None:
+    """A B2 point on the twist but outside G2 (where the endomorphism that splits B2's scalars
+    is not the scalar it is elsewhere) is refused, naming the section and the point, when the
+    key is converted and when it first proves, on both backends; natively, with a forged
+    record of a B2 check for the bad section, the proof made does not verify, so B2 is checked
+    anew and refused the same way: never a proof from an unchecked split."""
+    from zkcollat.ceremony.keys import _b2_entry, prove_zkey_file, zkey_to_pk
+    from zkcollat.errors import KeyFormatError
+    from zkcollat.field import pack_fr
+
+    path, zk, _, _ = two_keys
+    w = tiny_witness(3, 5)
+    bad_zk, j = _b2_with_a_point_outside_g2(zk, w)
+    message = rf"B2 query \(section 7\): point\[{j}\] .*not in the r-order subgroup G2"
+    with pytest.raises(KeyFormatError, match=message):
+        zkey_to_pk(bad_zk)
+    bad_path = tmp_path / "bad.zkey"
+    bad_path.write_bytes(bad_zk.to_bytes())
+    with pytest.raises(KeyFormatError, match=message):
+        prove_zkey_file(bad_path, pack_fr(w))
+    assert not _b2_entry(bad_zk).exists()
+    if not _loads_sections(backend):
+        return  # the reference backend proves from the converted key (cached_pk) alone
+    _b2_entry(bad_zk).parent.mkdir(parents=True, exist_ok=True)
+    _b2_entry(bad_zk).write_bytes(b"")  # the cache directory's word, forged
+    with pytest.raises(KeyFormatError, match=message):
+        prove_zkey_file(bad_path, pack_fr(w))
+
+
+def test_b2_is_checked_once_and_declared_in_g2(
+    tmp_path: Path,
+    two_keys: tuple[Path, Zkey, Path, Zkey],
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A converted key has its B2 query marked in G2 (a key read back from the cache entry
+    does not: summed plainly); ``prove_zkey_file`` checks B2 on a key's first proof, records
+    it by the section's hash and declares B2 in G2 to the sections' prover; the proof is the
+    converted key's for the same blinding."""
+    from zkcollat.ceremony.keys import _b2_entry, prove_zkey_file
+    from zkcollat.field import pack_fr
+
+    path, zk, _, _ = two_keys
+    pk, _, _ = cached_pk(path)
+    assert pk.b_g2_in_g2
+    assert not cached_pk(path)[0].b_g2_in_g2  # from the entry
+    w = tiny_witness(3, 5)
+    blinding = (0x1234, 0x5678)
+    want, _ = prove_with_zkey(pk, zk, w, blinding=blinding)
+    if not _loads_sections(backend):
+        return
+    declared: list[bool] = []
+    original = type(backend).zkey_fused_prover
+
+    def spy(self: Backend, zk: Zkey, h: bytes, *, b_g2_in_g2: bool = False) -> object:
+        declared.append(b_g2_in_g2)
+        return original(self, zk, h, b_g2_in_g2=b_g2_in_g2)
+
+    monkeypatch.setattr(type(backend), "zkey_fused_prover", spy)
+    assert not _b2_entry(zk).exists()
+    for _ in range(2):  # checking B2, then with the record
+        assert prove_zkey_file(path, pack_fr(w), blinding=blinding)[0] == want
+        assert _b2_entry(zk).exists()
+    assert declared == [True, True]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -207,6 +208,7 @@ def test_fused_prover_matches_the_step_by_step_proof_on_a_real_statement() -> No
     nat = load_backend("native")
     cs = CollateralLock(DEPTH).compile()
     pk, vk = setup(cs, seed=b"fused-vs-steps", backend=nat)
+    assert pk.b_g2_in_g2  # made from the generator: B2's MSM splits its scalars (GLV)
     assert pk.fused_prover(nat) is not None
     assert len(pk.h_query) // 64 >= 256 and pk.n_wires >= 256  # past the small-MSM fallback
     w = cs.solve(good_inputs(1)[0])
@@ -217,3 +219,40 @@ def test_fused_prover_matches_the_step_by_step_proof_on_a_real_statement() -> No
         steps = prove_from_rows(pk, w_all, rows, backend=nat, blinding=blind)
         assert fused == steps
         assert verify(vk, cs.public_values(w), fused, backend=nat)
+
+
+def test_a_b2_point_outside_g2_gives_the_plain_sum_on_both_paths() -> None:
+    """A key whose B2 query holds a twist point outside G2 (a key file's points are checked on
+    the twist only) is not declared in G2 once its points change, so the one-call prover sums
+    B2 plainly, as the step-by-step path does: the same proof (which does not verify), never
+    a different one from the endomorphism, which acts as a scalar only on G2."""
+    from tests.batch.helpers import DEPTH, good_inputs
+    from tests.curve.test_backend import _twist_point_outside_subgroup
+    from zkcollat.field import pack_fr
+    from zkcollat.groth16.prove import prove_from_rows
+    from zkcollat.groth16.qap import witness_rows
+    from zkcollat.statements import CollateralLock
+
+    nat = load_backend("native")
+    cs = CollateralLock(DEPTH).compile()
+    pk, vk = setup(cs, seed=b"b2-outside-g2", backend=nat)
+    w = cs.solve(good_inputs(1)[0])
+    j = next(
+        i
+        for i in range(pk.n_wires)
+        if w[i] > 1 << 128 and pk.b_g2_query[128 * i : 128 * i + 128] != bytes(128)
+    )
+    bad_b2 = (
+        pk.b_g2_query[: 128 * j]
+        + _twist_point_outside_subgroup().to_native_bytes()
+        + pk.b_g2_query[128 * (j + 1) :]
+    )
+    bad = dataclasses.replace(pk, b_g2_query=bad_b2, _vectors={}, _fused={})
+    assert pk.b_g2_in_g2 and not bad.b_g2_in_g2
+    w_all = pack_fr(w, "witness")
+    rows = witness_rows(cs, w_all, nat)
+    blind = (0x1234, 0x5678)
+    fused = prove(bad, cs, w, backend=nat, blinding=blind)
+    assert fused == prove_from_rows(bad, w_all, rows, backend=nat, blinding=blind)
+    assert fused != prove(pk, cs, w, backend=nat, blinding=blind)
+    assert not verify(vk, cs.public_values(w), fused, backend=nat)

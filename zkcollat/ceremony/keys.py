@@ -27,6 +27,7 @@ from zkcollat.errors import (
     FieldError,
     KeyFormatError,
     LengthMismatch,
+    PointError,
     ProvingError,
 )
 from zkcollat.field import R, pack_fr, unpack_fr
@@ -96,6 +97,21 @@ def zkey_to_vk(zk: Zkey, *, trusted: bool = False) -> VerifyingKey:
     )
 
 
+def b2_in_g2(b2_lem: bytes) -> bytes:
+    """A ``.zkey``'s B2 query (section 7) in zkcollat's layout, every point checked in G2.
+
+    A key made by a setup or a ceremony has only points of G2 there (multiples of the
+    generator); one outside it (on the twist, of the cofactor's order) is refused by name, with
+    :class:`KeyFormatError`. The check (~0.4 s CPU at CollateralLock(20)) is made when a key is
+    converted, once: it lets the native prover split B2's scalars by G2's endomorphism, which
+    gives the plain sum only on G2's points (``zkcollat_core::msm_affine``).
+    """
+    try:
+        return lem_to_std(b2_lem, g2=True, subgroup=True)
+    except PointError as e:
+        raise KeyFormatError(f"the key's B2 query (section 7): {e}") from e
+
+
 def zkey_to_pk(
     zk: Zkey,
     *,
@@ -103,9 +119,11 @@ def zkey_to_pk(
     trusted: bool = False,
     metadata: dict[str, str] | None = None,
 ) -> ProvingKey:
-    """The zkcollat proving key of a snarkjs key (every point checked; vk's G2 in subgroup)."""
+    """The zkcollat proving key of a snarkjs key (every point checked; the G2 points of the vk
+    and of B2 in the subgroup: :func:`b2_in_g2`)."""
     vk = dataclasses.replace(zkey_to_vk(zk, trusted=trusted), metadata=dict(metadata or {}))
-    return ProvingKey(
+    b_g2 = b2_in_g2(zk.b2)
+    pk = ProvingKey(
         vk=vk,
         beta_g1=g1_from_lem(zk.beta_g1, "beta1"),
         delta_g1=g1_from_lem(zk.delta_g1, "delta1"),
@@ -114,10 +132,12 @@ def zkey_to_pk(
         circuit_digest=circuit_digest or zkey_digest(zk),
         a_query=lem_to_std(zk.a, g2=False),
         b_g1_query=lem_to_std(zk.b1, g2=False),
-        b_g2_query=lem_to_std(zk.b2, g2=True),
+        b_g2_query=b_g2,
         h_query=h_to_power_form(zk.h, zk.domain_size),
         l_query=lem_to_std(zk.c, g2=False),
+        b_g2_checked=b_g2,
     )
+    return pk
 
 
 def pk_to_zkey(pk: ProvingKey, circuit: Circuit) -> Zkey:
@@ -237,6 +257,40 @@ def _same_key_points(pk: ProvingKey, zk: Zkey) -> bool:
     )
 
 
+def _b2_entry(zk: Zkey) -> Path:
+    """The cache file recording that a B2 section was checked in G2 (:func:`b2_in_g2`), named
+    by the SHA-256 of the section's bytes: a file with that section finds the record, a file
+    with another section none."""
+    from zkcollat.formats.pkey import sha256_hex
+
+    digest = sha256_hex(b"zkcollat-zkey-b2-in-g2-v1" + zk.b2)
+    return cache_dir() / "zkey" / "b2" / f"{digest}.ok"
+
+
+def b2_known_in_g2(zk: Zkey, *, fresh: bool = False) -> bool:
+    """Make sure the ``.zkey``'s B2 points are in G2: True when the cache records an earlier
+    check of this very section, else (or with ``fresh``) check them now (:func:`b2_in_g2`,
+    ~0.4 s CPU at CollateralLock(20), once per key; a point outside is refused by name) and
+    record it, and return False.
+
+    The record is the cache directory's word, like the trust records: whoever can write there
+    can make a malformed B2 pass for checked. What that can do is bounded: the prover then
+    splits B2's scalars by G2's endomorphism, which gives the plain sum only on G2, and
+    :func:`prove_zkey_file` verifies every proof against the file's own verifying key before
+    returning it; a proof that does not verify after a recorded check sends B2 to be checked
+    anew (the bad point named). A split over a point outside G2 gives a B outside G2, refused
+    by the verifier, unless the cofactor parts cancel, and then the proof verifies: never a
+    refused proof passed off as good.
+    """
+    path = _b2_entry(zk)
+    if not fresh and path.exists():
+        return True
+    b2_in_g2(zk.b2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, b"")
+    return False
+
+
 def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingKey, Zkey, str]:
     """The proving key of a ``.zkey``, converted once and cached by the file's SHA-256.
 
@@ -245,7 +299,9 @@ def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingK
     the cache directory holds: an entry written by someone else, or damaged, can make
     proving fail, never pass a proof for another key. (The trust records beside it are the
     cache directory's word, as before: see :mod:`zkcollat.ceremony.trust`.) ``rebuild``:
-    convert the file again whatever the entry holds.
+    convert the file again whatever the entry holds. A conversion checks the B2 points in G2
+    (:func:`b2_in_g2`): the key converted is marked so (``ProvingKey.b_g2_checked``), a key
+    read from the entry is not (its B2 summed plainly).
     """
     from zkcollat.formats import pkey
     from zkcollat.formats.zkey import read_zkey
@@ -403,7 +459,9 @@ def prove_zkey_file(
     zk = read_zkey(source, name=name, check_coefficients=False)  # the prover checks each entry
     _check_witness(zk, w_packed)
     h, from_cache = power_h(zk)
-    fused = b.zkey_fused_prover(zk, h)
+    # B2's points known in G2 (checked now, or a recorded check): B2 split by the endomorphism
+    b2_recorded = b2_known_in_g2(zk)
+    fused = b.zkey_fused_prover(zk, h, b_g2_in_g2=True)
     if fused is None:  # an extension built before the sections' loader
         return _prove_converted(zkey_path, w_packed, blinding)
     vk = zkey_to_vk(zk, trusted=trusted)
@@ -414,7 +472,13 @@ def prove_zkey_file(
     r, s = _blinding(blinding)
 
     def attempt(rebuild: bool) -> Proof | None:
-        prover = b.zkey_fused_prover(zk, power_h(zk, convert=True)[0]) if rebuild else fused
+        if rebuild:  # H converted anew, B2 checked anew (a forged record: the bad point named)
+            b2_known_in_g2(zk, fresh=True)
+        prover = (
+            b.zkey_fused_prover(zk, power_h(zk, convert=True)[0], b_g2_in_g2=True)
+            if rebuild
+            else fused
+        )
         if prover is None:
             return None
         points = prover.prove_zkey(zk.coeffs, w_packed, r, s)
@@ -423,7 +487,7 @@ def prove_zkey_file(
         proof = Proof(*points)
         return proof if _verifies(vk, public, proof, True) else None
 
-    return _with_rebuild(attempt, from_cache), public, vk
+    return _with_rebuild(attempt, from_cache or b2_recorded), public, vk
 
 
 def _power_h_entry(zk: Zkey) -> Path:

@@ -293,14 +293,18 @@ class Backend(ABC):
 
     def fused_prover(self, pk: Any) -> FusedProver | None:
         """A one-call prover for a ``zkcollat.groth16.keys.ProvingKey``, or None (the generic
-        prover of ``zkcollat.groth16.prove`` then composes the proof from MSMs)."""
+        prover of ``zkcollat.groth16.prove`` then composes the proof from MSMs). It may use
+        G2's endomorphism for B2 when ``pk.b_g2_in_g2``; the proof is the same."""
         return None
 
-    def zkey_fused_prover(self, zk: Any, h_query: bytes) -> FusedProver | None:
+    def zkey_fused_prover(
+        self, zk: Any, h_query: bytes, *, b_g2_in_g2: bool = False
+    ) -> FusedProver | None:
         """A one-call prover loaded from a snarkjs key's own sections (a
         ``zkcollat.formats.zkey.Zkey``: its points in the file's encoding, each checked on its
         curve) and ``h_query``, its H points in power form (zkcollat's layout), or None (the
-        caller then converts the key: ``zkcollat.ceremony.keys.cached_pk``)."""
+        caller then converts the key: ``zkcollat.ceremony.keys.cached_pk``). ``b_g2_in_g2``:
+        the caller knows the B2 points to be in G2 (checked when the file was converted)."""
         return None
 
     # --- witness solver (optional: without one, zkcollat.r1cs solves in Python) ---

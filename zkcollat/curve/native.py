@@ -68,6 +68,16 @@ def _check_coords(values: Sequence[int], what: str) -> None:
 #: generic prover and verifier of zkcollat.groth16 then run on its primitives instead.
 #: The benchmarks refuse such a build (benchmarks/native_only.py).
 HAS_GROTH16_KERNELS = hasattr(_native, "PreparedVk") and hasattr(_native, "Prover")
+# An extension whose prover takes ``b_g2_in_g2`` (B2 split by G2's endomorphism).
+_HAS_B2_SPLIT = HAS_GROTH16_KERNELS and "b_g2_in_g2" in str(
+    getattr(_native.Prover, "__text_signature__", None)
+)
+
+
+def _b_g2_kw(in_g2: bool) -> dict[str, bool]:
+    """The prover's ``b_g2_in_g2`` keyword when the key's B2 points are known in G2 (and the
+    extension takes it); nothing otherwise, the plain sum."""
+    return {"b_g2_in_g2": True} if in_g2 and _HAS_B2_SPLIT else {}
 #: The native witness solver (an older build lacks it: circuits are then solved in Python).
 HAS_WITNESS_SOLVER = hasattr(_native, "WitnessProgram")
 
@@ -314,10 +324,13 @@ class NativeBackend(Backend):
             pk.n_public,
             pk.n_wires,
             pk.domain_size,
+            **_b_g2_kw(pk.b_g2_in_g2),
         )
         return _NativeProver(self, handle)
 
-    def zkey_fused_prover(self, zk: Any, h_query: bytes) -> FusedProver | None:
+    def zkey_fused_prover(
+        self, zk: Any, h_query: bytes, *, b_g2_in_g2: bool = False
+    ) -> FusedProver | None:
         if not HAS_GROTH16_KERNELS or not hasattr(_native.Prover, "from_lem"):
             return None  # an extension built before it
         handle = _native.Prover.from_lem(
@@ -334,6 +347,7 @@ class NativeBackend(Backend):
             zk.n_public,
             zk.n_vars,
             zk.domain_size,
+            **_b_g2_kw(b_g2_in_g2),
         )
         return _NativeProver(self, handle)
 

@@ -179,12 +179,24 @@ class ProvingKey:
     h_query: bytes
     l_query: bytes
     circuit: ConstraintSystem | None = field(default=None, repr=False, compare=False)
+    #: The ``b_g2_query`` object whose points are known to lie in G2: made from the generator
+    #: (``setup``) or checked where a ``.zkey`` was converted (``zkcollat.ceremony.keys``).
+    #: Points read from a key file are checked on the twist only; a prover may split B2's
+    #: scalars by G2's endomorphism (faster) only on G2, where alone it acts as a scalar. Bound
+    #: to that very bytes object, so a key rebuilt with other points loses it (and let go of,
+    #: with the query bytes, once a prover that holds the points takes over).
+    b_g2_checked: bytes | None = field(default=None, repr=False, compare=False)
     _vectors: dict[str, dict[str, SparseQuery]] = field(default_factory=dict, repr=False)
     _fused: dict[str, FusedProver | None] = field(default_factory=dict, repr=False)
 
     @property
     def n_public(self) -> int:
         return self.vk.n_public
+
+    @property
+    def b_g2_in_g2(self) -> bool:
+        """Whether every ``b_g2_query`` point is known to lie in G2 (see ``b_g2_checked``)."""
+        return self.b_g2_checked is not None and self.b_g2_checked is self.b_g2_query
 
     def vectors(self, backend: Backend | None = None) -> dict[str, SparseQuery]:
         """The query vectors loaded into ``backend`` (default: the active one), cached.
@@ -219,6 +231,7 @@ class ProvingKey:
                 self.__dict__["_query_source"] = fused
                 for name in QUERIES:
                     self.__dict__.pop(name, None)
+                self.b_g2_checked = None  # not held either (the prover was told)
         return self._fused[b.name]
 
 

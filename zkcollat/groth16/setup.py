@@ -99,4 +99,5 @@ def setup(
         h_query=g1s(hq),
         l_query=g1s(lq),
     )
+    pk.b_g2_checked = pk.b_g2_query  # multiples of the generator: in G2
     return pk, vk
