@@ -73,10 +73,46 @@ fn batch_size(buckets: usize) -> usize {
 /// Waiting additions kept for a later batch before they go to the XYZZ buckets.
 const QUEUE: usize = 128;
 
+/// The one inversion of a batch. arkworks' Fq inversion (a binary extended Euclid) costs about
+/// 15 us here, as much as ~600 multiplications, and a prove makes ~1,600 of them; halo2curves'
+/// Bernstein-Yang inverter (safegcd, 62 steps at a time on signed words) takes ~6 us
+/// (`examples` A/B, loaded machine). Both libraries keep Fq as the same Montgomery limbs
+/// (`pairing_asm::available` checks it, with the CPU features its other kernels need), so the
+/// limbs pass between them unchanged; elsewhere arkworks' inversion.
+pub trait BatchInverse: Field {
+    fn batch_inverse(&self) -> Option<Self>;
+}
+
+impl BatchInverse for ark_bn254::Fq {
+    #[inline]
+    fn batch_inverse(&self) -> Option<Self> {
+        if !crate::pairing_asm::available() {
+            return self.inverse();
+        }
+        let inv = ff::Field::invert(&halo2curves::bn256::Fq((self.0).0));
+        Option::<halo2curves::bn256::Fq>::from(inv).map(|x| ark_bn254::Fq::new_unchecked(BigInt(x.0)))
+    }
+}
+
+impl BatchInverse for ark_bn254::Fq2 {
+    /// `(c0 - c1 u) / (c0^2 + c1^2)`: Fq2 = Fq[u] / (u^2 + 1), one inversion in Fq.
+    #[inline]
+    fn batch_inverse(&self) -> Option<Self> {
+        let t = (self.c0.square() + self.c1.square()).batch_inverse()?;
+        Some(ark_bn254::Fq2::new(self.c0 * t, -(self.c1 * t)))
+    }
+}
+
+/// A curve the MSMs of this module run on: scalars in BN254's Fr, a base field with
+/// [`BatchInverse`] (BN254's G1 and G2).
+pub trait MsmConfig: SWCurveConfig<ScalarField = Fr, BaseField: BatchInverse> {}
+
+impl<P: SWCurveConfig<ScalarField = Fr, BaseField: BatchInverse>> MsmConfig for P {}
+
 /// `sum s_i P_i`, every scalar taken as a 256-bit integer (below `r` in the prover).
 pub fn msm<P>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projective<P>
 where
-    P: SWCurveConfig<ScalarField = Fr>,
+    P: MsmConfig,
 {
     let n = bases.len().min(scalars.len());
     if n < SMALL {
@@ -120,7 +156,7 @@ impl AffineMsm for Projective<ark_bn254::g2::Config> {
 /// [`msm`] with the window width `c` (2..=15) given: for tests and measurement.
 pub fn msm_with<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], c: usize) -> Projective<P>
 where
-    P: SWCurveConfig<ScalarField = Fr>,
+    P: MsmConfig,
 {
     msm_bits(bases, scalars, c, 256)
 }
@@ -128,7 +164,7 @@ where
 /// [`msm_with`] for scalars below `2^bits` (`bits` <= 256): `(bits + 1) / c` windows.
 fn msm_bits<P>(bases: &[Affine<P>], scalars: &[BigInt<4>], c: usize, bits: usize) -> Projective<P>
 where
-    P: SWCurveConfig<ScalarField = Fr>,
+    P: MsmConfig,
 {
     assert!((2..=15).contains(&c), "window width {c} outside 2..=15");
     assert!(bits <= 256, "scalars of {bits} bits");
@@ -209,7 +245,7 @@ pub struct GlvBasis {
 }
 
 /// Curves whose MSM may split each scalar in two halves of ~128 bits.
-pub trait Endo: SWCurveConfig<ScalarField = Fr> + GLVConfig {
+pub trait Endo: MsmConfig + GLVConfig {
     const BASIS: GlvBasis;
 }
 
@@ -412,7 +448,7 @@ struct Windows<P: SWCurveConfig> {
     batch: usize,
 }
 
-impl<P: SWCurveConfig> Windows<P> {
+impl<P: MsmConfig> Windows<P> {
     /// The buckets of `count` windows of width `c`.
     fn new(c: usize, count: usize) -> Self {
         let k = 1usize << (c - 1);
@@ -527,7 +563,7 @@ impl<P: SWCurveConfig> Windows<P> {
             acc *= d;
         }
         // Every denominator is non-zero (x1 != x2, or 2y with y != 0).
-        let mut inv = acc.inverse().expect("non-zero denominators");
+        let mut inv = acc.batch_inverse().expect("non-zero denominators");
         for j in (0..m).rev() {
             let inv_j = inv * self.prefix[j];
             inv *= &self.den[j];
@@ -581,7 +617,7 @@ mod tests {
         Projective::<P>::normalize_batch(&ps)
     }
 
-    fn check<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalars: &[BigInt<4>], what: &str) {
+    fn check<P: MsmConfig>(bases: &[Affine<P>], scalars: &[BigInt<4>], what: &str) {
         let want = Projective::<P>::msm_bigint(bases, scalars);
         assert_eq!(msm(bases, scalars), want, "{what}: msm, n = {}", bases.len());
         if !bases.is_empty() {
@@ -609,7 +645,7 @@ mod tests {
         }
     }
 
-    fn suite<P: SWCurveConfig<ScalarField = Fr>>(sizes: &[usize]) {
+    fn suite<P: MsmConfig>(sizes: &[usize]) {
         let mut rng = StdRng::seed_from_u64(17);
         for &n in sizes {
             let bases = rand_bases::<P>(&mut rng, n);
@@ -657,7 +693,7 @@ mod tests {
     }
 
     /// The widths chosen for large inputs (12..=15), on inputs small enough for a test.
-    fn wide<P: SWCurveConfig<ScalarField = Fr>>(n: usize) {
+    fn wide<P: MsmConfig>(n: usize) {
         let mut rng = StdRng::seed_from_u64(12);
         let bases = rand_bases::<P>(&mut rng, n);
         let mixed: Vec<BigInt<4>> = (0..n).map(|_| special(&mut rng)).collect();
@@ -779,6 +815,26 @@ mod tests {
         assert_eq!(<Projective<P> as AffineMsm>::msm_affine(&bases, &s), want);
         assert_ne!(msm_glv(&bases, &s), want);
         assert_ne!(P::endomorphism_affine(&outside), (outside * <P as GLVConfig>::LAMBDA).into_affine());
+    }
+
+    /// The batch inversion equals arkworks' on Fq and Fq2: random values, 1, -1, values with
+    /// one zero part, and none for zero.
+    #[test]
+    fn batch_inverse_equals_arkworks() {
+        use ark_bn254::{Fq, Fq2};
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut fq: Vec<Fq> = (0..2000).map(|_| Fq::rand(&mut rng)).collect();
+        fq.extend([Fq::ONE, -Fq::ONE, Fq::from(2u64), Fq::from(u64::MAX)]);
+        for x in &fq {
+            assert_eq!(x.batch_inverse(), x.inverse(), "{x}");
+        }
+        assert_eq!(Fq::ZERO.batch_inverse(), None);
+        let mut fq2: Vec<Fq2> = (0..2000).map(|_| Fq2::rand(&mut rng)).collect();
+        fq2.extend(fq.iter().take(50).flat_map(|&x| [Fq2::new(x, Fq::ZERO), Fq2::new(Fq::ZERO, x)]));
+        for x in &fq2 {
+            assert_eq!(x.batch_inverse(), x.inverse(), "{x}");
+        }
+        assert_eq!(Fq2::ZERO.batch_inverse(), None);
     }
 
     #[test]
