@@ -171,28 +171,48 @@ where
     let n = bases.len().min(scalars.len());
     let (bases, scalars) = (&bases[..n], &scalars[..n]);
     let windows = (bits + 1).div_ceil(c);
-    let one = BigInt::<4>::from(1u64);
-    let mut minus_one = Fr::MODULUS;
-    minus_one.sub_with_borrow(&one);
 
     // Signed digits, scalar-major (`digits[i * windows + w]`); 0/1/r-1 scalars get none.
     let mut digits = vec![0i16; n * windows];
+    let (plus, minus) = digit_pass(bases, scalars, &mut digits, windows, |s, d| {
+        assert!(s.num_bits() as usize <= bits, "a scalar above 2^{bits}");
+        signed_digits(s, c, d);
+    });
+    bucket_passes(bases, &digits, 1, windows, c, |b| *b) + plus - minus
+}
+
+/// One parallel pass over the scalars: `split(s, rows)` writes the digit rows of scalar `s`
+/// (`rows` = `digits[i * len ..][..len]`, `len = digits.len() / n`) for every point that is
+/// not the identity and every scalar other than 0, 1 and r - 1; those two are summed here:
+/// `(sum of the points with scalar 1, sum of those with r - 1)`.
+fn digit_pass<P: MsmConfig>(
+    bases: &[Affine<P>],
+    scalars: &[BigInt<4>],
+    digits: &mut [i16],
+    windows: usize,
+    split: impl Fn(&BigInt<4>, &mut [i16]) + Sync,
+) -> (Projective<P>, Projective<P>) {
+    let n = bases.len();
+    let len = digits.len() / n.max(1);
+    debug_assert!(len >= windows && len % windows == 0);
+    let one = BigInt::<4>::from(1u64);
+    let mut minus_one = Fr::MODULUS;
+    minus_one.sub_with_borrow(&one);
     let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(256);
     let (plus, minus) = digits
-        .par_chunks_mut(chunk * windows)
+        .par_chunks_mut(chunk * len)
         .zip(scalars.par_chunks(chunk).zip(bases.par_chunks(chunk)))
         .map(|(ds, (ss, bs))| {
             let (mut plus, mut minus) = (Bucket::<P>::default(), Bucket::<P>::default());
-            for ((d, s), b) in ds.chunks_mut(windows).zip(ss).zip(bs) {
-                if b.is_zero() {
+            for ((d, s), b) in ds.chunks_mut(len).zip(ss).zip(bs) {
+                if b.is_zero() || s.is_zero() {
                     continue;
                 } else if *s == one {
                     plus += b;
                 } else if *s == minus_one {
                     minus += b;
-                } else if !s.is_zero() {
-                    assert!(s.num_bits() as usize <= bits, "a scalar above 2^{bits}");
-                    signed_digits(s, c, d);
+                } else {
+                    split(s, d);
                 }
             }
             (plus, minus)
@@ -205,17 +225,29 @@ where
                 (p1, m1)
             },
         );
+    (plus.into(), minus.into())
+}
 
-    // Windows in groups, each group one pass over the points with the buckets of all its
-    // windows: a batch then spans several windows (more buckets, fewer conflicts, larger
-    // batches: fewer inversions). A few groups per thread for the pool to balance.
+/// `sum_i sum_r sum_w 2^(c w) digits[(i rows + r) windows + w] endo^r(P_i)` (`rows` 1 or 2:
+/// the second row of a point multiplies `endo(P_i)`, computed when a window group needs it,
+/// never stored). Windows in groups, each group one pass over the points with the buckets of
+/// all its windows: a batch then spans several windows (more buckets, fewer conflicts, larger
+/// batches: fewer inversions). A few groups per thread for the pool to balance.
+fn bucket_passes<P: MsmConfig>(
+    bases: &[Affine<P>],
+    digits: &[i16],
+    rows: usize,
+    windows: usize,
+    c: usize,
+    endo: impl Fn(&Affine<P>) -> Affine<P> + Sync,
+) -> Projective<P> {
     let groups = windows.min(rayon::current_num_threads().max(1) * 2);
     let per = windows.div_ceil(groups);
     let sums: Vec<Projective<P>> = (0..windows.div_ceil(per))
         .into_par_iter()
         .map(|g| {
             let (w0, w1) = (g * per, ((g + 1) * per).min(windows));
-            Windows::<P>::new(c, w1 - w0).sums(bases, &digits, windows, w0)
+            Windows::<P>::new(c, w1 - w0).sums(bases, digits, rows, windows, w0, &endo)
         })
         .collect::<Vec<Vec<Projective<P>>>>()
         .concat();
@@ -226,8 +258,7 @@ where
         }
         total += s;
     }
-    let (plus, minus): (Projective<P>, Projective<P>) = (plus.into(), minus.into());
-    total + plus - minus
+    total
 }
 
 /// A short basis `(a1, b1), (a2, b2)` of the lattice `{(x, y) : x + lambda y = 0 mod r}` of a
@@ -338,57 +369,54 @@ pub fn msm_glv<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projectiv
     msm_glv_with(bases, scalars, None)
 }
 
-/// [`msm_glv`] with the window width `c` given (None: [`window_bits`] of the split count).
+/// [`msm_glv`] with the window width `c` given (None: [`glv_window_bits`] of the split count).
+///
+/// Each point has two digit rows, the second for `phi(P)`; a negative half negates its
+/// digits. Neither the split scalars nor `phi(P)` are stored (the bucket passes compute
+/// `phi(P)`, one or two Fq multiplications, where a window group needs it): the digits are
+/// the only vector of the points' size.
 pub fn msm_glv_with<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>], c: Option<usize>) -> Projective<P> {
     let n = bases.len().min(scalars.len());
+    let (bases, scalars) = (&bases[..n], &scalars[..n]);
     if n < SMALL {
-        return Projective::<P>::msm_bigint(&bases[..n], &scalars[..n]);
+        return Projective::<P>::msm_bigint(bases, scalars);
     }
-    let one = BigInt::<4>::from(1u64);
+    // The largest half's bit length and the number of halves (terms of the split sum); 1 and
+    // r - 1 are summed apart (`digit_pass`).
     let mut minus_one = Fr::MODULUS;
-    minus_one.sub_with_borrow(&one);
-    let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(256);
-    let parts: Vec<(Vec<Affine<P>>, Vec<BigInt<4>>)> = bases[..n]
-        .par_chunks(chunk)
-        .zip(scalars[..n].par_chunks(chunk))
-        .map(|(bs, ss)| {
-            let (mut pts, mut ks) = (Vec::with_capacity(2 * bs.len()), Vec::with_capacity(2 * bs.len()));
-            for (b, s) in bs.iter().zip(ss) {
-                if b.is_zero() || s.is_zero() {
-                    continue;
-                }
-                if *s == minus_one {
-                    pts.push(-*b);
-                    ks.push(one);
-                } else if s.num_bits() <= 128 {
-                    pts.push(*b);
-                    ks.push(*s);
-                } else {
-                    let (n1, k1, n2, k2) = decompose(s, &P::BASIS);
-                    if !k1.is_zero() {
-                        pts.push(if n1 { -*b } else { *b });
-                        ks.push(k1);
-                    }
-                    if !k2.is_zero() {
-                        let e = P::endomorphism_affine(b);
-                        pts.push(if n2 { -e } else { e });
-                        ks.push(k2);
-                    }
-                }
-            }
-            (pts, ks)
+    minus_one.sub_with_borrow(&BigInt::from(1u64));
+    let (bits, terms) = bases
+        .par_iter()
+        .zip(scalars.par_iter())
+        .map(|(b, s)| match s.num_bits() as usize {
+            _ if b.is_zero() || *s == minus_one => (0, 0),
+            0 | 1 => (0, 0),
+            k if k <= 128 => (k, 1),
+            _ => (128, 2),
         })
-        .collect();
-    let (mut pts, mut ks) = (Vec::with_capacity(2 * n), Vec::with_capacity(2 * n));
-    for (p, k) in parts {
-        pts.extend(p);
-        ks.extend(k);
+        .reduce(|| (0, 0), |x, y| (x.0.max(y.0), x.1 + y.1));
+    if terms < SMALL {
+        return Projective::<P>::msm_bigint(bases, scalars);
     }
-    let bits = ks.iter().map(|k| k.num_bits() as usize).max().unwrap_or(1).max(1);
-    if pts.len() < SMALL {
-        return Projective::<P>::msm_bigint(&pts, &ks);
-    }
-    msm_bits(&pts, &ks, c.unwrap_or_else(|| glv_window_bits(pts.len())), bits)
+    let c = c.unwrap_or_else(|| glv_window_bits(terms));
+    assert!((2..=15).contains(&c), "window width {c} outside 2..=15");
+    let windows = (bits.max(1) + 1).div_ceil(c);
+    let mut digits = vec![0i16; n * 2 * windows];
+    let (plus, minus) = digit_pass(bases, scalars, &mut digits, windows, |s, d| {
+        let (d1, d2) = d.split_at_mut(windows);
+        if s.num_bits() <= 128 {
+            signed_digits(s, c, d1);
+            return;
+        }
+        let (n1, k1, n2, k2) = decompose(s, &P::BASIS);
+        for (d, neg, k) in [(d1, n1, k1), (d2, n2, k2)] {
+            signed_digits(&k, c, d);
+            if neg {
+                d.iter_mut().for_each(|x| *x = -*x);
+            }
+        }
+    });
+    bucket_passes(bases, &digits, 2, windows, c, P::endomorphism_affine) + plus - minus
 }
 
 /// The window width for `m` split points (`examples/prove_phases` and interleaved runs of
@@ -468,21 +496,34 @@ impl<P: MsmConfig> Windows<P> {
         }
     }
 
-    /// `sum_b (b + 1) B_b` of each window `w0 ..` of the run, from the digits.
-    fn sums(mut self, bases: &[Affine<P>], digits: &[i16], windows: usize, w0: usize) -> Vec<Projective<P>> {
+    /// `sum_b (b + 1) B_b` of each window `w0 ..` of the run, from the digits (`rows` per
+    /// point: row `r` multiplies `endo^r(P)`, see [`bucket_passes`]).
+    fn sums(
+        mut self,
+        bases: &[Affine<P>],
+        digits: &[i16],
+        rows: usize,
+        windows: usize,
+        w0: usize,
+        endo: &impl Fn(&Affine<P>) -> Affine<P>,
+    ) -> Vec<Projective<P>> {
         let count = self.buckets.len() / self.k;
         for (i, b) in bases.iter().enumerate() {
-            let ds = &digits[i * windows + w0..i * windows + w0 + count];
-            let mut neg = None;
-            for (j, &d) in ds.iter().enumerate() {
-                if d == 0 {
-                    continue;
-                }
-                let p = if d > 0 { *b } else { *neg.get_or_insert_with(|| -*b) };
-                self.add((j * self.k) as u32 + d.unsigned_abs() as u32 - 1, p);
-                if self.idx.len() >= self.batch {
-                    self.flush();
-                    self.retry();
+            for r in 0..rows {
+                let at = (i * rows + r) * windows + w0;
+                let ds = &digits[at..at + count];
+                let (mut pos, mut neg) = (None, None);
+                for (j, &d) in ds.iter().enumerate() {
+                    if d == 0 {
+                        continue;
+                    }
+                    let q = *pos.get_or_insert_with(|| if r == 0 { *b } else { endo(b) });
+                    let p = if d > 0 { q } else { *neg.get_or_insert_with(|| -q) };
+                    self.add((j * self.k) as u32 + d.unsigned_abs() as u32 - 1, p);
+                    if self.idx.len() >= self.batch {
+                        self.flush();
+                        self.retry();
+                    }
                 }
             }
         }
