@@ -60,7 +60,7 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-fn run<P: SWCurveConfig<ScalarField = Fr>>(cases: &[Case<P>], rounds: usize, widths: &[usize]) {
+fn run<P: msm_affine::MsmConfig>(cases: &[Case<P>], rounds: usize, widths: &[usize]) {
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
     let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
     for case in cases {
