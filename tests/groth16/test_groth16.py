@@ -247,7 +247,7 @@ def test_a_b2_point_outside_g2_gives_the_plain_sum_on_both_paths() -> None:
         + _twist_point_outside_subgroup().to_native_bytes()
         + pk.b_g2_query[128 * (j + 1) :]
     )
-    bad = dataclasses.replace(pk, b_g2_query=bad_b2, _vectors={}, _fused={})
+    bad = dataclasses.replace(pk, b_g2_query=bad_b2)
     assert pk.b_g2_in_g2 and not bad.b_g2_in_g2
     w_all = pack_fr(w, "witness")
     rows = witness_rows(cs, w_all, nat)

@@ -129,3 +129,26 @@ def test_proving_from_a_key_file_maps_no_openssl(native: Backend, tmp_path: Path
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_replaced_key_proves_with_its_own_points(native: Backend) -> None:
+    """A key made by dataclasses.replace from one that has proved does not share its loaded
+    query vectors or one-call prover: it proves with its own points. (It did share them: the
+    copy proved with the original's L points.)"""
+    cs = Cube().compile()
+    inputs = {"y": 35, "tag": 7, "x": 3}
+    w = cs.solve(inputs)
+    blind = (5, 7)
+    pk, _ = setup(cs, seed=b"replace-a")
+    other, _ = setup(cs, seed=b"replace-b")
+    first = prove(pk, cs, w, backend=native, blinding=blind)  # pk's prover built and cached
+    pk.vectors(native)  # and its loaded vectors
+    mixed = dataclasses.replace(pk, l_query=other.l_query)
+    assert mixed.fused_prover(native) is not pk.fused_prover(native)
+    assert mixed.vectors(native) is not pk.vectors(native)
+    fresh_pk, _ = setup(cs, seed=b"replace-a")  # same key, never proved with
+    expected = prove(dataclasses.replace(fresh_pk, l_query=other.l_query), cs, w,
+                     backend=native, blinding=blind)
+    got = prove(mixed, cs, w, backend=native, blinding=blind)
+    assert got == expected
+    assert got != first

@@ -186,8 +186,14 @@ class ProvingKey:
     #: to that very bytes object, so a key rebuilt with other points loses it (and let go of,
     #: with the query bytes, once a prover that holds the points takes over).
     b_g2_checked: bytes | None = field(default=None, repr=False, compare=False)
-    _vectors: dict[str, dict[str, SparseQuery]] = field(default_factory=dict, repr=False)
-    _fused: dict[str, FusedProver | None] = field(default_factory=dict, repr=False)
+    # Caches of this very key (init=False: dataclasses.replace gives the new key empty ones,
+    # so a key rebuilt with other points never proves with this one's loaded points).
+    _vectors: dict[str, dict[str, SparseQuery]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _fused: dict[str, FusedProver | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def n_public(self) -> int:
