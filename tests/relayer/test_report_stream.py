@@ -32,13 +32,14 @@ from tests.margin.helpers import (
 )
 from zkcollat.attest.lock_report import LockReport
 from zkcollat.chain.client import LogRef
+from zkcollat.chain.errors import ChainError
 from zkcollat.chain.journal import ChainJournal
 from zkcollat.db import open_store
 from zkcollat.margin.config import ProvisionalParams
 from zkcollat.margin.venue import Venue
 from zkcollat.relayer import venue_sync
 from zkcollat.relayer.config import MemberEndpoint
-from zkcollat.relayer.report_stream import ReportStream
+from zkcollat.relayer.report_stream import REPORT_FAILED, ReportStream, RetryPolicy
 from zkcollat.relayer.reports import ReportRefused
 
 CAP = 1_500 * E6
@@ -67,6 +68,7 @@ class Source:
     def __init__(self) -> None:
         self.chain = FakeChain(SRC, VAULT)
         self.offline: set[str] = set()
+        self.unsigned: set[int] = set()  # lock ids no member signs
         self.asked = 0
 
     def locked(self, lg: LogRef) -> int | None:
@@ -98,13 +100,17 @@ class Source:
                 rep = self.read(body["tx"], body["logIndex"])
             except ReportRefused as e:
                 return {"error": str(e)}
+            if rep.lock_id in self.unsigned:
+                return {"error": f"lock {rep.lock_id}: cannot sign now"}
             sig = keys[ep.address].sign_digest(rep.digest(domain))
             return {"report": rep.to_json(), "signature": sig.hex()}
 
         return ask
 
 
-def stream(src: Source, v: Venue, path: Path) -> ReportStream:
+def stream(
+    src: Source, v: Venue, path: Path, retry: RetryPolicy | None = None
+) -> ReportStream:
     cfg = SimpleNamespace(
         source=SimpleNamespace(chain_id=SRC, report_confirmations=DEPTH),
         vault=VAULT,
@@ -125,6 +131,7 @@ def stream(src: Source, v: Venue, path: Path) -> ReportStream:
         start_block=0,
         read=src.read,
         locked=src.locked,
+        retry=retry or RetryPolicy(),
     )
 
 
@@ -209,9 +216,102 @@ def test_too_few_signatures_wait_and_keep_what_was_gathered(tmp_path: Path) -> N
     out = s.run_once(NOW)
     assert out.taken == [] and out.waiting == 1 and v.provisional == {}
     src.offline = {COMMITTEE_KEYS[0].address}  # the first member's signature was kept
-    out = s.run_once(NOW + 1)
+    out = s.run_once(NOW + RetryPolicy().base_s)  # its next try
     [p] = out.taken
     assert set(p.signers) == {k.address for k in COMMITTEE_KEYS[:2]}
+
+
+def alarms(s: ReportStream) -> list[tuple[str, str]]:
+    with s.db.read() as c:
+        return [(str(k), str(d)) for k, d in c.execute("SELECT kind, detail FROM sync_alarm")]
+
+
+def test_a_report_never_signed_is_given_up_after_the_limit_without_blocking_others(
+    tmp_path: Path,
+) -> None:
+    """Backoff between attempts, ``failed`` with its reason and an alarm at the limit, attempts
+    kept across a restart; the other locks are taken meanwhile; tried again only on purpose."""
+    src, v = Source(), venue(tmp_path / "venue.sqlite")
+    pol = RetryPolicy(limit=3, base_s=10, max_s=15)
+    path = tmp_path / "sync.sqlite"
+    s = stream(src, v, path, pol)
+    src.unsigned = {0}
+    src.chain.mine([event("t1", 0), event("t2", 1, BOB)])
+    src.chain.mine([])
+    out = s.run_once(NOW)
+    assert [p.lock_id for p in out.taken] == [1] and out.waiting == 1 and out.failed == []
+    asked = src.asked
+    assert s.run_once(NOW + 9).waiting == 1 and src.asked == asked  # backing off (10 s)
+    src.chain.mine([event("t3", 2)])
+    src.chain.mine([])
+    out = s.run_once(NOW + 10)  # attempt 2; the new lock is taken in the same pass
+    assert [p.lock_id for p in out.taken] == [2] and out.failed == []
+    s.db.close()  # a restart keeps the attempts and the next try
+    s = stream(
+        src, Venue.open(tmp_path / "venue.sqlite", make_config(provisional=PROV), v.signer), path,
+        pol,
+    )
+    asked = src.asked
+    assert s.run_once(NOW + 24).failed == [] and src.asked == asked  # waits 15 s (the cap)
+    out = s.run_once(NOW + 25)  # attempt 3 = the limit
+    assert len(out.failed) == 1 and "0 of 2 signatures" in out.failed[0]
+    assert "cannot sign now" in out.failed[0] and out.waiting == 0
+    [(tx, _i, lock, n, why)] = s.failed()
+    assert (lock, n) == (0, 3) and "cannot sign now" in why
+    assert [r[-1] for r in s.rows()] == ["failed", "done", "done"]
+    [(kind, detail)] = alarms(s)
+    assert kind == REPORT_FAILED and f"{tx}:0 after 3 attempts" in detail
+    asked = src.asked
+    out = s.run_once(NOW + 10_000)
+    assert out.failed == [] and out.waiting == 0 and src.asked == asked  # given up: not asked
+    assert (SRC, VAULT, 0) not in s.venue.provisional
+    src.unsigned = set()
+    assert s.retry_failed() == 1  # on purpose: from the first attempt again
+    [p] = s.run_once(NOW + 10_001).taken
+    assert p.lock_id == 0 and [r[-1] for r in s.rows()] == ["done"] * 3
+    assert len(alarms(s)) == 1
+
+
+def test_a_report_that_fails_then_succeeds_is_taken_once(tmp_path: Path) -> None:
+    src, v = Source(), venue()
+    s = stream(src, v, tmp_path / "sync.sqlite", RetryPolicy(limit=3, base_s=5, max_s=5))
+    src.unsigned = {0}
+    src.chain.mine([event("t1", 0)])
+    src.chain.mine([])
+    assert s.run_once(NOW).waiting == 1
+    src.unsigned = set()
+    assert s.run_once(NOW + 1).taken == []  # still backing off
+    [p] = s.run_once(NOW + 5).taken
+    assert p.lock_id == 0 and [r[-1] for r in s.rows()] == ["done"]
+    for t in (NOW + 100, NOW + 10_000):
+        out = s.run_once(t)
+        assert out.taken == [] and out.failed == [] and out.waiting == 0
+    assert list(v.provisional) == [(SRC, VAULT, 0)] and alarms(s) == []
+
+
+def test_a_node_error_while_reading_counts_as_an_attempt(tmp_path: Path) -> None:
+    src, v = Source(), venue()
+    s = stream(src, v, tmp_path / "sync.sqlite", RetryPolicy(limit=2, base_s=0, max_s=0))
+    src.chain.mine([event("t1", 0), event("t2", 1)])
+    src.chain.mine([])
+    real = s.read
+
+    def flaky(tx: str, log_index: int) -> LockReport:
+        if log_index == 0:
+            raise ChainError("node timed out")
+        return real(tx, log_index)
+
+    s.read = flaky
+    assert [p.lock_id for p in s.run_once(NOW).taken] == [1]
+    out = s.run_once(NOW + 1)
+    assert len(out.failed) == 1 and "reading it: node timed out" in out.failed[0]
+
+
+def test_retry_policy_refuses_nonsense() -> None:
+    for bad in ((0, 1, 1), (1, -1, 1), (1, 10, 5)):
+        with pytest.raises(ValueError, match="bad retry policy"):
+            RetryPolicy(*bad)
+    assert [RetryPolicy(8, 30, 100).wait_s(n) for n in (1, 2, 3, 4, 99)] == [30, 60, 100, 100, 100]
 
 
 def test_what_the_venue_would_refuse_is_never_sent_to_the_members(tmp_path: Path) -> None:
@@ -237,7 +337,7 @@ def test_a_pending_report_in_a_block_the_reorg_kept_is_still_taken(tmp_path: Pat
     for _ in range(3):
         src.chain.mine([])
     src.offline = set()
-    out = s.run_once(NOW + 1)
+    out = s.run_once(NOW + RetryPolicy().base_s)
     assert [p.block_number for p in out.taken] == [1] and [r[-1] for r in s.rows()] == ["done"]
 
 

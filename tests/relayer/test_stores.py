@@ -44,7 +44,8 @@ def test_store_is_wal_with_its_id_and_version(tmp_path: Path, kind: str) -> None
     _make(tmp_path / "s.sqlite", schema)
     conn = sqlite3.connect(tmp_path / "s.sqlite")
     assert conn.execute("PRAGMA application_id").fetchone()[0] == schema.application_id
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.version == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.version
+    assert schema.version == (3 if kind == "sync" else 2)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
@@ -67,9 +68,12 @@ def test_newer_schema_refused(tmp_path: Path, kind: str) -> None:
     path = tmp_path / "s.sqlite"
     _make(path, KINDS[kind])
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 3")
+    new = KINDS[kind].version + 1
+    conn.execute(f"PRAGMA user_version = {new}")
     conn.close()
-    with pytest.raises(NotAJournal, match="schema version 3, newer than this release's 2"):
+    with pytest.raises(
+        NotAJournal, match=f"schema version {new}, newer than this release's {new - 1}"
+    ):
         open_store(path, KINDS[kind])
 
 
@@ -168,4 +172,38 @@ def test_version_1_store_gets_stream_cursors(tmp_path: Path, kind: str) -> None:
     assert j.cursor(5, "reports") is None
     j.set_cursor(5, 41, b"\xbb", "reports")
     assert j.cursor(5) == (40, b"\xaa")
+    s.close()
+
+
+def test_version_2_sync_store_upgraded_with_its_reports_and_alarms(tmp_path: Path) -> None:
+    """Version 3 counts a lock report's attempts and may give it up (``failed``); alarms get a
+    kind. A version-2 file keeps its rows: attempts from zero, old alarms of kind 'alarm'."""
+    path = tmp_path / "sync.sqlite"
+    conn = sqlite3.connect(path)
+    for stmt in JOURNAL_TABLES:
+        conn.execute(stmt)
+    conn.execute("CREATE TABLE sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT)")
+    conn.execute(
+        "CREATE TABLE sync_report (tx TEXT NOT NULL, log_index INTEGER NOT NULL, block INTEGER "
+        "NOT NULL, block_hash BLOB NOT NULL, lock_id INTEGER NOT NULL, signatures TEXT NOT NULL "
+        "DEFAULT '{}', state TEXT NOT NULL CHECK (state IN ('pending', 'intended', 'done', "
+        "'reorged', 'refused')), detail TEXT, PRIMARY KEY (tx, log_index, block_hash))"
+    )
+    conn.execute("INSERT INTO sync_report VALUES ('0xab', 0, 5, x'aa', 7, '{}', 'pending', NULL)")
+    conn.execute("INSERT INTO sync_alarm (at, detail) VALUES (1.0, 'member_misbehaved: m')")
+    conn.execute(f"PRAGMA application_id = {venue_sync.APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    s = open_store(path, venue_sync.SCHEMA)
+    assert s.version == 3
+    with s.read() as c:
+        assert c.execute(
+            "SELECT tx, lock_id, state, attempts, retry_at FROM sync_report"
+        ).fetchall() == [("0xab", 7, "pending", 0, 0)]
+        assert c.execute("SELECT kind, detail FROM sync_alarm").fetchall() == [
+            ("alarm", "member_misbehaved: m")
+        ]
+    with s.write() as c:  # the new state is allowed after the upgrade
+        c.execute("UPDATE sync_report SET state = 'failed', attempts = 8")
     s.close()

@@ -148,6 +148,10 @@ def test_sync_on_devnet(devnet: dn.Devnet, tmp_path: Path) -> None:
     assert int(json.loads(r.stdout)["summary"]["cash_e6"]) == cash
     again = json.loads(_sync(venue, net.dir / "relayer.json", key, *pw, "--json").stdout)
     assert again["deposits"] == 0  # never booked twice
+    assert again["reportsFailed"] == [] and again["alarms"] == []
+    retry = _sync(venue, net.dir / "relayer.json", key, *pw, "--retry-reports", "--json")
+    assert retry.exit_code == 0, retry.output
+    assert json.loads(retry.stdout)["reportsRetried"] == 0  # nothing was given up
 
     # withdrawals booked by the venue are approved on chain, one allowance at a time
     maker_key = tmp_path / "maker.key"

@@ -206,10 +206,21 @@ def serve_cmd(key_path: Path, password_file: Path | None, config_path: Path) -> 
     default=None,
     help="The keystore's password file (default: KEY with the suffix .password, if present).",
 )
+@click.option(
+    "--retry-reports",
+    is_flag=True,
+    help="Before the pass, try again every lock report given up after its retries (the "
+    "reportsFailed of earlier passes), from its first attempt.",
+)
 @json_option
 @click.pass_context
 def sync_cmd(
-    ctx: click.Context, config_path: Path, key_path: Path, password_file: Path | None, as_json: bool
+    ctx: click.Context,
+    config_path: Path,
+    key_path: Path,
+    password_file: Path | None,
+    retry_reports: bool,
+    as_json: bool,
 ) -> None:
     """One pass between the venue and the chains (the chains at their confirmation depth).
 
@@ -220,6 +231,9 @@ def sync_cmd(
     maintenance; sends the venue's Release/Seize messages (a portfolio's through the contract's
     markPortfolio* functions) and approves its cash withdrawals through the credit contract;
     books executed seizes (and reports a portfolio's to the contract).
+    A lock report short of the threshold is tried again with a growing wait and given up after
+    its limit (alarm report_failed, listed under reportsFailed); --retry-reports tries those
+    again.
     Example:
       zkcollat margin --venue venue sync --config devnet/relayer.json \\
           --key devnet/keys/venue.json
@@ -237,6 +251,7 @@ def sync_cmd(
     venue = vc.open()
     sync = VenueSync(venue, cfg, acct, vc.dir / "sync.sqlite")
     try:
+        retried = sync.retry_failed_reports() if retry_reports else 0
         rep = sync.run_once(vc.now)
     finally:
         sync.close()
@@ -255,7 +270,10 @@ def sync_cmd(
         "reportsWaiting": rep.reports_waiting,
         "reportsRefused": rep.reports_refused,
         "reportsResolved": rep.reports_resolved,
+        "reportsRetried": retried,
+        "reportsFailed": rep.reports_failed,
         "liquidated": rep.liquidated,
+        "alarms": [{"kind": k, "detail": d} for k, d in rep.alarms],
     }
     emit(
         as_json,
@@ -266,5 +284,7 @@ def sync_cmd(
         f"{len(rep.withdrawals)} withdrawal(s)"
         + (f", {len(rep.withdrawals_waiting)} waiting" if rep.withdrawals_waiting else "")
         + f"; {rep.reports} lock report(s) taken, {rep.reports_reorged} reorged, "
-        f"{len(rep.reports_resolved)} resolved, {len(rep.liquidated)} account(s) liquidated",
+        f"{len(rep.reports_resolved)} resolved, {len(rep.liquidated)} account(s) liquidated"
+        + (f"; {len(rep.reports_failed)} lock report(s) failed" if rep.reports_failed else "")
+        + "".join(f"\nALARM {k}: {d}" for k, d in rep.alarms),
     )

@@ -67,6 +67,7 @@ from zkcollat.relayer.config import RelayConfig
 from zkcollat.relayer.contracts import contract, decode
 from zkcollat.relayer.portfolio_sync import PortfolioSync, proof_json
 from zkcollat.relayer.report_stream import TABLE as REPORT_TABLE
+from zkcollat.relayer.report_stream import V2_COLUMNS as REPORT_V2_COLUMNS
 from zkcollat.relayer.report_stream import ReportStream
 
 _DEPOSITS = """CREATE TABLE IF NOT EXISTS sync_deposit (
@@ -88,7 +89,8 @@ _WITHDRAWALS = """CREATE TABLE IF NOT EXISTS sync_withdrawal (
 )"""
 TABLES: tuple[str, ...] = (
     _DEPOSITS,
-    "CREATE TABLE IF NOT EXISTS sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT)",
+    "CREATE TABLE IF NOT EXISTS sync_alarm (id INTEGER PRIMARY KEY, at REAL, detail TEXT, "
+    "kind TEXT NOT NULL DEFAULT 'alarm')",
     _WITHDRAWALS,
     REPORT_TABLE,
 )
@@ -96,8 +98,29 @@ TABLES: tuple[str, ...] = (
 #: ``PRAGMA application_id`` of a venue sync store ("zkcS").
 APPLICATION_ID = int.from_bytes(b"zkcS", "big")
 
+
+
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Version 3: a lock report's attempts and next try, its ``failed`` state (the table is
+    rebuilt for the new CHECK); an alarm's kind."""
+    conn.execute("ALTER TABLE sync_report RENAME TO sync_report_v2")
+    conn.execute(REPORT_TABLE)
+    conn.execute(
+        f"INSERT INTO sync_report ({REPORT_V2_COLUMNS}) SELECT {REPORT_V2_COLUMNS} "
+        "FROM sync_report_v2"
+    )
+    conn.execute("DROP TABLE sync_report_v2")
+    if "kind" not in {r[1] for r in conn.execute("PRAGMA table_info(sync_alarm)")}:
+        conn.execute("ALTER TABLE sync_alarm ADD COLUMN kind TEXT NOT NULL DEFAULT 'alarm'")
+
+
 _BASE = journal_schema(
-    "zkcollat venue sync store", APPLICATION_ID, TABLES, frozenset({"sync_deposit"})
+    "zkcollat venue sync store",
+    APPLICATION_ID,
+    TABLES,
+    frozenset({"sync_deposit"}),
+    version=3,
+    migrations={2: _v2_to_v3},
 )
 
 
@@ -145,6 +168,11 @@ class SyncReport:
     reports_refused: list[str] = field(default_factory=list)
     reports_resolved: list[str] = field(default_factory=list)
     liquidated: list[str] = field(default_factory=list)
+    #: lock reports given up (after the retry policy's limit), all of them: tx:logIndex,
+    #: attempts, last reason; those given up in this pass raised a ``report_failed`` alarm
+    reports_failed: list[str] = field(default_factory=list)
+    #: the sync store's alarms raised in this pass: (kind, detail)
+    alarms: list[tuple[str, str]] = field(default_factory=list)
 
 
 class VenueSync:
@@ -226,9 +254,22 @@ class VenueSync:
             raise ChainError(f"chain {client.chain_id} has no block {number}")
         return b.timestamp
 
+    def retry_failed_reports(self) -> int:
+        """Every lock report given up is tried again from its first attempt; how many."""
+        return 0 if self.reports is None else self.reports.retry_failed()
+
+    def alarms(self, after: int = 0) -> list[tuple[int, str, str]]:
+        """(id, kind, detail) of the sync store's alarms with an id above ``after``."""
+        with self.db.read() as c:
+            rows = c.execute(
+                "SELECT id, kind, detail FROM sync_alarm WHERE id > ? ORDER BY id", (after,)
+            ).fetchall()
+        return [(int(i), str(k), str(d)) for i, k, d in rows]
+
     def run_once(self, now: int | None = None) -> SyncReport:
         self._report = SyncReport()
         t = int(time.time()) if now is None else now
+        seen = max((a[0] for a in self.alarms()), default=0)
         self._check_intents()
         self.sender.resume_all()
         self._book_deposits()  # pending from a pass that stopped after its range committed
@@ -243,6 +284,7 @@ class VenueSync:
         self.src_follow.poll(lambda logs, end: self._on_source(logs, end, t))
         self._reissue_expired(t)
         self._send_outbox(t)  # a portfolio's next Seize, and Seizes issued again
+        self._report.alarms = [(k, d) for _i, k, d in self.alarms(seen)]
         return self._report
 
     def _check_intents(self) -> None:
@@ -350,6 +392,10 @@ class VenueSync:
             rp = self.reports.run_once(now)
             r.reports, r.reports_reorged = len(rp.taken), len(rp.reorged)
             r.reports_waiting, r.reports_refused = rp.waiting, rp.refused
+            r.reports_failed = [
+                f"{tx}:{i} (lock {lock}, {n} attempts): {why}"
+                for tx, i, lock, n, why in self.reports.failed()
+            ]
             r.liquidated += [liq.account for liq in rp.liquidations]
         res = self.venue.resolve_reports(now=now)
         r.reports_resolved += [f"{p.lock_id}:{p.status}" for p in res.resolved]
