@@ -98,6 +98,10 @@ contract CollateralCredit is ReentrancyGuard {
     error PaidAboveAsked(uint256 paid, uint256 asked);
     /// @notice Only a seized credit's Seize can be issued again.
     error NotSeized(bytes32 key);
+    /// @notice Only a released credit's Release can be issued again.
+    error NotReleased(bytes32 key);
+    /// @notice Only the Release of a portfolio lock that was released can be issued again.
+    error PortfolioLockNotReleased(uint256 id, uint256 lockIndex);
 
     /// @notice A lock was credited to `owner` for `threshold` units of `assetId` until `minExpiry`.
     event Credited(
@@ -203,6 +207,8 @@ contract CollateralCredit is ReentrancyGuard {
     mapping(uint256 => Portfolio) public portfolios;
     /// @notice Base units of each asset (by index) the vault paid for a portfolio's seizes.
     mapping(uint256 => mapping(uint256 => uint256)) public portfolioSeized;
+    /// @notice The locks of a portfolio asked for by a Seize: bit i for lock index i (k <= 255).
+    mapping(uint256 => uint256) public portfolioSeizedLocks;
     uint256 public portfolioCount;
     /// @notice Messages emitted so far; the next Release/Seize carries this nonce.
     uint64 public messageNonce;
@@ -310,6 +316,20 @@ contract CollateralCredit is ReentrancyGuard {
         emit Seize(sourceChainId, vault, lockId, amount, nonce, deadline);
     }
 
+    /// @notice Issue a released credit's Release again, with a fresh nonce and `deadline`
+    /// (settlement only): for a Release whose deadline passed on the source chain before it
+    /// was executed. The credit stays released; the vault executes one message per lock.
+    function reissueRelease(uint256 sourceChainId, address vault, uint64 lockId, uint64 deadline)
+        external
+        returns (uint64 nonce)
+    {
+        if (msg.sender != settlement) revert NotSettlement(msg.sender);
+        bytes32 key = creditKey(sourceChainId, vault, lockId);
+        if (credits[key].status != CreditStatus.Released) revert NotReleased(key);
+        nonce = messageNonce++;
+        emit Release(sourceChainId, vault, lockId, nonce, deadline);
+    }
+
     // --- portfolios -------------------------------------------------------------------------
 
     /// @notice Credit every lock of the Portfolio proof to the caller, at once; each lock at most
@@ -385,6 +405,7 @@ contract CollateralCredit is ReentrancyGuard {
         p.pending = true;
         p.pendingAmount = uint128(amount);
         p.pendingAsset = uint8(assetIndex);
+        portfolioSeizedLocks[id] |= uint256(1) << lockIndex;
         nonce = messageNonce++;
         emit Seize(c.sourceChainId, c.vault, uint64(c.lockIds[lockIndex]), amount, nonce, deadline);
     }
@@ -412,6 +433,30 @@ contract CollateralCredit is ReentrancyGuard {
         if (!p.pending) revert NoSeizePending(id);
         nonce = messageNonce++;
         emit Seize(c.sourceChainId, c.vault, uint64(c.lockIds[p.nextLock - 1]), p.pendingAmount, nonce, deadline);
+    }
+
+    /// @notice Issue the Release of the portfolio's lock `lockIndex` again, with a fresh nonce
+    /// and `deadline` (settlement only): for a Release whose deadline passed on the source chain
+    /// before it was executed. Only a lock that was released: every lock of a portfolio
+    /// released whole; in a seizure, a lock skipped before a seized one, or one the close
+    /// released; never a lock asked for by a Seize, nor one the seizure has not reached.
+    function reissuePortfolioRelease(uint256 id, PortfolioContents calldata c, uint256 lockIndex, uint64 deadline)
+        external
+        returns (uint64 nonce)
+    {
+        Portfolio storage p = _portfolio(id, c);
+        if (lockIndex >= c.lockIds.length) {
+            revert PortfolioInputOutOfRange("lockIndex", lockIndex, c.lockIds.length);
+        }
+        bool released = p.status == PortfolioStatus.Released
+            || (p.status == PortfolioStatus.Seized && lockIndex >= p.nextLock)
+            || (
+                (p.status == PortfolioStatus.Seizing || p.status == PortfolioStatus.Seized) && lockIndex < p.nextLock
+                    && portfolioSeizedLocks[id] & (uint256(1) << lockIndex) == 0
+            );
+        if (!released) revert PortfolioLockNotReleased(id, lockIndex);
+        nonce = messageNonce++;
+        emit Release(c.sourceChainId, c.vault, uint64(c.lockIds[lockIndex]), nonce, deadline);
     }
 
     /// @notice End a seizure: the locks never asked for are released (settlement only).

@@ -108,6 +108,42 @@ contract CollateralCreditTest is TestBase {
         cc.reissueSeize(SRC, VAULT, 99, 1, 2_000_000_000);
     }
 
+    function test_expiredReleaseIssuedAgain() public {
+        _acceptRoot(pub[0]);
+        vm.prank(owner);
+        bytes32 key = cc.credit(SRC, VAULT, proof, pub);
+        uint64 lockId = uint64(pub[4]);
+        vm.startPrank(SETTLEMENT);
+        // an active credit has no Release to issue again
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotReleased.selector, key));
+        cc.reissueRelease(SRC, VAULT, lockId, 2_000_000_000);
+        cc.markReleased(SRC, VAULT, lockId, 1_800_000_000);
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Release(SRC, VAULT, lockId, 1, 2_000_000_000);
+        assertEq(cc.reissueRelease(SRC, VAULT, lockId, 2_000_000_000), 1, "a fresh nonce");
+        (,, CollateralCredit.CreditStatus status,) = cc.credits(key);
+        assertEq(uint8(status), uint8(CollateralCredit.CreditStatus.Released), "still released");
+        // a seized credit's lock is never released by a re-issue, nor an unknown one
+        bytes32 other = cc.creditKey(SRC, VAULT, 99);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotReleased.selector, other));
+        cc.reissueRelease(SRC, VAULT, 99, 2_000_000_000);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotSettlement.selector, address(this)));
+        cc.reissueRelease(SRC, VAULT, lockId, 2_000_000_000);
+    }
+
+    function test_seizedCreditsReleaseNeverIssued() public {
+        _acceptRoot(pub[0]);
+        vm.prank(owner);
+        bytes32 key = cc.credit(SRC, VAULT, proof, pub);
+        uint64 lockId = uint64(pub[4]);
+        vm.startPrank(SETTLEMENT);
+        cc.markSeized(SRC, VAULT, lockId, 5, 1_800_000_000);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotReleased.selector, key));
+        cc.reissueRelease(SRC, VAULT, lockId, 2_000_000_000);
+        vm.stopPrank();
+    }
+
     function test_rootMustBeAccepted() public {
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(CollateralCredit.RootNotAccepted.selector, SRC, VAULT, pub[0]));

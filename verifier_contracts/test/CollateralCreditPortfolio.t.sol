@@ -358,6 +358,61 @@ contract CollateralCreditPortfolioTest is TestBase {
         cc.reissuePortfolioSeize(id, _c(p), 2_000_000_000);
     }
 
+    function test_expiredPortfolioReleaseIssuedAgain() public {
+        PortfolioPublic memory p = _pub(70, 2);
+        uint256 id = _credit(p);
+        vm.startPrank(SETTLEMENT);
+        // an active portfolio released nothing
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioLockNotReleased.selector, id, 0));
+        cc.reissuePortfolioRelease(id, _c(p), 0, 2_000_000_000);
+        cc.markPortfolioReleased(id, _c(p), 1_800_000_000);
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Release(SRC, VAULT, 71, 2, 2_000_000_000);
+        assertEq(cc.reissuePortfolioRelease(id, _c(p), 1, 2_000_000_000), 2, "a fresh nonce");
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioInputOutOfRange.selector, "lockIndex", 2, 2));
+        cc.reissuePortfolioRelease(id, _c(p), 2, 2_000_000_000);
+        p.thresholds[0] -= 1;
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioMismatch.selector, id));
+        cc.reissuePortfolioRelease(id, _c(p), 0, 2_000_000_000);
+        p.thresholds[0] += 1;
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.NotSettlement.selector, address(this)));
+        cc.reissuePortfolioRelease(id, _c(p), 0, 2_000_000_000);
+    }
+
+    function test_seizureReleasesIssuedAgainNeverItsSeizes() public {
+        PortfolioPublic memory p = _pub(80, 4);
+        uint256 id = _credit(p);
+        vm.startPrank(SETTLEMENT);
+        // lock 0 skipped (released), lock 1 seized, lock 2 seized, lock 3 released by the close
+        cc.markPortfolioSeized(id, _c(p), 1, 0, 1e18, 1_800_000_000);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioLockNotReleased.selector, id, 1));
+        cc.reissuePortfolioRelease(id, _c(p), 1, 2_000_000_000); // its Seize is pending
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioLockNotReleased.selector, id, 2));
+        cc.reissuePortfolioRelease(id, _c(p), 2, 2_000_000_000); // not reached yet
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Release(SRC, VAULT, 80, 2, 2_000_000_000);
+        cc.reissuePortfolioRelease(id, _c(p), 0, 2_000_000_000);
+        cc.markPortfolioSeizeExecuted(id, 1e18);
+        cc.markPortfolioSeized(id, _c(p), 2, 0, 1e18, 1_800_000_000);
+        cc.markPortfolioSeizeExecuted(id, 1e18);
+        vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioLockNotReleased.selector, id, 3));
+        cc.reissuePortfolioRelease(id, _c(p), 3, 2_000_000_000); // still in the seizure
+        cc.closePortfolioSeizure(id, _c(p), 1_800_000_000);
+        for (uint256 i = 1; i < 3; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(CollateralCredit.PortfolioLockNotReleased.selector, id, i));
+            cc.reissuePortfolioRelease(id, _c(p), i, 2_000_000_000); // seized, closed or not
+        }
+        uint64 next = cc.messageNonce();
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Release(SRC, VAULT, 83, next, 2_000_000_000);
+        cc.reissuePortfolioRelease(id, _c(p), 3, 2_000_000_000);
+        vm.expectEmit(true, true, true, true);
+        emit CollateralCredit.Release(SRC, VAULT, 80, next + 1, 2_000_000_000);
+        cc.reissuePortfolioRelease(id, _c(p), 0, 2_000_000_000);
+        vm.stopPrank();
+    }
+
     function test_seizeOnlyBySettlement() public {
         PortfolioPublic memory p = _pub(40, 2);
         uint256 id = _credit(p);
