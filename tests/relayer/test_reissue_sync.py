@@ -3,7 +3,8 @@
 it before its deadline passes on the source chain (the chain's clock is moved on); the sync then
 issues it again (``reissueSeize``: a fresh nonce and deadline, the same lock and amount); the
 relayer finds the first one expired and executes the second; the vault pays once and the venue
-books it once."""
+books it once. The same for a Release (``reissueRelease``): the vault releases the lock once,
+under the second message, and the venue's entry is marked executed from its ``Released``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
+from zkcollat.attest.secp256k1 import PrivateKey
 from zkcollat.chain.keystore import load_account
-from zkcollat.margin.messages import Seize
+from zkcollat.margin.messages import Release, Seize
+from zkcollat.margin.signed import ReleaseRequest, sign
 from zkcollat.relayer import devnet as dn
 from zkcollat.relayer import story as st
 from zkcollat.relayer.service import Relayer
@@ -27,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 COL = st.COL
 TTL_S = 120
-SEIZED = 3
+RELEASED, SEIZED = 2, 3
 
 
 def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
@@ -101,4 +104,77 @@ def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
     assert booked.executed_at is not None and venue.receivable_e6() == 0
     recipient = Web3.to_checksum_address(net.address("recipient"))
     assert int(d.token.functions.balanceOf(recipient).call()) >= paid
+    venue.ledger.check()
+
+
+def test_expired_release_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
+    net = devnet
+    cfg = config(net, tmp_path / "relayer")
+    relayer = Relayer(cfg, ask=in_process(members(net, cfg)))
+    d = Driver(net, "reissue-release")
+    venue = st.make_venue(net, tmp_path / "venue", message_ttl_s=TTL_S)
+    sync = VenueSync(
+        venue,
+        cfg,
+        load_account(net.account("venue")).account,
+        tmp_path / "sync.sqlite",
+        start_blocks=(d.src.head(), d.exe.head()),
+    )
+
+    def chain_now() -> int:
+        head = d.src.block("latest")
+        assert head is not None
+        return int(head.timestamp)
+
+    try:
+        d.approve(3 * COL)
+        lock_id = d.lock_id(d.lock(3 * COL))
+        until(relayer, lambda: d.accepted(lock_id), "a root with the lock")
+        d.credit_lock(lock_id, 2 * COL)
+        src_id, vault = d.src.chain_id, d.vault_addr.lower()
+        deadline = time.monotonic() + 600
+        while venue.get_credit(src_id, vault, lock_id) is None:
+            assert time.monotonic() < deadline, "the venue never learned the credit"
+            sync.run_once()
+            time.sleep(0.5)
+        now = chain_now()
+        venue.set_asset_price(src_id, int(d.token.address, 16), st.SPOT_E8, now=now)
+        key = PrivateKey.from_bytes(bytes(load_account(net.account("trader")).account.key))
+        req = ReleaseRequest(key.address, src_id, vault, lock_id, 1, now + 600)
+        entry = venue.request_release(sign(key, req, venue.domain), now=now)
+        first = entry.message
+        assert isinstance(first, Release)
+        assert sync.run_once(now).sent  # markReleased, not executed: no relayer pass yet
+        d.src.rpc("evm_increaseTime", [first.deadline - chain_now() + 60])
+        for _ in range(4):
+            d.src.rpc("evm_mine", [])
+        later = chain_now()
+        rep = sync.run_once(later)
+        assert rep.releases_reissued == 1 and rep.reissued == 0 and rep.sent
+        (again,) = [e for e in venue.outbox(pending_only=False) if e.id == entry.id]
+        second = again.message
+        assert isinstance(second, Release) and again.sent_at is not None
+        assert second.lock_id == lock_id and second.nonce != first.nonce
+        until(relayer, lambda: d.status(lock_id) == RELEASED, "the second Release to execute")
+
+        def marked() -> bool:
+            sync.run_once(later)
+            (e,) = [e for e in venue.outbox(pending_only=False) if e.id == entry.id]
+            return e.executed_at is not None
+
+        until(relayer, marked, "the venue to mark the Release executed")
+        assert sync.run_once(later + 10**6).releases_reissued == 0  # executed: never again
+    finally:
+        relayer.close()
+        sync.close()
+    emitted = d.credit.events.Release().get_logs(
+        from_block=0, argument_filters={"lockId": lock_id}
+    )
+    assert len(emitted) == 2 and emitted[0]["args"]["nonce"] != emitted[1]["args"]["nonce"]
+    executed = d.vault.events.Released().get_logs(
+        from_block=0, argument_filters={"lockId": lock_id}
+    )
+    assert len(executed) == 1 and int(executed[0]["args"]["nonce"]) == int(
+        emitted[1]["args"]["nonce"]
+    )
     venue.ledger.check()

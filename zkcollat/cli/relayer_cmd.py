@@ -263,6 +263,7 @@ def sync_cmd(
         "sent": rep.sent,
         "seizesBooked": rep.seizes_booked,
         "seizesReissued": rep.reissued,
+        "releasesReissued": rep.releases_reissued,
         "withdrawalsApproved": rep.withdrawals,
         "withdrawalsWaiting": rep.withdrawals_waiting,
         "reports": rep.reports,

@@ -38,7 +38,7 @@ from zkcollat.margin.book import Fill, OrderId, match
 from zkcollat.margin.collateral import Credit, units_for_value, value_e6
 from zkcollat.margin.instruments import Instrument
 from zkcollat.margin.ledger import INSURANCE, SEIZED
-from zkcollat.margin.messages import OutboxEntry, Seize, sign_message
+from zkcollat.margin.messages import OutboxEntry, Seize
 from zkcollat.margin.params import BPS
 from zkcollat.margin.portfolio_credits import PortfolioCredit, replace
 from zkcollat.margin.portfolio_desk import PortfolioDesk
@@ -356,34 +356,6 @@ class LiquidationDesk(TradingDesk, PortfolioDesk):
                 if p.status == "seizing":
                     self.next_portfolio_seize(p, claim - back, now)
         return back
-
-    def reissue_seize(self, entry_id: int, *, source_time: int, now: int) -> OutboxEntry:
-        """Issue again a Seize that was never executed and whose deadline has passed on the
-        source chain: the same lock, amount and fund claim, a fresh nonce and deadline, in the
-        same outbox entry (unsent again). ``source_time`` is the time of a source block at
-        confirmation depth up to which the vault's ``Seized`` events were all read: the old
-        message can no longer execute, and the vault executes one Seize or Release per lock,
-        so the two never both pay."""
-        rows = [r for r in self.store.outbox(False) if r[0] == entry_id]
-        if not rows or rows[0][1] != "Seize":
-            raise E.UnknownCreditError(f"outbox entry {entry_id} is not a Seize")
-        if rows[0][8] is not None:
-            raise E.AccountError(f"Seize {entry_id} was executed: nothing to issue again")
-        raw = json.loads(rows[0][2])
-        if source_time <= int(raw["deadline"]):
-            raise E.AccountError(
-                f"Seize {entry_id}'s deadline {raw['deadline']} has not passed on the source "
-                f"chain (its time there: {source_time})"
-            )
-        chain, vault = int(raw["sourceChainId"]), raw["vault"]
-        ttl = self.config.liquidation.message_ttl_s
-        with self.event("seize-reissued", now, {"outbox": entry_id, "old": raw}):
-            nonce = self.store.next_vault_nonce(chain, vault)
-            msg = Seize(chain, vault, int(raw["lockId"]), int(raw["amount"]), nonce, now + ttl)
-            sig = sign_message(self.signer, msg)
-            if not self.store.reissue_outbox(entry_id, msg.message(), sig):
-                raise E.AccountError(f"Seize {entry_id} was executed: nothing to issue again")
-        return OutboxEntry(entry_id, msg, sig, int(rows[0][6]))
 
     def receivable_e6(self) -> int:
         """The fund's claims on seizes not executed yet."""

@@ -17,8 +17,9 @@ from typing import Any
 from zkcollat.margin import errors as E
 from zkcollat.margin.instruments import Instrument, instrument_to_json
 from zkcollat.margin.ledger import INSURANCE
-from zkcollat.margin.liquidation import LiquidationDesk, LiquidationReport
+from zkcollat.margin.liquidation import LiquidationReport
 from zkcollat.margin.oracle import twap_e8
+from zkcollat.margin.reissue import ReissueDesk
 
 CLEARING = "settlement"
 
@@ -41,7 +42,7 @@ class SettlementReport:
         }
 
 
-class SettlementDesk(LiquidationDesk):
+class SettlementDesk(ReissueDesk):
     def settlement_price_e8(self, ins: Instrument) -> int:
         end = ins.spec.expiry
         hist = self.store.oracle_history(ins.spec.underlying, end)

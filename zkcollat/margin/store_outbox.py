@@ -1,7 +1,7 @@
 """The SQL of the venue's messages to the vaults (PROTOCOL.md s.7), over the venue store's
 connection (a base of :class:`zkcollat.margin.store.Store`): the vault nonces and the outbox of
 signed Release/Seize messages, with their sent and executed marks and the re-issue of an
-expired Seize."""
+expired one."""
 
 from __future__ import annotations
 
@@ -72,12 +72,14 @@ class OutboxSql:
         )
         return cur.rowcount == 1
 
-    def reissue_outbox(self, entry_id: int, message: dict[str, Any], sig: bytes) -> bool:
-        """Replace a Seize that was never executed by its re-issue (same lock and amount, a
-        fresh nonce and deadline) and clear its sent mark; False if no such entry."""
+    def reissue_outbox(self, entry_id: int, kind: str, message: dict[str, Any], sig: bytes) -> bool:
+        """Replace a ``kind`` message (Seize or Release) that was never executed by its re-issue
+        (same lock and amount, a fresh nonce and deadline) and clear its sent mark; False if no
+        such entry."""
+        assert kind in ("Seize", "Release")
         cur = self.conn.execute(
             "UPDATE outbox SET message = ?, signature = ?, sent_at = NULL "
-            "WHERE id = ? AND kind = 'Seize' AND executed_at IS NULL",
-            (json.dumps({k: str(v) for k, v in message.items()}), sig.hex(), entry_id),
+            "WHERE id = ? AND kind = ? AND executed_at IS NULL",
+            (json.dumps({k: str(v) for k, v in message.items()}), sig.hex(), entry_id, kind),
         )
         return cur.rowcount == 1

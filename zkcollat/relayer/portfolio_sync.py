@@ -60,7 +60,8 @@ TABLES: tuple[str, ...] = (
 
 #: CollateralCredit.PortfolioStatus: Seizing, and the closed states (Released, Seized)
 SEIZING = 2
-CLOSED = (3, 4)
+RELEASED, SEIZED = 3, 4
+CLOSED = (RELEASED, SEIZED)
 
 
 class PortfolioSyncError(ChainError):
@@ -255,6 +256,14 @@ class PortfolioSync:
             contents = self._contents(p, c)
             f = self.credit.functions
             releases = [e for e in group if isinstance(e.message, Release)]
+            for e in [r for r in releases if self._released_on_chain(pid, p.lock_ids, r)]:
+                # a re-issue (its first Release expired unexecuted): a fresh nonce on chain too
+                m = e.message
+                i = p.lock_ids.index(m.lock_id)
+                fn = f.reissuePortfolioRelease(pid, contents, i, m.deadline)
+                sent.append(self._send("reissuePortfolioRelease", f"reissue:{e.id}:{m.nonce}", fn))
+                done.add(e.id)
+                releases.remove(e)
             for e in group:
                 if not isinstance(e.message, Seize):
                     continue
@@ -290,6 +299,19 @@ class PortfolioSync:
                 )
             done |= {r.id for r in releases}
         return sent, done
+
+    def _released_on_chain(self, pid: int, lock_ids: tuple[int, ...], e: OutboxEntry) -> bool:
+        """The contract emitted this lock's Release already (so the entry is a re-issue): the
+        portfolio was released whole, or the lock is behind the seizure's next lock and was
+        never asked for by a Seize, or the seizure was closed before it."""
+        i = lock_ids.index(e.message.lock_id)
+        state = self.credit.functions.portfolios(pid).call()
+        status, next_lock = int(state[2]), int(state[3])
+        if status == RELEASED or (status == SEIZED and i >= next_lock):
+            return True
+        if status in (SEIZING, SEIZED) and i < next_lock:
+            return not (int(self.credit.functions.portfolioSeizedLocks(pid).call()) >> i) & 1
+        return False
 
     def close_finished(self) -> list[str]:
         """``closePortfolioSeizure`` of each portfolio the venue finished seizing whose contract

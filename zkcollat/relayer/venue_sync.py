@@ -136,7 +136,8 @@ def _from_legacy(conn: sqlite3.Connection) -> None:
 SCHEMA = dataclasses.replace(_BASE, migrations={**_BASE.migrations, 0: _from_legacy})
 
 
-#: CollateralCredit.CreditStatus.Seized
+#: CollateralCredit.CreditStatus: Released, Seized
+CREDIT_RELEASED = 2
 CREDIT_SEIZED = 3
 
 
@@ -153,8 +154,10 @@ class SyncReport:
     seizes_booked: int = 0
     #: portfolio credits replayed into the venue
     portfolios: int = 0
-    #: Seizes issued again (their deadline passed on the source chain before they executed)
+    #: Seizes and Releases issued again (their deadline passed on the source chain before they
+    #: executed)
     reissued: int = 0
+    releases_reissued: int = 0
     #: approveWithdrawal transactions sent (hashes) and accounts whose new withdrawals wait
     #: until their outstanding allowance is used
     withdrawals: list[str] = field(default_factory=list)
@@ -417,9 +420,14 @@ class VenueSync:
             f = self.credit.functions
             vault = Web3.to_checksum_address(m.vault)
             kind, key = f"mark{m.kind}", f"outbox:{entry.id}"
-            if isinstance(m, Release):
+            status = self._credit_status(m.source_chain_id, vault, m.lock_id)
+            if isinstance(m, Release) and status == CREDIT_RELEASED:
+                # a re-issue (its first Release expired unexecuted): a fresh nonce on chain too
+                fn = f.reissueRelease(m.source_chain_id, vault, m.lock_id, m.deadline)
+                kind, key = "reissueRelease", f"reissue:{entry.id}:{m.nonce}"
+            elif isinstance(m, Release):
                 fn = f.markReleased(m.source_chain_id, vault, m.lock_id, m.deadline)
-            elif self._seized_on_chain(m.source_chain_id, vault, m.lock_id):
+            elif status == CREDIT_SEIZED:
                 # a re-issue (its first Seize expired unexecuted): a fresh nonce on chain too
                 fn = f.reissueSeize(m.source_chain_id, vault, m.lock_id, m.amount, m.deadline)
                 kind, key = "reissueSeize", f"reissue:{entry.id}:{m.nonce}"
@@ -430,29 +438,33 @@ class VenueSync:
             self.venue.mark_sent(entry.id, now=now)
             self._report.sent.append(rec.hash_hex)
 
-    def _seized_on_chain(self, chain: int, vault: str, lock_id: int) -> bool:
+    def _credit_status(self, chain: int, vault: str, lock_id: int) -> int:
         key = self.credit.functions.creditKey(chain, vault, lock_id).call()
-        return int(self.credit.functions.credits(key).call()[2]) == CREDIT_SEIZED
+        return int(self.credit.functions.credits(key).call()[2])
 
     def _reissue_expired(self, now: int) -> None:
-        """Issue again each sent, unexecuted Seize whose deadline has passed on the source chain:
-        the time of the last source block read (at confirmation depth, every ``Seized`` up to
-        it booked) is after the deadline, so the old message can never execute (the vault checks
-        its deadline against that chain's clock)."""
+        """Issue again each sent, unexecuted Seize or Release whose deadline has passed on the
+        source chain: the time of the last source block read (at confirmation depth, every
+        ``Seized`` and ``Released`` up to it booked) is after the deadline, so the old message
+        can never execute (the vault checks its deadline against that chain's clock)."""
         processed = self.src_follow.processed()
         if processed < 0:
             return
         source_time = self._block_time(self.src, processed)
         for entry in self.venue.outbox(pending_only=False):
             m = entry.message
-            if not isinstance(m, Seize) or entry.executed_at is not None:
+            if entry.executed_at is not None:
                 continue
             if entry.sent_at is None or m.deadline >= source_time:
                 continue
             if (m.source_chain_id, m.vault) != (self.cfg.source.chain_id, self.cfg.vault):
                 continue
-            self.venue.reissue_seize(entry.id, source_time=source_time, now=now)
-            self._report.reissued += 1
+            if isinstance(m, Seize):
+                self.venue.reissue_seize(entry.id, source_time=source_time, now=now)
+                self._report.reissued += 1
+            else:
+                self.venue.reissue_release(entry.id, source_time=source_time, now=now)
+                self._report.releases_reissued += 1
 
     def _send_withdrawals(self) -> None:
         """Deliver the venue's cash withdrawals through ``approveWithdrawal``.
@@ -524,6 +536,8 @@ class VenueSync:
     def _on_source(self, logs: list[LogRef], end: BlockRef, now: int) -> None:
         for lg in logs:
             ev = decode(self.vault, lg)
+            if ev is not None and ev[0] == "Released":
+                self._released(int(ev[1]["lockId"]), now)
             if ev is None or ev[0] != "Seized":
                 continue
             a = ev[1]
@@ -545,6 +559,17 @@ class VenueSync:
                     token = self.vault.functions.getLock(lock_id).call()[1]
                     self.venue.seize_executed_units(entry.id, paid, int(token, 16), now=now)
                 self._report.seizes_booked += 1
+
+    def _released(self, lock_id: int, now: int) -> None:
+        """The vault executed a Release of ``lock_id``: its outbox entry is marked executed
+        (nothing to issue again); replays change nothing."""
+        here = (self.cfg.source.chain_id, self.cfg.vault)
+        for entry in self.venue.outbox(pending_only=False):
+            m = entry.message
+            if not isinstance(m, Release) or m.lock_id != lock_id or entry.executed_at is not None:
+                continue
+            if (m.source_chain_id, m.vault) == here:
+                self.venue.release_executed(entry.id, now=now)
 
     def _value_e6(self, m: Any, paid: int, now: int) -> int:
         """Paid units at the venue's price of the asset, rounded down (against the account)."""
