@@ -12,6 +12,7 @@ import {
 } from "../src/CollateralCredit.sol";
 import {PortfolioVerifier} from "../src/PortfolioVerifier.sol";
 import {PortfolioVerifierAdapter} from "../src/PortfolioVerifierAdapter.sol";
+import {DeployExecution} from "../script/DeployExecution.s.sol";
 
 /// @notice creditPortfolio with the real Portfolio(20, 32, 4) proof of
 /// test/fixtures/portfolio_20_32.json through the generated verifier (development key): all 32
@@ -121,6 +122,41 @@ contract CollateralCreditRealPortfolioTest is TestBase {
         p = pub;
         p.owner = uint256(1) << 160;
         assertTrue(!a.verifyPortfolio(proof.a, proof.b, proof.c, p), "owner out of range");
+    }
+
+    /// @dev script/DeployExecution.s.sol without PORTFOLIO_VERIFIER deploys the committed
+    /// verifier behind an adapter of its shape: the fixture's real proof credits through it.
+    function test_deployScriptWiresAPortfolioVerifier() public {
+        address[] memory m = new address[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            m[i] = vm.addr(keys[i]);
+        }
+        DeployExecution script = new DeployExecution();
+        DeployExecution.Deployed memory d = script.deploy(m, 2, address(0x5E771E), address(0), 1 days, address(0));
+        CollateralCredit credit = CollateralCredit(d.credit);
+        assertEq(address(credit.portfolioVerifier()), d.portfolioAdapter, "the credit calls the adapter");
+        PortfolioVerifierAdapter a = PortfolioVerifierAdapter(d.portfolioAdapter);
+        assertEq(a.verifier(), d.portfolioVerifier, "over the deployed verifier");
+        assertEq(a.slots(), 32, "k");
+        assertEq(a.assets(), 4, "m");
+        RootRegistry r = RootRegistry(d.registry);
+        RootRegistry.RootAttestation memory at =
+            RootRegistry.RootAttestation(SRC, VAULT, 100, bytes32(pub.root), uint64(block.timestamp));
+        bytes32 h = keccak256(abi.encode(r.ROOT_TYPEHASH(), at.sourceChainId, at.vault, at.blockNumber, at.root, at.timestamp));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", r.domainSeparator(), h));
+        bytes memory sigs;
+        for (uint256 i = 0; i < 2; ++i) {
+            (uint8 v, bytes32 rr, bytes32 ss) = vm.sign(keys[i], digest);
+            sigs = abi.encodePacked(sigs, rr, ss, v);
+        }
+        r.submitRoot(at, sigs);
+        PortfolioPublic memory p = pub;
+        vm.prank(address(uint160(p.owner)));
+        assertEq(credit.creditPortfolio(SRC, VAULT, proof, p), 1, "the real proof credits");
+        // a verifier given in the environment is used as it is, and nothing else is deployed
+        DeployExecution.Deployed memory e = script.deploy(m, 2, address(0x5E771E), address(0), 1 days, address(0xBEEF));
+        assertEq(address(CollateralCredit(e.credit).portfolioVerifier()), address(0xBEEF), "given");
+        assertEq(e.portfolioVerifier, address(0), "none deployed");
     }
 
     function test_realProofWithAChangedThresholdRefused() public {
