@@ -22,6 +22,21 @@ def _native_or_fail() -> None:
         pytest.skip(f"native backend unavailable: {exc}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One cache directory for the session (``$ZKCOLLAT_CACHE``, inherited by the commands
+    tests spawn), never the user's: saving a setup key records its B2 check there
+    (zkcollat.formats.b2record), and converted keys and trust records live there too. A test
+    that needs its own sets the variable again (monkeypatch)."""
+    before = os.environ.get("ZKCOLLAT_CACHE")
+    os.environ["ZKCOLLAT_CACHE"] = str(tmp_path_factory.mktemp("zkcollat-cache"))
+    yield
+    if before is None:
+        os.environ.pop("ZKCOLLAT_CACHE", None)
+    else:
+        os.environ["ZKCOLLAT_CACHE"] = before
+
+
 @pytest.fixture(autouse=True)
 def _restore_active_backend() -> Iterator[None]:
     """Give every test the backend that was active before it, whatever the test selected.

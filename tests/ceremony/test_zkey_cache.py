@@ -322,8 +322,9 @@ def test_b2_is_checked_once_and_declared_in_g2(
     backend: Backend,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A converted key has its B2 query marked in G2 (a key read back from the cache entry
-    does not: summed plainly); ``prove_zkey_file`` checks B2 on a key's first proof, records
+    """A converted key has its B2 query marked in G2, and a key read back from the cache entry
+    too, on the word of the record its conversion left (``b_g2_on_record``: its proofs' B
+    checked in G2); ``prove_zkey_file`` checks B2 on a key's first proof, records
     it by the section's hash and declares B2 in G2 to the sections' prover; the proof is the
     converted key's for the same blinding."""
     from zkcollat.ceremony.keys import _b2_entry, prove_zkey_file
@@ -331,8 +332,9 @@ def test_b2_is_checked_once_and_declared_in_g2(
 
     path, zk, _, _ = two_keys
     pk, _, _ = cached_pk(path)
-    assert pk.b_g2_in_g2
-    assert not cached_pk(path)[0].b_g2_in_g2  # from the entry
+    assert pk.b_g2_in_g2 and not pk.b_g2_on_record
+    again = cached_pk(path)[0]  # from the entry, with the record its save left
+    assert again.b_g2_in_g2 and again.b_g2_on_record
     w = tiny_witness(3, 5)
     blinding = (0x1234, 0x5678)
     want, _ = prove_with_zkey(pk, zk, w, blinding=blinding)

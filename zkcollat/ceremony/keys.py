@@ -27,10 +27,10 @@ from zkcollat.errors import (
     FieldError,
     KeyFormatError,
     LengthMismatch,
-    PointError,
     ProvingError,
 )
 from zkcollat.field import R, pack_fr, unpack_fr
+from zkcollat.formats import b2record
 from zkcollat.formats.lem import (
     g1_from_lem,
     g1_to_lem,
@@ -104,12 +104,9 @@ def b2_in_g2(b2_lem: bytes) -> bytes:
     generator); one outside it (on the twist, of the cofactor's order) is refused by name, with
     :class:`KeyFormatError`. The check (~0.4 s CPU at CollateralLock(20)) is made when a key is
     converted, once: it lets the native prover split B2's scalars by G2's endomorphism, which
-    gives the plain sum only on G2's points (``zkcollat_core::msm_affine``).
+    gives the plain sum only on G2's points (:mod:`zkcollat.formats.b2record`).
     """
-    try:
-        return lem_to_std(b2_lem, g2=True, subgroup=True)
-    except PointError as e:
-        raise KeyFormatError(f"the key's B2 query (section 7): {e}") from e
+    return b2record.check(b2_lem, "lem")
 
 
 def zkey_to_pk(
@@ -260,35 +257,23 @@ def _same_key_points(pk: ProvingKey, zk: Zkey) -> bool:
 def _b2_entry(zk: Zkey) -> Path:
     """The cache file recording that a B2 section was checked in G2 (:func:`b2_in_g2`), named
     by the SHA-256 of the section's bytes: a file with that section finds the record, a file
-    with another section none."""
-    from zkcollat.formats.pkey import sha256_hex
-
-    digest = sha256_hex(b"zkcollat-zkey-b2-in-g2-v1" + zk.b2)
-    return cache_dir() / "zkey" / "b2" / f"{digest}.ok"
+    with another section none (:func:`zkcollat.formats.b2record.entry`)."""
+    return b2record.entry(zk.b2, "lem")
 
 
 def b2_known_in_g2(zk: Zkey, *, fresh: bool = False) -> bool:
     """Make sure the ``.zkey``'s B2 points are in G2: True when the cache records an earlier
     check of this very section, else (or with ``fresh``) check them now (:func:`b2_in_g2`,
     ~0.4 s CPU at CollateralLock(20), once per key; a point outside is refused by name) and
-    record it, and return False.
+    record it, and return False (:func:`zkcollat.formats.b2record.known_in_g2`, the same
+    records as a ``.zkpk``'s).
 
-    The record is the cache directory's word, like the trust records: whoever can write there
-    can make a malformed B2 pass for checked. What that can do is bounded: the prover then
-    splits B2's scalars by G2's endomorphism, which gives the plain sum only on G2, and
-    :func:`prove_zkey_file` verifies every proof against the file's own verifying key before
-    returning it; a proof that does not verify after a recorded check sends B2 to be checked
-    anew (the bad point named). A split over a point outside G2 gives a B outside G2, refused
-    by the verifier, unless the cofactor parts cancel, and then the proof verifies: never a
-    refused proof passed off as good.
+    The record is the cache directory's word (see :mod:`zkcollat.formats.b2record` for what a
+    forged one can do). Here it is bounded besides: :func:`prove_zkey_file` verifies every
+    proof against the file's own verifying key before returning it, and a proof that does not
+    verify after a recorded check sends B2 to be checked anew (the bad point named).
     """
-    path = _b2_entry(zk)
-    if not fresh and path.exists():
-        return True
-    b2_in_g2(zk.b2)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, b"")
-    return False
+    return b2record.known_in_g2(zk.b2, "lem", fresh=fresh)
 
 
 def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingKey, Zkey, str]:

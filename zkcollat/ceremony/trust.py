@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from zkcollat.db import cache_dir as cache_dir  # where the records live (re-exported)
 from zkcollat.formats import limits
 from zkcollat.formats.limits import LimitError
 
@@ -88,15 +89,6 @@ def verdict(ptau_blake2b: str, n_contributions: int, delta_is_generator: bool) -
     if n_contributions == 0 or delta_is_generator:
         return "phase 2 has no contribution (delta = gamma = the generator): anyone can forge"
     return None
-
-
-def cache_dir() -> Path:
-    """Where converted keys and verification records live (``$ZKCOLLAT_CACHE`` or XDG)."""
-    root = os.environ.get("ZKCOLLAT_CACHE")
-    if root:
-        return Path(root)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "zkcollat"
 
 
 def file_sha256(data: bytes) -> str:

@@ -168,7 +168,7 @@ def g2_checked(x: Fq2, y: Fq2, name: str = "G2 point", *, subgroup: bool = True)
         from zkcollat.curve.backend import get_backend
 
         if not get_backend().g2_in_subgroup(pt):
-            raise PointError(f"{name} is on the twist but not in the r-order subgroup G2")
+            raise PointError(f"{name} is not in the r-order subgroup G2")
     return pt
 
 

@@ -8,12 +8,13 @@ The interface, all of it:
   :func:`open_store` (``create=True`` for a new file) give a :class:`Store`;
 - ``store.write()`` (``BEGIN IMMEDIATE`` ... ``COMMIT``) and ``store.read()`` (one snapshot)
   are the only ways to touch its connection;
-- :func:`atomic_write` / :func:`atomic_write_json` write files (``secret=True``: mode 0600).
+- :func:`atomic_write` / :func:`atomic_write_json` write files (``secret=True``: mode 0600);
+  :func:`cache_dir` is where the cache lives (``$ZKCOLLAT_CACHE``).
 """
 
 from typing import TYPE_CHECKING, Any
 
-from zkcollat.db.files import FileExists, atomic_write, atomic_write_json, public_mode
+from zkcollat.db.files import FileExists, atomic_write, atomic_write_json, cache_dir, public_mode
 
 if TYPE_CHECKING:
     from zkcollat.db.sqlite import (
@@ -58,6 +59,7 @@ __all__ = [
     "Store",
     "atomic_write",
     "atomic_write_json",
+    "cache_dir",
     "create_tables",
     "open_store",
     "public_mode",

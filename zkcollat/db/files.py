@@ -31,6 +31,16 @@ class FileExists(ZkcollatError, FileExistsError):
     """``overwrite=False`` and the target already exists."""
 
 
+def cache_dir() -> Path:
+    """Where zkcollat keeps what it can rebuild or re-check (converted keys, verification
+    records): ``$ZKCOLLAT_CACHE``, else ``$XDG_CACHE_HOME/zkcollat`` (``~/.cache/zkcollat``)."""
+    root = os.environ.get("ZKCOLLAT_CACHE")
+    if root:
+        return Path(root)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "zkcollat"
+
+
 def umask() -> int:
     """The process's umask (read without leaving it changed)."""
     with _umask_lock:

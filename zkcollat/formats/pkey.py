@@ -17,8 +17,10 @@ Layout::
 G1 points are 64 bytes ``x || y``; G2 points 128 bytes ``x.c0 || x.c1 || y.c0 || y.c1``
 (the native backend's order); the identity is all zeros; integers are 32-byte big-endian.
 Version 1 files (no circuit) still load. The payload hash detects corruption; the points
-themselves are validated again when loaded into a backend (curve membership, and the G2
-subgroup).
+themselves are validated again when loaded into a backend (curve membership; the G2 subgroup
+for the verifying key's points). B2's points are checked on the twist only; a record in the
+cache that these very bytes were checked in G2 (:mod:`zkcollat.formats.b2record`) lets the
+prover split B2's scalars by G2's endomorphism.
 """
 
 from __future__ import annotations
@@ -204,6 +206,11 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
             from zkcollat.formats import circuit
 
             pk.circuit = circuit.decode(sec["circuit"], source=source, digest=pk.circuit_digest)
+        from zkcollat.formats import b2record
+
+        if b2record.recorded(pk.b_g2_query, "std"):  # checked in G2 before: B2 may be split
+            pk.b_g2_checked = pk.b_g2_query
+            pk.b_g2_on_record = True
     except KeyFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as e:
@@ -217,8 +224,16 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
 
 def save(pk: ProvingKey, path: str | os.PathLike[str]) -> None:
     """Write the key atomically (temporary file, fsync, rename). A proving key holds no
-    secret: its mode follows the umask."""
+    secret: its mode follows the umask.
+
+    A key whose B2 points are known in G2 here (made by ``setup``, or converted from a
+    checked ``.zkey``: ``pk.b_g2_in_g2``) also leaves a record of it in the cache directory,
+    so that the key loaded again has B2 split by G2's endomorphism (:mod:`.b2record`)."""
     atomic_write(path, encode(pk))
+    if pk.b_g2_in_g2 and not pk.b_g2_on_record:
+        from zkcollat.formats import b2record
+
+        b2record.record(pk.b_g2_query, "std")
 
 
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:

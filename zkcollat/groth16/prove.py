@@ -21,7 +21,7 @@ from zkcollat.curve.backend import Backend, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import KeyFormatError, ProvingError, UnsatisfiedConstraint
 from zkcollat.field import R, pack_fr, unpack_fr
-from zkcollat.groth16.keys import Proof, ProvingKey
+from zkcollat.groth16.keys import Proof, ProvingKey, check_b2_query
 from zkcollat.groth16.qap import circuit_digest, witness_rows
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def _prove_packed(
             raise ProvingError(
                 f"the witness does not satisfy the circuit: {cs.describe_constraint(out)}"
             )
-        return Proof(*out)
+        return _b_in_g2(pk, Proof(*out), b)
     try:
         rows = witness_rows(cs, w_all, b)
     except UnsatisfiedConstraint as e:
@@ -115,7 +115,18 @@ def prove_from_rows(
     c = b.g1_add(c, b.g1_mul(a, s))
     c = b.g1_add(c, b.g1_mul(b1, r))
     c = b.g1_add(c, b.g1_neg(b.g1_mul(pk.delta_g1, r * s % R)))
-    return Proof(a, b2, c)
+    return _b_in_g2(pk, Proof(a, b2, c), b)
+
+
+def _b_in_g2(pk: ProvingKey, proof: Proof, b: Backend) -> Proof:
+    """``proof``, after checking its B in G2 when the key's B2 points were taken to be in G2
+    on the cache's word (``pk.b_g2_on_record``: zkcollat.formats.b2record). A B outside G2
+    means some B2 point is outside it (the split over it, or the plain sum, left a cofactor
+    part): the whole query is checked and that point refused by name, on either backend."""
+    if pk.b_g2_on_record and not b.g2_in_subgroup(proof.b):
+        check_b2_query(pk.b_g2_query, b)
+        raise ProvingError("the proof's B is not in G2 although every B2 point is")  # a bug
+    return proof
 
 
 def fullprove(
