@@ -1,6 +1,6 @@
 """How cost grows with size, ours and gnark's in one sitting (issue 17): JSON, a table, a plot.
 
-    python benchmarks/bench_growth.py --quick                 # small sizes, 3 runs: a smoke run
+    python benchmarks/bench_growth.py --quick                 # small sizes, one round: a smoke run
     python benchmarks/bench_growth.py --max-log2 16 --runs 5  # the quiet run the docs show
     python benchmarks/bench_growth.py                         # every size up to 2^20
     python benchmarks/bench_growth.py --series lock --threads 2
@@ -16,15 +16,38 @@ Series (``--series``, comma-separated):
   path.
 
 For each size of ``lock`` and ``synthetic``: our circuit is compiled and its development key
-made once (``pkey.save``, the key carries the circuit), then for each thread count (``--threads``,
-default 2 then 1) our side runs in a fresh process (``RAYON_NUM_THREADS``), followed at once by
-gnark's (``benchmarks/gnark``, ``GOMAXPROCS``; its keys too are made once per size). Each side
-times ``--runs`` runs of: the witness solve; prove, witness solve included (ours: ``fullprove``
-from the key file's circuit, what ``zkcollat prove`` does in process; gnark's ``groth16.Prove``
-solves its witness itself); verify. Each side also reports the peak RSS (VmHWM) of a fresh
-process that loads its key from a file and proves once. The two circuits are checked to be the
-same statement: gnark's program reproduces the lock input's Merkle root and the chain's output y
-with circomlib's Poseidon, and both constraint counts are printed.
+made once (``setup``, then ``pkey.save``: the key carries the circuit, and the cache records its
+B2 query's check in G2, as ``zkcollat setup`` leaves it), gnark's too (``benchmarks/gnark``).
+Then for each thread count (``--threads``, default 2 then 1) ``--rounds`` rounds (default 2):
+in each, our side in a fresh process (``RAYON_NUM_THREADS``) and gnark's (``GOMAXPROCS``) in
+turn, ours first in even rounds and gnark's first in odd ones; the samples of the rounds are
+pooled per side, and the table shows their medians. In each round each side loads its key from
+its file, proves and verifies once untimed (first-use costs), then times, in process and on
+objects already in memory (nothing parsed inside a timing), each series after one untimed call:
+
+* ``witness``, ``--fast-runs`` times (default 50: a millisecond operation needs many samples):
+  the witness solved from the named inputs. Ours ``cs.solve_packed(inputs)`` (the circuit
+  carried by the key; inputs a dict of ints); gnark ``ccs.Solve(full)`` (its assignment).
+* ``prove``, ``--runs`` times: solve plus prove. Ours ``fullprove(pk, cs, inputs)``: the key and
+  circuit checked to match (a cached digest), the witness solved, the proof made (the rows, H's
+  FFTs, five MSMs; B2 split by G2's endomorphism on the record's word, and then the proof's B
+  checked in G2), the public signals unpacked; what ``zkcollat prove --pk`` does in process.
+  gnark ``groth16.Prove(ccs, pk, full)``, which solves its witness.
+* ``verify``, ``--fast-runs`` times. Ours ``verify(vk, public, proof)``: the public inputs checked
+  below r, the proof's points on their curves and B in G2, the inputs' MSM over the key's IC
+  and one multi-Miller loop and final exponentiation against the key prepared once (the
+  untimed first verify prepares it). gnark ``groth16.Verify(proof, vk, public)``: the proof's
+  points checked in their subgroups, the inputs' MSM and the pairing check against its key's
+  precomputed e(alpha, beta) (with two threads it runs the Miller loop of the proof's two
+  pairs beside the inputs' MSM and the third pair's: each side uses what threads it is given).
+
+Every timed call also records the process CPU time it used (every thread's; Go's garbage
+collector included): the JSON has ``<kind>_cpu`` beside each figure, and the table lists the
+largest CPU ratio too, a figure that a loaded machine distorts less than wall-clock time.
+Each side also reports, in the first round, the peak RSS (VmHWM) of a fresh process that loads
+its key from a file and proves once. The two circuits are checked to be the same statement:
+gnark's program reproduces the lock input's Merkle root and the chain's output y with
+circomlib's Poseidon, and both constraint counts are printed.
 
 Writes ``--out`` (JSON), ``--table`` (Markdown: medians, ratio ours / gnark per size) and
 ``--plot`` (PNG, log-log: ours solid, gnark dashed, one colour per series and thread count).
@@ -56,8 +79,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from timing import min_median  # noqa: E402
 
 GNARK_DIR = ROOT / "benchmarks" / "gnark"
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -164,9 +185,40 @@ def prepare(series: str, param: int, keys: Path) -> Record:
     return out
 
 
-def _timed(fn: Callable[[], object], runs: int) -> dict[str, float]:
-    lo, mid = min_median(fn, runs)
-    return {"min": lo, "median": mid}
+def _summary(samples: list[float]) -> dict[str, Any]:
+    return {"min": min(samples), "median": statistics.median(samples), "samples": samples}
+
+
+def _timed(fn: Callable[[], object], runs: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Min, median and every sample (seconds, in order) of ``runs`` calls of ``fn`` after one
+    untimed call (what the previous series left in caches is not this one's): their wall-clock
+    times, and the process CPU time (every thread's) each used. gnarkgrowth's ``timed`` does
+    the same."""
+    fn()
+    samples, cpu = [], []
+    for _ in range(runs):
+        c = time.process_time()
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return _summary(samples), _summary(cpu)
+
+
+def merge(parts: list[Record]) -> Record:
+    """One record from the records of a size's interleaved rounds: the samples of each timed
+    kind pooled (min and median over all), the peak RSS of the round that measured it."""
+    out: Record = dict(parts[0])
+    for kind in (*KINDS, *(f"{k}_cpu" for k in KINDS)):
+        if not all(kind in p for p in parts):
+            continue
+        out[kind] = _summary([x for p in parts for x in p[kind].get("samples",
+                                                                     [p[kind]["median"]])])
+    rss = [p["peak_rss_mb"] for p in parts if p.get("peak_rss_mb") is not None]
+    if rss:
+        out["peak_rss_mb"] = rss[0]
+    out["rounds"] = len(parts)
+    return out
 
 
 _PEAK_CHILD = """
@@ -190,8 +242,10 @@ def peak_prove_rss_mb(keys: Path) -> float:
     return int(out.stdout.strip()) / 1024
 
 
-def time_ours(keys: Path, runs: int, memory: bool) -> Record:
-    """Our timings for the key in ``keys`` (this process's thread count)."""
+def time_ours(keys: Path, runs: int, fast_runs: int, memory: bool) -> Record:
+    """Our timings for the key in ``keys`` (this process's thread count): ``fast_runs`` of the
+    witness solve and of verify, ``runs`` of prove (see the module docstring for what each
+    includes)."""
     from zkcollat.formats import pkey
     from zkcollat.groth16.prove import fullprove
     from zkcollat.groth16.verify import verify
@@ -205,11 +259,10 @@ def time_ours(keys: Path, runs: int, memory: bool) -> Record:
     proof, public = fullprove(pk, cs, inputs)  # untimed: first-use costs
     if not verify(pk.vk, public, proof):
         raise SystemExit("our proof does not verify")
-    out: Record = {
-        "witness": _timed(lambda: cs.solve_packed(inputs), runs),
-        "prove": _timed(lambda: fullprove(pk, cs, inputs), runs),
-        "verify": _timed(lambda: verify(pk.vk, public, proof), runs),
-    }
+    out: Record = {}
+    out["witness"], out["witness_cpu"] = _timed(lambda: cs.solve_packed(inputs), fast_runs)
+    out["prove"], out["prove_cpu"] = _timed(lambda: fullprove(pk, cs, inputs), runs)
+    out["verify"], out["verify_cpu"] = _timed(lambda: verify(pk.vk, public, proof), fast_runs)
     if memory:
         out["peak_rss_mb"] = peak_prove_rss_mb(keys)
     return out
@@ -273,10 +326,10 @@ def build_gnark(out: Path) -> Path:
 
 
 def time_gnark(binary: Path, series: str, param: int, keys: Path, inputs: Path, runs: int,
-               threads: int, memory: bool) -> Record:
+               fast_runs: int, threads: int, memory: bool) -> Record:
     cmd = [str(binary), "lock" if series == "lock" else "chain",
-           "-consts", str(CONSTANTS), "-runs", str(runs), "-keys", str(keys),
-           f"-memory={str(memory).lower()}"]
+           "-consts", str(CONSTANTS), "-runs", str(runs), "-fast-runs", str(fast_runs),
+           "-keys", str(keys), f"-memory={str(memory).lower()}"]
     cmd += ["-depth", str(param), "-input", str(inputs)] if series == "lock" else [
         "-log2", str(param)]
     run = subprocess.run(cmd, check=True, capture_output=True, text=True,
@@ -297,8 +350,45 @@ def _run_worker(args: list[str], threads: int) -> Record:
         return record
 
 
+def _r(ours: Record, theirs: Record, kind: str) -> str:
+    if kind not in ours or kind not in theirs:
+        return "-"
+    return f"{ours[kind]['median'] / theirs[kind]['median']:.2f}"
+
+
 def _ms(x: float) -> str:
     return f"{x * 1e3:.2f}"
+
+
+def interleaved(args: argparse.Namespace, series: str, param: int, keys: Path, threads: int,
+                gnark_bin: Path | None, prep: Record) -> tuple[Record, Record | None]:
+    """``--rounds`` rounds of our worker and gnark's program for one size and thread count,
+    the two in turn (ours first in even rounds, gnark's first in odd ones, so that neither
+    always runs on a machine the other has just warmed or loaded), each timing ``--runs``
+    proofs and ``--fast-runs`` witness solves and verifications; the samples of the rounds
+    pooled per side (:func:`merge`). The peak RSS is measured in the first round only."""
+    label = f"CollateralLock({param})" if series == "lock" else f"synthetic 2^{param}"
+    mine: list[Record] = []
+    theirs: list[Record] = []
+    for round_ in range(args.rounds):
+        memory = args.memory and round_ == 0
+        sides = ["ours", "gnark"] if round_ % 2 == 0 else ["gnark", "ours"]
+        for side in sides:
+            if side == "ours":
+                mine.append(_run_worker(
+                    ["--time", str(keys), "--runs", str(args.runs), "--fast-runs",
+                     str(args.fast_runs)] + ([] if memory else ["--no-memory"]), threads))
+            elif gnark_bin is not None:
+                rec = time_gnark(gnark_bin, series, param, keys / "gnark", keys / "inputs.json",
+                                 args.runs, args.fast_runs, threads, memory)
+                if series == "synthetic" and rec.get("y") != prep["y"]:
+                    raise SystemExit(f"{label}: gnark's chain output y = {rec.get('y')} "
+                                     f"differs from ours {prep['y']}: not the same circuit")
+                theirs.append(rec)
+    gnark = merge(theirs) if theirs else None
+    if gnark is not None:
+        gnark["fast_runs"] = args.fast_runs
+    return merge(mine), gnark
 
 
 def sitting(args: argparse.Namespace, plan: dict[str, list[int]],
@@ -318,28 +408,25 @@ def sitting(args: argparse.Namespace, plan: dict[str, list[int]],
                 print(f"== {label}: ours {prep['constraints']} constraints "
                       f"(setup {prep['setup_s']:.1f} s)", flush=True)
                 for threads in args.threads:
-                    ours = _run_worker(["--time", str(keys), "--runs", str(args.runs)]
-                                       + ([] if args.memory else ["--no-memory"]), threads)
+                    ours, theirs = interleaved(args, series, param, keys, threads, gnark_bin,
+                                               prep)
                     ours.update(system="zkcollat", series=series, param=param, threads=threads,
                                 constraints=prep["constraints"], wires=prep["wires"],
-                                runs=args.runs)
+                                runs=args.runs, fast_runs=args.fast_runs)
                     records.append(ours)
                     line = (f"  {threads} thr  ours  prove {_ms(ours['prove']['median'])} ms, "
                             f"verify {_ms(ours['verify']['median'])} ms")
                     print(line, flush=True)
-                    if gnark_bin is None:
+                    if theirs is None:
                         continue
-                    theirs = time_gnark(gnark_bin, series, param, keys / "gnark",
-                                        keys / "inputs.json", args.runs, threads, args.memory)
-                    if series == "synthetic" and theirs.get("y") != prep["y"]:
-                        raise SystemExit(f"{label}: gnark's chain output y = {theirs.get('y')} "
-                                         f"differs from ours {prep['y']}: not the same circuit")
                     records.append(theirs)
                     print(f"  {threads} thr  gnark prove {_ms(theirs['prove']['median'])} ms, "
                           f"verify {_ms(theirs['verify']['median'])} ms "
-                          f"({theirs['constraints']} constraints; ratio ours / gnark prove "
-                          f"{ours['prove']['median'] / theirs['prove']['median']:.2f})",
-                          flush=True)
+                          f"({theirs['constraints']} constraints); ratio ours / gnark of the "
+                          f"medians: prove {_r(ours, theirs, 'prove')}, verify "
+                          f"{_r(ours, theirs, 'verify')}; of the CPU medians: prove "
+                          f"{_r(ours, theirs, 'prove_cpu')}, verify "
+                          f"{_r(ours, theirs, 'verify_cpu')}", flush=True)
             print(f"  ({label}: {time.perf_counter() - wall:.1f} s wall, "
                   f"{_children_cpu() - cpu:.1f} s CPU in its processes)", flush=True)
     vault: list[Record] = []
@@ -400,6 +487,8 @@ def ratio(ours: Record, theirs: Record | None, kind: str) -> float | None:
         return None
     if kind == "peak_rss_mb":
         a, b = ours.get(kind), theirs.get(kind)
+    elif kind not in ours or kind not in theirs:  # CPU times: not in older sittings
+        return None
     else:
         a, b = ours[kind]["median"], theirs[kind]["median"]
     if a is None or b is None or b <= 0:
@@ -417,6 +506,18 @@ def _verdict(r: float | None) -> str:
     return f"**{r:.2f}**" if r > WITHIN else f"{r:.2f}"
 
 
+def _sampling(results: dict[str, Any]) -> str:
+    """How many samples each figure pools (sittings before the rounds were one round of
+    ``runs`` samples of everything)."""
+    runs, rounds = results["runs"], results.get("rounds", 1)
+    fast = results.get("fast_runs", runs)
+    if rounds == 1 and fast == runs:
+        return f"{runs} timed runs per figure"
+    return (f"{rounds} interleaved round{'s' if rounds > 1 else ''} per size (ours and gnark in "
+            f"turn, alternating which goes first), each side timing {runs} proofs and {fast} "
+            f"witness solves and verifications per round")
+
+
 def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
     """The Markdown page: the sitting, then one table per series (medians, ms and MB), then a
     link to the plot (``plot_link``, relative to the page)."""
@@ -427,14 +528,22 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
         f"Measured {results['started']} to {results['finished']} UTC on {m['cpu']} "
         f"({m['cores']} cores; load average {m['load_start']} at the start, {m.get('load_end')} "
         f"at the end), zkcollat at commit {results['commit']}, {results.get('gnark') or 'no gnark'}"
-        f", {results['runs']} timed runs per figure:",
+        f", {_sampling(results)}:",
         "",
         f"    {results['command']}",
         "",
-        "Medians; minima are in the JSON. **prove** includes the witness solve on both sides "
-        "(ours: `fullprove` from the key file's circuit, as `zkcollat prove` does in process; "
-        "gnark's `groth16.Prove` solves its witness). **peak RSS**: a fresh process that loads "
-        "its key from a file and proves once. **ratio** = ours / gnark, in bold where ours is "
+        "Medians of the pooled samples; minima and every sample are in the JSON. Each side "
+        "times the same work, in process, from objects already in memory (nothing parsed "
+        "inside a timing): **witness**: the witness solved from the named inputs (ours "
+        "`ConstraintSystem.solve_packed`, gnark `ccs.Solve`); **prove**: solve plus prove "
+        "(ours `fullprove` with the key file's circuit, as `zkcollat prove` does in process; "
+        "gnark `groth16.Prove`, which solves its witness); **verify**: the public inputs "
+        "checked, the proof's points checked (B in G2), the inputs' MSM and the pairing check "
+        "with the key prepared once (ours `verify`, gnark `groth16.Verify`). Keys are read "
+        "from files before the timings (ours a `.zkpk`: B2 split by G2's endomorphism when "
+        "the cache records its check, as after `zkcollat setup`; gnark's without subgroup "
+        "checks). **peak RSS**: a fresh process that loads its key from a file and proves "
+        "once. **ratio** = ours / gnark, in bold where ours is "
         f"more than {round((WITHIN - 1) * 100)}% above gnark's (the issue's bar).",
     ]
     header = ("| {size} | threads | constraints (ours / gnark) | prove ms: ours / gnark | ratio "
@@ -443,6 +552,7 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
     titles = {"lock": ("CollateralLock(D)", "D"), "synthetic": ("Synthetic chain", "2^k")}
     rows = pairs(results["records"])
     worst: dict[str, tuple[float, str]] = {}
+    cpu_worst: dict[str, tuple[float, str]] = {}
     for series, (title, size) in titles.items():
         mine = [(o, t) for o, t in rows if o["series"] == series]
         if not mine:
@@ -458,6 +568,11 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
                           + ("–" if t is None else _ms(t[kind]["median"])), _verdict(r)]
                 if r is not None and (kind not in worst or r > worst[kind][0]):
                     worst[kind] = (r, f"{title.split('(')[0]} {cells[0]}, {o['threads']} thr")
+            for kind in ("prove_cpu", "verify_cpu"):
+                r = ratio(o, t, kind)
+                name = f"{kind.split('_')[0]} CPU"
+                if r is not None and (name not in cpu_worst or r > cpu_worst[name][0]):
+                    cpu_worst[name] = (r, f"{title.split('(')[0]} {cells[0]}, {o['threads']} thr")
             r = ratio(o, t, "peak_rss_mb")
             cells += [f"{_cell(o.get('peak_rss_mb'), '.1f')} / "
                       + ("–" if t is None else _cell(t.get("peak_rss_mb"), ".1f")), _verdict(r)]
@@ -469,6 +584,11 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
         for kind, (r, where) in worst.items():
             met = "within 5% or below: met" if r <= WITHIN else "above 5%: not met"
             lines.append(f"- {kind}: {r:.2f} ({where}): {met}")
+    if cpu_worst:
+        lines += ["", "Largest ratio ours / gnark of the process CPU time per call (medians; "
+                  "the JSON has every figure):", ""]
+        for kind, (r, where) in cpu_worst.items():
+            lines.append(f"- {kind}: {r:.2f} ({where})")
     if results.get("vault"):
         lines += ["", "## Vault (ours, depth 20)", "",
                   "| locks | threads | bulk build s (one run) | append ms, synchronous=FULL "
@@ -573,8 +693,16 @@ def _utc() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes, at most 3 runs")
-    ap.add_argument("--runs", type=int, default=5, help="timed runs per figure (default 5)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes, at most 3 runs, 10 fast runs, 1 round")
+    ap.add_argument("--runs", type=int, default=5,
+                    help="timed proofs per side and round (default 5)")
+    ap.add_argument("--fast-runs", type=int, default=50,
+                    help="timed witness solves and verifications per side and round: "
+                         "millisecond operations need more samples (default 50)")
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="interleaved rounds per size and thread count, samples pooled "
+                         "(default 2)")
     ap.add_argument("--threads", type=parse_threads, default=[2, 1], help="default 2,1")
     ap.add_argument("--series", type=parse_series, default=list(SERIES),
                     help="comma-separated: lock, synthetic, vault (default all)")
@@ -607,20 +735,22 @@ def main() -> None:
     from native_only import require_native  # benchmarks/ is the script's folder
 
     require_native("bench_growth.py")
-    if args.runs < 1:
-        ap.error("--runs must be >= 1")
+    if args.runs < 1 or args.fast_runs < 1 or args.rounds < 1:
+        ap.error("--runs, --fast-runs and --rounds must be >= 1")
     if args.worker is not None:
         if args.prepare is not None:
             series, param, keys = args.prepare
             part = prepare(series, int(param), Path(keys))
         elif args.time is not None:
-            part = time_ours(args.time, args.runs, args.memory)
+            part = time_ours(args.time, args.runs, args.fast_runs, args.memory)
         else:
             part = {"vault": vault_series([int(k) for k in args.vault.split(",")], args.appends)}
         args.worker.write_text(json.dumps(part))
         return
     if args.quick:
         args.runs = min(args.runs, 3)
+        args.fast_runs = min(args.fast_runs, 10)
+        args.rounds = 1
     plan = sizes(args.quick, args.max_log2)
     gnark_bin = None
     gnark_version = None
@@ -634,7 +764,8 @@ def main() -> None:
     results: dict[str, Any] = {
         "schema": 2, "machine": machine(), "started": _utc(), "commit": _git_head(),
         "command": "python benchmarks/bench_growth.py " + " ".join(sys.argv[1:]),
-        "runs": args.runs, "threads": args.threads, "gnark": gnark_version,
+        "runs": args.runs, "fast_runs": args.fast_runs, "rounds": args.rounds,
+        "threads": args.threads, "gnark": gnark_version,
     }
     t0 = time.perf_counter()
     records, vault = sitting(args, plan, gnark_bin)

@@ -155,3 +155,30 @@ def test_replot_writes_table_and_png(tmp_path: Path, monkeypatch: pytest.MonkeyP
     row = next(line for line in table.read_text().splitlines() if line.startswith("| 8 | 2 |"))
     assert "104.00 / 52.00 | **2.00**" in row  # gnark's records replaced by the file's
     assert "Plot: [g.png](../img/g.png)" in table.read_text()
+
+
+def test_rounds_pool_their_samples_and_cpu_ratios_are_listed() -> None:
+    """Interleaved rounds give one record per side: every sample of each kind pooled (min and
+    median over all of them, CPU times too), the peak RSS of the round that measured it; the
+    table lists the largest CPU ratio and says how the figures were sampled."""
+    def part(prove: list[float], rss: float | None) -> dict[str, Any]:
+        rec = _rec("zkcollat", "lock", 8, 1, 0.0, 0.001, rss)
+        rec["prove"] = {"min": min(prove), "median": 0.0, "samples": prove}
+        rec["prove_cpu"] = {"min": 0.0, "median": 0.0, "samples": [x / 2 for x in prove]}
+        return rec
+
+    merged = bg.merge([part([0.30, 0.10, 0.20], 20.0), part([0.50, 0.40], None)])
+    assert merged["prove"] == {"min": 0.10, "median": 0.30,
+                               "samples": [0.30, 0.10, 0.20, 0.50, 0.40]}
+    assert merged["prove_cpu"]["median"] == 0.15
+    assert merged["verify"]["samples"] == [0.001, 0.001]  # a record without samples: its median
+    assert merged["peak_rss_mb"] == 20.0 and merged["rounds"] == 2
+    theirs = _rec("gnark", "lock", 8, 1, 0.30, 0.001, 15.0)
+    theirs["prove_cpu"] = {"min": 0.05, "median": 0.10}
+    results = {**_results([merged, theirs]), "runs": 3, "fast_runs": 50, "rounds": 2}
+    text = bg.table(results)
+    assert "- prove CPU: 1.50 (CollateralLock 8, 1 thr)" in text
+    assert ("2 interleaved rounds per size (ours and gnark in turn, alternating which goes "
+            "first), each side timing 3 proofs and 50 witness solves and verifications per "
+            "round") in text
+    assert "5 timed runs per figure" in bg.table(_results([merged, theirs]))  # an old sitting

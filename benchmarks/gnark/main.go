@@ -2,8 +2,8 @@
 // benchmarks/bench_growth.py times in zkcollat, one size per run, so that the two can be run
 // interleaved in one sitting:
 //
-//	gnarkgrowth lock  -depth D -input lock.json -consts poseidon_constants.json -runs N [-keys DIR]
-//	gnarkgrowth chain -log2 K -consts poseidon_constants.json -runs N [-keys DIR]
+//	gnarkgrowth lock  -depth D -input lock.json -consts poseidon_constants.json -runs N [-fast-runs M] [-keys DIR]
+//	gnarkgrowth chain -log2 K -consts poseidon_constants.json -runs N [-fast-runs M] [-keys DIR]
 //	gnarkgrowth check -consts poseidon_constants.json
 //
 // -keys DIR keeps the compiled circuit and keys of one size, so that the runs at other thread
@@ -20,10 +20,14 @@
 // circomlibjs's published answers; lock refuses an input whose root the native hash does not
 // reproduce, and chain prints y, which bench_growth.py compares with its own.
 //
-// Each run compiles and sets up once (or loads from -keys), proves and verifies once untimed, then times N runs each
-// of Solve, Prove (gnark's Prove solves the witness too) and Verify, and measures the peak RSS
-// (VmHWM) of a fresh process that loads the circuit and proving key from files and proves once.
-// GOMAXPROCS comes from the environment. The result is one JSON object on stdout.
+// Each run compiles and sets up once (or loads from -keys), proves and verifies once untimed, then
+// times M runs of Solve (ccs.Solve of the full assignment), N runs of Prove (groth16.Prove of
+// the full assignment: it solves the witness itself) and M runs of Verify (groth16.Verify of the
+// in-memory proof and public witness: the proof's subgroup checks, the public inputs' MSM, the
+// pairing check), each with its wall-clock and its process CPU time, and measures the peak RSS (VmHWM) of a fresh process that loads the circuit and
+// proving key from files and proves once. Each figure is min, median and every sample (seconds),
+// so that bench_growth.py can merge the samples of interleaved rounds. GOMAXPROCS comes from the
+// environment. The result is one JSON object on stdout.
 package main
 
 import (
@@ -41,6 +45,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/consensys/gnark-crypto/ecc"
@@ -371,8 +376,9 @@ func chainOutput(blocks int) fr.Element {
 // ---------------------------------------------------------------- timing
 
 type summary struct {
-	Min    float64 `json:"min"`
-	Median float64 `json:"median"`
+	Min     float64   `json:"min"`
+	Median  float64   `json:"median"`
+	Samples []float64 `json:"samples"`
 }
 
 func summarise(samples []time.Duration) summary {
@@ -380,23 +386,38 @@ func summarise(samples []time.Duration) summary {
 	for i, d := range samples {
 		s[i] = d.Seconds()
 	}
+	inOrder := append([]float64(nil), s...)
 	sort.Float64s(s)
 	mid := len(s) / 2
 	median := s[mid]
 	if len(s)%2 == 0 {
 		median = (s[mid-1] + s[mid]) / 2
 	}
-	return summary{Min: s[0], Median: median}
+	return summary{Min: s[0], Median: median, Samples: inOrder}
 }
 
-func timed(runs int, fn func() error) summary {
+// timed runs fn once untimed (what the previous series left in caches is not this one's), then
+// runs times, and summarises the wall-clock time of each run and the process CPU time (user +
+// system, every thread: the garbage collector's too) each run used.
+func timed(runs int, fn func() error) (summary, summary) {
+	check(fn())
 	samples := make([]time.Duration, 0, runs)
+	cpu := make([]time.Duration, 0, runs)
 	for i := 0; i < runs; i++ {
+		c := processCPU()
 		start := time.Now()
 		check(fn())
 		samples = append(samples, time.Since(start))
+		cpu = append(cpu, processCPU()-c)
 	}
-	return summarise(samples)
+	return summarise(samples), summarise(cpu)
+}
+
+// processCPU is this process's user + system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // keysFor returns the circuit and keys for circuit: read from dir when an earlier run of the
@@ -433,8 +454,8 @@ func keysFor(res map[string]any, dir, name string, circuit frontend.Circuit) (
 
 // measure proves and verifies once untimed, times Solve / Prove / Verify, and measures the peak
 // RSS of a fresh proving process. It fills the result's common fields.
-func measure(res map[string]any, dir, name string, circuit, assignment frontend.Circuit, runs int,
-	memory bool) {
+func measure(res map[string]any, dir, name string, circuit, assignment frontend.Circuit, runs,
+	fastRuns int, memory bool) {
 	ccs, pk, vk := keysFor(res, dir, name, circuit)
 	res["constraints"] = ccs.GetNbConstraints()
 	res["wires"] = ccs.GetNbPublicVariables() + ccs.GetNbSecretVariables() + ccs.GetNbInternalVariables()
@@ -448,9 +469,9 @@ func measure(res map[string]any, dir, name string, circuit, assignment frontend.
 	check(err)
 	check(groth16.Verify(proof, vk, public))
 
-	res["witness"] = timed(runs, func() error { _, err := ccs.Solve(full); return err })
-	res["prove"] = timed(runs, func() error { proof, err = groth16.Prove(ccs, pk, full); return err })
-	res["verify"] = timed(runs, func() error { return groth16.Verify(proof, vk, public) })
+	res["witness"], res["witness_cpu"] = timed(fastRuns, func() error { _, err := ccs.Solve(full); return err })
+	res["prove"], res["prove_cpu"] = timed(runs, func() error { proof, err = groth16.Prove(ccs, pk, full); return err })
+	res["verify"], res["verify_cpu"] = timed(fastRuns, func() error { return groth16.Verify(proof, vk, public) })
 	if memory {
 		save(dir, "witness.bin", full)
 		res["peak_rss_mb"] = peakProveRSS(dir)
@@ -540,7 +561,8 @@ func cmdLock(args []string) {
 	depth := fs.Int("depth", 20, "tree depth D (1..32)")
 	input := fs.String("input", "", "input.json for CollateralLock(D) (bench_groth16.lock_inputs)")
 	consts := fs.String("consts", "", "zkcollat/hash/poseidon_constants.json")
-	runs := fs.Int("runs", 5, "timed runs of Solve, Prove and Verify")
+	runs := fs.Int("runs", 5, "timed runs of Prove")
+	fastRuns := fs.Int("fast-runs", 0, "timed runs of Solve and Verify (default: -runs)")
 	memory := fs.Bool("memory", true, "measure the peak RSS of a fresh proving process")
 	keys := fs.String("keys", "", "folder for this size's circuit and keys (read if present, else written)")
 	check(fs.Parse(args))
@@ -550,8 +572,11 @@ func cmdLock(args []string) {
 		defer os.RemoveAll(dir)
 		*keys = dir
 	}
-	if *depth < 1 || *depth > 32 || *input == "" || *consts == "" || *runs < 1 {
-		fail("lock needs -depth in 1..32, -input, -consts and -runs >= 1")
+	if *depth < 1 || *depth > 32 || *input == "" || *consts == "" || *runs < 1 || *fastRuns < 0 {
+		fail("lock needs -depth in 1..32, -input, -consts, -runs >= 1 and -fast-runs >= 0")
+	}
+	if *fastRuns == 0 {
+		*fastRuns = *runs
 	}
 	loadConstants(*consts)
 	check(knownAnswersProblem())
@@ -559,7 +584,7 @@ func cmdLock(args []string) {
 	res := header("lock", *runs)
 	res["param"] = *depth
 	res["root"] = string(in.Root)
-	measure(res, *keys, fmt.Sprintf("CollateralLock(%d)", *depth), newLockCircuit(*depth), in.assignment(), *runs, *memory)
+	measure(res, *keys, fmt.Sprintf("CollateralLock(%d)", *depth), newLockCircuit(*depth), in.assignment(), *runs, *fastRuns, *memory)
 	emit(res)
 }
 
@@ -567,7 +592,8 @@ func cmdChain(args []string) {
 	fs := flag.NewFlagSet("chain", flag.ExitOnError)
 	log2 := fs.Int("log2", 12, "about 2^K constraints")
 	consts := fs.String("consts", "", "zkcollat/hash/poseidon_constants.json")
-	runs := fs.Int("runs", 5, "timed runs of Solve, Prove and Verify")
+	runs := fs.Int("runs", 5, "timed runs of Prove")
+	fastRuns := fs.Int("fast-runs", 0, "timed runs of Solve and Verify (default: -runs)")
 	memory := fs.Bool("memory", true, "measure the peak RSS of a fresh proving process")
 	keys := fs.String("keys", "", "folder for this size's circuit and keys (read if present, else written)")
 	check(fs.Parse(args))
@@ -577,8 +603,11 @@ func cmdChain(args []string) {
 		defer os.RemoveAll(dir)
 		*keys = dir
 	}
-	if *log2 < 1 || *log2 > 26 || *consts == "" || *runs < 1 {
-		fail("chain needs -log2 in 1..26, -consts and -runs >= 1")
+	if *log2 < 1 || *log2 > 26 || *consts == "" || *runs < 1 || *fastRuns < 0 {
+		fail("chain needs -log2 in 1..26, -consts, -runs >= 1 and -fast-runs >= 0")
+	}
+	if *fastRuns == 0 {
+		*fastRuns = *runs
 	}
 	loadConstants(*consts)
 	check(knownAnswersProblem())
@@ -588,7 +617,7 @@ func cmdChain(args []string) {
 	res["param"] = *log2
 	res["y"] = y.String()
 	assignment := &chainCircuit{Y: y.String(), X: chainX, Blocks: blocks}
-	measure(res, *keys, fmt.Sprintf("chain of %d blocks", blocks), &chainCircuit{Blocks: blocks}, assignment, *runs, *memory)
+	measure(res, *keys, fmt.Sprintf("chain of %d blocks", blocks), &chainCircuit{Blocks: blocks}, assignment, *runs, *fastRuns, *memory)
 	emit(res)
 }
 
