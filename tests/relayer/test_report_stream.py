@@ -37,7 +37,7 @@ from zkcollat.chain.journal import ChainJournal
 from zkcollat.db import open_store
 from zkcollat.margin.config import ProvisionalParams
 from zkcollat.margin.venue import Venue
-from zkcollat.relayer import venue_sync
+from zkcollat.relayer import sync_store
 from zkcollat.relayer.config import MemberEndpoint
 from zkcollat.relayer.report_stream import REPORT_FAILED, ReportStream, RetryPolicy
 from zkcollat.relayer.reports import ReportRefused
@@ -117,7 +117,7 @@ def stream(
         members=[MemberEndpoint(k.address, f"http://m{i}") for i, k in enumerate(COMMITTEE_KEYS)],
         threshold=2,
     )
-    db = open_store(path, venue_sync.SCHEMA, create=True)
+    db = open_store(path, sync_store.SCHEMA, create=True)
     dom = v.registry.config.domain
     return ReportStream(
         v,

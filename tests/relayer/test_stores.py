@@ -14,7 +14,7 @@ from zkcollat.chain.journal import JOURNAL_SCHEMA, JOURNAL_TABLES, ChainJournal,
 from zkcollat.db import Schema, open_store
 from zkcollat.errors import NotAStore
 from zkcollat.relayer import store as relayer_store
-from zkcollat.relayer import venue_sync
+from zkcollat.relayer import sync_store
 from zkcollat.relayer.store import RelayerStore
 from zkcollat.vault.store import SCHEMA as VAULT_SCHEMA
 
@@ -30,7 +30,7 @@ V1_TABLES = (
 KINDS = {
     "journal": JOURNAL_SCHEMA,
     "relayer": relayer_store.SCHEMA,
-    "sync": venue_sync.SCHEMA,
+    "sync": sync_store.SCHEMA,
 }
 
 
@@ -140,7 +140,7 @@ def test_legacy_sync_store_upgraded_with_its_deposits(tmp_path: Path) -> None:
     conn.execute("INSERT INTO sync_deposit VALUES (2, 5, '0xab', 0, '0xcd', '100', 'done')")
     conn.commit()
     conn.close()
-    s = open_store(path, venue_sync.SCHEMA)
+    s = open_store(path, sync_store.SCHEMA)
     with s.read() as c:
         assert c.execute("SELECT * FROM sync_deposit").fetchall() == [
             (2, 5, "0xab", 0, "0xcd", "100", "done")
@@ -191,11 +191,11 @@ def test_version_2_sync_store_upgraded_with_its_reports_and_alarms(tmp_path: Pat
     )
     conn.execute("INSERT INTO sync_report VALUES ('0xab', 0, 5, x'aa', 7, '{}', 'pending', NULL)")
     conn.execute("INSERT INTO sync_alarm (at, detail) VALUES (1.0, 'member_misbehaved: m')")
-    conn.execute(f"PRAGMA application_id = {venue_sync.APPLICATION_ID}")
+    conn.execute(f"PRAGMA application_id = {sync_store.APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
-    s = open_store(path, venue_sync.SCHEMA)
+    s = open_store(path, sync_store.SCHEMA)
     assert s.version == 3
     with s.read() as c:
         assert c.execute(
