@@ -312,6 +312,23 @@ class VenueMachine(RuleBasedStateMachine):
                 assert (new.message.lock_id, new.message.amount) == (m.lock_id, m.amount)  # type: ignore[union-attr]
                 assert new.message.nonce != m.nonce and self.v.receivable_e6() == claim
 
+    @rule(executes=st.booleans())
+    def release_expires_and_is_issued_again(self, executes: bool) -> None:
+        """Releases not executed by their deadline are issued again (the same lock, a fresh
+        nonce; no money moves), or the vault reports one executed (then never again)."""
+        for e in self.v.outbox(pending_only=False):
+            m = e.message
+            if m.kind != "Release" or e.executed_at is not None:
+                continue
+            cash = dict(self.v.ledger.cash)
+            if executes:
+                assert self.v.release_executed(e.id, now=self.now)
+                assert not self.v.release_executed(e.id, now=self.now)
+            else:
+                new = self.v.reissue_release(e.id, source_time=m.deadline + 1, now=self.now)
+                assert new.message.lock_id == m.lock_id and new.message.nonce != m.nonce
+            assert dict(self.v.ledger.cash) == cash
+
     @precondition(lambda self: self.now < EXPIRY)
     @rule()
     def expire_and_settle(self) -> None:
