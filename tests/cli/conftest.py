@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.ceremony.makers import make_ptau, tiny_r1cs, tiny_witness
 from zkcollat.attest.secp256k1 import PrivateKey
+from zkcollat.ceremony.phase2 import circuit_from_r1cs, contribute, new_zkey
 from zkcollat.cli import main
+from zkcollat.curve import Backend
+from zkcollat.formats.ptau import read_ptau
+from zkcollat.formats.wtns import write_wtns
 
 DEPTH = 4
 #: Accounts act for themselves: their addresses are those of these keys (margin tests).
@@ -132,3 +138,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     committee = d / "committee.json"
     run("attest", "committee", "--threshold", "2", *map(str, keys), "-o", str(committee))
     return World(d, vault, pk, vk, proof, public, keys, committee)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def keyed(tmp_path: Path, native: Backend) -> Path:
+    """A directory holding a tiny ``.zkey`` with one contribution (``k.zkey``), a witness of
+    its circuit (``w.wtns``) and one that is no solution (``bad.wtns``: the output is not what
+    the inputs give), for the tests of whole ``prove --zkey --wtns`` processes."""
+    warnings.simplefilter("ignore")
+    zk = new_zkey(circuit_from_r1cs(tiny_r1cs()), read_ptau(make_ptau(3, 3, 5, 7)))
+    contribute(zk)
+    (tmp_path / "k.zkey").write_bytes(zk.to_bytes())
+    write_wtns(tiny_witness(3, 5), tmp_path / "w.wtns")
+    bad = tiny_witness(3, 5)
+    bad[1] += 1
+    write_wtns(bad, tmp_path / "bad.wtns")
+    return tmp_path

@@ -14,18 +14,13 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.ceremony.makers import make_ptau, tiny_r1cs, tiny_witness
-from zkcollat.ceremony.phase2 import circuit_from_r1cs, contribute, new_zkey
+from tests.ceremony.makers import tiny_witness
 from zkcollat.cli.fast import parse_prove_wtns
-from zkcollat.curve import Backend
-from zkcollat.formats.ptau import read_ptau
-from zkcollat.formats.wtns import write_wtns
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "atexit-handler-ran"
@@ -142,19 +137,6 @@ def _run(cwd: Path, args: list[str], *, entry: str = "run") -> subprocess.Comple
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd
     )
-
-
-@pytest.fixture
-def keyed(tmp_path: Path, native: Backend) -> Path:
-    warnings.simplefilter("ignore")
-    zk = new_zkey(circuit_from_r1cs(tiny_r1cs()), read_ptau(make_ptau(3, 3, 5, 7)))
-    contribute(zk)
-    (tmp_path / "k.zkey").write_bytes(zk.to_bytes())
-    write_wtns(tiny_witness(3, 5), tmp_path / "w.wtns")
-    bad = tiny_witness(3, 5)
-    bad[1] += 1  # the output no longer what the inputs give: not a solution
-    write_wtns(bad, tmp_path / "bad.wtns")
-    return tmp_path
 
 
 PROVE = ["prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json", "--public", "pub.json"]

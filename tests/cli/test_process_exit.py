@@ -13,16 +13,11 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 
-from tests.ceremony.makers import make_ptau, tiny_r1cs, tiny_witness
-from zkcollat.ceremony.phase2 import circuit_from_r1cs, contribute, new_zkey
-from zkcollat.curve import Backend
-from zkcollat.formats.ptau import read_ptau
-from zkcollat.formats.wtns import write_wtns
+from tests.ceremony.makers import tiny_witness
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "atexit-handler-ran"
@@ -51,16 +46,6 @@ def _run(
         env=env,
         cwd=cwd,
     )
-
-
-@pytest.fixture
-def keyed(tmp_path: Path, native: Backend) -> Path:
-    warnings.simplefilter("ignore")
-    zk = new_zkey(circuit_from_r1cs(tiny_r1cs()), read_ptau(make_ptau(3, 3, 5, 7)))
-    contribute(zk)
-    (tmp_path / "k.zkey").write_bytes(zk.to_bytes())
-    write_wtns(tiny_witness(3, 5), tmp_path / "w.wtns")
-    return tmp_path
 
 
 PROVE = ["-q", "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json", "--json"]
