@@ -4,7 +4,6 @@ itself is in test_snarkjs_ceremony.py (slow)."""
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,13 +95,13 @@ def test_tampered_contribution_refused(tiny: tuple) -> None:  # type: ignore[typ
     bad = read_zkey(zk.to_bytes())
     t = bytearray(bad.contributions[1].transcript)
     t[0] ^= 1
-    bad.contributions[1] = dataclasses.replace(bad.contributions[1], transcript=bytes(t))
+    bad.contributions[1] = bad.contributions[1].replace(transcript=bytes(t))
     with pytest.raises(CeremonyError, match="contribution #2: its transcript"):
         verify(bad, circuit, ptau)
     # a delta swapped for another contribution's: the proof no longer binds it
     bad = read_zkey(zk.to_bytes())
-    bad.contributions[0] = dataclasses.replace(
-        bad.contributions[0], delta_after=bad.contributions[1].delta_after
+    bad.contributions[0] = bad.contributions[0].replace(
+        delta_after=bad.contributions[1].delta_after
     )
     with pytest.raises(CeremonyError, match="contribution #1"):
         verify(bad, circuit, ptau)
@@ -246,7 +245,7 @@ def test_prove_with_zkey_same_proof_on_both_backends(ptau_bytes: bytes) -> None:
     count = int.from_bytes(zk.coeffs[:4], "little")
     bad = bytearray(zk.coeffs)
     bad[4 + 4 : 4 + 8] = (99).to_bytes(4, "little")
-    broken = dataclasses.replace(zk, coeffs=bytes(bad))
+    broken = zk.replace(coeffs=bytes(bad))
     messages = []
     for name in ("reference", "native"):
         with use_backend(name), pytest.raises(LengthMismatch) as e:

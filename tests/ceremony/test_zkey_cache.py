@@ -51,7 +51,7 @@ def test_an_entry_with_another_keys_points_is_rebuilt(
     # the other key's entry (same circuit, so the same coefficient digest) under this key's name
     _entry(digest, tmp_path).write_bytes(_entry(other_digest, tmp_path).read_bytes())
     pk, _, _ = cached_pk(path)
-    assert pk.vk == dataclasses.replace(zkey_to_vk(zk), metadata=pk.vk.metadata)
+    assert pk.vk == zkey_to_vk(zk).replace(metadata=pk.vk.metadata)
     assert pkey.load(_entry(digest, tmp_path), warn=False).vk == pk.vk  # rewritten
     w = tiny_witness(3, 5)
     proof, public = prove_with_zkey(pk, zk, w)
@@ -154,7 +154,7 @@ def test_prove_zkey_file_is_the_converted_keys_proof(
     for _ in range(2):  # converting the key, then with H from the cache
         proof, public2, vk = prove_zkey_file(path, pack_fr(w), blinding=blinding)
         assert (proof, public2) == (want, public)
-        assert vk == dataclasses.replace(zkey_to_vk(zk), metadata=vk.metadata)
+        assert vk == zkey_to_vk(zk).replace(metadata=vk.metadata)
     fused = backend.zkey_fused_prover(zk, pk.h_query)
     if _loads_sections(backend):
         assert fused is not None
@@ -208,8 +208,8 @@ def test_the_h_entry_is_named_by_what_it_is_made_from(
 
     _, zk, _, other = two_keys
     assert _power_h_entry(zk) != _power_h_entry(other)
-    assert _power_h_entry(dataclasses.replace(zk, a=zk.a[::-1])) == _power_h_entry(zk)
-    assert _power_h_entry(dataclasses.replace(zk, domain_size=2 * zk.domain_size)) != (
+    assert _power_h_entry(zk.replace(a=zk.a[::-1])) == _power_h_entry(zk)
+    assert _power_h_entry(zk.replace(domain_size=2 * zk.domain_size)) != (
         _power_h_entry(zk)
     )
     assert h_to_power_form(zk.h, zk.domain_size) != h_to_power_form(other.h, other.domain_size)
@@ -255,7 +255,7 @@ def test_a_zkey_point_off_its_curve_is_refused_by_name(
     path, zk, _, _ = two_keys
     _, _, digest = cached_pk(path)
     off = (1).to_bytes(32, "little") + (2).to_bytes(32, "little")  # words below p, off G1
-    bad = dataclasses.replace(zk, a=zk.a[:64] + off + zk.a[128:]).to_bytes()
+    bad = zk.replace(a=zk.a[:64] + off + zk.a[128:]).to_bytes()
     bad_path = tmp_path / "bad.zkey"
     bad_path.write_bytes(bad)
     w = pack_fr(tiny_witness(3, 5))
@@ -282,7 +282,7 @@ def _b2_with_a_point_outside_g2(zk: Zkey, w: list[int]) -> tuple[Zkey, int]:
         i for i in range(zk.n_vars) if w[i] > 1 and zk.b2[128 * i : 128 * i + 128] != bytes(128)
     )
     outside = g2_to_lem(_twist_point_outside_subgroup())
-    return dataclasses.replace(zk, b2=zk.b2[: 128 * j] + outside + zk.b2[128 * (j + 1) :]), j
+    return zk.replace(b2=zk.b2[: 128 * j] + outside + zk.b2[128 * (j + 1) :]), j
 
 
 def test_a_zkey_b2_point_outside_g2_is_refused_by_name(

@@ -23,6 +23,7 @@ from tests.groth16.circuits import Cube
 from zkcollat.curve import load_backend, use_backend
 from zkcollat.errors import EncodingError, KeyFormatError
 from zkcollat.formats import pkey
+from zkcollat.formats.digest import sha256_hex
 from zkcollat.formats.ptau import PtauError, read_ptau
 from zkcollat.formats.r1cs_bin import r1cs_bytes, read_r1cs
 from zkcollat.formats.wtns import read_wtns, wtns_bytes
@@ -149,5 +150,5 @@ def test_the_payload_hash_is_sha256_of_the_tail(start: int) -> None:
     import hashlib
 
     data = bytes(range(256)) * 4 + b"tail"
-    assert pkey._sha256_hex(data, start) == hashlib.sha256(data[start:]).hexdigest()
-    assert pkey._sha256_hex(memoryview(data), start) == hashlib.sha256(data[start:]).hexdigest()
+    assert sha256_hex(data, start) == hashlib.sha256(data[start:]).hexdigest()
+    assert sha256_hex(memoryview(data), start) == hashlib.sha256(data[start:]).hexdigest()

@@ -52,12 +52,11 @@ def test_identity_points_refused(keys: tuple[ProvingKey, VerifyingKey], field: s
         i = int(field[2:])
         ic = list(vk.gamma_abc_g1)
         ic[i] = G1_IDENTITY
-        bad = dataclasses.replace(vk, gamma_abc_g1=tuple(ic))
+        bad = vk.replace(gamma_abc_g1=tuple(ic))
     else:
         attr = {"vk_alpha_1": "alpha_g1", "vk_beta_2": "beta_g2", "vk_gamma_2": "gamma_g2",
                 "vk_delta_2": "delta_g2"}[field]
-        bad = dataclasses.replace(vk, **{attr: G1_IDENTITY if attr == "alpha_g1"
-                                         else G2_IDENTITY})
+        bad = vk.replace(**{attr: G1_IDENTITY if attr == "alpha_g1" else G2_IDENTITY})
     assert key_problems(bad)
     with pytest.raises(SolidityError, match="identity"):
         generate_verifier(bad)
@@ -66,7 +65,7 @@ def test_identity_points_refused(keys: tuple[ProvingKey, VerifyingKey], field: s
 def test_identity_in_a_proving_key_file_refused(keys: tuple[ProvingKey, VerifyingKey],
                                                 tmp_path: Path) -> None:
     pk, vk = keys
-    bad = dataclasses.replace(pk, vk=dataclasses.replace(vk, delta_g2=G2_IDENTITY))
+    bad = dataclasses.replace(pk, vk=vk.replace(delta_g2=G2_IDENTITY))
     pkey.save(bad, tmp_path / "bad.zkpk")
     with pytest.raises(KeyFormatError, match="vk_delta_2 is the identity"):
         pkey.load(tmp_path / "bad.zkpk", warn=False)
@@ -81,7 +80,7 @@ def test_delta_equal_gamma_is_a_development_key(keys: tuple[ProvingKey, Verifyin
     d["vk_delta_2"] = d["vk_gamma_2"]
     loaded = vk_from_json(d)
     assert not loaded.ceremony and is_development_key(loaded)
-    src = generate_verifier(dataclasses.replace(loaded, ceremony=True))
+    src = generate_verifier(loaded.replace(ceremony=True))
     assert "DEVELOPMENT KEY: delta = gamma" in src
 
 

@@ -582,7 +582,7 @@ def test_the_statements_own_public_values_and_check() -> None:
         777, EXEC_CHAIN, int(ALICE, 16), NOW + 30 * DAY, (3, 8, 0, 0), (WETH_INT, 0), (10**18, 0)
     )
     n = len(pub.to_list())
-    vk = dataclasses.replace(DUMMY_VK, gamma_abc_g1=(DUMMY_VK.gamma_abc_g1[0],) * (n + 1))
+    vk = DUMMY_VK.replace(gamma_abc_g1=(DUMMY_VK.gamma_abc_g1[0],) * (n + 1))
     groth = TableVerifier()
     v = venue()
     v.portfolio_check = statement_check({(4, 2): vk}, groth)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -49,26 +48,26 @@ def test_generated_files_say_what_made_them_and_carry_the_key(vk7: VerifyingKey)
     # -alpha, and the EIP-197 word order of beta
     assert f"NEG_ALPHA_Y = {(21888242871839275222246405745257275088696311157297823662689037894645226208583 - vk7.alpha_g1.y)};" in src  # noqa: E501
     assert f"BETA_X1 = {vk7.beta_g2.x[1]};" in src and f"BETA_X0 = {vk7.beta_g2.x[0]};" in src
-    ceremony = dataclasses.replace(vk7, ceremony=True)
+    ceremony = vk7.replace(ceremony=True)
     assert "DEVELOPMENT KEY" not in generate_verifier(ceremony)
     assert generate_verifier(vk7) == src  # deterministic
 
 
 def test_keys_the_generator_refuses(vk7: VerifyingKey) -> None:
     with pytest.raises(SolidityError, match="at least 1"):
-        generate_verifier(dataclasses.replace(vk7, gamma_abc_g1=vk7.gamma_abc_g1[:1]))
+        generate_verifier(vk7.replace(gamma_abc_g1=vk7.gamma_abc_g1[:1]))
     with pytest.raises(SolidityError, match="IC\\[2\\]"):
         bad = list(vk7.gamma_abc_g1)
         bad[2] = G1Point(1, 3)
-        generate_verifier(dataclasses.replace(vk7, gamma_abc_g1=tuple(bad)))
+        generate_verifier(vk7.replace(gamma_abc_g1=tuple(bad)))
     with pytest.raises(SolidityError, match="alpha_g1"):
-        generate_verifier(dataclasses.replace(vk7, alpha_g1=G1Point(vk7.alpha_g1.x, 0)))
+        generate_verifier(vk7.replace(alpha_g1=G1Point(vk7.alpha_g1.x, 0)))
     with pytest.raises(SolidityError, match="delta_g2"):
         d = vk7.delta_g2
-        generate_verifier(dataclasses.replace(vk7, delta_g2=G2Point(d.x, (d.y[0], d.y[1] + 1))))
+        generate_verifier(vk7.replace(delta_g2=G2Point(d.x, (d.y[0], d.y[1] + 1))))
     with pytest.raises(SolidityError, match="7 public inputs"):
         generate_collateral_lock_verifier(
-            dataclasses.replace(vk7, gamma_abc_g1=vk7.gamma_abc_g1[:4])
+            vk7.replace(gamma_abc_g1=vk7.gamma_abc_g1[:4])
         )
     for name in ("1Verifier", "My Verifier", "V;contract X", ""):
         with pytest.raises(SolidityError, match="not a Solidity identifier"):

@@ -13,7 +13,6 @@ and back with the inverse FFT (``M_(n-1)`` is never used: deg h <= n - 2).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import struct
 from collections.abc import Callable
@@ -42,10 +41,11 @@ from zkcollat.formats.lem import (
     std_to_lem,
 )
 from zkcollat.formats.zkey import COEF_FACTOR_INV, COEF_SIZE, Zkey
-from zkcollat.groth16.keys import Proof, ProvingKey, VerifyingKey
+from zkcollat.groth16.values import Proof, VerifyingKey
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the prove --wtns path needs no ProvingKey (nor the dataclasses module)
     from zkcollat.ceremony.phase2 import Circuit
+    from zkcollat.groth16.keys import ProvingKey
 
 T = TypeVar("T")
 
@@ -118,7 +118,9 @@ def zkey_to_pk(
 ) -> ProvingKey:
     """The zkcollat proving key of a snarkjs key (every point checked; the G2 points of the vk
     and of B2 in the subgroup: :func:`b2_in_g2`)."""
-    vk = dataclasses.replace(zkey_to_vk(zk, trusted=trusted), metadata=dict(metadata or {}))
+    from zkcollat.groth16.keys import ProvingKey
+
+    vk = zkey_to_vk(zk, trusted=trusted).replace(metadata=dict(metadata or {}))
     b_g2 = b2_in_g2(zk.b2)
     pk = ProvingKey(
         vk=vk,
@@ -430,7 +432,7 @@ def prove_zkey_file(
     """
     from zkcollat.curve.backend import Backend, get_backend
     from zkcollat.formats.zkey import read_zkey
-    from zkcollat.groth16.keys import key_problems
+    from zkcollat.groth16.values import key_problems
 
     b = get_backend()
     if type(b).zkey_fused_prover is Backend.zkey_fused_prover:  # it proves with a converted key
@@ -479,7 +481,7 @@ def _power_h_entry(zk: Zkey) -> Path:
     """The cache file of the power-form H of a ``.zkey``'s H section, named by the SHA-256 of
     what it is computed from (the domain size and the section's bytes): a file with that
     section finds the H that is right for it, a file with another section another entry."""
-    from zkcollat.formats.pkey import sha256_hex
+    from zkcollat.formats.digest import sha256_hex
 
     digest = sha256_hex(b"zkcollat-zkey-h-v1" + zk.domain_size.to_bytes(4, "big") + zk.h)
     return cache_dir() / "zkey" / "h" / f"{digest}.bin"

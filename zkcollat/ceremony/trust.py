@@ -92,7 +92,7 @@ def verdict(ptau_blake2b: str, n_contributions: int, delta_is_generator: bool) -
 
 
 def file_sha256(data: bytes) -> str:
-    from zkcollat.formats.pkey import sha256_hex  # the extension's SHA-256: no OpenSSL mapped
+    from zkcollat.formats.digest import sha256_hex  # the extension's SHA-256: no OpenSSL mapped
 
     return sha256_hex(data)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -142,8 +141,8 @@ def setup_cmd(
                 cs = compiled(name, **params)
             elif step == "setup":
                 pk, vk = setup(cs, seed=None if seed is None else seed.encode())
-                vk = dataclasses.replace(
-                    vk, metadata={**vk.metadata, **circuit_metadata(name, params)}
+                vk = vk.replace(
+                    metadata={**vk.metadata, **circuit_metadata(name, params)}
                 )
                 pk.vk = vk
             else:

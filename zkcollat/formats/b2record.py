@@ -42,7 +42,7 @@ from typing import Literal
 
 from zkcollat.db import atomic_write, cache_dir
 from zkcollat.errors import KeyFormatError, PointError
-from zkcollat.formats.pkey import sha256_hex
+from zkcollat.formats.digest import sha256_hex
 
 #: How a B2 query's bytes are laid out: ``std`` zkcollat's (``x.c0 || x.c1 || y.c0 || y.c1``,
 #: big-endian), ``lem`` a ``.zkey``'s (little-endian Montgomery words).

@@ -26,8 +26,7 @@ import math
 import os
 import sys
 import threading
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from zkcollat.errors import EncodingError, ZkcollatError
 
@@ -37,8 +36,9 @@ class LimitError(EncodingError):
     truncated; the message names the file, the field and the problem."""
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
+    """How much a reader takes: bytes, nesting depth, digits of a number (immutable)."""
+
     max_bytes: int = 256 << 20
     max_depth: int = 64
     max_digits: int = 100

@@ -25,7 +25,6 @@ prover split B2's scalars by G2's endomorphism.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from typing import Any
@@ -34,6 +33,7 @@ from zkcollat.curve.points import g1_from_bytes, g2_from_native_bytes
 from zkcollat.db import atomic_write
 from zkcollat.errors import KeyFormatError, ZkcollatError
 from zkcollat.formats import limits
+from zkcollat.formats.digest import sha256_hex
 from zkcollat.groth16.keys import ProvingKey, VerifyingKey, key_problems, warn_development_key
 
 MAGIC = b"ZKCPK\x00v1"
@@ -80,33 +80,10 @@ def encode(pk: ProvingKey) -> bytes:
         "ceremony": vk.ceremony,
         "metadata": dict(vk.metadata),
         "sections": sections,
-        "payload_sha256": _sha256_hex(payload, 0),
+        "payload_sha256": sha256_hex(payload, 0),
     }
     head = json.dumps(header, sort_keys=True).encode()
     return MAGIC + len(head).to_bytes(4, "big") + head + payload
-
-
-def _sha256_hex(data: bytes | memoryview, start: int) -> str:
-    """SHA-256 of ``data[start:]`` in hex, with no copy of the slice: the native extension's
-    when it has one (``hashlib`` maps OpenSSL, about 3.5 MB of a proving process that needs
-    nothing else from it), else ``hashlib``'s."""
-    if isinstance(data, bytes):
-        try:
-            from zkcollat import _native
-        except ImportError:  # a pure-Python install
-            pass
-        else:
-            if hasattr(_native, "sha256"):  # not in an extension built before it
-                return _native.sha256(data, start).hex()
-    import hashlib
-
-    return hashlib.sha256(memoryview(data)[start:]).hexdigest()
-
-
-def sha256_hex(data: bytes) -> str:
-    """SHA-256 of ``data`` in hex, without mapping OpenSSL when the extension can (as
-    :func:`_sha256_hex`)."""
-    return _sha256_hex(data, 0)
 
 
 #: Largest key file the loader takes (a depth-32 CollateralLock key is well below).
@@ -155,7 +132,7 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
                 f"{payload.base + payload.left})"
             )
         sec[name] = bytes(payload.data[off : off + length])
-    if _sha256_hex(data, payload.base) != header.get("payload_sha256"):
+    if sha256_hex(data, payload.base) != header.get("payload_sha256"):
         raise KeyFormatError(f"{source} is corrupted or truncated (payload hash mismatch)")
     try:
         n_pub, n_wires, dsize = header["n_public"], header["n_wires"], header["domain_size"]
@@ -188,7 +165,7 @@ def decode(data: bytes, *, source: str = "proving key", warn: bool = True) -> Pr
         if problems:
             raise KeyFormatError(f"{source}: key refused: {'; '.join(problems)}")
         if vk.ceremony and vk.delta_g2 == vk.gamma_g2:  # no phase-2 contribution
-            vk = dataclasses.replace(vk, ceremony=False)
+            vk = vk.replace(ceremony=False)
         pk = ProvingKey(
             vk=vk,
             beta_g1=g1_from_bytes(sec["beta_g1"], "beta_g1"),

@@ -7,7 +7,6 @@ its curve, a G2 point outside the r-subgroup, a public signal >= r (never reduce
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import Any
 
@@ -16,7 +15,7 @@ from zkcollat.db import atomic_write_json
 from zkcollat.errors import EncodingError, KeyFormatError, ProofFormatError
 from zkcollat.field import R, parse_decimal
 from zkcollat.formats import limits
-from zkcollat.groth16.keys import Proof, VerifyingKey, key_problems
+from zkcollat.groth16.values import Proof, VerifyingKey, key_problems
 
 #: A JSON document as ``json.loads`` returns it (or its text, which readers parse first).
 JsonValue = str | bytes | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
@@ -100,7 +99,7 @@ def vk_from_json(data: Any) -> VerifyingKey:
         raise KeyFormatError(f"verification key refused: {'; '.join(problems)}")
     if vk.ceremony and vk.delta_g2 == vk.gamma_g2:
         # delta = gamma: no phase-2 contribution, whatever the file says (PROTOCOL.md s.5)
-        vk = dataclasses.replace(vk, ceremony=False)
+        vk = vk.replace(ceremony=False)
     return vk
 
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import struct
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from zkcollat.db.files import atomic_write
 from zkcollat.errors import EncodingError, KeyFormatError
@@ -53,19 +53,61 @@ class ZkeyError(KeyFormatError, EncodingError):
     """A ``.zkey`` file is malformed, truncated or not a BN254 Groth16 key."""
 
 
-@dataclass
-class Contribution:
+_R = TypeVar("_R", bound="_Record")
+
+
+class _Record:
+    """Equality over ``_fields`` (the constructor's parameters, in order), a ``repr`` naming
+    them, :meth:`replace`: a mutable dataclass's behaviour, written out (the ``dataclasses``
+    module imports ``inspect``, ~6 ms of a ``prove --zkey --wtns`` process)."""
+
+    _fields: tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    def __repr__(self) -> str:
+        inside = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
+        return f"{type(self).__qualname__}({inside})"
+
+    def replace(self: _R, **changes: Any) -> _R:
+        """A copy with ``changes`` (field names), as ``dataclasses.replace``."""
+        unknown = set(changes) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        return type(self)(**{f: changes.get(f, getattr(self, f)) for f in self._fields})
+
+
+class Contribution(_Record):
     """One phase-2 contribution: the new delta and the proof that its maker knew the scalar."""
 
-    delta_after: bytes  # G1, LEM
-    g1_s: bytes  # G1, LEM
-    g1_sx: bytes  # G1, LEM
-    g2_spx: bytes  # G2, LEM
-    transcript: bytes  # 64 bytes
-    kind: int = CONTRIBUTION
-    name: str | None = None
-    beacon_hash: bytes | None = None
-    num_iterations_exp: int | None = None
+    _fields = ("delta_after", "g1_s", "g1_sx", "g2_spx", "transcript", "kind", "name",
+               "beacon_hash", "num_iterations_exp")
+
+    def __init__(
+        self,
+        delta_after: bytes,  # G1, LEM
+        g1_s: bytes,  # G1, LEM
+        g1_sx: bytes,  # G1, LEM
+        g2_spx: bytes,  # G2, LEM
+        transcript: bytes,  # 64 bytes
+        kind: int = CONTRIBUTION,
+        name: str | None = None,
+        beacon_hash: bytes | None = None,
+        num_iterations_exp: int | None = None,
+    ) -> None:
+        self.delta_after = delta_after
+        self.g1_s = g1_s
+        self.g1_sx = g1_sx
+        self.g2_spx = g2_spx
+        self.transcript = transcript
+        self.kind = kind
+        self.name = name
+        self.beacon_hash = beacon_hash
+        self.num_iterations_exp = num_iterations_exp
 
     def to_bytes(self) -> bytes:
         params = bytearray()
@@ -87,28 +129,52 @@ class Contribution:
         )
 
 
-@dataclass
-class Zkey:
+class Zkey(_Record):
     """The sections of a Groth16 ``.zkey`` (points as LEM bytes)."""
 
-    n_vars: int
-    n_public: int
-    domain_size: int
-    alpha_g1: bytes
-    beta_g1: bytes
-    beta_g2: bytes
-    gamma_g2: bytes
-    delta_g1: bytes
-    delta_g2: bytes
-    ic: bytes
-    coeffs: bytes
-    a: bytes
-    b1: bytes
-    b2: bytes
-    c: bytes
-    h: bytes
-    cs_hash: bytes
-    contributions: list[Contribution] = field(default_factory=list)
+    _fields = ("n_vars", "n_public", "domain_size", "alpha_g1", "beta_g1", "beta_g2",
+               "gamma_g2", "delta_g1", "delta_g2", "ic", "coeffs", "a", "b1", "b2", "c", "h",
+               "cs_hash", "contributions")
+
+    def __init__(
+        self,
+        n_vars: int,
+        n_public: int,
+        domain_size: int,
+        alpha_g1: bytes,
+        beta_g1: bytes,
+        beta_g2: bytes,
+        gamma_g2: bytes,
+        delta_g1: bytes,
+        delta_g2: bytes,
+        ic: bytes,
+        coeffs: bytes,
+        a: bytes,
+        b1: bytes,
+        b2: bytes,
+        c: bytes,
+        h: bytes,
+        cs_hash: bytes,
+        contributions: list[Contribution] | None = None,
+    ) -> None:
+        self.n_vars = n_vars
+        self.n_public = n_public
+        self.domain_size = domain_size
+        self.alpha_g1 = alpha_g1
+        self.beta_g1 = beta_g1
+        self.beta_g2 = beta_g2
+        self.gamma_g2 = gamma_g2
+        self.delta_g1 = delta_g1
+        self.delta_g2 = delta_g2
+        self.ic = ic
+        self.coeffs = coeffs
+        self.a = a
+        self.b1 = b1
+        self.b2 = b2
+        self.c = c
+        self.h = h
+        self.cs_hash = cs_hash
+        self.contributions = [] if contributions is None else contributions
 
     def header_bytes(self) -> bytes:
         return (

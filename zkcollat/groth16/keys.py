@@ -1,4 +1,5 @@
-"""Groth16 key and proof objects, named as in the paper and in arkworks.
+"""Groth16 key and proof objects, named as in the paper and in arkworks (the verifier's
+values, ``VerifyingKey`` and ``Proof``, are defined in :mod:`zkcollat.groth16.values`).
 
 ``VerifyingKey`` is the object behind snarkjs's ``verification_key.json`` (see
 ``zkcollat.formats.snarkjs``) and behind the generated Solidity verifier, so both are
@@ -16,6 +17,9 @@ from typing import TYPE_CHECKING, cast
 from zkcollat.curve.backend import Backend, FusedProver, PointVector, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import KeyFormatError, LengthMismatch, PointError
+from zkcollat.groth16.values import Proof as Proof
+from zkcollat.groth16.values import VerifyingKey as VerifyingKey
+from zkcollat.groth16.values import key_problems as key_problems
 
 if TYPE_CHECKING:
     from zkcollat.r1cs.system import ConstraintSystem
@@ -38,71 +42,11 @@ def warn_development_key(what: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class VerifyingKey:
-    """``alpha_g1, beta_g2, gamma_g2, delta_g2`` and ``gamma_abc_g1`` (snarkjs's ``IC``).
-
-    ``gamma_abc_g1[0]`` is the constant term; ``gamma_abc_g1[i]`` pairs with public input i.
-    ``ceremony`` is False for a key made by a single party (development setup): such keys are
-    only as trustworthy as whoever ran the setup, and every tool that loads one says so.
-    """
-
-    alpha_g1: G1Point
-    beta_g2: G2Point
-    gamma_g2: G2Point
-    delta_g2: G2Point
-    gamma_abc_g1: tuple[G1Point, ...]
-    ceremony: bool = False
-    metadata: dict[str, str] = field(default_factory=dict, compare=False)
-
-    @property
-    def n_public(self) -> int:
-        return len(self.gamma_abc_g1) - 1
-
-
-def key_problems(vk: VerifyingKey) -> list[str]:
-    """Why ``vk`` must not be used, or ``[]``.
-
-    An identity ``alpha``, ``beta``, ``gamma`` or ``delta`` lets anyone forge: with
-    ``gamma = 0`` (or ``delta = 0``) the pairing with it is 1, so the public-input term (or
-    ``C``) drops out of the equation and any values satisfy it; with ``alpha`` or ``beta`` the
-    identity, ``e(alpha, beta)`` is 1 and ``A = B = C = 0`` verifies. An identity ``IC[i]``
-    (i >= 1) leaves public input i out of the check: any value of it verifies (``IC[0]``, the
-    constant term, is refused too: no honest setup gives it).
-    """
-    out = []
-    for name, pt in (("vk_alpha_1", vk.alpha_g1), ("vk_beta_2", vk.beta_g2),
-                     ("vk_gamma_2", vk.gamma_g2), ("vk_delta_2", vk.delta_g2)):
-        if pt.is_identity():
-            out.append(f"{name} is the identity: anyone could forge proofs for this key")
-    for i, pt in enumerate(vk.gamma_abc_g1):
-        if pt.is_identity():
-            out.append(
-                f"IC[{i}] is the identity: "
-                + ("the constant term is missing" if i == 0
-                   else f"public input {i - 1} would not be bound by the proof")
-            )
-    return out
-
-
 def is_development_key(vk: VerifyingKey) -> bool:
     """A key made without a multi-party ceremony: marked so, or with ``delta == gamma`` (a
     phase-2 key before any contribution: the phase-1 secrets alone can forge, PROTOCOL.md
     s.5)."""
     return not vk.ceremony or vk.delta_g2 == vk.gamma_g2
-
-
-@dataclass(frozen=True)
-class Proof:
-    """A Groth16 proof ``(a, b, c)``; snarkjs calls them ``pi_a, pi_b, pi_c``.
-
-    Proofs are malleable (anyone can re-randomise a valid proof into another valid one),
-    so a proof's bytes must never serve as an identifier or a nullifier.
-    """
-
-    a: G1Point
-    b: G2Point
-    c: G1Point
 
 
 @dataclass(frozen=True)

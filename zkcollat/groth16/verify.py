@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from random import SystemRandom
 
 from zkcollat.curve.backend import Backend, PreparedVerifyingKey, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import VerificationError, ZkcollatError
 from zkcollat.field import P, R, pack_fr
-from zkcollat.groth16.keys import Proof, VerifyingKey
+from zkcollat.groth16.values import Frozen, Proof, VerifyingKey
 
 _OS_RANDOM = SystemRandom()
 
@@ -201,12 +200,16 @@ def verify(
     return True
 
 
-@dataclass(frozen=True)
-class BatchResult:
+class BatchResult(Frozen):
     """What ``verify_batch`` found: ``invalid`` maps the index of each invalid proof to why."""
 
+    _fields = _compared = ("n_proofs", "invalid")
+
     n_proofs: int
-    invalid: dict[int, str] = field(default_factory=dict)
+    invalid: dict[int, str]
+
+    def __init__(self, n_proofs: int, invalid: dict[int, str] | None = None) -> None:
+        self._set(n_proofs=n_proofs, invalid={} if invalid is None else invalid)
 
     @property
     def all_valid(self) -> bool:

@@ -13,7 +13,6 @@ checking that the pid still runs anvil) and leaves ``D`` readable.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -276,7 +275,7 @@ def _portfolio_key(net: Devnet, log: Any) -> None:
     pkey.save(pk, net.dir / "portfolio_key.zkpk")
     # the circuit recorded as `zkcollat setup` does: `margin init --portfolio-vk` reads k and m
     params = {"depth": DEPTH, "slots": PORTFOLIO_SLOTS, "assets": PORTFOLIO_ASSETS}
-    vk = dataclasses.replace(vk, metadata={**vk.metadata, **circuit_metadata("portfolio", params)})
+    vk = vk.replace(metadata={**vk.metadata, **circuit_metadata("portfolio", params)})
     write_json_atomic(net.dir / "portfolio_verification_key.json", vk_to_json(vk))
     net.doc["portfolioKey"] = {
         "statement": "portfolio",
