@@ -374,8 +374,9 @@ def missing_cpu_features(cpuinfo: str | None = None) -> list[str]:
         if _machine().lower() not in ("x86_64", "amd64"):
             return []
         try:
-            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-                cpuinfo = next((line for line in f if line.startswith("flags")), "")
+            with open("/proc/cpuinfo", "rb") as f:  # bytes: no codec to look up (~0.3 ms)
+                line = next((line for line in f if line.startswith(b"flags")), b"")
+            cpuinfo = line.decode("ascii", errors="replace")
         except OSError:
             return []
     flags = next((line.partition(":")[2].split() for line in cpuinfo.splitlines()
