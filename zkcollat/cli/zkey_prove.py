@@ -28,7 +28,8 @@ def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) 
     import time
 
     from zkcollat.ceremony.keys import prove_zkey_file
-    from zkcollat.formats.snarkjs import proof_to_json, public_to_json, write_json_atomic
+    from zkcollat.db import atomic_write_json_all
+    from zkcollat.formats.snarkjs import proof_to_json, public_to_json
     from zkcollat.formats.wtns import read_wtns_packed
 
     existing_file(zkey_path, "zkey")
@@ -38,8 +39,8 @@ def prove_wtns(zkey_path: str, wtns_path: str, proof_out: str, public_out: str) 
     proof, public, vk = prove_zkey_file(zkey_path, witness)
     if not vk.ceremony:
         warn(DEV_WARNING.format(what=zkey_path, why=unverified(zkey_path)))
-    write_json_atomic(proof_out, proof_to_json(proof))
-    write_json_atomic(public_out, public_to_json(public))
+    # both files atomically, their fsyncs at once (~2-4 ms of waiting for the disk each)
+    atomic_write_json_all([(proof_out, proof_to_json(proof)), (public_out, public_to_json(public))])
     return {
         "proof": proof_out,
         "public": public_out,

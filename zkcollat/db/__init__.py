@@ -9,12 +9,21 @@ The interface, all of it:
 - ``store.write()`` (``BEGIN IMMEDIATE`` ... ``COMMIT``) and ``store.read()`` (one snapshot)
   are the only ways to touch its connection;
 - :func:`atomic_write` / :func:`atomic_write_json` write files (``secret=True``: mode 0600);
-  :func:`cache_dir` is where the cache lives (``$ZKCOLLAT_CACHE``).
+  :func:`atomic_write_all` / :func:`atomic_write_json_all` several public ones, fsynced at
+  once; :func:`cache_dir` is where the cache lives (``$ZKCOLLAT_CACHE``).
 """
 
 from typing import TYPE_CHECKING, Any
 
-from zkcollat.db.files import FileExists, atomic_write, atomic_write_json, cache_dir, public_mode
+from zkcollat.db.files import (
+    FileExists,
+    atomic_write,
+    atomic_write_all,
+    atomic_write_json,
+    atomic_write_json_all,
+    cache_dir,
+    public_mode,
+)
 
 if TYPE_CHECKING:
     from zkcollat.db.sqlite import (
@@ -58,7 +67,9 @@ __all__ = [
     "Schema",
     "Store",
     "atomic_write",
+    "atomic_write_all",
     "atomic_write_json",
+    "atomic_write_json_all",
     "cache_dir",
     "create_tables",
     "open_store",
