@@ -294,15 +294,70 @@ impl Endo for ark_bn254::g1::Config {
 
 impl Endo for ark_bn254::g2::Config {
     // lambda = GLVConfig::LAMBDA of BN254's G2 (phi(x, y) = (omega x, y) on the twist, omega
-    // in Fq): the other cube root of unity mod r, -1 - lambda of G1, so the same lattice.
-    const BASIS: GlvBasis = GlvBasis {
-        a1: [0x89d3256894d213e3, 0, 0, 0],
-        a2: [0x0be4e1541221250b, 0x6f4d8248eeb859fd, 0, 0],
-        nb1: [0x8211bbeb7d4f1128, 0x6f4d8248eeb859fc, 0, 0],
-        b2: [0x89d3256894d213e3, 0, 0, 0],
-        g1: [0xd91d232ec7e0b3d7, 0x2, 0, 0],
-        g2: [0x7a7bd9d4391eb18d, 0x4ccef014a773d2cf, 0x2, 0],
-    };
+    // in Fq): the other cube root of unity mod r, lambda' = lambda^2 with lambda of G1.
+    const BASIS: GlvBasis = <ark_bn254::g1::Config as Endo>::BASIS.other_root();
+}
+
+impl GlvBasis {
+    /// The basis for `lambda^2` (the other non-trivial cube root of unity mod r) from this
+    /// one's for `lambda`: `x + lambda^2 y = 0` iff `y + lambda x = 0` (multiply by `lambda`,
+    /// `lambda^3 = 1`), so the lattice is this one with the coordinates swapped. `(a1, b1)`
+    /// gives `(b1, a1)`, negated to `(nb1, -a1)`, and `(a2, b2)` gives `(b2, a2)`: the new
+    /// `a1, nb1, a2, b2` are `nb1, a1, b2, a2`, and both rounding constants are recomputed.
+    pub const fn other_root(&self) -> GlvBasis {
+        GlvBasis {
+            a1: self.nb1,
+            a2: self.b2,
+            nb1: self.a1,
+            b2: self.a2,
+            g1: shifted_quotient(&self.a2),
+            g2: shifted_quotient(&self.a1),
+        }
+    }
+}
+
+/// `floor(2^256 x / r)` for `x < r` (r = Fr's modulus), by binary long division (compile time).
+const fn shifted_quotient(x: &[u64; 4]) -> [u64; 4] {
+    let r = <Fr as PrimeField>::MODULUS.0;
+    // The dividend x 2^256 bit by bit from the top; the remainder stays below r < 2^254.
+    let mut rem = [0u64; 4];
+    let mut q = [0u64; 4];
+    let mut bit = 512;
+    while bit > 0 {
+        bit -= 1;
+        let next = if bit >= 256 { (x[(bit - 256) / 64] >> ((bit - 256) % 64)) & 1 } else { 0 };
+        // rem = 2 rem + next
+        let mut i = 3;
+        while i > 0 {
+            rem[i] = (rem[i] << 1) | (rem[i - 1] >> 63);
+            i -= 1;
+        }
+        rem[0] = (rem[0] << 1) | next;
+        // rem >= r: subtract, and the quotient's bit (below 2^256: x < r)
+        let mut ge = true;
+        let mut k = 4;
+        while k > 0 {
+            k -= 1;
+            if rem[k] != r[k] {
+                ge = rem[k] > r[k];
+                break;
+            }
+        }
+        if ge {
+            let mut borrow = 0u64;
+            let mut j = 0;
+            while j < 4 {
+                let (d, b1) = rem[j].overflowing_sub(r[j]);
+                let (d, b2) = d.overflowing_sub(borrow);
+                rem[j] = d;
+                borrow = (b1 || b2) as u64;
+                j += 1;
+            }
+            assert!(bit < 256, "x >= r");
+            q[bit / 64] |= 1 << (bit % 64);
+        }
+    }
+    q
 }
 
 fn mul_wide(a: &[u64; 4], b: &[u64; 4]) -> [u64; 8] {
@@ -826,6 +881,22 @@ mod tests {
         }
         let g = Projective::<P>::rand(&mut rng).into_affine();
         assert_eq!(P::endomorphism_affine(&g), (g * lambda).into_affine());
+    }
+
+    /// G2's basis, derived from G1's, is the table it replaced (extended Euclid on G2's own
+    /// lambda); the rounding constants of G1's own table by the same division.
+    #[test]
+    fn g2_basis_from_g1s() {
+        let b = <ark_bn254::g2::Config as Endo>::BASIS;
+        assert_eq!(b.a1, [0x89d3256894d213e3, 0, 0, 0]);
+        assert_eq!(b.a2, [0x0be4e1541221250b, 0x6f4d8248eeb859fd, 0, 0]);
+        assert_eq!(b.nb1, [0x8211bbeb7d4f1128, 0x6f4d8248eeb859fc, 0, 0]);
+        assert_eq!(b.b2, [0x89d3256894d213e3, 0, 0, 0]);
+        assert_eq!(b.g1, [0xd91d232ec7e0b3d7, 0x2, 0, 0]);
+        assert_eq!(b.g2, [0x7a7bd9d4391eb18d, 0x4ccef014a773d2cf, 0x2, 0]);
+        let g = <ark_bn254::g1::Config as Endo>::BASIS;
+        assert_eq!(shifted_quotient(&g.b2), g.g1);
+        assert_eq!(shifted_quotient(&g.nb1), g.g2);
     }
 
     #[test]
