@@ -178,7 +178,7 @@ where
         assert!(s.num_bits() as usize <= bits, "a scalar above 2^{bits}");
         signed_digits(s, c, d);
     });
-    bucket_passes(bases, &digits, 1, windows, c, |b| *b) + plus - minus
+    bucket_passes(&[bases], &digits, 1, windows, c, |b| *b) + plus - minus
 }
 
 /// One parallel pass over the scalars: `split(s, rows)` writes the digit rows of scalar `s`
@@ -234,7 +234,7 @@ fn digit_pass<P: MsmConfig>(
 /// all its windows: a batch then spans several windows (more buckets, fewer conflicts, larger
 /// batches: fewer inversions). A few groups per thread for the pool to balance.
 fn bucket_passes<P: MsmConfig>(
-    bases: &[Affine<P>],
+    bases: &[&[Affine<P>]],
     digits: &[i16],
     rows: usize,
     windows: usize,
@@ -431,47 +431,82 @@ pub fn msm_glv<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Projectiv
 /// `phi(P)`, one or two Fq multiplications, where a window group needs it): the digits are
 /// the only vector of the points' size.
 pub fn msm_glv_with<P: Endo>(bases: &[Affine<P>], scalars: &[BigInt<4>], c: Option<usize>) -> Projective<P> {
-    let n = bases.len().min(scalars.len());
-    let (bases, scalars) = (&bases[..n], &scalars[..n]);
+    msm_glv_parts_with(&[(bases, scalars)], c)
+}
+
+/// `sum` of [`msm_glv`] over the parts `(bases, scalars)`, as one MSM: one set of buckets and
+/// one bucket reduction for all the parts (the prover's L and H queries, whose sums it only
+/// needs added), none of the points copied together.
+pub fn msm_glv_parts<P: Endo>(parts: &[(&[Affine<P>], &[BigInt<4>])]) -> Projective<P> {
+    msm_glv_parts_with(parts, None)
+}
+
+/// [`msm_glv_parts`] with the window width `c` given (None: [`glv_window_bits`]).
+pub fn msm_glv_parts_with<P: Endo>(parts: &[(&[Affine<P>], &[BigInt<4>])], c: Option<usize>) -> Projective<P> {
+    let parts: Vec<(&[Affine<P>], &[BigInt<4>])> = parts
+        .iter()
+        .map(|&(b, s)| {
+            let n = b.len().min(s.len());
+            (&b[..n], &s[..n])
+        })
+        .collect();
+    let n: usize = parts.iter().map(|p| p.0.len()).sum();
+    let plain = |parts: &[(&[Affine<P>], &[BigInt<4>])]| {
+        parts.iter().map(|&(b, s)| Projective::<P>::msm_bigint(b, s)).sum::<Projective<P>>()
+    };
     if n < SMALL {
-        return Projective::<P>::msm_bigint(bases, scalars);
+        return plain(&parts);
     }
     // The largest half's bit length and the number of halves (terms of the split sum); 1 and
     // r - 1 are summed apart (`digit_pass`).
     let mut minus_one = Fr::MODULUS;
     minus_one.sub_with_borrow(&BigInt::from(1u64));
-    let (bits, terms) = bases
-        .par_iter()
-        .zip(scalars.par_iter())
-        .map(|(b, s)| match s.num_bits() as usize {
-            _ if b.is_zero() || *s == minus_one => (0, 0),
-            0 | 1 => (0, 0),
-            k if k <= 128 => (k, 1),
-            _ => (128, 2),
+    let (bits, terms) = parts
+        .iter()
+        .map(|&(bases, scalars)| {
+            bases
+                .par_iter()
+                .zip(scalars.par_iter())
+                .map(|(b, s)| match s.num_bits() as usize {
+                    _ if b.is_zero() || *s == minus_one => (0, 0),
+                    0 | 1 => (0, 0),
+                    k if k <= 128 => (k, 1),
+                    _ => (128, 2),
+                })
+                .reduce(|| (0, 0), |x, y| (x.0.max(y.0), x.1 + y.1))
         })
-        .reduce(|| (0, 0), |x, y| (x.0.max(y.0), x.1 + y.1));
+        .fold((0, 0), |x, y| (x.0.max(y.0), x.1 + y.1));
     if terms < SMALL {
-        return Projective::<P>::msm_bigint(bases, scalars);
+        return plain(&parts);
     }
     let c = c.unwrap_or_else(|| glv_window_bits(terms));
     assert!((2..=15).contains(&c), "window width {c} outside 2..=15");
     let windows = (bits.max(1) + 1).div_ceil(c);
     let mut digits = vec![0i16; n * 2 * windows];
-    let (plus, minus) = digit_pass(bases, scalars, &mut digits, windows, |s, d| {
-        let (d1, d2) = d.split_at_mut(windows);
-        if s.num_bits() <= 128 {
-            signed_digits(s, c, d1);
-            return;
-        }
-        let (n1, k1, n2, k2) = decompose(s, &P::BASIS);
-        for (d, neg, k) in [(d1, n1, k1), (d2, n2, k2)] {
-            signed_digits(&k, c, d);
-            if neg {
-                d.iter_mut().for_each(|x| *x = -*x);
+    let (mut plus, mut minus) = (Projective::<P>::zero(), Projective::<P>::zero());
+    let mut rest = &mut digits[..];
+    for &(bases, scalars) in parts.iter().filter(|p| !p.0.is_empty()) {
+        let (mine, others) = rest.split_at_mut(bases.len() * 2 * windows);
+        rest = others;
+        let (p, m) = digit_pass(bases, scalars, mine, windows, |s, d| {
+            let (d1, d2) = d.split_at_mut(windows);
+            if s.num_bits() <= 128 {
+                signed_digits(s, c, d1);
+                return;
             }
-        }
-    });
-    bucket_passes(bases, &digits, 2, windows, c, P::endomorphism_affine) + plus - minus
+            let (n1, k1, n2, k2) = decompose(s, &P::BASIS);
+            for (d, neg, k) in [(d1, n1, k1), (d2, n2, k2)] {
+                signed_digits(&k, c, d);
+                if neg {
+                    d.iter_mut().for_each(|x| *x = -*x);
+                }
+            }
+        });
+        plus += p;
+        minus += m;
+    }
+    let bases: Vec<&[Affine<P>]> = parts.iter().map(|p| p.0).collect();
+    bucket_passes(&bases, &digits, 2, windows, c, P::endomorphism_affine) + plus - minus
 }
 
 /// The window width for `m` split points (`examples/prove_phases` and interleaved runs of
@@ -555,7 +590,7 @@ impl<P: MsmConfig> Windows<P> {
     /// point: row `r` multiplies `endo^r(P)`, see [`bucket_passes`]).
     fn sums(
         mut self,
-        bases: &[Affine<P>],
+        bases: &[&[Affine<P>]],
         digits: &[i16],
         rows: usize,
         windows: usize,
@@ -563,7 +598,7 @@ impl<P: MsmConfig> Windows<P> {
         endo: &impl Fn(&Affine<P>) -> Affine<P>,
     ) -> Vec<Projective<P>> {
         let count = self.buckets.len() / self.k;
-        for (i, b) in bases.iter().enumerate() {
+        for (i, b) in bases.iter().flat_map(|part| part.iter()).enumerate() {
             for r in 0..rows {
                 let at = (i * rows + r) * windows + w0;
                 let ds = &digits[at..at + count];
@@ -947,6 +982,32 @@ mod tests {
             assert_eq!(x.batch_inverse(), x.inverse(), "{x}");
         }
         assert_eq!(Fq2::ZERO.batch_inverse(), None);
+    }
+
+    /// Parts summed as one MSM equal arkworks' MSM of each part, added: empty parts, parts
+    /// below and above `SMALL`, special scalars, identity points, lengths cut to the shorter.
+    #[test]
+    fn glv_parts_match_arkworks() {
+        type P = ark_bn254::g1::Config;
+        let mut rng = StdRng::seed_from_u64(31);
+        for sizes in [vec![0, 0], vec![10, 20], vec![0, 300], vec![300, 0], vec![40, 40], vec![1000, 3001], vec![5, 700, 0, 64]] {
+            let data: Vec<(Vec<Affine<P>>, Vec<BigInt<4>>)> = sizes
+                .iter()
+                .map(|&n| {
+                    let mut b = rand_bases::<P>(&mut rng, n);
+                    for p in b.iter_mut().step_by(7) {
+                        *p = Affine::<P>::identity();
+                    }
+                    (b, (0..n + 3).map(|_| special(&mut rng)).collect())
+                })
+                .collect();
+            let parts: Vec<(&[Affine<P>], &[BigInt<4>])> = data.iter().map(|(b, s)| (&b[..], &s[..])).collect();
+            let want: Projective<P> = data.iter().map(|(b, s)| Projective::<P>::msm_bigint(b, &s[..b.len()])).sum();
+            assert_eq!(msm_glv_parts(&parts), want, "{sizes:?}");
+            for c in [4, 10] {
+                assert_eq!(msm_glv_parts_with(&parts, Some(c)), want, "{sizes:?}, c = {c}");
+            }
+        }
     }
 
     #[test]

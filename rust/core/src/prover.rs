@@ -1,5 +1,6 @@
-//! The Groth16 prover in one call: witness rows, the quotient H(x), five MSMs and the
-//! final combination, with no round trip to Python in between.
+//! The Groth16 prover in one call: witness rows, the quotient H(x), the MSMs (A, B in G1 and
+//! G2, and L with H as one, since C only needs their sum) and the final combination, with no
+//! round trip to Python in between.
 //!
 //! ```text
 //!   A = alpha + sum_j w_j u_j(tau) + r delta                      (G1)
@@ -18,7 +19,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInt, PrimeField};
 use rayon::prelude::*;
 
-use crate::msm_affine::AffineMsm;
+use crate::msm_affine::{msm_glv_parts, AffineMsm};
 use crate::qap::{quotient_coeffs, Matrices, Rows};
 use crate::{Error, Result};
 
@@ -78,10 +79,15 @@ where
         })
     }
 
+    /// The scalars of the points kept, from one scalar per wire of the full vector.
+    fn gather(&self, scalars: &[BigInt<4>]) -> Vec<BigInt<4>> {
+        debug_assert_eq!(scalars.len(), self.length);
+        self.wires.iter().map(|&i| scalars[i as usize]).collect()
+    }
+
     /// `sum s_j P_j` over the full vector, `scalars` holding one scalar per wire.
     pub fn msm(&self, scalars: &[BigInt<4>]) -> G {
-        debug_assert_eq!(scalars.len(), self.length);
-        let s: Vec<BigInt<4>> = self.wires.iter().map(|&i| scalars[i as usize]).collect();
+        let s = self.gather(scalars);
         if self.subgroup {
             G::msm_subgroup(&self.points, &s)
         } else {
@@ -185,30 +191,23 @@ impl ProvingKey {
     ) -> Result<(G1Affine, G2Affine, G1Affine)> {
         let wb: Vec<BigInt<4>> = w.par_iter().map(|x| x.into_bigint()).collect();
         let n_pub = self.n_public;
-        // H (FFTs then its MSM) on one side, the four witness MSMs on the other.
-        let (h_acc, (a_acc, b1_acc, b2_acc, l_acc)) = rayon::join(
-            || -> Result<G1Projective> {
-                // h's field elements are dropped before the MSM allocates its buckets
-                let hb: Vec<BigInt<4>> = {
-                    let h = quotient_coeffs(a, b, c)?;
-                    h[..self.h.len()].par_iter().map(|x| x.into_bigint()).collect()
-                };
-                Ok(G1Projective::msm_affine(&self.h, &hb))
+        // h's coefficients (the FFTs) on one side, three witness MSMs on the other; then L and
+        // H, which C only needs added, as one MSM (one bucket reduction for both).
+        let (hb, (a_acc, b1_acc, b2_acc)) = rayon::join(
+            || -> Result<Vec<BigInt<4>>> {
+                let h = quotient_coeffs(a, b, c)?;
+                Ok(h[..self.h.len()].par_iter().map(|x| x.into_bigint()).collect())
             },
-            || {
-                let a_acc = self.a.msm(&wb);
-                let b1_acc = self.b_g1.msm(&wb);
-                let b2_acc = self.b_g2.msm(&wb);
-                let l_acc = self.l.msm(&wb[n_pub + 1..]);
-                (a_acc, b1_acc, b2_acc, l_acc)
-            },
+            || (self.a.msm(&wb), self.b_g1.msm(&wb), self.b_g2.msm(&wb)),
         );
-        let h_acc = h_acc?;
+        let hb = hb?;
+        let lb = self.l.gather(&wb[n_pub + 1..]);
+        let lh_acc = msm_glv_parts(&[(&self.l.points, &lb), (&self.h, &hb)]);
         let (rb, sb) = (r.into_bigint(), s.into_bigint());
         let a_pt = self.alpha_g1.into_group() + a_acc + self.delta_g1.mul_bigint(rb);
         let b2 = self.beta_g2.into_group() + b2_acc + self.delta_g2.mul_bigint(sb);
         let b1 = self.beta_g1.into_group() + b1_acc + self.delta_g1.mul_bigint(sb);
-        let c_pt = l_acc + h_acc + a_pt * s + b1 * r - self.delta_g1.mul_bigint((r * s).into_bigint());
+        let c_pt = lh_acc + a_pt * s + b1 * r - self.delta_g1.mul_bigint((r * s).into_bigint());
         let [a_aff, c_aff] =
             <[G1Affine; 2]>::try_from(G1Projective::normalize_batch(&[a_pt, c_pt])).expect("2");
         Ok((a_aff, b2.into_affine(), c_aff))
