@@ -488,3 +488,42 @@ def test_a_mode_missing_options_names_every_one() -> None:
             ("--min-expiry", None),
         )
     assert str(e.value) == "a portfolio proof needs --lock, --min-expiry"
+
+
+def test_prove_pk_checks_b2_once_and_refuses_a_point_outside_g2(
+    world: World, tmp_path: Path
+) -> None:
+    """``prove --pk`` with a key whose B2 check the cache does not record (made elsewhere, or
+    the cache emptied since ``setup``) checks B2 in G2 first and records it; a key with a B2
+    point outside G2 is refused by name (exit 2) and nothing is written, where it used to give
+    a proof that no verifier accepts."""
+    import dataclasses
+    import warnings
+
+    from tests.curve.test_backend import _twist_point_outside_subgroup
+    from zkcollat.formats import b2record, pkey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pk = pkey.load(world.pk)
+    entry = b2record.entry(pk.b_g2_query, "std")
+    entry.unlink(missing_ok=True)
+    args = ["--vault", str(world.vault), "--lock", "0", "--threshold", THRESHOLD,
+            "--min-expiry", MIN_EXPIRY, "--dest-chain", EXEC_CHAIN]
+    proof, public = tmp_path / "p.json", tmp_path / "s.json"
+    run("prove", "--pk", str(world.pk), *args, "--proof", str(proof), "--public", str(public))
+    assert entry.exists()
+    assert verify(vk_from_json(read_json(world.vk, "vk")),
+                  public_from_json(read_json(public, "public")),
+                  proof_from_json(read_json(proof, "proof")))
+    j = next(i for i in range(pk.n_wires) if pk.b_g2_query[128 * i : 128 * i + 128] != bytes(128))
+    bad_b2 = (pk.b_g2_query[: 128 * j] + _twist_point_outside_subgroup().to_native_bytes()
+              + pk.b_g2_query[128 * (j + 1) :])
+    bad = tmp_path / "bad.zkpk"
+    pkey.save(dataclasses.replace(pk, b_g2_query=bad_b2), bad)
+    out = tmp_path / "bad_proof.json"
+    message = fails("prove", "--pk", str(bad), *args, "--proof", str(out), "--public",
+                    str(tmp_path / "bad_public.json"))
+    want = f"the key's B2 query (b_g2_query): point[{j}] is not in the r-order subgroup G2"
+    assert want in message
+    assert not out.exists() and not b2record.entry(bad_b2, "std").exists()

@@ -324,6 +324,7 @@ def prove_cmd(
         check = (pk.vk, repr(zkey_path))
     else:
         pk = load_pk(pk_path)
+        _b2_checked_once(pk)
     results: list[dict[str, Any]] = []
     if input_path is not None:
         from zkcollat.formats.signals import read_input_json
@@ -392,6 +393,20 @@ def prove_cmd(
         )
 
     emit(as_json, out, text)
+
+
+def _b2_checked_once(pk: ProvingKey) -> None:
+    """A ``.zkpk`` whose B2 query the cache does not record as checked in G2 (a key made
+    elsewhere, or a cache emptied since ``setup``) has it checked now, once (~0.4 s CPU at
+    CollateralLock(20)), as a ``.zkey``'s first ``--wtns`` proof does: a point outside G2 is
+    refused by name before anything is proved, and every later proof of the key splits B2 by
+    G2's endomorphism (:mod:`zkcollat.formats.b2record`)."""
+    if pk.b_g2_in_g2:
+        return
+    from zkcollat.formats import b2record
+
+    b2record.known_in_g2(pk.b_g2_query, "std")
+    pk.b_g2_checked = pk.b_g2_query
 
 
 def _require_options(what: str, *options: tuple[str, object]) -> None:
