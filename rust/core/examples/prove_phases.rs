@@ -1,5 +1,6 @@
 //! Where a proof's time goes: each phase of `ProvingKey::prove_rows` (scalar conversion, the
-//! quotient's FFTs, the five MSMs) and the whole call, in process CPU time and wall time, on a
+//! quotient's FFTs, the MSMs: A, B1, B2, and L with H as one, "msm L+H", as the prover runs them;
+//! "msm L" and "msm H" alone for comparison with earlier figures) and the whole call, in process CPU time and wall time, on a
 //! one-thread and on a two-thread pool, interleaved round by round. Inputs from
 //! `benchmarks/msm_inputs.py DEPTH DIR` (a key's queries, a witness and its rows):
 //!
@@ -7,13 +8,14 @@
 //!     cd rust && cargo build --release -p zkcollat-core --example prove_phases && \
 //!       ./target/release/examples/prove_phases /tmp/msm20 [ROUNDS]
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::AffineRepr;
 use ark_ff::{BigInt, PrimeField};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 use zkcollat_core::codec::{frs_from_be, g1s_from_bytes, g2s_from_bytes_with};
-use zkcollat_core::msm_affine::AffineMsm;
+use zkcollat_core::msm_affine::{msm_glv_parts, AffineMsm};
 use zkcollat_core::prover::{ProvingKey, Query};
 use zkcollat_core::qap::quotient_coeffs;
 
@@ -88,6 +90,13 @@ fn main() {
     );
     // B2 as for a key whose G2 points are not known to be in the subgroup (no split).
     let b2_plain = Query::<ark_bn254::G2Projective>::new(g2.clone()).expect("b2");
+    // L's points and scalars without the identity points (as `Query` keeps them), for L+H.
+    let (lp, ls): (Vec<G1Affine>, Vec<BigInt<4>>) = g1("l.bin")
+        .into_iter()
+        .zip(&w[n_public + 1..])
+        .filter(|(p, _)| !p.is_zero())
+        .map(|(p, s)| (p, s.into_bigint()))
+        .unzip();
     let (r, s) = (Fr::from(12345u64), Fr::from(678u64));
     let mut by: Vec<Times> = vec![Times::default(), Times::default()];
     let pools: Vec<rayon::ThreadPool> = [1, 2]
@@ -110,6 +119,7 @@ fn main() {
                 let _ = t.time("msm B2", || pk.b_g2.msm(&wb));
                 let _ = t.time("msm B2 plain", || b2_plain.msm(&wb));
                 let _ = t.time("msm L", || pk.l.msm(&wb[n_public + 1..]));
+                let _ = t.time("msm L+H", || msm_glv_parts(&[(&lp, &ls), (&pk.h, &hb)]));
             });
         }
     }
