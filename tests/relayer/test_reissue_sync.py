@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 from web3 import Web3
@@ -33,11 +34,23 @@ TTL_S = 120
 RELEASED, SEIZED = 2, 3
 
 
-def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
-    net = devnet
+class Credited(NamedTuple):
+    """A lock on the devnet's source chain, credited on the execution chain and known to the
+    venue: the relayer, the driver, the venue and its sync that the tests go on with."""
+
+    relayer: Relayer
+    d: Driver
+    venue: Any
+    sync: VenueSync
+    lock_id: int
+
+
+def _credited(net: dn.Devnet, tmp_path: Path, name: str, locked: int, credited: int) -> Credited:
+    """Lock ``locked`` base units, wait for a root with the lock, credit ``credited`` of it,
+    and run the sync until the venue has the credit. The caller closes relayer and sync."""
     cfg = config(net, tmp_path / "relayer")
     relayer = Relayer(cfg, ask=in_process(members(net, cfg)))
-    d = Driver(net, "reissue")
+    d = Driver(net, name)
     venue = st.make_venue(net, tmp_path / "venue", message_ttl_s=TTL_S)
     sync = VenueSync(
         venue,
@@ -47,17 +60,26 @@ def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
         start_blocks=(d.src.head(), d.exe.head()),
     )
     try:
-        d.approve(10 * COL)
-        lock_id = d.lock_id(d.lock(10 * COL))
+        d.approve(locked)
+        lock_id = d.lock_id(d.lock(locked))
         until(relayer, lambda: d.accepted(lock_id), "a root with the lock")
-        d.credit_lock(lock_id, 8 * COL)
-        src_id, vault = d.src.chain_id, d.vault_addr.lower()
+        d.credit_lock(lock_id, credited)
         deadline = time.monotonic() + 600
-        while venue.get_credit(src_id, vault, lock_id) is None:
+        while venue.get_credit(d.src.chain_id, d.vault_addr.lower(), lock_id) is None:
             assert time.monotonic() < deadline, "the venue never learned the credit"
             sync.run_once()
             time.sleep(0.5)
+    except BaseException:
+        relayer.close()
+        sync.close()
+        raise
+    return Credited(relayer, d, venue, sync, lock_id)
 
+
+def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
+    relayer, d, venue, sync, lock_id = _credited(devnet, tmp_path, "reissue", 10 * COL, 8 * COL)
+    net = devnet
+    try:
         def chain_now() -> int:
             head = d.src.block("latest")
             assert head is not None
@@ -108,18 +130,10 @@ def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
 
 
 def test_expired_release_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
-    net = devnet
-    cfg = config(net, tmp_path / "relayer")
-    relayer = Relayer(cfg, ask=in_process(members(net, cfg)))
-    d = Driver(net, "reissue-release")
-    venue = st.make_venue(net, tmp_path / "venue", message_ttl_s=TTL_S)
-    sync = VenueSync(
-        venue,
-        cfg,
-        load_account(net.account("venue")).account,
-        tmp_path / "sync.sqlite",
-        start_blocks=(d.src.head(), d.exe.head()),
+    relayer, d, venue, sync, lock_id = _credited(
+        devnet, tmp_path, "reissue-release", 3 * COL, 2 * COL
     )
+    net = devnet
 
     def chain_now() -> int:
         head = d.src.block("latest")
@@ -127,16 +141,7 @@ def test_expired_release_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None
         return int(head.timestamp)
 
     try:
-        d.approve(3 * COL)
-        lock_id = d.lock_id(d.lock(3 * COL))
-        until(relayer, lambda: d.accepted(lock_id), "a root with the lock")
-        d.credit_lock(lock_id, 2 * COL)
         src_id, vault = d.src.chain_id, d.vault_addr.lower()
-        deadline = time.monotonic() + 600
-        while venue.get_credit(src_id, vault, lock_id) is None:
-            assert time.monotonic() < deadline, "the venue never learned the credit"
-            sync.run_once()
-            time.sleep(0.5)
         now = chain_now()
         venue.set_asset_price(src_id, int(d.token.address, 16), st.SPOT_E8, now=now)
         key = PrivateKey.from_bytes(bytes(load_account(net.account("trader")).account.key))

@@ -38,25 +38,34 @@ contract CollateralCreditRealPortfolioTest is TestBase {
         _values(args);
         vm.chainId(pub.destChainId);
         vm.warp(1_700_000_000);
-        address[] memory m = new address[](3);
-        for (uint256 i = 0; i < 3; ++i) {
-            m[i] = vm.addr(keys[i]);
-        }
-        reg = new RootRegistry(m, 2);
+        reg = new RootRegistry(_members(), 2);
         IPortfolioVerifier adapter = new PortfolioVerifierAdapter(address(new PortfolioVerifier()), 32, 4);
         cc = new CollateralCredit(
             IRootRegistry(address(reg)), ICollateralLockVerifier(address(0)), address(0x5E771E), address(0), 1 days, adapter
         );
+        _attestRoot(reg);
+    }
+
+    /// @dev The committee's three members (the addresses of `keys`).
+    function _members() internal view returns (address[] memory m) {
+        m = new address[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            m[i] = vm.addr(keys[i]);
+        }
+    }
+
+    /// @dev Two of the three members attest the fixture's root of (SRC, VAULT) to `r`.
+    function _attestRoot(RootRegistry r) internal {
         RootRegistry.RootAttestation memory a =
             RootRegistry.RootAttestation(SRC, VAULT, 100, bytes32(pub.root), uint64(block.timestamp));
-        bytes32 h = keccak256(abi.encode(reg.ROOT_TYPEHASH(), a.sourceChainId, a.vault, a.blockNumber, a.root, a.timestamp));
-        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", reg.domainSeparator(), h));
+        bytes32 h = keccak256(abi.encode(r.ROOT_TYPEHASH(), a.sourceChainId, a.vault, a.blockNumber, a.root, a.timestamp));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", r.domainSeparator(), h));
         bytes memory sigs;
         for (uint256 i = 0; i < 2; ++i) {
-            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
-            sigs = abi.encodePacked(sigs, r, s, v);
+            (uint8 v, bytes32 rs, bytes32 ss) = vm.sign(keys[i], digest);
+            sigs = abi.encodePacked(sigs, rs, ss, v);
         }
-        reg.submitRoot(a, sigs);
+        r.submitRoot(a, sigs);
     }
 
     /// @dev The public values after the proof (8 words): the used slots' lockIds (a prefix)
@@ -127,10 +136,7 @@ contract CollateralCreditRealPortfolioTest is TestBase {
     /// @dev script/DeployExecution.s.sol without PORTFOLIO_VERIFIER deploys the committed
     /// verifier behind an adapter of its shape: the fixture's real proof credits through it.
     function test_deployScriptWiresAPortfolioVerifier() public {
-        address[] memory m = new address[](3);
-        for (uint256 i = 0; i < 3; ++i) {
-            m[i] = vm.addr(keys[i]);
-        }
+        address[] memory m = _members();
         DeployExecution script = new DeployExecution();
         DeployExecution.Deployed memory d = script.deploy(m, 2, address(0x5E771E), address(0), 1 days, address(0));
         CollateralCredit credit = CollateralCredit(d.credit);
@@ -139,17 +145,7 @@ contract CollateralCreditRealPortfolioTest is TestBase {
         assertEq(a.verifier(), d.portfolioVerifier, "over the deployed verifier");
         assertEq(a.slots(), 32, "k");
         assertEq(a.assets(), 4, "m");
-        RootRegistry r = RootRegistry(d.registry);
-        RootRegistry.RootAttestation memory at =
-            RootRegistry.RootAttestation(SRC, VAULT, 100, bytes32(pub.root), uint64(block.timestamp));
-        bytes32 h = keccak256(abi.encode(r.ROOT_TYPEHASH(), at.sourceChainId, at.vault, at.blockNumber, at.root, at.timestamp));
-        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", r.domainSeparator(), h));
-        bytes memory sigs;
-        for (uint256 i = 0; i < 2; ++i) {
-            (uint8 v, bytes32 rr, bytes32 ss) = vm.sign(keys[i], digest);
-            sigs = abi.encodePacked(sigs, rr, ss, v);
-        }
-        r.submitRoot(at, sigs);
+        _attestRoot(RootRegistry(d.registry));
         PortfolioPublic memory p = pub;
         vm.prank(address(uint160(p.owner)));
         assertEq(credit.creditPortfolio(SRC, VAULT, proof, p), 1, "the real proof credits");
