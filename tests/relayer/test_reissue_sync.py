@@ -76,25 +76,27 @@ def _credited(net: dn.Devnet, tmp_path: Path, name: str, locked: int, credited: 
     return Credited(relayer, d, venue, sync, lock_id)
 
 
+def _chain_now(d: Driver) -> int:
+    """The source chain's time: its latest block's timestamp."""
+    head = d.src.block("latest")
+    assert head is not None
+    return int(head.timestamp)
+
+
 def test_expired_seize_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None:
     relayer, d, venue, sync, lock_id = _credited(devnet, tmp_path, "reissue", 10 * COL, 8 * COL)
     net = devnet
     try:
-        def chain_now() -> int:
-            head = d.src.block("latest")
-            assert head is not None
-            return int(head.timestamp)
-
-        now = _sell_puts_and_crash(venue, d, chain_now(), True)
+        now = _sell_puts_and_crash(venue, d, _chain_now(d), True)
         (entry,) = venue.liquidate(d.trader.lower(), now=now).seizes
         first = entry.message
         assert isinstance(first, Seize)
         assert sync.run_once(now).sent  # markSeized, not executed: no relayer pass yet
         # the source chain's clock passes the deadline; its blocks reach the depth
-        d.src.rpc("evm_increaseTime", [first.deadline - chain_now() + 60])
+        d.src.rpc("evm_increaseTime", [first.deadline - _chain_now(d) + 60])
         for _ in range(4):
             d.src.rpc("evm_mine", [])
-        later = chain_now()
+        later = _chain_now(d)
         rep = sync.run_once(later)
         assert rep.reissued == 1 and rep.sent
         (again,) = [e for e in venue.outbox(pending_only=False) if e.id == entry.id]
@@ -135,14 +137,9 @@ def test_expired_release_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None
     )
     net = devnet
 
-    def chain_now() -> int:
-        head = d.src.block("latest")
-        assert head is not None
-        return int(head.timestamp)
-
     try:
         src_id, vault = d.src.chain_id, d.vault_addr.lower()
-        now = chain_now()
+        now = _chain_now(d)
         venue.set_asset_price(src_id, int(d.token.address, 16), st.SPOT_E8, now=now)
         key = PrivateKey.from_bytes(bytes(load_account(net.account("trader")).account.key))
         req = ReleaseRequest(key.address, src_id, vault, lock_id, 1, now + 600)
@@ -150,10 +147,10 @@ def test_expired_release_issued_again(devnet: dn.Devnet, tmp_path: Path) -> None
         first = entry.message
         assert isinstance(first, Release)
         assert sync.run_once(now).sent  # markReleased, not executed: no relayer pass yet
-        d.src.rpc("evm_increaseTime", [first.deadline - chain_now() + 60])
+        d.src.rpc("evm_increaseTime", [first.deadline - _chain_now(d) + 60])
         for _ in range(4):
             d.src.rpc("evm_mine", [])
-        later = chain_now()
+        later = _chain_now(d)
         rep = sync.run_once(later)
         assert rep.releases_reissued == 1 and rep.reissued == 0 and rep.sent
         (again,) = [e for e in venue.outbox(pending_only=False) if e.id == entry.id]

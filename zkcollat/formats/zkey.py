@@ -29,13 +29,13 @@ from __future__ import annotations
 import struct
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
 
 from zkcollat.db.files import atomic_write
 from zkcollat.errors import EncodingError, KeyFormatError
 from zkcollat.field import P, R
 from zkcollat.formats.lem import G1_SIZE, G2_SIZE, container, open_buffer, section_index
 from zkcollat.formats.limits import BinaryReader
+from zkcollat.groth16.values import Record
 
 MAGIC = b"zkey"
 VERSION = 1
@@ -53,35 +53,7 @@ class ZkeyError(KeyFormatError, EncodingError):
     """A ``.zkey`` file is malformed, truncated or not a BN254 Groth16 key."""
 
 
-_R = TypeVar("_R", bound="_Record")
-
-
-class _Record:
-    """Equality over ``_fields`` (the constructor's parameters, in order), a ``repr`` naming
-    them, :meth:`replace`: a mutable dataclass's behaviour, written out (the ``dataclasses``
-    module imports ``inspect``, ~6 ms of a ``prove --zkey --wtns`` process)."""
-
-    _fields: tuple[str, ...] = ()
-    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
-
-    def __repr__(self) -> str:
-        inside = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
-        return f"{type(self).__qualname__}({inside})"
-
-    def replace(self: _R, **changes: Any) -> _R:
-        """A copy with ``changes`` (field names), as ``dataclasses.replace``."""
-        unknown = set(changes) - set(self._fields)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
-        return type(self)(**{f: changes.get(f, getattr(self, f)) for f in self._fields})
-
-
-class Contribution(_Record):
+class Contribution(Record):
     """One phase-2 contribution: the new delta and the proof that its maker knew the scalar."""
 
     _fields = ("delta_after", "g1_s", "g1_sx", "g2_spx", "transcript", "kind", "name",
@@ -129,7 +101,7 @@ class Contribution(_Record):
         )
 
 
-class Zkey(_Record):
+class Zkey(Record):
     """The sections of a Groth16 ``.zkey`` (points as LEM bytes)."""
 
     _fields = ("n_vars", "n_public", "domain_size", "alpha_g1", "beta_g1", "beta_g2",

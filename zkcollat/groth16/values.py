@@ -14,31 +14,46 @@ from typing import Any, NoReturn, TypeVar
 
 from zkcollat.curve.points import G1Point, G2Point
 
-_V = TypeVar("_V", bound="Frozen")
+_V = TypeVar("_V", bound="Record")
 
 
-class Frozen:
-    """Equality, hash, ``repr``, immutability and :meth:`replace` from ``_fields`` (the
-    constructor's parameters, in order) and ``_compared`` (those equality and hash use)."""
+class Record:
+    """A mutable dataclass's behaviour from ``_fields`` (the constructor's parameters, in
+    order): equality over ``_compared`` (every field when empty), a ``repr`` naming every
+    field, :meth:`replace`; unhashable. :class:`Frozen` adds the frozen half. The ``.zkey``'s
+    sections (:mod:`zkcollat.formats.zkey`) are records too."""
 
     _fields: tuple[str, ...] = ()
     _compared: tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f) for f in self._compared)
+        return tuple(getattr(self, f) for f in (self._compared or self._fields))
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        assert isinstance(other, Frozen)
+        assert isinstance(other, Record)
         return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
 
     def __repr__(self) -> str:
         inside = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
         return f"{type(self).__qualname__}({inside})"
+
+    def replace(self: _V, **changes: Any) -> _V:
+        """A copy with ``changes`` (field names), as ``dataclasses.replace``."""
+        unknown = set(changes) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        return type(self)(**{f: changes.get(f, getattr(self, f)) for f in self._fields})
+
+
+class Frozen(Record):
+    """A :class:`Record` that is frozen: no assignment after construction (the constructor
+    sets its fields with :meth:`_set`), and hashable over ``_compared``."""
+
+    def __hash__(self) -> int:  # type: ignore[override]  # a frozen record is hashable
+        return hash(self._values())
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is frozen")
@@ -49,13 +64,6 @@ class Frozen:
     def _set(self, **values: object) -> None:
         for name, value in values.items():
             object.__setattr__(self, name, value)
-
-    def replace(self: _V, **changes: Any) -> _V:
-        """A copy with ``changes`` (field names), as ``dataclasses.replace``."""
-        unknown = set(changes) - set(self._fields)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
-        return type(self)(**{f: changes.get(f, getattr(self, f)) for f in self._fields})
 
 
 class VerifyingKey(Frozen):
