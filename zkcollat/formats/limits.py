@@ -4,8 +4,9 @@ a project error, never a traceback, a runaway allocation or a crash of the inter
 Limits (:class:`Limits`, defaults in :data:`DEFAULT`):
 
 - ``max_bytes``: a file (or a JSON text) larger than this is refused before it is read;
-- ``max_depth``: JSON nesting deeper than this is refused (checked while parsing: the JSON
-  parser's recursion is bounded, so 150,000 nested ``[`` cost nothing);
+- ``max_depth``: JSON nesting deeper than this is refused (counted over the text's brackets
+  outside strings before it is parsed, so 150,000 nested ``[`` cost one scan; the interpreter's
+  recursion limit, which is process-wide, is never touched);
 - ``max_digits``: a JSON number longer than this is refused (field elements have 77 digits;
   Python's own limit of 4,300 digits would otherwise raise a bare ``ValueError``);
 - NaN and Infinity are refused, and the text must be UTF-8.
@@ -24,8 +25,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
-import threading
+import re
+from itertools import accumulate
 from typing import Any, Literal, NamedTuple
 
 from zkcollat.errors import EncodingError, ZkcollatError
@@ -48,14 +49,21 @@ DEFAULT = Limits()
 #: Small JSON documents (keys, proofs, public signals, committees, attestations, configs).
 SMALL_JSON = Limits(max_bytes=16 << 20)
 
-_recursion_lock = threading.Lock()
+# A JSON string, escapes included (an unterminated one runs to the end of the text).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-def _frame_depth() -> int:
-    depth, f = 0, sys._getframe()
-    while f is not None:
-        depth, f = depth + 1, f.f_back  # type: ignore[assignment]
-    return depth
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in ``text``, strings skipped.
+
+    The parser reads strings exactly as ``_STRING`` does (a quote, then characters or
+    backslash pairs, then a quote), and it stops at its first error, so it never nests
+    deeper than this count, valid text or not.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def read_bytes(path: str | os.PathLike[str], what: str, max_bytes: int) -> bytes:
@@ -114,27 +122,26 @@ def loads(text: str | bytes, what: str, limits: Limits = DEFAULT) -> Any:
     def parse_constant(s: str) -> Any:
         raise LimitError(f"{what}: {s} is not a JSON number")
 
-    with _recursion_lock:
-        old = sys.getrecursionlimit()
-        # the C parser counts one recursion per nesting level against this limit
-        sys.setrecursionlimit(_frame_depth() + limits.max_depth + 8)
-        try:
-            return json.loads(text, parse_int=parse_int, parse_float=parse_float,
-                              parse_constant=parse_constant)
-        except RecursionError:
-            raise LimitError(
-                f"{what}: JSON nested deeper than the limit of {limits.max_depth} levels"
-            ) from None
-        except json.JSONDecodeError as e:
-            raise LimitError(
-                f"{what} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
-            ) from None
-        except ValueError as e:  # the interpreter's own limits (digits of an int)
-            if isinstance(e, LimitError):
-                raise
-            raise LimitError(f"{what}: {e}") from None
-        finally:
-            sys.setrecursionlimit(old)
+    # no deeper than its opening brackets: most texts skip the scan (which costs ~ a parse)
+    opening = text.count("[") + text.count("{")
+    if opening > limits.max_depth and _nesting_depth(text) > limits.max_depth:
+        raise LimitError(f"{what}: JSON nested deeper than the limit of {limits.max_depth} levels")
+    try:
+        return json.loads(text, parse_int=parse_int, parse_float=parse_float,
+                          parse_constant=parse_constant)
+    except RecursionError:  # a max_depth above what this thread's stack has left
+        raise LimitError(
+            f"{what}: JSON nested deeper than this thread's stack allows "
+            f"(limit {limits.max_depth} levels)"
+        ) from None
+    except json.JSONDecodeError as e:
+        raise LimitError(
+            f"{what} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+        ) from None
+    except ValueError as e:  # the interpreter's own limits (digits of an int)
+        if isinstance(e, LimitError):
+            raise
+        raise LimitError(f"{what}: {e}") from None
 
 
 def read_json(path: str | os.PathLike[str], what: str, limits: Limits = DEFAULT) -> Any:
