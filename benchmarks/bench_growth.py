@@ -3,6 +3,9 @@
     python benchmarks/bench_growth.py --quick                 # small sizes, one round: a smoke run
     python benchmarks/bench_growth.py --max-log2 16 --runs 5  # the quiet run the docs show
     python benchmarks/bench_growth.py                         # every size up to 2^20
+    python benchmarks/bench_growth.py --series synthetic,vault --min-log2 17 --runs 3 --rounds 1 \
+        --out benchmarks/.cache/large.json                    # the large sizes on their own
+    python benchmarks/bench_growth.py --replot small.json large.json   # one table and plot
     python benchmarks/bench_growth.py --series lock --threads 2
     python benchmarks/bench_growth.py --replot benchmarks/.cache/growth.json   # redraw only
 
@@ -95,15 +98,16 @@ Record = dict[str, Any]
 # ---------------------------------------------------------------- sizes
 
 
-def sizes(quick: bool, max_log2: int) -> dict[str, list[int]]:
-    """The sizes of each series: lock depths, synthetic and vault log2 sizes."""
+def sizes(quick: bool, max_log2: int, min_log2: int = 0) -> dict[str, list[int]]:
+    """The sizes of each series: lock depths, synthetic and vault log2 sizes (those two from
+    ``min_log2`` to ``max_log2``)."""
     if quick:
         plan = {"lock": [4, 8], "synthetic": [10, 11], "vault": [6, 8]}
     else:
         plan = {"lock": [8, 16, 20, 32], "synthetic": list(range(12, 21)),
                 "vault": list(range(10, 21, 2))}
-    plan["synthetic"] = [k for k in plan["synthetic"] if k <= max_log2]
-    plan["vault"] = [k for k in plan["vault"] if k <= max_log2]
+    plan["synthetic"] = [k for k in plan["synthetic"] if min_log2 <= k <= max_log2]
+    plan["vault"] = [k for k in plan["vault"] if min_log2 <= k <= max_log2]
     return plan
 
 
@@ -521,17 +525,25 @@ def _sampling(results: dict[str, Any]) -> str:
 def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
     """The Markdown page: the sitting, then one table per series (medians, ms and MB), then a
     link to the plot (``plot_link``, relative to the page)."""
-    m = results["machine"]
-    lines = [
-        "# How cost grows: zkcollat and gnark in one sitting",
-        "",
-        f"Measured {results['started']} to {results['finished']} UTC on {m['cpu']} "
-        f"({m['cores']} cores; load average {m['load_start']} at the start, {m.get('load_end')} "
-        f"at the end), zkcollat at commit {results['commit']}, {results.get('gnark') or 'no gnark'}"
-        f", {_sampling(results)}:",
-        "",
-        f"    {results['command']}",
-        "",
+    sittings = results.get("sittings") or [results]
+    lines = ["# How cost grows: zkcollat and gnark in one sitting", ""]
+    if len(sittings) > 1:
+        lines[0] = "# How cost grows: zkcollat and gnark, each size in one sitting"
+        lines += [f"Measured in {len(sittings)} sittings; each row names its sitting in "
+                  "brackets, and ours and gnark's figures in a row are from that one sitting.", ""]
+    for n, sit in enumerate(sittings, 1):
+        m = sit["machine"]
+        lines += [
+            (f"[{n}] " if len(sittings) > 1 else "")
+            + f"Measured {sit['started']} to {sit['finished']} UTC on {m['cpu']} "
+            f"({m['cores']} cores; load average {m['load_start']} at the start, "
+            f"{m.get('load_end')} at the end), zkcollat at commit {sit['commit']}, "
+            f"{sit.get('gnark') or 'no gnark'}, {_sampling(sit)}:",
+            "",
+            f"    {sit['command']}",
+            "",
+        ]
+    lines += [
         "Medians of the pooled samples; minima and every sample are in the JSON. Each side "
         "times the same work, in process, from objects already in memory (nothing parsed "
         "inside a timing): **witness**: the witness solved from the named inputs (ours "
@@ -560,7 +572,10 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
         lines += ["", f"## {title}", "", header.format(size=size),
                   "|---:|---:|---|---|---:|---|---:|---|---:|---|---:|"]
         for o, t in mine:
-            cells = [str(o["param"]) if series == "lock" else f"2^{o['param']}", str(o["threads"]),
+            size = str(o["param"]) if series == "lock" else f"2^{o['param']}"
+            if len(sittings) > 1:
+                size += f" [{o['sitting']}]"
+            cells = [size, str(o["threads"]),
                      f"{o['constraints']:,} / " + ("–" if t is None else f"{t['constraints']:,}")]
             for kind in KINDS:
                 r = ratio(o, t, kind)
@@ -595,7 +610,8 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
                   "(min / median) | inclusion path ms (min / median) |", "|---:|---:|---|---|---|"]
         for v in sorted(results["vault"], key=lambda v: (v["log2"], -v.get("threads", 2))):
             b, a, p = v["bulk build"], v["append (FULL)"], v["path"]
-            lines.append(f"| 2^{v['log2']} | {v.get('threads', 2)} | {b['median']:.3f} | "
+            size = f"2^{v['log2']}" + (f" [{v['sitting']}]" if len(sittings) > 1 else "")
+            lines.append(f"| {size} | {v.get('threads', 2)} | {b['median']:.3f} | "
                          f"{_ms(a['min'])} / {_ms(a['median'])} | {_ms(p['min'])} / "
                          f"{_ms(p['median'])} |")
     lines += ["", f"Plot: [{Path(plot_link).name}]({plot_link}) (log-log; ours solid, gnark "
@@ -650,9 +666,11 @@ def plot(results: dict[str, Any], path: Path) -> None:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
     m = results["machine"]
-    fig.suptitle(f"zkcollat {results['commit']} vs {results.get('gnark') or 'no gnark'}\n"
-                 f"{m['cpu']}, {m['cores']} cores, {results['started']} UTC\n"
-                 f"{results['command']}", fontsize=9)
+    sittings = results.get("sittings") or [results]
+    fig.suptitle(f"zkcollat {results['commit']} vs {results.get('gnark') or 'no gnark'}, "
+                 f"{m['cpu']}, {m['cores']} cores\n" + "\n".join(
+                     f"{sit['started']} UTC (zkcollat {sit['commit']}): {sit['command']}"
+                     for sit in sittings), fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -674,6 +692,37 @@ def read_gnark_records(path: Path) -> list[Record]:
             raise SystemExit(f"{path}:{n}: gnark's record has no {', '.join(missing)}")
         out.append(rec)
     return out
+
+
+def combine(sittings: list[dict[str, Any]]) -> dict[str, Any]:
+    """One results object from the JSON of one or more sittings: with several, their
+    descriptions under ``"sittings"`` (numbered from 1 in the given order) and each record and
+    vault row marked with its ``"sitting"``. A size measured in two sittings is refused:
+    ours / gnark is a ratio within one sitting, and the table shows one row per size."""
+    if len(sittings) == 1:
+        return sittings[0]
+    seen: dict[tuple[Any, ...], int] = {}
+    records: list[Record] = []
+    vault: list[Record] = []
+    for n, sit in enumerate(sittings, 1):
+        for rec in sit["records"]:
+            key = (rec["system"], rec["series"], rec["param"], rec["threads"])
+            if key in seen:
+                raise SystemExit(f"{rec['system']} {rec['series']} {rec['param']} with "
+                                 f"{rec['threads']} threads is in sittings {seen[key]} and {n}: "
+                                 "give each size once")
+            seen[key] = n
+            records.append({**rec, "sitting": n})
+        for v in sit.get("vault", []):
+            key = ("vault", v["log2"], v.get("threads", 2))
+            if key in seen:
+                raise SystemExit(f"the vault at 2^{v['log2']} with {v.get('threads', 2)} "
+                                 f"threads is in sittings {seen[key]} and {n}: give each size once")
+            seen[key] = n
+            vault.append({**v, "sitting": n})
+    meta = [{k: v for k, v in sit.items() if k not in ("records", "vault", "sittings")}
+            for sit in sittings]
+    return {**meta[0], "sittings": meta, "records": records, "vault": vault}
 
 
 def write_outputs(results: dict[str, Any], args: argparse.Namespace) -> None:
@@ -708,6 +757,9 @@ def main() -> None:
                     help="comma-separated: lock, synthetic, vault (default all)")
     ap.add_argument("--max-log2", type=int, default=20,
                     help="largest synthetic circuit (2^K constraints) and vault (2^K locks)")
+    ap.add_argument("--min-log2", type=int, default=0,
+                    help="smallest synthetic circuit and vault (the large sizes in a sitting "
+                         "of their own; --replot joins sittings in one table and plot)")
     ap.add_argument("--no-memory", dest="memory", action="store_false",
                     help="skip the peak-RSS proving processes")
     ap.add_argument("--no-gnark", action="store_true", help="ours only")
@@ -717,16 +769,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=CACHE / "growth.json")
     ap.add_argument("--table", type=Path, default=CACHE / "growth.md")
     ap.add_argument("--plot", type=Path, default=CACHE / "growth.png")
-    ap.add_argument("--replot", type=Path, default=None,
-                    help="write --table and --plot from this JSON of an earlier run; measure "
-                         "nothing")
+    ap.add_argument("--replot", type=Path, nargs="+", default=None,
+                    help="write --table and --plot from the JSON of earlier sittings (several: "
+                         "one table and plot, each row naming its sitting); measure nothing")
     ap.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--prepare", nargs=3, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--time", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--vault", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.replot is not None:
-        earlier: dict[str, Any] = json.loads(args.replot.read_text())
+        earlier = combine([json.loads(p.read_text()) for p in args.replot])
         if args.gnark is not None:
             earlier["records"] = [r for r in earlier["records"] if r["system"] != "gnark"]
             earlier["records"] += read_gnark_records(args.gnark)
@@ -751,7 +803,7 @@ def main() -> None:
         args.runs = min(args.runs, 3)
         args.fast_runs = min(args.fast_runs, 10)
         args.rounds = 1
-    plan = sizes(args.quick, args.max_log2)
+    plan = sizes(args.quick, args.max_log2, args.min_log2)
     gnark_bin = None
     gnark_version = None
     if not args.no_gnark and args.gnark is None and {"lock", "synthetic"} & set(args.series):

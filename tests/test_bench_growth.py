@@ -52,6 +52,9 @@ def test_sizes_follow_max_log2_and_quick() -> None:
     assert cut["synthetic"] == [12, 13, 14, 15] and cut["vault"] == [10, 12, 14]
     assert cut["lock"] == [8, 16, 20, 32]  # every depth is below 2^14 constraints
     assert bg.sizes(True, 20) == {"lock": [4, 8], "synthetic": [10, 11], "vault": [6, 8]}
+    large = bg.sizes(False, 20, 17)
+    assert large["synthetic"] == [17, 18, 19, 20] and large["vault"] == [18, 20]
+    assert large["lock"] == [8, 16, 20, 32]  # --series leaves the locks out of such a sitting
 
 
 def test_series_and_threads_options() -> None:
@@ -182,3 +185,57 @@ def test_rounds_pool_their_samples_and_cpu_ratios_are_listed() -> None:
             "first), each side timing 3 proofs and 50 witness solves and verifications per "
             "round") in text
     assert "5 timed runs per figure" in bg.table(_results([merged, theirs]))  # an old sitting
+
+
+def test_sittings_join_in_one_table_each_row_naming_its_own(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """The large sizes take a sitting of their own; --replot joins the JSON of two sittings
+    in one table and plot, each row (vault rows too) naming the sitting its figures are from,
+    and refuses a size that two sittings both measured."""
+    def vault_row(k: int) -> dict[str, Any]:
+        return {"log2": k, "locks": 1 << k, "threads": 2,
+                "bulk build": {"min": 1.0, "median": 1.0},
+                "append (FULL)": {"min": 0.0004, "median": 0.0005},
+                "path": {"min": 0.0001, "median": 0.0002}}
+
+    small = _results([_rec("zkcollat", "synthetic", 16, 2, 2.0, 0.001, 130.0, 65538),
+                      _rec("gnark", "synthetic", 16, 2, 2.0, 0.001, 170.0, 65538)],
+                     [vault_row(16)])
+    large = {**_results([_rec("zkcollat", "synthetic", 20, 2, 30.0, 0.001, 2000.0, 1048578),
+                         _rec("gnark", "synthetic", 20, 2, 25.0, 0.001, 2700.0, 1048578)],
+                        [vault_row(20)]),
+             "started": "2026-12-01 12:00", "finished": "2026-12-01 12:40",
+             "commit": "def5678", "command": "python benchmarks/bench_growth.py --min-log2 17"}
+    joined = bg.combine([small, large])
+    assert [r["sitting"] for r in joined["records"]] == [1, 1, 2, 2]
+    text = bg.table(joined)
+    lines = text.splitlines()
+    assert lines[0] == "# How cost grows: zkcollat and gnark, each size in one sitting"
+    assert any(line.startswith("[1] Measured 2026-11-30 20:00") and "abc1234" in line
+               for line in lines)
+    assert any(line.startswith("[2] Measured 2026-12-01 12:00") and "def5678" in line
+               for line in lines)
+    assert "    python benchmarks/bench_growth.py --min-log2 17" in lines
+    assert any(line.startswith("| 2^16 [1] | 2 |") for line in lines)
+    row = next(line for line in lines if line.startswith("| 2^20 [2] | 2 |"))
+    assert "30000.00 / 25000.00 | **1.20**" in row
+    assert any(line.startswith("| 2^20 [2] | 2 | 1.000 |") for line in lines)
+    assert "- prove: 1.20 (Synthetic chain 2^20 [2], 2 thr): above 5%: not met" in lines
+    assert bg.combine([small]) is small  # one sitting: as it was written
+    with pytest.raises(SystemExit, match="zkcollat synthetic 16 with 2 threads is in sittings "
+                                         "1 and 2"):
+        bg.combine([small, small])
+    with pytest.raises(SystemExit, match="vault at 2\\^16 with 2 threads is in sittings 1 and 2"):
+        bg.combine([small, {**large, "vault": [vault_row(16)]}])
+
+    paths = []
+    for name, sit in (("small", small), ("large", large)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(sit))
+    table, png = tmp_path / "growth.md", tmp_path / "growth.png"
+    monkeypatch.setattr(sys, "argv", ["bench_growth.py", "--replot", *map(str, paths),
+                                      "--table", str(table), "--plot", str(png)])
+    bg.main()
+    assert table.read_text() == bg.table(joined, "growth.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
