@@ -144,3 +144,42 @@ def test_truncated_file_is_store_corrupted_or_refused(tmp_path: Path) -> None:
     p.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(StoreError):
         open_store(p, _schema())
+
+
+def _schema_text_not_utf8(p: Path) -> None:
+    """A store whose schema (the SQL text SQLite keeps in its first page) has a byte that is
+    not UTF-8: SQLite's error message then quotes it, and Python cannot decode the message."""
+    s = open_store(p, _schema(), create=True)
+    with s.write() as c:
+        c.execute("CREATE TABLE later (v TEXT)")
+        c.execute("INSERT INTO later VALUES ('x')")
+    s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
+    raw = p.read_bytes()
+    at = raw.index(b"tablelaterlater") + len(b"table")  # the name in sqlite_master's row
+    p.write_bytes(raw[:at] + b"\xcb" + raw[at + 1 :])
+
+
+def test_schema_text_not_utf8_is_store_corrupted(tmp_path: Path) -> None:
+    """Found by the CLI fuzzer (``vault root`` on a vault with one byte of its schema changed
+    to 0xcb): a UnicodeDecodeError out of sqlite3, reported as an internal error. It is the
+    schema's damaged-store error, naming the file, whatever call meets it first."""
+    p = tmp_path / "u.sqlite"
+    _schema_text_not_utf8(p)
+    with pytest.raises(StoreCorrupted, match=r"u\.sqlite' is damaged \(.*not UTF-8"):
+        open_store(p, _schema())
+
+
+def test_text_not_utf8_inside_a_transaction_is_store_corrupted(tmp_path: Path) -> None:
+    p = tmp_path / "v.sqlite"
+    s = open_store(p, _schema(), create=True)
+    with s.write() as c:
+        c.execute("CREATE TABLE later (v TEXT)")
+    with pytest.raises(StoreCorrupted, match="damaged"), s.read() as c:
+        b"\xcb".decode("utf-8")  # as sqlite3 raises it from a message it quotes
+    with pytest.raises(StoreCorrupted, match="damaged"), s.write() as c:
+        c.execute("INSERT INTO later VALUES ('kept?')")
+        b"\xcb".decode("utf-8")
+    with s.read() as c:
+        assert c.execute("SELECT count(*) FROM later").fetchone()[0] == 0  # rolled back
+    s.close()

@@ -66,6 +66,10 @@ BUSY_TIMEOUT_S = 30.0
 Migration = Callable[[sqlite3.Connection], None]
 
 _CORRUPT_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
+#: What a call into ``sqlite3`` raises for a bad file: its own errors, and UnicodeDecodeError
+#: when a text it returns (an error message quoting a damaged schema) is not UTF-8.
+SQLITE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 _BUSY_CODES = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 
 
@@ -118,7 +122,7 @@ class Store:
 
     # --- errors -----------------------------------------------------------------------------
 
-    def error(self, e: sqlite3.Error, doing: str) -> StoreError:
+    def error(self, e: sqlite3.Error | UnicodeDecodeError, doing: str) -> StoreError:
         """The project error for a ``sqlite3`` error met while ``doing`` something."""
         return translate(e, self.path, self.schema, doing)
 
@@ -151,7 +155,7 @@ class Store:
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as e:
+        except SQLITE_ERRORS as e:
             raise self.error(e, "starting a write") from e
         self._depth, self._writing = 1, True
         try:
@@ -161,7 +165,7 @@ class Store:
             if conn.in_transaction:  # also when COMMIT itself failed (busy, disk full)
                 with suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-            if isinstance(e, sqlite3.Error):
+            if isinstance(e, SQLITE_ERRORS):
                 raise self.error(e, "writing") from e
             raise
         finally:
@@ -176,19 +180,19 @@ class Store:
             self._depth += 1
             try:
                 yield conn
-            except sqlite3.Error as e:
+            except SQLITE_ERRORS as e:
                 raise self.error(e, "reading") from e
             finally:
                 self._depth -= 1
             return
         try:
             conn.execute("BEGIN DEFERRED")
-        except sqlite3.Error as e:
+        except SQLITE_ERRORS as e:
             raise self.error(e, "starting a read") from e
         self._depth = 1
         try:
             yield conn
-        except sqlite3.Error as e:
+        except SQLITE_ERRORS as e:
             raise self.error(e, "reading") from e
         finally:
             self._depth = 0
@@ -204,9 +208,15 @@ class Store:
         self.conn.close()
 
 
-def translate(e: sqlite3.Error, path: str, schema: Schema | None, doing: str) -> StoreError:
+def translate(e: sqlite3.Error | UnicodeDecodeError, path: str, schema: Schema | None,
+              doing: str) -> StoreError:
     """``e`` as a project error naming the file: corrupted, busy, or a plain store error."""
     kind = schema.kind if schema is not None else "store"
+    if isinstance(e, UnicodeDecodeError):
+        cls_ = schema.corrupted if schema is not None else StoreCorrupted
+        return cls_(f"{kind} {path!r} is damaged ({doing}: a text in it is not UTF-8, byte "
+                    f"{e.object[e.start:e.start + 1]!r} at {e.start}); restore it from a backup "
+                    "or rebuild it")
     name = getattr(e, "sqlite_errorname", "")
     msg = f"{kind} {path!r}: {doing}: {e}"
     if name in _CORRUPT_CODES or "malformed" in str(e) or "not a database" in str(e):
@@ -281,7 +291,7 @@ def open_store(
         conn = sqlite3.connect(
             p, isolation_level=None, check_same_thread=False, timeout=busy_timeout_s
         )
-    except sqlite3.Error as e:
+    except SQLITE_ERRORS as e:
         raise translate(e, p, schema, "opening") from e
     store = Store(conn, p, schema)
     try:
@@ -316,7 +326,7 @@ def _configure(store: Store, memory: bool, synchronous: str) -> None:
                     f"{store.schema.kind} {store.path!r}: WAL journal not available ({mode})"
                 )
         conn.execute(f"PRAGMA synchronous = {synchronous}")
-    except sqlite3.Error as e:
+    except SQLITE_ERRORS as e:
         raise store.error(e, "opening") from e
 
 

@@ -37,6 +37,7 @@ from zkcollat.relayer.config import load_config
 from zkcollat.relayer.contracts import abi, locks_on_chain
 from zkcollat.relayer.devnet import Devnet, load
 from zkcollat.relayer.procs import Services
+from zkcollat.relayer.store import RelayerStore
 from zkcollat.relayer.venue_sync import VenueSync
 
 COL = 10**18
@@ -548,6 +549,14 @@ def _story(
         return evs[0] if evs else None
 
     st.add_event(a.src, _wait(f"the vault to execute the Release of lock {lock_b}", released))
+    # the relayer records a message executed when its scanner reaches the vault's event at its
+    # confirmation depth: waited for, so that the services stop with every message settled
+    relayer_store = RelayerStore(cfg.store, create=False)
+    try:
+        _wait("the relayer to record the Seize and the Release executed",
+              lambda: not relayer_store.pending_messages())
+    finally:
+        relayer_store.close()
     before = int(a.token.functions.balanceOf(trader).call())
     st.add(a.send("trader", "source", "withdraw", a.vault.functions.withdraw(lock_b)))
     back = int(a.token.functions.balanceOf(trader).call()) - before
