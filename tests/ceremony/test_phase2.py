@@ -299,8 +299,8 @@ def test_cli_ceremony(tmp_path: Path, native: Backend, monkeypatch: pytest.Monke
     from zkcollat.ceremony.keys import _power_h_entry
     from zkcollat.formats.zkey import read_zkey
 
-    assert _power_h_entry(read_zkey(p["2.zkey"])).parent == tmp_path / "cache" / "zkey" / "h"
-    assert _power_h_entry(read_zkey(p["2.zkey"])).is_file()
+    assert Path(_power_h_entry(read_zkey(p["2.zkey"]))).parent == tmp_path / "cache" / "zkey" / "h"
+    assert Path(_power_h_entry(read_zkey(p["2.zkey"]))).is_file()
 
 
 def test_cli_ceremony_stage_bars(

@@ -18,7 +18,7 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _path() -> Path:
-    return trust.cache_dir() / "trusted" / f"{H}.json"
+    return Path(trust.cache_dir()) / "trusted" / f"{H}.json"
 
 
 def test_a_written_record_is_read_back() -> None:

@@ -184,7 +184,7 @@ def test_a_damaged_h_in_the_cache_is_converted_again(
     w = pack_fr(tiny_witness(3, 5))
     right, from_cache = power_h(zk)
     assert not from_cache and power_h(zk) == (right, True)
-    entry = _power_h_entry(zk)
+    entry = Path(_power_h_entry(zk))
     assert entry.read_bytes() == right == cached_pk(path)[0].h_query
     h = [right[i : i + 64] for i in range(0, len(right), 64)]
     assert len(set(h)) > 1
@@ -307,11 +307,11 @@ def test_a_zkey_b2_point_outside_g2_is_refused_by_name(
     bad_path.write_bytes(bad_zk.to_bytes())
     with pytest.raises(KeyFormatError, match=message):
         prove_zkey_file(bad_path, pack_fr(w))
-    assert not _b2_entry(bad_zk).exists()
+    assert not Path(_b2_entry(bad_zk)).exists()
     if not _loads_sections(backend):
         return  # the reference backend proves from the converted key (cached_pk) alone
-    _b2_entry(bad_zk).parent.mkdir(parents=True, exist_ok=True)
-    _b2_entry(bad_zk).write_bytes(b"")  # the cache directory's word, forged
+    Path(_b2_entry(bad_zk)).parent.mkdir(parents=True, exist_ok=True)
+    Path(_b2_entry(bad_zk)).write_bytes(b"")  # the cache directory's word, forged
     with pytest.raises(KeyFormatError, match=message):
         prove_zkey_file(bad_path, pack_fr(w))
 
@@ -348,8 +348,8 @@ def test_b2_is_checked_once_and_declared_in_g2(
         return original(self, zk, h, b_g2_in_g2=b_g2_in_g2)
 
     monkeypatch.setattr(type(backend), "zkey_fused_prover", spy)
-    assert not _b2_entry(zk).exists()
+    assert not Path(_b2_entry(zk)).exists()
     for _ in range(2):  # checking B2, then with the record
         assert prove_zkey_file(path, pack_fr(w), blinding=blinding)[0] == want
-        assert _b2_entry(zk).exists()
+        assert Path(_b2_entry(zk)).exists()
     assert declared == [True, True]

@@ -506,7 +506,7 @@ def test_prove_pk_checks_b2_once_and_refuses_a_point_outside_g2(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pk = pkey.load(world.pk)
-    entry = b2record.entry(pk.b_g2_query, "std")
+    entry = Path(b2record.entry(pk.b_g2_query, "std"))
     entry.unlink(missing_ok=True)
     args = ["--vault", str(world.vault), "--lock", "0", "--threshold", THRESHOLD,
             "--min-expiry", MIN_EXPIRY, "--dest-chain", EXEC_CHAIN]
@@ -526,4 +526,4 @@ def test_prove_pk_checks_b2_once_and_refuses_a_point_outside_g2(
                     str(tmp_path / "bad_public.json"))
     want = f"the key's B2 query (b_g2_query): point[{j}] is not in the r-order subgroup G2"
     assert want in message
-    assert not out.exists() and not b2record.entry(bad_b2, "std").exists()
+    assert not out.exists() and not Path(b2record.entry(bad_b2, "std")).exists()

@@ -89,3 +89,55 @@ def test_several_files_none_touched_when_one_cannot_be_written(tmp_path: Path) -
     with pytest.raises(TypeError):
         atomic_write_json_all([(first, {"a": object()})])
     assert first.read_text() == "old"
+
+
+def test_a_planted_temporary_name_is_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary file is created exclusively: a file and a symbolic link (to a file
+    outside) already sitting under the first name drawn are left untouched, another name is
+    drawn, and the target is written; a secret's temporary file is 0600 from its creation."""
+    import zkcollat.db.files as files
+
+    outside = tmp_path / "outside"
+    outside.write_text("not yours")
+    draws = iter([b"\x01" * 12, b"\x01" * 12, b"\x02" * 12])
+    monkeypatch.setattr(files.os, "urandom", lambda n: next(draws))
+    planted = tmp_path / f".k.hex.{'01' * 12}.tmp"
+    planted.symlink_to(outside)
+    atomic_write(tmp_path / "k.hex", "0x02", secret=True)
+    assert (tmp_path / "k.hex").read_text() == "0x02" and _mode(tmp_path / "k.hex") == 0o600
+    assert outside.read_text() == "not yours" and planted.is_symlink()
+    assert sorted(q.name for q in tmp_path.iterdir()) == sorted(
+        ["outside", "k.hex", planted.name]
+    )
+
+
+def test_no_free_name_is_an_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every name drawn taken (a broken random source): refused, the target untouched."""
+    import zkcollat.db.files as files
+
+    monkeypatch.setattr(files.os, "urandom", lambda n: b"\x07" * n)
+    (tmp_path / f".f.txt.{'07' * 12}.tmp").write_text("taken")
+    with pytest.raises(FileExistsError, match="no free temporary name"):
+        atomic_write(tmp_path / "f.txt", "x")
+    assert sorted(q.name for q in tmp_path.iterdir()) == [f".f.txt.{'07' * 12}.tmp"]
+
+
+def test_a_bare_file_name_is_written_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A target with no folder part (``-o p.json``): written beside it, in the working
+    folder, whose entry is fsynced (as ``Path('p.json').parent`` is ``.``)."""
+    import zkcollat.db.files as files
+
+    synced: list[str] = []
+    real = files._fsync_folder
+    monkeypatch.setattr(files, "_fsync_folder", lambda f: (synced.append(f), real(f)))
+    monkeypatch.chdir(tmp_path)
+    atomic_write("p.json", "1")
+    atomic_write_all([("a.json", "2"), ("b.json", "3")])
+    assert synced == [".", "."]
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["a.json", "b.json", "p.json"]

@@ -55,8 +55,8 @@ def test_a_saved_setup_key_loads_with_b2_known_in_g2(
     assert pk.b_g2_in_g2 and not pk.b_g2_on_record
     path = tmp_path / "k.zkpk"
     pkey.save(pk, path)
-    assert b2record.entry(pk.b_g2_query, "std").exists()
-    assert not b2record.entry(pk.b_g2_query, "lem").exists()  # the layout is part of the name
+    assert Path(b2record.entry(pk.b_g2_query, "std")).exists()
+    assert not Path(b2record.entry(pk.b_g2_query, "lem")).exists()  # the layout is part of the name
     loaded = _load(path)
     assert loaded.b_g2_in_g2 and loaded.b_g2_on_record
     w = cs.solve(INPUTS)
@@ -64,7 +64,7 @@ def test_a_saved_setup_key_loads_with_b2_known_in_g2(
     assert prove(loaded, cs, w, backend=backend, blinding=BLIND) == want
     proof, public = fullprove(_load(path), cs, INPUTS, backend=backend)
     assert verify(vk, public, proof, backend=backend)
-    b2record.entry(pk.b_g2_query, "std").unlink()
+    Path(b2record.entry(pk.b_g2_query, "std")).unlink()
     plain = _load(path)
     assert not plain.b_g2_in_g2 and not plain.b_g2_on_record
     assert prove(plain, cs, w, backend=backend, blinding=BLIND) == want
@@ -95,7 +95,7 @@ def _bad_key_file(pk: ProvingKey, path: Path) -> int:
         circuit=pk.circuit,
     )
     pkey.save(bad, path)
-    assert not b2record.entry(bad_b2, "std").exists()  # not known in G2: nothing recorded
+    assert not Path(b2record.entry(bad_b2, "std")).exists()  # not known in G2: nothing recorded
     b2record.record(bad_b2, "std")  # the cache directory's word, forged
     return j
 
@@ -118,7 +118,7 @@ def test_a_forged_record_over_a_point_outside_g2_is_caught_by_name(
         fullprove(loaded, cs, INPUTS, backend=backend)
     with pytest.raises(KeyFormatError, match=message):  # again: the prover was built already
         prove(loaded, cs, cs.solve(INPUTS), backend=backend)
-    b2record.entry(loaded.b_g2_query, "std").unlink()
+    Path(b2record.entry(loaded.b_g2_query, "std")).unlink()
     proof, public = fullprove(_load(path), cs, INPUTS, backend=backend)
     assert not verify(vk, public, proof, backend=backend)
 

@@ -14,9 +14,9 @@ and back with the inverse FFT (``M_(n-1)`` is never used: deg h <= n - 2).
 from __future__ import annotations
 
 import json
+import os
 import struct
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from zkcollat.ceremony.trust import cache_dir, file_sha256, records_exist, trusted_record
@@ -256,7 +256,7 @@ def _same_key_points(pk: ProvingKey, zk: Zkey) -> bool:
     )
 
 
-def _b2_entry(zk: Zkey) -> Path:
+def _b2_entry(zk: Zkey) -> str:
     """The cache file recording that a B2 section was checked in G2 (:func:`b2_in_g2`), named
     by the SHA-256 of the section's bytes: a file with that section finds the record, a file
     with another section none (:func:`zkcollat.formats.b2record.entry`)."""
@@ -278,7 +278,9 @@ def b2_known_in_g2(zk: Zkey, *, fresh: bool = False) -> bool:
     return b2record.known_in_g2(zk.b2, "lem", fresh=fresh)
 
 
-def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingKey, Zkey, str]:
+def cached_pk(
+    zkey_path: str | os.PathLike[str], *, rebuild: bool = False
+) -> tuple[ProvingKey, Zkey, str]:
     """The proving key of a ``.zkey``, converted once and cached by the file's SHA-256.
 
     A cache entry is used only when its verifying key (and beta1, delta1) is the file's own,
@@ -293,12 +295,13 @@ def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingK
     from zkcollat.formats import pkey
     from zkcollat.formats.zkey import read_zkey
 
-    data = Path(zkey_path).read_bytes()
+    with open(zkey_path, "rb") as f:
+        data = f.read()
     digest = file_sha256(data)
     name = f"zkey {str(zkey_path)!r}"
-    path = cache_dir() / "zkey" / f"{digest}.zkpk"
+    path = os.path.join(cache_dir(), "zkey", f"{digest}.zkpk")
     trusted = trusted_record(digest) is not None
-    if path.exists() and not rebuild:
+    if os.path.exists(path) and not rebuild:
         # The coefficients are not checked here: both provers check every entry before use.
         zk = read_zkey(data, name=name, check_coefficients=False)
         try:
@@ -313,7 +316,7 @@ def cached_pk(zkey_path: str | Path, *, rebuild: bool = False) -> tuple[ProvingK
             pass  # a damaged cache entry is rebuilt
     zk = read_zkey(data, name=name)
     pk = zkey_to_pk(zk, trusted=trusted, metadata={"zkey_sha256": digest})
-    path.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     pkey.save(pk, path)
     return pk, zk, digest
 
@@ -410,7 +413,7 @@ def _verifies(vk: VerifyingKey, public: list[int], proof: Proof, once: bool) -> 
 
 
 def prove_zkey_file(
-    zkey_path: str | Path,
+    zkey_path: str | os.PathLike[str],
     w_packed: bytes,
     *,
     blinding: tuple[int, int] | None = None,
@@ -438,10 +441,11 @@ def prove_zkey_file(
     if type(b).zkey_fused_prover is Backend.zkey_fused_prover:  # it proves with a converted key
         return _prove_converted(zkey_path, w_packed, blinding)
     name = f"zkey {str(zkey_path)!r}"
-    source: bytes | str | Path = zkey_path  # mapped, each section copied once
+    source: bytes | str | os.PathLike[str] = zkey_path  # mapped, each section copied once
     trusted = False  # no record in the cache: no file is trusted, and none is hashed
     if records_exist():  # the bytes hashed are the bytes parsed
-        source = Path(zkey_path).read_bytes()
+        with open(zkey_path, "rb") as f:
+            source = f.read()
         trusted = trusted_record(file_sha256(source)) is not None
     zk = read_zkey(source, name=name, check_coefficients=False)  # the prover checks each entry
     _check_witness(zk, w_packed)
@@ -477,14 +481,14 @@ def prove_zkey_file(
     return _with_rebuild(attempt, from_cache or b2_recorded), public, vk
 
 
-def _power_h_entry(zk: Zkey) -> Path:
+def _power_h_entry(zk: Zkey) -> str:
     """The cache file of the power-form H of a ``.zkey``'s H section, named by the SHA-256 of
     what it is computed from (the domain size and the section's bytes): a file with that
     section finds the H that is right for it, a file with another section another entry."""
     from zkcollat.formats.digest import sha256_hex
 
     digest = sha256_hex(b"zkcollat-zkey-h-v1" + zk.domain_size.to_bytes(4, "big") + zk.h)
-    return cache_dir() / "zkey" / "h" / f"{digest}.bin"
+    return os.path.join(cache_dir(), "zkey", "h", f"{digest}.bin")
 
 
 def power_h(zk: Zkey, *, convert: bool = False) -> tuple[bytes, bool]:
@@ -504,13 +508,13 @@ def power_h(zk: Zkey, *, convert: bool = False) -> tuple[bytes, bool]:
         except OSError:
             pass  # no entry: convert
     h = h_to_power_form(zk.h, zk.domain_size)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     atomic_write(path, h)
     return h, False
 
 
 def _prove_converted(
-    zkey_path: str | Path, w_packed: bytes, blinding: tuple[int, int] | None
+    zkey_path: str | os.PathLike[str], w_packed: bytes, blinding: tuple[int, int] | None
 ) -> tuple[Proof, list[int], VerifyingKey]:
     """:func:`prove_with_zkey_packed` with the converted key, retried as
     :func:`prove_zkey_file` does (:func:`_with_rebuild`)."""
@@ -605,7 +609,7 @@ def check_key_circuit(zk: Zkey, name: str, params: dict[str, int], cs: object) -
 
 
 def pk_for_circuit(
-    zkey_path: str | Path, name: str, params: dict[str, int], cs: object
+    zkey_path: str | os.PathLike[str], name: str, params: dict[str, int], cs: object
 ) -> ProvingKey:
     """The cached proving key of a ``.zkey`` made for zkcollat's circuit ``name``."""
     from zkcollat.groth16.qap import circuit_digest

@@ -17,6 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from zkcollat.db.files import cache_dir
 from zkcollat.errors import SolidityError
 
 FOUNDRY_VERSION = "1.7.1"
@@ -27,8 +28,7 @@ PROJECT = REPO / "verifier_contracts"
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("ZKCOLLAT_CACHE") or str(Path.home() / ".cache" / "zkcollat")
-    return Path(base) / f"foundry-{FOUNDRY_VERSION}-solc-{SOLC_VERSION}"
+    return Path(cache_dir()) / f"foundry-{FOUNDRY_VERSION}-solc-{SOLC_VERSION}"
 
 
 def _complete(node_modules: Path) -> bool:

@@ -16,10 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from zkcollat.errors import ZkcollatError
@@ -33,14 +31,23 @@ class FileExists(ZkcollatError, FileExistsError):
     """``overwrite=False`` and the target already exists."""
 
 
-def cache_dir() -> Path:
+def cache_dir() -> str:
     """Where zkcollat keeps what it can rebuild or re-check (converted keys, verification
-    records): ``$ZKCOLLAT_CACHE``, else ``$XDG_CACHE_HOME/zkcollat`` (``~/.cache/zkcollat``)."""
+    records): ``$ZKCOLLAT_CACHE``, else ``$XDG_CACHE_HOME/zkcollat`` (``~/.cache/zkcollat``).
+
+    A string, not a ``pathlib.Path``: this module is on the path of ``zkcollat prove --zkey
+    --wtns``, whose whole process is benchmarked, and importing pathlib (with urllib.parse and
+    ipaddress) costs ~5 ms there."""
     root = os.environ.get("ZKCOLLAT_CACHE")
     if root:
-        return Path(root)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "zkcollat"
+        return root
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(xdg, "zkcollat")
+
+
+def _folder_of(path: str | os.PathLike[str]) -> str:
+    """The folder holding ``path`` (``.`` for a bare file name, as ``Path.parent``)."""
+    return os.path.dirname(os.fspath(path)) or "."
 
 
 def umask() -> int:
@@ -68,9 +75,9 @@ def atomic_write(
     ``overwrite=False`` refuses an existing target (:class:`FileExists`), also when it appears
     while the data is being written (the rename is then a hard link, which never replaces).
     """
-    target = Path(path)
+    target = os.fspath(path)
     raw = data.encode() if isinstance(data, str) else bytes(data)
-    if not overwrite and target.exists():
+    if not overwrite and os.path.lexists(target):
         raise FileExists(f"{os.fspath(path)!r} already exists (refusing to overwrite)")
     tmp = _staged(target, raw, SECRET_MODE if secret else public_mode())
     try:
@@ -88,7 +95,7 @@ def atomic_write(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_folder(target.parent)
+    _fsync_folder(_folder_of(target))
 
 
 def atomic_write_all(files: Sequence[tuple[str | os.PathLike[str], bytes | str]]) -> None:
@@ -98,7 +105,7 @@ def atomic_write_all(files: Sequence[tuple[str | os.PathLike[str], bytes | str]]
     each is renamed into place, in order, and each folder fsynced once. A reader or a crash
     sees each file old or whole; when a temporary file cannot be written, no target is
     touched (the first failure, in the order given, is raised)."""
-    items = [(Path(p), d.encode() if isinstance(d, str) else bytes(d)) for p, d in files]
+    items = [(os.fspath(p), d.encode() if isinstance(d, str) else bytes(d)) for p, d in files]
     mode = public_mode()
     temps: dict[int, str] = {}
     failed: dict[int, BaseException] = {}
@@ -125,16 +132,16 @@ def atomic_write_all(files: Sequence[tuple[str | os.PathLike[str], bytes | str]]
         for tmp in temps.values():
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-    for folder in dict.fromkeys(target.parent for target, _ in items):
+    for folder in dict.fromkeys(_folder_of(target) for target, _ in items):
         _fsync_folder(folder)
 
 
-def _staged(target: Path, raw: bytes, mode: int) -> str:
+def _staged(target: str, raw: bytes, mode: int) -> str:
     """A temporary file in ``target``'s folder holding ``raw``, with ``mode``, fsynced: its
     name (removed again when any step fails)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _create_temp(target)
     try:
-        with os.fdopen(fd, "wb") as f:  # mkstemp made it 0600: a secret is never readable
+        with os.fdopen(fd, "wb") as f:  # created 0600: a secret is never readable
             os.fchmod(f.fileno(), mode)
             f.write(raw)
             f.flush()
@@ -144,6 +151,23 @@ def _staged(target: Path, raw: bytes, mode: int) -> str:
             os.unlink(tmp)
         raise
     return tmp
+
+
+def _create_temp(target: str) -> tuple[int, str]:
+    """A new file ``.NAME.RANDOM.tmp`` beside ``target`` (96 random bits from the OS), created
+    as ``tempfile.mkstemp`` creates one: mode 0600, ``O_EXCL`` so that an existing file, or a
+    link planted under the name, is never opened (another name is drawn), ``O_NOFOLLOW`` and
+    ``O_CLOEXEC``. Written here because importing tempfile (with shutil, random, bz2, lzma)
+    costs ~5 ms of the benchmarked ``prove --zkey --wtns`` process."""
+    folder, name = os.path.split(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{os.urandom(12).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target!r}")
 
 
 def atomic_write_json(
@@ -163,7 +187,7 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, indent=1) + "\n"
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(folder: str) -> None:
     """Make the rename itself durable (a no-op where folders cannot be opened)."""
     try:
         fd = os.open(folder, os.O_RDONLY)

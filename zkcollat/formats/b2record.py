@@ -37,7 +37,6 @@ The query is hashed only when the cache holds some record (no record: no hashing
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Literal
 
 from zkcollat.db import atomic_write, cache_dir
@@ -49,13 +48,13 @@ from zkcollat.formats.digest import sha256_hex
 Layout = Literal["std", "lem"]
 
 
-def _folder() -> Path:
-    return cache_dir() / "b2"
+def _folder() -> str:
+    return os.path.join(cache_dir(), "b2")
 
 
-def entry(b2: bytes, layout: Layout) -> Path:
+def entry(b2: bytes, layout: Layout) -> str:
     """The record's file for a B2 query's bytes in ``layout`` (named by their SHA-256)."""
-    return _folder() / f"{sha256_hex(bytes(b2))}.{layout}.ok"
+    return os.path.join(_folder(), f"{sha256_hex(bytes(b2))}.{layout}.ok")
 
 
 def recorded(b2: bytes, layout: Layout) -> bool:
@@ -67,7 +66,7 @@ def recorded(b2: bytes, layout: Layout) -> bool:
                 return False
     except OSError:  # no record folder (or none readable): no record
         return False
-    return entry(b2, layout).exists()
+    return os.path.exists(entry(b2, layout))
 
 
 def record(b2: bytes, layout: Layout) -> None:
@@ -75,7 +74,7 @@ def record(b2: bytes, layout: Layout) -> None:
     be written is left alone: the next load sums B2 plainly, which is exact on any point."""
     path = entry(b2, layout)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         atomic_write(path, b"")
     except OSError:
         pass

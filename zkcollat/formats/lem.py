@@ -16,9 +16,9 @@ G2 in the subgroup when asked); the native backend does the same in Rust, in bul
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 from collections.abc import Collection
-from pathlib import Path
 
 from zkcollat.curve.points import G1Point, G2Point, g1_checked, g2_checked
 from zkcollat.errors import EncodingError, PointError, ZkcollatError
@@ -33,7 +33,7 @@ _MONT_INV = pow(_MONT, -1, P)
 Sections = dict[int, tuple[int, int]]
 
 
-def open_buffer(source: str | Path | bytes) -> bytes | mmap.mmap:
+def open_buffer(source: str | os.PathLike[str] | bytes) -> bytes | mmap.mmap:
     """The file's bytes (memory-mapped for a path, so a large ptau is not read in full)."""
     if isinstance(source, (bytes, bytearray)):
         return bytes(source)

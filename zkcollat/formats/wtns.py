@@ -17,7 +17,6 @@ import struct
 import sys
 from array import array
 from collections.abc import Sequence
-from pathlib import Path
 
 from zkcollat.db import atomic_write
 from zkcollat.errors import EncodingError
@@ -52,18 +51,18 @@ def wtns_bytes(witness: Sequence[int]) -> bytes:
     )
 
 
-def write_wtns(witness: Sequence[int], path: str | Path) -> None:
+def write_wtns(witness: Sequence[int], path: str | os.PathLike[str]) -> None:
     """Write a witness as a ``.wtns`` file."""
     atomic_write(path, wtns_bytes(witness))
 
 
-def read_wtns(source: str | Path | bytes) -> list[int]:
+def read_wtns(source: str | os.PathLike[str] | bytes) -> list[int]:
     """Parse a ``.wtns`` file (path or bytes) into the witness vector."""
     raw, body = _values(*_load(source))
     return _ints(raw, body)
 
 
-def read_wtns_packed(source: str | Path | bytes) -> bytes:
+def read_wtns_packed(source: str | os.PathLike[str] | bytes) -> bytes:
     """The witness of a ``.wtns`` file as the provers take it: one 32-byte big-endian word per
     value (``pack_fr`` of :func:`read_wtns`), with the same checks and messages, and no Python
     int per value (the words are reordered a 64-bit limb at a time)."""
@@ -81,7 +80,7 @@ def read_wtns_packed(source: str | Path | bytes) -> bytes:
     return b"".join(v.to_bytes(FR_BYTES, "big") for v in values)
 
 
-def _load(source: str | Path | bytes) -> tuple[bytes, str]:
+def _load(source: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
     if isinstance(source, bytes):
         return source, ".wtns"
     data = limits.read_bytes(source, ".wtns", MAX_FILE_BYTES)

@@ -26,9 +26,9 @@ when a tool decodes them.
 
 from __future__ import annotations
 
+import os
 import struct
 import sys
-from pathlib import Path
 
 from zkcollat.db.files import atomic_write
 from zkcollat.errors import EncodingError, KeyFormatError
@@ -188,7 +188,7 @@ class Zkey(Record):
         )
 
 
-def write_zkey(z: Zkey, path: str | Path) -> None:
+def write_zkey(z: Zkey, path: str | os.PathLike[str]) -> None:
     """Write through a temporary file renamed into place (a key holds no secret: its mode
     follows the umask)."""
     atomic_write(path, z.to_bytes())
@@ -256,7 +256,10 @@ def _suspect(coeffs: bytes, nc: int, domain: int, n_vars: int) -> bool:
 
 
 def read_zkey(
-    source: str | Path | bytes, name: str | None = None, *, check_coefficients: bool = True
+    source: str | os.PathLike[str] | bytes,
+    name: str | None = None,
+    *,
+    check_coefficients: bool = True,
 ) -> Zkey:
     """Parse a Groth16 ``.zkey`` (path or bytes), checking its structure.
 
