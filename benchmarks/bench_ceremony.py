@@ -6,6 +6,9 @@
   library in process (``groth16_prover`` through ctypes: the key and witness buffers read once,
   parsed by each call, as go-rapidsnark calls it), in turn, wall and CPU time (CPU time is the
   figure to compare while the machine is loaded);
+* ``phases``: where the whole ``prove --zkey --wtns`` process goes: each prefix of it as a
+  process of its own (the interpreter, then zkcollat's imports, then the key's load, then the
+  whole command), interleaved with rapidsnark's command line, wall time min and median;
 * ``new``, ``contribute``, ``verify``: ``zkcollat ceremony new|contribute|verify`` against
   ``snarkjs zkey new|contribute|verify``, whole processes, run alternately; the ratio is
   snarkjs's median over zkcollat's (the target for contribute is >= 5x).
@@ -106,14 +109,14 @@ def main() -> None:
     ap.add_argument(
         "--only",
         default="new,contribute,verify,prove",
-        help="comma-separated: new, contribute, verify, prove (default: all)",
+        help="comma-separated: new, contribute, verify, prove, phases (default: all but phases)",
     )
     args = ap.parse_args()
     from native_only import require_native  # benchmarks/ is the script's folder
 
     require_native("bench_ceremony.py")
     only = set(args.only.split(","))
-    if not only <= {"new", "contribute", "verify", "prove"}:
+    if not only <= {"new", "contribute", "verify", "prove", "phases"}:
         raise SystemExit(f"--only: unknown {sorted(only)}")
     tmp = Path(tempfile.mkdtemp(prefix="bench_ceremony_"))
     env_cache = tmp / "cache"
@@ -157,6 +160,8 @@ def main() -> None:
         )
     if "prove" in only:
         prove(sj, tmp, args.runs)
+    if "phases" in only:
+        phases(tmp, args.runs)
     print(f"load average {os.getloadavg()} at the end")
 
 
@@ -190,6 +195,46 @@ def prove(sj: list[str], tmp: Path, runs: int) -> None:
             print(f"rapidsnark: {rs_lib} absent (run benchmarks/build_rapidsnark.sh): skipped")
         in_turn("prove (in process)", fns, runs)
     print("  (zkcollat in process includes a verification of the proof)")
+
+
+#: What ``prove --zkey --wtns`` imports (zkcollat.cli.fast's path), for the ``phases`` prefixes.
+_IMPORTS = (
+    "import random, zkcollat.cli, zkcollat.cli.fast, zkcollat.cli._base, zkcollat.cli.zkey_prove,"
+    " zkcollat.ceremony.keys, zkcollat.formats.wtns, zkcollat.formats.snarkjs,"
+    " zkcollat.curve.native, zkcollat.db.files\n"
+)
+_LOAD = (
+    "import warnings\nwarnings.simplefilter('ignore')\n"
+    "from zkcollat.ceremony import keys\nfrom zkcollat.curve.backend import get_backend\n"
+    "from zkcollat.formats.zkey import read_zkey\n"
+    "zk = read_zkey('k.zkey', check_coefficients=False)\n"
+    "h, _ = keys.power_h(zk)\nkeys.b2_known_in_g2(zk)\n"
+    "assert get_backend().zkey_fused_prover(zk, h, b_g2_in_g2=True) is not None\n"
+)
+
+
+def phases(tmp: Path, runs: int) -> None:
+    """Each prefix of the ``prove --zkey --wtns`` process as a process of its own, in turn
+    with the whole command and rapidsnark's command line (after ``prove``'s warm-up, or one
+    here: the cache holds H and B2's record)."""
+    py = sys.executable
+    sh([*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json"], tmp)  # cache
+    cmds = {
+        "interpreter": [py, "-c", "pass"],
+        "+ imports": [py, "-c", _IMPORTS],
+        "+ key load": [py, "-c", _IMPORTS + _LOAD],
+        "whole command": [*CLI, "prove", "--zkey", "k.zkey", "--wtns", "w.wtns", "-o", "p.json",
+                          "--public", "pub.json"],
+    }
+    rs_bin = RAPIDSNARK / "bin" / "prover"
+    if rs_bin.exists():
+        cmds["rapidsnark"] = [str(rs_bin), "k.zkey", "w.wtns", "rp.json", "rpub.json"]
+    wall: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(runs):
+        for k, c in cmds.items():
+            wall[k].append(sh(c, tmp))
+    for k, xs in wall.items():
+        print(f"phases  {k:<14} {stats(xs)}")
 
 
 def in_turn(

@@ -239,3 +239,13 @@ def test_sittings_join_in_one_table_each_row_naming_its_own(tmp_path: Path,
     bg.main()
     assert table.read_text() == bg.table(joined, "growth.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_the_full_vault_is_timed_with_room_for_its_appends() -> None:
+    """2^20 locks fill a depth-20 tree: the bulk build takes all of them, the appends are
+    timed on the vault without the last ``appends`` (the sitting of 2 Dec died here with
+    TreeFullError after 45 minutes of measurements)."""
+    (rec,) = bg.vault_series([20], 3)
+    assert rec["locks"] == 1 << 20
+    assert rec["append (FULL)"]["median"] > 0 and rec["path"]["median"] > 0
