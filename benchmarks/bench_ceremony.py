@@ -205,11 +205,8 @@ _IMPORTS = (
 )
 _LOAD = (
     "import warnings\nwarnings.simplefilter('ignore')\n"
-    "from zkcollat.ceremony import keys\nfrom zkcollat.curve.backend import get_backend\n"
-    "from zkcollat.formats.zkey import read_zkey\n"
-    "zk = read_zkey('k.zkey', check_coefficients=False)\n"
-    "h, _ = keys.power_h(zk)\nkeys.b2_known_in_g2(zk)\n"
-    "assert get_backend().zkey_fused_prover(zk, h, b_g2_in_g2=True) is not None\n"
+    "from zkcollat.ceremony import keys\n"
+    "assert keys.load_zkey_prover('k.zkey') is not None\n"
 )
 
 

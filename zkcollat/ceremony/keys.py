@@ -17,10 +17,10 @@ import json
 import os
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from zkcollat.ceremony.trust import cache_dir, file_sha256, records_exist, trusted_record
-from zkcollat.db import atomic_write
+from zkcollat.ceremony.trust import file_sha256, records_exist, trusted_record
+from zkcollat.db import cache_file, make_folder_for, write_cache_file
 from zkcollat.errors import (
     EncodingError,
     FieldError,
@@ -29,7 +29,7 @@ from zkcollat.errors import (
     ProvingError,
 )
 from zkcollat.field import R, pack_fr, unpack_fr
-from zkcollat.formats import b2record
+from zkcollat.formats import b2record, limits
 from zkcollat.formats.lem import (
     g1_from_lem,
     g1_to_lem,
@@ -40,7 +40,7 @@ from zkcollat.formats.lem import (
     lem_to_std,
     std_to_lem,
 )
-from zkcollat.formats.zkey import COEF_FACTOR_INV, COEF_SIZE, Zkey
+from zkcollat.formats.zkey import COEF_FACTOR_INV, COEF_SIZE, MAX_FILE_BYTES, Zkey
 from zkcollat.groth16.values import Proof, VerifyingKey
 
 if TYPE_CHECKING:  # the prove --wtns path needs no ProvingKey (nor the dataclasses module)
@@ -295,11 +295,10 @@ def cached_pk(
     from zkcollat.formats import pkey
     from zkcollat.formats.zkey import read_zkey
 
-    with open(zkey_path, "rb") as f:
-        data = f.read()
+    data = limits.read_bytes(zkey_path, ".zkey", MAX_FILE_BYTES)
     digest = file_sha256(data)
     name = f"zkey {str(zkey_path)!r}"
-    path = os.path.join(cache_dir(), "zkey", f"{digest}.zkpk")
+    path = cache_file("zkey", f"{digest}.zkpk")
     trusted = trusted_record(digest) is not None
     if os.path.exists(path) and not rebuild:
         # The coefficients are not checked here: both provers check every entry before use.
@@ -316,7 +315,7 @@ def cached_pk(
             pass  # a damaged cache entry is rebuilt
     zk = read_zkey(data, name=name)
     pk = zkey_to_pk(zk, trusted=trusted, metadata={"zkey_sha256": digest})
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    make_folder_for(path)
     pkey.save(pk, path)
     return pk, zk, digest
 
@@ -434,27 +433,16 @@ def prove_zkey_file(
     same checks.
     """
     from zkcollat.curve.backend import Backend, get_backend
-    from zkcollat.formats.zkey import read_zkey
     from zkcollat.groth16.values import key_problems
 
     b = get_backend()
     if type(b).zkey_fused_prover is Backend.zkey_fused_prover:  # it proves with a converted key
         return _prove_converted(zkey_path, w_packed, blinding)
-    name = f"zkey {str(zkey_path)!r}"
-    source: bytes | str | os.PathLike[str] = zkey_path  # mapped, each section copied once
-    trusted = False  # no record in the cache: no file is trusted, and none is hashed
-    if records_exist():  # the bytes hashed are the bytes parsed
-        with open(zkey_path, "rb") as f:
-            source = f.read()
-        trusted = trusted_record(file_sha256(source)) is not None
-    zk = read_zkey(source, name=name, check_coefficients=False)  # the prover checks each entry
-    _check_witness(zk, w_packed)
-    h, from_cache = power_h(zk)
-    # B2's points known in G2 (checked now, or a recorded check): B2 split by the endomorphism
-    b2_recorded = b2_known_in_g2(zk)
-    fused = b.zkey_fused_prover(zk, h, b_g2_in_g2=True)
-    if fused is None:  # an extension built before the sections' loader
+    loaded = load_zkey_prover(zkey_path, w_packed)
+    if loaded is None:  # an extension built before the sections' loader
         return _prove_converted(zkey_path, w_packed, blinding)
+    zk, fused, trusted, from_cache = loaded
+    name = f"zkey {str(zkey_path)!r}"
     vk = zkey_to_vk(zk, trusted=trusted)
     problems = key_problems(vk)
     if problems:
@@ -478,7 +466,46 @@ def prove_zkey_file(
         proof = Proof(*points)
         return proof if _verifies(vk, public, proof, True) else None
 
-    return _with_rebuild(attempt, from_cache or b2_recorded), public, vk
+    return _with_rebuild(attempt, from_cache), public, vk
+
+
+class LoadedZkey(NamedTuple):
+    """A ``.zkey`` ready to prove with on the native backend (:func:`load_zkey_prover`)."""
+
+    zk: Zkey
+    prover: Any  # the backend's fused prover over the file's sections
+    trusted: bool  # ``ceremony verify`` recorded this very file as trusted
+    from_cache: bool  # H or B2's G2 check came from the cache (a proof that fails is redone)
+
+
+def load_zkey_prover(
+    zkey_path: str | os.PathLike[str], w_packed: bytes | None = None
+) -> LoadedZkey | None:
+    """The loading steps of :func:`prove_zkey_file` (also timed on their own by
+    ``benchmarks/bench_ceremony.py``): the file parsed (its coefficients are checked by the
+    prover, entry by entry), hashed for a trust record only when the cache holds any, the
+    witness's length and constant checked (when given) before anything costly, the power-form
+    H (:func:`power_h`), B2 known in G2 (:func:`b2_known_in_g2`) and the backend's prover over
+    the sections. None when the backend has no prover over a ``.zkey``'s sections."""
+    from zkcollat.curve.backend import get_backend
+    from zkcollat.formats.zkey import read_zkey
+
+    name = f"zkey {str(zkey_path)!r}"
+    source: bytes | str | os.PathLike[str] = zkey_path  # mapped, each section copied once
+    trusted = False  # no record in the cache: no file is trusted, and none is hashed
+    if records_exist():  # the bytes hashed are the bytes parsed
+        source = limits.read_bytes(zkey_path, ".zkey", MAX_FILE_BYTES)
+        trusted = trusted_record(file_sha256(source)) is not None
+    zk = read_zkey(source, name=name, check_coefficients=False)  # the prover checks each entry
+    if w_packed is not None:
+        _check_witness(zk, w_packed)
+    h, h_cached = power_h(zk)
+    # B2's points known in G2 (checked now, or a recorded check): B2 split by the endomorphism
+    b2_recorded = b2_known_in_g2(zk)
+    fused = get_backend().zkey_fused_prover(zk, h, b_g2_in_g2=True)
+    if fused is None:
+        return None
+    return LoadedZkey(zk, fused, trusted, h_cached or b2_recorded)
 
 
 def _power_h_entry(zk: Zkey) -> str:
@@ -488,7 +515,7 @@ def _power_h_entry(zk: Zkey) -> str:
     from zkcollat.formats.digest import sha256_hex
 
     digest = sha256_hex(b"zkcollat-zkey-h-v1" + zk.domain_size.to_bytes(4, "big") + zk.h)
-    return os.path.join(cache_dir(), "zkey", "h", f"{digest}.bin")
+    return cache_file("zkey", "h", f"{digest}.bin")
 
 
 def power_h(zk: Zkey, *, convert: bool = False) -> tuple[bytes, bool]:
@@ -508,8 +535,7 @@ def power_h(zk: Zkey, *, convert: bool = False) -> tuple[bytes, bool]:
         except OSError:
             pass  # no entry: convert
     h = h_to_power_form(zk.h, zk.domain_size)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    atomic_write(path, h)
+    write_cache_file(path, h)
     return h, False
 
 

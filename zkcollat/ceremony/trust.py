@@ -21,6 +21,7 @@ import os
 from typing import Any
 
 from zkcollat.db import cache_dir as cache_dir  # where the records live (re-exported)
+from zkcollat.db import cache_file, write_cache_file
 from zkcollat.formats import limits
 from zkcollat.formats.limits import LimitError
 
@@ -97,17 +98,13 @@ def file_sha256(data: bytes) -> str:
 
 
 def _record_path(zkey_sha256: str) -> str:
-    return os.path.join(cache_dir(), "trusted", f"{zkey_sha256}.json")
+    return cache_file("trusted", f"{zkey_sha256}.json")
 
 
 def record_trusted(zkey_sha256: str, info: dict[str, Any]) -> None:
     """Remember that ``ceremony verify`` found this exact key file trusted (written
     atomically under a fresh temporary name, so two verifications at once cannot mix)."""
-    from zkcollat.db import atomic_write
-
-    path = _record_path(zkey_sha256)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    atomic_write(path, json.dumps(info, indent=1, sort_keys=True))
+    write_cache_file(_record_path(zkey_sha256), json.dumps(info, indent=1, sort_keys=True))
 
 
 def records_exist() -> bool:
@@ -115,7 +112,7 @@ def records_exist() -> bool:
     whatever its bytes, and a caller need not hash the file (~3 ms for CollateralLock(20)'s
     3.7 MB key) to know it."""
     try:
-        with os.scandir(os.path.join(cache_dir(), "trusted")) as entries:
+        with os.scandir(cache_file("trusted")) as entries:
             return next(entries, None) is not None
     except OSError:  # no record directory (or none readable): no record
         return False

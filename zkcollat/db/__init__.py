@@ -22,7 +22,10 @@ from zkcollat.db.files import (
     atomic_write_json,
     atomic_write_json_all,
     cache_dir,
+    cache_file,
+    make_folder_for,
     public_mode,
+    write_cache_file,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +74,9 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_json_all",
     "cache_dir",
+    "cache_file",
+    "make_folder_for",
+    "write_cache_file",
     "create_tables",
     "open_store",
     "public_mode",

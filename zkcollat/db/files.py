@@ -45,6 +45,22 @@ def cache_dir() -> str:
     return os.path.join(xdg, "zkcollat")
 
 
+def cache_file(*parts: str) -> str:
+    """The path of an entry under :func:`cache_dir` (``cache_file("zkey", "h", name)``)."""
+    return os.path.join(cache_dir(), *parts)
+
+
+def write_cache_file(path: str, data: bytes | str) -> None:
+    """Write a cache entry atomically (:func:`atomic_write`), creating its folders first."""
+    make_folder_for(path)
+    atomic_write(path, data)
+
+
+def make_folder_for(path: str | os.PathLike[str]) -> None:
+    """Create the folders above ``path`` (none is an error if they exist)."""
+    os.makedirs(_folder_of(path), exist_ok=True)
+
+
 def _folder_of(path: str | os.PathLike[str]) -> str:
     """The folder holding ``path`` (``.`` for a bare file name, as ``Path.parent``)."""
     return os.path.dirname(os.fspath(path)) or "."

@@ -36,10 +36,11 @@ The query is hashed only when the cache holds some record (no record: no hashing
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Literal
 
-from zkcollat.db import atomic_write, cache_dir
+from zkcollat.db import cache_file, write_cache_file
 from zkcollat.errors import KeyFormatError, PointError
 from zkcollat.formats.digest import sha256_hex
 
@@ -49,12 +50,12 @@ Layout = Literal["std", "lem"]
 
 
 def _folder() -> str:
-    return os.path.join(cache_dir(), "b2")
+    return cache_file("b2")
 
 
 def entry(b2: bytes, layout: Layout) -> str:
     """The record's file for a B2 query's bytes in ``layout`` (named by their SHA-256)."""
-    return os.path.join(_folder(), f"{sha256_hex(bytes(b2))}.{layout}.ok")
+    return cache_file("b2", f"{sha256_hex(bytes(b2))}.{layout}.ok")
 
 
 def recorded(b2: bytes, layout: Layout) -> bool:
@@ -72,12 +73,8 @@ def recorded(b2: bytes, layout: Layout) -> bool:
 def record(b2: bytes, layout: Layout) -> None:
     """Record these bytes as checked in G2 (the caller knows they are). A cache that cannot
     be written is left alone: the next load sums B2 plainly, which is exact on any point."""
-    path = entry(b2, layout)
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        atomic_write(path, b"")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        write_cache_file(entry(b2, layout), b"")
 
 
 def check(b2: bytes, layout: Layout) -> bytes:

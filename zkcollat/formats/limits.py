@@ -69,6 +69,22 @@ def _nesting_depth(text: str) -> int:
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
+def _read_at_most(f: Any, limit: int, hint: int) -> bytes:
+    """Up to ``limit`` bytes of ``f``, asking first for ``hint`` (the file's size and one): a
+    read of ``limit`` bytes at once would allocate them all, however small the file."""
+    parts: list[bytes] = []
+    left = limit
+    ask = hint
+    while left > 0:
+        chunk = f.read(min(left, max(ask, 1 << 16)))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+        ask = 1 << 20  # the file grew while read (or is a pipe): on in 1 MiB steps
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def read_bytes(path: str | os.PathLike[str], what: str, max_bytes: int) -> bytes:
     """The bytes of ``path``, refused (before reading) if it holds more than ``max_bytes``."""
     name = os.fspath(path)
@@ -79,7 +95,7 @@ def read_bytes(path: str | os.PathLike[str], what: str, max_bytes: int) -> bytes
                 raise LimitError(
                     f"{what} file {name!r} is {size} bytes, above the limit of {max_bytes}"
                 )
-            data = f.read(max_bytes + 1)
+            data = _read_at_most(f, max_bytes + 1, size + 1)
     except FileNotFoundError:
         raise LimitError(f"{what} file {name!r} does not exist") from None
     except IsADirectoryError:

@@ -39,6 +39,9 @@ from zkcollat.groth16.values import Record
 
 MAGIC = b"zkey"
 VERSION = 1
+#: The largest .zkey read whole into memory (to hash it for a trust record, or to convert it):
+#: above any key whose sections a machine could prove with; a larger file is refused unread.
+MAX_FILE_BYTES = 1 << 36
 GROTH16 = 1
 COEF_SIZE = 12 + 32
 #: Coefficients are stored times R^2 with R = 2^256 (snarkjs's double Montgomery form).
