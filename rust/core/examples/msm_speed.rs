@@ -126,8 +126,46 @@ fn random_cases(n: usize, rounds: usize, widths: &[usize]) {
     let g1s: Vec<_> = (0..n).scan(g1, |acc, _| { *acc += g1; Some(*acc) }).collect();
     let g2 = ark_bn254::G2Projective::rand(&mut rng);
     let g2s: Vec<_> = (0..n).scan(g2, |acc, _| { *acc += g2; Some(*acc) }).collect();
-    run(&[case("G1", (CurveGroup::normalize_batch(&g1s), s.clone()))], rounds, widths);
-    run(&[case("G2", (CurveGroup::normalize_batch(&g2s), s))], rounds, widths);
+    let g1a = CurveGroup::normalize_batch(&g1s);
+    let g2a = CurveGroup::normalize_batch(&g2s);
+    if std::env::var_os("MSM_GLV_ONLY").is_none() {
+        run(&[case("G1", (g1a.clone(), s.clone()))], rounds, widths);
+        run(&[case("G2", (g2a.clone(), s.clone()))], rounds, widths);
+    }
+    glv_widths("G1", &g1a, &s, rounds, widths);
+    if std::env::var_os("MSM_G1_ONLY").is_none() {
+        glv_widths("G2", &g2a, &s, rounds, widths);
+    }
+}
+
+/// The prover's MSM (`msm_glv`, scalars split in two halves) at its own window width and at
+/// each width given, on a one-thread and a two-thread pool, wall time min/median, interleaved.
+fn glv_widths<P: msm_affine::Endo>(name: &str, b: &[Affine<P>], s: &[BigInt<4>], rounds: usize, widths: &[usize]) {
+    let pools = [1, 2].map(|t| rayon::ThreadPoolBuilder::new().num_threads(t).build().expect("pool"));
+    let cs: Vec<Option<usize>> = std::iter::once(None).chain(widths.iter().map(|&c| Some(c))).collect();
+    let want = msm_affine::msm_glv(b, s);
+    for &c in &cs[1..] {
+        assert_eq!(msm_affine::msm_glv_with(b, s, c), want, "{name}: c = {c:?} differs");
+    }
+    let mut times = vec![[vec![], vec![]]; cs.len()];
+    for _ in 0..rounds {
+        for (k, &c) in cs.iter().enumerate() {
+            for (t, pool) in pools.iter().enumerate() {
+                let w = Instant::now();
+                let _ = pool.install(|| std::hint::black_box(msm_affine::msm_glv_with(b, s, c)));
+                times[k][t].push(w.elapsed().as_secs_f64());
+            }
+        }
+    }
+    for (k, c) in cs.iter().enumerate() {
+        let [one, two] = &mut times[k];
+        let (m1, m2) = (median(one) * 1e3, median(two) * 1e3);
+        let label = c.map_or("default".to_string(), |c| format!("c = {c:2}"));
+        println!(
+            "{name} glv {} points {label:>8}: wall min/med 1 thread {:8.2}/{:8.2} ms, 2 threads {:8.2}/{:8.2} ms",
+            b.len(), one[0] * 1e3, m1, two[0] * 1e3, m2
+        );
+    }
 }
 
 fn main() {

@@ -70,6 +70,11 @@ fn batch_size(buckets: usize) -> usize {
     (buckets / 8).clamp(8, 1024)
 }
 
+/// The most buckets one pass over the points fills (the windows of a group times
+/// `2^(c-1)`): their affine points, 64 bytes each for G1, stay within a core's L2 cache or
+/// near it; more windows per pass than this cost cache misses on every bucket addition.
+const GROUP_BUCKETS: usize = 1 << 14;
+
 /// Waiting additions kept for a later batch before they go to the XYZZ buckets.
 const QUEUE: usize = 128;
 
@@ -241,12 +246,17 @@ fn bucket_passes<P: MsmConfig>(
     c: usize,
     endo: impl Fn(&Affine<P>) -> Affine<P> + Sync,
 ) -> Projective<P> {
-    let groups = windows.min(rayon::current_num_threads().max(1) * 2);
-    let per = windows.div_ceil(groups);
-    let sums: Vec<Projective<P>> = (0..windows.div_ceil(per))
+    // Group sizes differ by one at most: with 10 windows in 4 groups of 3, 3, 3 and 1, one
+    // of two threads had 6 windows to sum and the other 4 (2^18-point MSMs 20% slower on two
+    // threads than an even split). A group holds at most GROUP_BUCKETS buckets: on one
+    // thread, 2^20 points at c = 14 in 2 groups of 5 windows (40,960 buckets each) took
+    // 5.2-5.5 s, in groups under the cap 4.5 s (`examples/msm_speed random:N`).
+    let threads = rayon::current_num_threads().max(1);
+    let groups = windows.min((threads * 2).max((windows << (c - 1)).div_ceil(GROUP_BUCKETS)));
+    let sums: Vec<Projective<P>> = (0..groups)
         .into_par_iter()
         .map(|g| {
-            let (w0, w1) = (g * per, ((g + 1) * per).min(windows));
+            let (w0, w1) = (g * windows / groups, (g + 1) * windows / groups);
             Windows::<P>::new(c, w1 - w0).sums(bases, digits, rows, windows, w0, &endo)
         })
         .collect::<Vec<Vec<Projective<P>>>>()
@@ -512,12 +522,14 @@ pub fn msm_glv_parts_with<P: Endo>(parts: &[(&[Affine<P>], &[BigInt<4>])], c: Op
 /// The window width for `m` split points (`examples/prove_phases` and interleaved runs of
 /// every width on CollateralLock(8), (20) and (32), G1 and G2): 10 up to ~24,000 points
 /// (A, B1, L, B2 and H at depth 20: 1-3 widths tried, 10 best or tied, 11 2-10% slower),
-/// 11-12 for H at depth 32 (32,766 points); above 2^16 [`window_bits`], not measured.
+/// 11-12 for H at depth 32 (32,766 points); 13 above 2^16 (`examples/msm_speed random:N`:
+/// 2^18 and 2^20 random G1 points, 13 the fastest or tied of 12-15 on one thread and two;
+/// at 2^20 on one thread 14 took 5.2-5.5 s against 13's 4.5-4.7 s).
 fn glv_window_bits(m: usize) -> usize {
     match m {
         0..=24_575 => window_bits(m).min(10),
         24_576..=65_535 => 11,
-        _ => window_bits(m),
+        _ => window_bits(m).min(13),
     }
 }
 
@@ -880,6 +892,27 @@ mod tests {
                         assert_eq!(msm_glv_with(b, s, Some(c)), want, "{what}, c = {c}, n = {n}");
                     }
                 }
+            }
+        }
+    }
+
+    /// The windows split into groups (sizes differing by one at most, at most `GROUP_BUCKETS`
+    /// buckets each, at least two groups per thread while windows last) on pools of 1, 2, 3
+    /// and 5 threads, at widths whose windows overflow the cap (13-15) and at narrow ones
+    /// (many windows per thread): the same sum as arkworks' in every case.
+    #[test]
+    fn window_groups_on_any_pool_match_arkworks() {
+        let mut rng = StdRng::seed_from_u64(77);
+        let bases = rand_bases::<ark_bn254::g1::Config>(&mut rng, 200);
+        let scalars: Vec<BigInt<4>> = (0..200).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+        let want = G1Projective::msm_bigint(&bases, &scalars);
+        for threads in [1, 2, 3, 5] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            for c in [4, 7, 13, 14, 15] {
+                let got = pool.install(|| msm_glv_with(&bases, &scalars, Some(c)));
+                assert_eq!(got, want, "{threads} threads, c = {c}");
+                let got = pool.install(|| msm_with(&bases, &scalars, c));
+                assert_eq!(got, want, "plain, {threads} threads, c = {c}");
             }
         }
     }
