@@ -38,6 +38,7 @@ import ctypes
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -119,49 +120,10 @@ def main() -> None:
     if not only <= {"new", "contribute", "verify", "prove", "phases"}:
         raise SystemExit(f"--only: unknown {sorted(only)}")
     tmp = Path(tempfile.mkdtemp(prefix="bench_ceremony_"))
-    env_cache = tmp / "cache"
-    os.environ["ZKCOLLAT_CACHE"] = str(env_cache)
-    ENV["ZKCOLLAT_CACHE"] = str(env_cache)
-    sj = snarkjs_cli()
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()} (1, 5, 15 min) at start")
-
-    r1cs, wasm = circom2_compile(ROOT / "circuits" / "main" / "collateral_lock_20.circom", tmp)
-    inputs = _inputs()
-    (tmp / "input.json").write_text(json.dumps(inputs))
-    sh([*sj, "wtns", "calculate", str(wasm), "input.json", "w.wtns"], tmp)
-    p = ptau(13)
-    sh([*CLI, "ceremony", "new", str(r1cs), str(p), "-o", "k0.zkey"], tmp)
-    sh([*CLI, "ceremony", "contribute", "k0.zkey", "k.zkey"], tmp)
-    print(
-        f"CollateralLock(20), circom2 --O2: {r1cs.stat().st_size} bytes of .r1cs; key "
-        f"{(tmp / 'k.zkey').stat().st_size} bytes; ptau power 13; {args.runs} runs each"
-    )
-
-    if "new" in only:
-        side_by_side(
-            "new",
-            lambda i: [*CLI, "ceremony", "new", str(r1cs), str(p), "-o", f"n{i}.zkey", "--force"],
-            lambda i: [*sj, "zkey", "new", str(r1cs), str(p), f"sn{i}.zkey"],
-            args.runs, tmp,
-        )
-    if "contribute" in only:
-        side_by_side(
-            "contribute",
-            lambda i: [*CLI, "ceremony", "contribute", "k.zkey", f"o{i}.zkey", "--force"],
-            lambda i: [*sj, "zkey", "contribute", "k.zkey", f"s{i}.zkey", "-e=x"],
-            args.runs, tmp,
-        )
-    if "verify" in only:
-        side_by_side(
-            "verify",
-            lambda i: [*CLI, "ceremony", "verify", "k.zkey", str(p), "--r1cs", str(r1cs)],
-            lambda i: [*sj, "zkey", "verify", str(r1cs), str(p), "k.zkey"],
-            args.runs, tmp,
-        )
-    if "prove" in only:
-        prove(sj, tmp, args.runs)
-    if "phases" in only:
-        phases(tmp, args.runs)
+    try:
+        _sitting(args, only, tmp)
+    finally:  # the circuit, keys and cache of the sitting: rebuilt by the next
+        shutil.rmtree(tmp, ignore_errors=True)
     print(f"load average {os.getloadavg()} at the end")
 
 
@@ -328,6 +290,54 @@ def _inputs() -> dict[str, object]:
         "pathElements": [str(s) for s in siblings],
         "pathIndices": [str(b) for b in bits],
     }
+
+
+
+def _sitting(args: argparse.Namespace, only: set[str], tmp: Path) -> None:
+    """Every measurement of one run, in the temporary folder ``tmp``."""
+    env_cache = tmp / "cache"
+    os.environ["ZKCOLLAT_CACHE"] = str(env_cache)
+    ENV["ZKCOLLAT_CACHE"] = str(env_cache)
+    sj = snarkjs_cli()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()} (1, 5, 15 min) at start")
+
+    r1cs, wasm = circom2_compile(ROOT / "circuits" / "main" / "collateral_lock_20.circom", tmp)
+    inputs = _inputs()
+    (tmp / "input.json").write_text(json.dumps(inputs))
+    sh([*sj, "wtns", "calculate", str(wasm), "input.json", "w.wtns"], tmp)
+    p = ptau(13)
+    sh([*CLI, "ceremony", "new", str(r1cs), str(p), "-o", "k0.zkey"], tmp)
+    sh([*CLI, "ceremony", "contribute", "k0.zkey", "k.zkey"], tmp)
+    print(
+        f"CollateralLock(20), circom2 --O2: {r1cs.stat().st_size} bytes of .r1cs; key "
+        f"{(tmp / 'k.zkey').stat().st_size} bytes; ptau power 13; {args.runs} runs each"
+    )
+
+    if "new" in only:
+        side_by_side(
+            "new",
+            lambda i: [*CLI, "ceremony", "new", str(r1cs), str(p), "-o", f"n{i}.zkey", "--force"],
+            lambda i: [*sj, "zkey", "new", str(r1cs), str(p), f"sn{i}.zkey"],
+            args.runs, tmp,
+        )
+    if "contribute" in only:
+        side_by_side(
+            "contribute",
+            lambda i: [*CLI, "ceremony", "contribute", "k.zkey", f"o{i}.zkey", "--force"],
+            lambda i: [*sj, "zkey", "contribute", "k.zkey", f"s{i}.zkey", "-e=x"],
+            args.runs, tmp,
+        )
+    if "verify" in only:
+        side_by_side(
+            "verify",
+            lambda i: [*CLI, "ceremony", "verify", "k.zkey", str(p), "--r1cs", str(r1cs)],
+            lambda i: [*sj, "zkey", "verify", str(r1cs), str(p), "k.zkey"],
+            args.runs, tmp,
+        )
+    if "prove" in only:
+        prove(sj, tmp, args.runs)
+    if "phases" in only:
+        phases(tmp, args.runs)
 
 
 if __name__ == "__main__":

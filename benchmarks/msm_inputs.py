@@ -1,4 +1,5 @@
-"""Write the inputs of a CollateralLock(D) proof's five MSMs for ``rust/core/examples/msm_speed``.
+"""Write the inputs of a CollateralLock(D) proof's five MSMs for ``rust/core/examples/msm_speed``
+(or, with ``--synthetic``, of bench_growth's synthetic circuit of about 2^D constraints).
 
 A development key's queries (the proving-key byte layouts: G1 64 bytes, G2 128 bytes), the
 witness, the quotient's coefficients and the rows A.w, B.w, C.w on the domain (32-byte
@@ -7,6 +8,7 @@ big-endian scalars; the rows are for ``examples/prove_phases``), and ``meta.txt`
 
     python benchmarks/msm_inputs.py 20 /tmp/msm20
     cd rust/core && cargo run --release --example msm_speed -- /tmp/msm20 9
+    python benchmarks/msm_inputs.py 18 /tmp/syn18 --synthetic   # then examples/prove_phases
 """
 
 from __future__ import annotations
@@ -28,14 +30,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("depth", type=int)
     ap.add_argument("out", type=Path)
+    ap.add_argument("--synthetic", action="store_true",
+                    help="bench_growth's synthetic circuit of ~2^depth constraints")
     args = ap.parse_args()
     from bench_groth16 import lock_inputs  # benchmarks/ is the script's folder
     from native_only import require_native
 
     require_native("msm_inputs.py")
     backend = get_backend()
-    cs = CollateralLock(args.depth).compile()
-    w_all = cs.solve_packed(lock_inputs(args.depth))
+    if args.synthetic:
+        from bench_growth import chain_circuit
+
+        circuit, inputs = chain_circuit(1 << args.depth)
+        cs = circuit.compile()
+        w_all = cs.solve_packed(inputs)
+    else:
+        cs = CollateralLock(args.depth).compile()
+        w_all = cs.solve_packed(lock_inputs(args.depth))
     pk, _ = setup(cs, backend=backend)
     rows = witness_rows(cs, w_all, backend)
     h = backend.quotient_packed(*rows)[: (pk.domain_size - 1) * 32]
