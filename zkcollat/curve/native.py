@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import functools
 import sys
-import weakref
 from array import array
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from zkcollat import _native
 from zkcollat.curve.backend import (
@@ -27,6 +26,9 @@ from zkcollat.curve.backend import (
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import FieldError, LengthMismatch, PointError
 from zkcollat.field import R, pack_fr, unpack_fr
+
+if TYPE_CHECKING:
+    import weakref
 
 
 # Results of the Rust side are canonical points: they are read back without re-checking.
@@ -81,8 +83,9 @@ def _b_g2_kw(in_g2: bool) -> dict[str, bool]:
 #: The native witness solver (an older build lacks it: circuits are then solved in Python).
 HAS_WITNESS_SOLVER = hasattr(_native, "WitnessProgram")
 
-#: Native copies of constraint systems' matrices, dropped with the system.
-_R1CS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+#: Native copies of constraint systems' matrices, dropped with the system (made on first use:
+#: weakref is not imported by ``prove --zkey --wtns``, which proves from a key's sections).
+_R1CS: weakref.WeakKeyDictionary[Any, Any] | None = None
 
 
 @functools.cache
@@ -193,6 +196,11 @@ class NativeBackend(Backend):
 
     def r1cs(self, cs: Any) -> Any:
         """The native copy of a constraint system's matrices (made once per system)."""
+        global _R1CS
+        if _R1CS is None:
+            import weakref
+
+            _R1CS = weakref.WeakKeyDictionary()
         handle = _R1CS.get(cs)
         if handle is None:
             if hasattr(_native.R1cs, "indexed"):

@@ -20,16 +20,14 @@ secret random coefficients of 128 bits drawn from the OS's CSPRNG (``os.urandom`
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
-from random import SystemRandom
 
 from zkcollat.curve.backend import Backend, PreparedVerifyingKey, get_backend
 from zkcollat.curve.points import G1Point, G2Point
 from zkcollat.errors import VerificationError, ZkcollatError
 from zkcollat.field import P, R, pack_fr
 from zkcollat.groth16.values import Frozen, Proof, VerifyingKey
-
-_OS_RANDOM = SystemRandom()
 
 #: Bits of each secret coefficient of a batch: a batch holding an invalid proof passes with
 #: probability about 2^-128.
@@ -230,8 +228,8 @@ def _coefficients(n: int) -> bytes:
     out = []
     for _ in range(n):
         c = 0
-        while c == 0:
-            c = _OS_RANDOM.getrandbits(BATCH_COEFF_BITS)
+        while c == 0:  # os.urandom, not random.SystemRandom: the module is on prove's path
+            c = int.from_bytes(os.urandom(BATCH_COEFF_BITS // 8), "big")
         out.append(c)
     return pack_fr(out)
 
