@@ -398,8 +398,11 @@ def interleaved(args: argparse.Namespace, series: str, param: int, keys: Path, t
     return merge(mine), gnark
 
 
-def sitting(args: argparse.Namespace, plan: dict[str, list[int]],
-            gnark_bin: Path | None) -> tuple[list[Record], list[Record]]:
+def sitting(args: argparse.Namespace, plan: dict[str, list[int]], gnark_bin: Path | None,
+            checkpoint: Callable[[list[Record], list[Record]], None] = lambda r, v: None,
+            ) -> tuple[list[Record], list[Record]]:
+    """Every size of the plan, ours and gnark's interleaved; ``checkpoint(records, vault)``
+    after each size and each vault run, with what is measured so far."""
     records: list[Record] = []
     for series in ("lock", "synthetic"):
         if series not in args.series:
@@ -436,6 +439,7 @@ def sitting(args: argparse.Namespace, plan: dict[str, list[int]],
                           f"{_r(ours, theirs, 'verify_cpu')}", flush=True)
             print(f"  ({label}: {time.perf_counter() - wall:.1f} s wall, "
                   f"{_children_cpu() - cpu:.1f} s CPU in its processes)", flush=True)
+            checkpoint(records, [])
     vault: list[Record] = []
     if "vault" in args.series and plan["vault"]:
         for threads in args.threads:
@@ -446,6 +450,7 @@ def sitting(args: argparse.Namespace, plan: dict[str, list[int]],
             vault += [{**v, "threads": threads} for v in part["vault"]]
             print(f"  (vault, {threads} thr: {time.perf_counter() - wall:.1f} s wall, "
                   f"{_children_cpu() - cpu:.1f} s CPU in its processes)", flush=True)
+            checkpoint(records, vault)
     return records, vault
 
 
@@ -538,8 +543,11 @@ def table(results: dict[str, Any], plot_link: str = "growth.png") -> str:
         m = sit["machine"]
         lines += [
             (f"[{n}] " if len(sittings) > 1 else "")
-            + f"Measured {sit['started']} to {sit['finished']} UTC on {m['cpu']} "
-            f"({m['cores']} cores; load average {m['load_start']} at the start, "
+            + (f"Measured {sit['started']} to {sit['finished']} UTC on {m['cpu']} "
+               if sit.get("finished") else
+               f"Measured from {sit['started']} UTC, a sitting that did not finish (the sizes "
+               f"it completed), on {m['cpu']} ")
+            + f"({m['cores']} cores; load average {m['load_start']} at the start, "
             f"{m.get('load_end')} at the end), zkcollat at commit {sit['commit']}, "
             f"{sit.get('gnark') or 'no gnark'}, {_sampling(sit)}:",
             "",
@@ -728,6 +736,14 @@ def combine(sittings: list[dict[str, Any]]) -> dict[str, Any]:
     return {**meta[0], "sittings": meta, "records": records, "vault": vault}
 
 
+def write_json(path: Path, results: dict[str, Any]) -> None:
+    """The sitting's JSON, replaced whole (a temporary file renamed over it): a reader, or a
+    sitting killed while writing, never leaves half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=1))
+    os.replace(tmp, path)
+
+
 def write_outputs(results: dict[str, Any], args: argparse.Namespace) -> None:
     args.table.parent.mkdir(parents=True, exist_ok=True)
     link = os.path.relpath(args.plot.resolve(), args.table.resolve().parent)
@@ -823,7 +839,14 @@ def main() -> None:
         "threads": args.threads, "gnark": gnark_version,
     }
     t0 = time.perf_counter()
-    records, vault = sitting(args, plan, gnark_bin)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+    def checkpoint(records: list[Record], vault: list[Record]) -> None:
+        # a sitting that dies (or is stopped) at 2^20 keeps the sizes it finished
+        write_json(args.out, {**results, "records": records, "vault": vault, "finished": None,
+                              "seconds": round(time.perf_counter() - t0, 1)})
+
+    records, vault = sitting(args, plan, gnark_bin, checkpoint)
     if args.gnark is not None:
         gnark_records = read_gnark_records(args.gnark)
         records += gnark_records
@@ -832,8 +855,7 @@ def main() -> None:
     results.update(records=records, vault=vault, finished=_utc(),
                    seconds=round(time.perf_counter() - t0, 1))
     results["machine"]["load_end"] = round(os.getloadavg()[0], 2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1))
+    write_json(args.out, results)
     print(f"wrote {args.out} ({results['seconds']} s)")
     write_outputs(results, args)
 

@@ -249,3 +249,46 @@ def test_the_full_vault_is_timed_with_room_for_its_appends() -> None:
     (rec,) = bg.vault_series([20], 3)
     assert rec["locks"] == 1 << 20
     assert rec["append (FULL)"]["median"] > 0 and rec["path"]["median"] > 0
+
+
+def test_a_sitting_writes_its_json_after_each_size(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sizes a sitting finished are on disk before the next one starts: a sitting that
+    dies at 2^20 (a stopped session, a full tree) keeps 2^17-2^19. Workers are stubbed."""
+    prepared: list[int] = []
+
+    def fake_worker(args: list[str], threads: int) -> dict[str, Any]:
+        if args[0] == "--prepare":
+            prepared.append(int(args[2]))
+            return {"constraints": 1 << int(args[2]), "wires": 5, "setup_s": 0.1, "y": "7"}
+        return {"vault": [{"log2": 6, "append_ms": {"median": 0.1}}]}
+
+    def fake_interleaved(args: argparse.Namespace, series: str, param: int, keys: Path,
+                         threads: int, gnark_bin: Path | None, prep: dict[str, Any]
+                         ) -> tuple[dict[str, Any], None]:
+        if param == 12 and threads == 1:
+            raise KeyboardInterrupt  # the sitting stopped in the middle of its second size
+        return _rec("zkcollat", series, param, threads, 0.2, 0.001, None), None
+
+    monkeypatch.setattr(bg, "_run_worker", fake_worker)
+    monkeypatch.setattr(bg, "interleaved", fake_interleaved)
+    out = tmp_path / "growth.json"
+    args = argparse.Namespace(series=["synthetic"], threads=[2, 1], runs=1, fast_runs=1,
+                              appends=1)
+    results = _results([])
+    del results["finished"]
+    seen: list[list[int]] = []
+
+    def checkpoint(records: list[dict[str, Any]], vault: list[dict[str, Any]]) -> None:
+        bg.write_json(out, {**results, "records": records, "vault": vault, "finished": None})
+        seen.append([r["param"] for r in json.loads(out.read_text())["records"]])
+
+    with pytest.raises(KeyboardInterrupt):
+        bg.sitting(args, {"synthetic": [11, 12, 13], "vault": []}, None, checkpoint)
+    assert prepared == [11, 12]
+    assert seen == [[11, 11]]  # 2^11 with 2 threads and 1, written once it was complete
+    kept = json.loads(out.read_text())
+    assert [(r["param"], r["threads"]) for r in kept["records"]] == [(11, 2), (11, 1)]
+    assert not list(tmp_path.glob("*.tmp"))  # replaced whole, nothing half-written left
+    page = bg.table(kept)
+    assert "a sitting that did not finish" in page and "None UTC" not in page
