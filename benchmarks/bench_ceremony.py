@@ -292,7 +292,6 @@ def _inputs() -> dict[str, object]:
     }
 
 
-
 def _sitting(args: argparse.Namespace, only: set[str], tmp: Path) -> None:
     """Every measurement of one run, in the temporary folder ``tmp``."""
     env_cache = tmp / "cache"

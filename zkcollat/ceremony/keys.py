@@ -17,7 +17,7 @@ import json
 import os
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from zkcollat.ceremony.trust import file_sha256, records_exist, trusted_record
 from zkcollat.db import cache_file, make_folder_for, write_cache_file
@@ -45,6 +45,7 @@ from zkcollat.groth16.values import Proof, VerifyingKey
 
 if TYPE_CHECKING:  # the prove --wtns path needs no ProvingKey (nor the dataclasses module)
     from zkcollat.ceremony.phase2 import Circuit
+    from zkcollat.curve.backend import FusedProver
     from zkcollat.groth16.keys import ProvingKey
 
 T = TypeVar("T")
@@ -469,13 +470,12 @@ def prove_zkey_file(
     return _with_rebuild(attempt, from_cache), public, vk
 
 
-class LoadedZkey(NamedTuple):
-    """A ``.zkey`` ready to prove with on the native backend (:func:`load_zkey_prover`)."""
-
-    zk: Zkey
-    prover: Any  # the backend's fused prover over the file's sections
-    trusted: bool  # ``ceremony verify`` recorded this very file as trusted
-    from_cache: bool  # H or B2's G2 check came from the cache (a proof that fails is redone)
+#: What :func:`load_zkey_prover` returns: the parsed key, the backend's fused prover over its
+#: sections, whether ``ceremony verify`` recorded this very file as trusted, and whether H or
+#: B2's G2 check came from the cache (then a proof that fails is made again from the file).
+#: A plain tuple, not a NamedTuple class: this module is imported by ``prove --zkey --wtns``,
+#: whose whole process is benchmarked, and making the class costs ~0.15 ms there.
+LoadedZkey = tuple[Zkey, "FusedProver", bool, bool]
 
 
 def load_zkey_prover(
@@ -505,7 +505,7 @@ def load_zkey_prover(
     fused = get_backend().zkey_fused_prover(zk, h, b_g2_in_g2=True)
     if fused is None:
         return None
-    return LoadedZkey(zk, fused, trusted, h_cached or b2_recorded)
+    return zk, fused, trusted, h_cached or b2_recorded
 
 
 def _power_h_entry(zk: Zkey) -> str:
